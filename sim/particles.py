@@ -1,0 +1,124 @@
+"""Struct-of-arrays particle state with a fixed capacity that grows by doubling.
+
+Every array has a leading axis of length `capacity`; only the first `n` rows are live. The
+properties (`pos`, `vel`, ...) return views of those first `n` rows. Units: positions in world
+units, velocities in world units per unit of simulated time.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+ALIVE = np.uint8(0)
+DIVERGED = np.uint8(1)
+
+MAX_PARTICLES = 4_000_000  # hard cap: beyond this a drop is refused with a clear message
+
+# name -> (trailing shape, dtype): every per-particle array
+FIELDS: dict[str, tuple[tuple[int, ...], type]] = {
+    "pos": ((2,), np.float64),  # position [n, 2]
+    "vel": ((2,), np.float64),  # velocity [n, 2] (newton / langevin; optimizers: see dynamics)
+    "prev": ((2,), np.float64),  # position one tick ago [n, 2] (interpolation, last finite)
+    "grad": ((2,), np.float64),  # grad V at pos, cached by the newton family [n, 2]
+    "buf_a": ((2,), np.float64),  # momentum buffer u / Adam first moment m [n, 2]
+    "buf_b": ((2,), np.float64),  # AdaGrad sum / RMSProp, Adam second moment s [n, 2]
+    "steps": ((), np.int64),  # optimizer step count t [n]
+    "rule": ((), np.int16),  # index into World.rules [n]
+    "status": ((), np.uint8),  # ALIVE or DIVERGED [n]
+    "origin": ((2,), np.float64),  # drop point [n, 2]
+    "origin_vel": ((2,), np.float64),  # velocity at drop [n, 2]
+    "energy0": ((), np.float64),  # total energy at drop (or at the last ledger reset) [n]
+    "dissipated": ((), np.float64),  # energy taken out by friction since then [n]
+}
+
+
+class CapacityError(ValueError):
+    """Raised when a drop would exceed MAX_PARTICLES."""
+
+
+class Particles:
+    """Fixed-capacity particle arrays. Adding and removing are vector operations."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.capacity = max(int(capacity), 1)
+        self.n = 0
+        self._a: dict[str, np.ndarray] = {
+            k: np.zeros((self.capacity, *shape), dtype=dt) for k, (shape, dt) in FIELDS.items()
+        }
+
+    # views of the live rows
+    def __getattr__(self, name: str) -> np.ndarray:
+        a = self.__dict__.get("_a")
+        if a is not None and name in a:
+            return a[name][: self.n]
+        raise AttributeError(name)
+
+    def full(self, name: str) -> np.ndarray:
+        """The whole backing array of a field (capacity rows), for preallocated buffers."""
+        return self._a[name]
+
+    def _reserve(self, need: int) -> None:
+        if need > MAX_PARTICLES:
+            raise CapacityError(
+                f"particle limit reached: {need:,} requested, at most {MAX_PARTICLES:,}"
+            )
+        if need <= self.capacity:
+            return
+        cap = self.capacity
+        while cap < need:
+            cap *= 2
+        cap = min(cap, MAX_PARTICLES)
+        for k, arr in self._a.items():
+            new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+            new[: self.n] = arr[: self.n]
+            self._a[k] = new
+        self.capacity = cap
+
+    def add(self, pos: np.ndarray, vel: np.ndarray | None = None, rule: int | np.ndarray = 0) -> slice:
+        """Append k particles at pos [k, 2] with velocity vel [k, 2]; returns their row slice.
+
+        Every buffer starts fresh (zero), as a new torch optimizer would.
+        """
+        pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+        k = len(pos)
+        if vel is None:
+            vel = np.zeros_like(pos)
+        vel = np.broadcast_to(np.asarray(vel, dtype=np.float64).reshape(-1, 2), pos.shape)
+        self._reserve(self.n + k)
+        s = slice(self.n, self.n + k)
+        a = self._a
+        for name in FIELDS:
+            a[name][s] = 0
+        a["pos"][s] = pos
+        a["prev"][s] = pos
+        a["origin"][s] = pos
+        a["vel"][s] = vel
+        a["origin_vel"][s] = vel
+        a["rule"][s] = rule
+        self.n += k
+        return s
+
+    def keep(self, mask: np.ndarray) -> int:
+        """Keep only the rows where mask [n] is True (order preserved); returns how many went."""
+        mask = np.asarray(mask, dtype=bool)
+        kept = int(mask.sum())
+        removed = self.n - kept
+        if removed == 0:
+            return 0
+        for arr in self._a.values():
+            arr[:kept] = arr[: self.n][mask]
+        self.n = kept
+        return removed
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def reset_state(self, rows: slice | np.ndarray = slice(None)) -> None:
+        """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
+        for name in ("buf_a", "buf_b", "steps", "dissipated", "grad"):
+            self._a[name][: self.n][rows] = 0
+
+    def n_alive(self) -> int:
+        return int(np.count_nonzero(self.status == ALIVE))
+
+    def n_diverged(self) -> int:
+        return self.n - self.n_alive()
