@@ -1,0 +1,342 @@
+"""Newton Descent: gradient descent is Newton's second law in disguise.
+
+Three modes (see `python main.py --help`):
+  window     (default)             the interactive program
+  --headless --frames N            the same loop offscreen; prints the fps it reached
+  --headless --steps N --dump F    simulation only (never imports pygame); writes a dump
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
+
+import numpy as np
+
+PROG = "newton-descent"
+DEFAULT_POTENTIAL = "himmelblau"
+MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
+NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
+
+
+class UsageError(Exception):
+    """Bad input from the command line: one line for stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one clear line, status 2 (argparse's own code)
+        raise UsageError(message)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must not be negative")
+    return value
+
+
+def _point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"'{text}' is not X,Y (two numbers and a comma)")
+    try:
+        x, y = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not X,Y (two numbers and a comma)") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite point")
+    return x, y
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(t) for t in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not WIDTHxHEIGHT, e.g. 1280x800") from None
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"'{text}' is out of range (320x240 .. 8192x8192)")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sim.dynamics import INTEGRATORS, RULES
+    from sim.potentials import POTENTIALS
+
+    p = _Parser(
+        prog="main.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Newton Descent: balls rolling on a loss landscape, moved by an optimizer "
+        "rule or by Newton's law.\nWith no options it opens the window.",
+        epilog=f"""potentials: {', '.join(POTENTIALS)}
+dynamics:   {', '.join(RULES)}
+
+rules (one tick, per ball; g = grad V(x)):
+  gd        x -= lr g
+  momentum  u = beta u + g;  x -= lr u                 (torch SGD momentum)
+  nesterov  u = beta u + g;  x -= lr (g + beta u)      (torch SGD nesterov)
+  adagrad   s += g^2;  x -= lr g / (sqrt(s) + eps)
+  rmsprop   s = alpha s + (1-alpha) g^2;  x -= lr g / (sqrt(s) + eps)
+  adam      torch Adam with bias correction (beta, beta2, eps)
+  newton    m x'' = -grad V - friction x'  (--integrator verlet|symplectic|euler)
+  langevin  newton + thermal noise at --temperature (BAOAB); samples exp(-V/T)
+
+examples:
+  python main.py                                       open the window
+  python main.py --potential rosenbrock --dynamics adam --lr 0.05
+  python main.py --headless --potential rosenbrock --dynamics momentum --lr 1e-3 \\
+      --start=-1.5,2 --steps 2000 --every 10 --dump out.json
+  python main.py --headless --expr "sin(x)*cos(y) + 0.1*(x**2+y**2)" --dynamics newton \\
+      --particles 100 --seed 1 --steps 500 --dump out.npz
+  python main.py --headless --frames 300 --particles 100000 --screenshot shot.png
+
+dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][particles][2],
+values [records][particles], velocities (newton, langevin), status (alive|diverged).
+Bad input prints one line to stderr and exits with status 2.""",
+    )
+    mode = p.add_argument_group("mode")
+    mode.add_argument("--headless", action="store_true", help="no window: use with --steps or --frames")
+    mode.add_argument("--steps", type=_count, metavar="N", help="simulate N ticks (no pygame) and --dump")
+    mode.add_argument("--frames", type=_count, metavar="N", help="run the window loop offscreen for N frames")
+    mode.add_argument("--dump", metavar="OUT", help="write the run to OUT.json or OUT.npz (with --steps)")
+    mode.add_argument("--every", type=_count, metavar="K",
+                      help=f"record every K ticks (default: 1, or more so at most {MAX_RECORDS_DEFAULT} records)")
+    mode.add_argument("--screenshot", metavar="OUT.png", help="with --frames: save the last frame")
+
+    land = p.add_argument_group("landscape")
+    which = land.add_mutually_exclusive_group()
+    which.add_argument("--potential", metavar="NAME", help=f"a built-in landscape (default {DEFAULT_POTENTIAL})")
+    which.add_argument("--expr", metavar="FORMULA",
+                       help="your own V(x, y): + - * / ** ( ), sin cos tan exp log sqrt tanh sinh cosh arctan abs, pi, e")
+
+    dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
+    dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
+    dyn.add_argument("--integrator", metavar="NAME", help=f"for newton: {'|'.join(INTEGRATORS)} (verlet)")
+    defaults = {"lr": "0.01", "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
+                "eps": "1e-10 adagrad, 1e-8 rmsprop/adam", "mass": "1", "friction": "0.5",
+                "temperature": "0.1", "dt": "0.01"}
+    for name in NUMERIC_PARAMS:
+        dyn.add_argument(f"--{name}", type=_number, metavar="F", help=f"({defaults[name]})")
+
+    balls = p.add_argument_group("balls")
+    balls.add_argument("--start", type=_point, action="append", metavar="X,Y",
+                       help="a ball's start (repeat for more; write --start=-1,2 for negatives)")
+    balls.add_argument("--particles", type=_count, metavar="K", help="K balls at seeded random places in the view")
+    balls.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+
+    win = p.add_argument_group("window")
+    win.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (1280x800)")
+    return p
+
+
+# --- building the world from arguments -----------------------------------------------------
+
+def make_potential(args: argparse.Namespace):
+    if args.expr is not None:
+        from sim.expression import FormulaError, expression_potential
+        try:
+            return expression_potential(args.expr)
+        except FormulaError as err:
+            raise UsageError(f"--expr: {err}") from None
+    from sim.potentials import get_potential
+    try:
+        return get_potential(args.potential or DEFAULT_POTENTIAL)
+    except ValueError as err:
+        raise UsageError(f"--potential: {err}") from None
+
+
+def make_rule(args: argparse.Namespace, default: str = "gd"):
+    from sim.dynamics import Rule
+    changes: dict[str, Any] = {"name": args.dynamics or default}
+    for name in NUMERIC_PARAMS:
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.integrator is not None:
+        changes["integrator"] = args.integrator
+    try:
+        return Rule(**changes)
+    except ValueError as err:
+        raise UsageError(str(err).replace("dynamics", "--dynamics", 1)
+                         if str(err).startswith("unknown dynamics") else str(err)) from None
+
+
+def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(f"{flag}: '{path}' must end in {' or '.join(suffixes)}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{flag}: folder '{folder}' does not exist")
+    if out.is_dir():
+        raise UsageError(f"{flag}: '{path}' is a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".nd-check-"):
+            pass
+    except OSError as err:
+        raise UsageError(f"{flag}: cannot write in '{folder}': {err.strerror}") from None
+    return out
+
+
+# --- headless simulation --------------------------------------------------------------------
+
+def run_steps(args: argparse.Namespace) -> int:
+    if args.dump is None:
+        raise UsageError("--steps needs --dump OUT.json or OUT.npz")
+    if args.frames is not None:
+        raise UsageError("--steps and --frames are two different modes; give one")
+    out = _check_writable(args.dump, (".json", ".npz"), "--dump")
+    potential = make_potential(args)
+    rule = make_rule(args)
+    if args.start and args.particles is not None:
+        raise UsageError("give either --start points or --particles, not both")
+    if not args.start and not args.particles:
+        raise UsageError("no balls: give --start=X,Y (repeatable) or --particles K (K > 0)")
+
+    from sim.world import World
+    world = World(potential, rule, seed=args.seed)
+    world.keep_prev = False
+    if args.start:
+        world.drop(np.array(args.start, dtype=np.float64))
+    else:
+        world.drop_random(args.particles)
+
+    n_steps = args.steps
+    every = args.every if args.every else max(1, math.ceil(n_steps / MAX_RECORDS_DEFAULT))
+    if args.every == 0:
+        raise UsageError("--every must be at least 1")
+    record_at = list(range(0, n_steps + 1, every))
+    if record_at[-1] != n_steps:
+        record_at.append(n_steps)
+    positions, values, velocities = [], [], []
+
+    def record() -> None:
+        positions.append(world.particles.pos.copy())
+        values.append(world.values())
+        if rule.newtonian:
+            velocities.append(world.particles.vel.copy())
+
+    record()
+    done = 0
+    for target in record_at[1:]:
+        world.tick(target - done)
+        done = target
+        record()
+
+    dump = {
+        "potential": potential.name if args.expr is None else potential.formula,
+        "dynamics": rule.name,
+        "params": rule.params(),
+        "seed": args.seed,
+        "steps": n_steps,
+        "ticks": record_at,
+        "positions": np.array(positions),
+        "values": np.array(values),
+        "status": np.where(world.particles.status == 0, "alive", "diverged"),
+    }
+    if rule.newtonian:
+        dump["velocities"] = np.array(velocities)
+    write_dump(dump, out)
+    alive, diverged = world.counts()
+    print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged) -> {out}")
+    return 0
+
+
+def _jsonable(a: np.ndarray) -> Any:
+    """Arrays to nested lists with non-finite numbers as null (strict JSON)."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        obj = a.astype(object)
+        obj[~np.isfinite(a)] = None
+        return obj.tolist()
+    return a.tolist()
+
+
+def write_dump(dump: dict[str, Any], out: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then rename."""
+    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".nd-", suffix=out.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if out.suffix.lower() == ".json":
+                doc = {k: (_jsonable(v) if isinstance(v, np.ndarray) else v) for k, v in dump.items()}
+                fh.write(json.dumps(doc, allow_nan=False).encode())
+            else:
+                arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
+                          for k, v in dump.items()}
+                np.savez_compressed(fh, **arrays)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# --- the window, live or offscreen ----------------------------------------------------------
+
+def run_render(args: argparse.Namespace) -> int:
+    if args.headless and args.frames is None:
+        raise UsageError("--headless needs --steps N (simulation) or --frames N (rendering)")
+    if args.dump is not None:
+        raise UsageError("--dump goes with --steps")
+    screenshot = None
+    if args.screenshot is not None:
+        if args.frames is None:
+            raise UsageError("--screenshot goes with --headless --frames N (in the window press S)")
+        screenshot = str(_check_writable(args.screenshot, (".png",), "--screenshot"))
+    potential = make_potential(args)
+    rule = make_rule(args, default="momentum")
+    if args.start and args.particles is not None:
+        raise UsageError("give either --start points or --particles, not both")
+    from render.app import run
+    return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
+               starts=args.start or [], frames=args.frames if args.headless else None,
+               screenshot=screenshot, size=args.size,
+               rule_given=args.dynamics is not None or any(getattr(args, k) is not None for k in NUMERIC_PARAMS))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.frames is not None and not args.headless:
+            raise UsageError("--frames needs --headless")
+        if args.steps is not None:
+            if not args.headless:
+                raise UsageError("--steps needs --headless")
+            return run_steps(args)
+        return run_render(args)
+    except UsageError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory (try fewer particles or records: --every)", file=sys.stderr)
+        return 2
+    except Exception as err:  # a bug: one line for users, the traceback with ND_DEBUG=1
+        if os.environ.get("ND_DEBUG"):
+            raise
+        print(f"{PROG}: internal error: {type(err).__name__}: {err} (ND_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
