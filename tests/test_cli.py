@@ -1,0 +1,169 @@
+"""The headless command line (a contract): dumps, defaults, and bad input -> one line, exit 2."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    env.pop("ND_DEBUG", None)
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=env, timeout=120)
+
+
+def test_json_dump_has_every_key_and_follows_gd_closed_form(tmp_path):
+    out = tmp_path / "gd.json"
+    r = run("--headless", "--potential", "bowl", "--dynamics", "gd", "--lr", "0.1",
+            "--start=1,-2", "--start=0.5,0.5", "--steps", "25", "--every", "10", "--dump", str(out))
+    assert r.returncode == 0, r.stderr
+    d = json.loads(out.read_text())
+    assert d["potential"] == "bowl" and d["dynamics"] == "gd"
+    assert d["params"] == {"lr": 0.1}
+    assert d["steps"] == 25 and d["seed"] == 0
+    assert d["ticks"] == [0, 10, 20, 25]
+    pos = np.array(d["positions"])
+    assert pos.shape == (4, 2, 2)
+    for i, k in enumerate(d["ticks"]):
+        np.testing.assert_allclose(pos[i], 0.9**k * np.array([[1, -2], [0.5, 0.5]]), rtol=1e-12)
+    np.testing.assert_allclose(np.array(d["values"]), 0.5 * (pos**2).sum(-1), rtol=1e-12)
+    assert d["status"] == ["alive", "alive"]
+    assert "velocities" not in d
+
+
+def test_newton_dump_has_velocities_and_all_params(tmp_path):
+    out = tmp_path / "n.npz"
+    r = run("--headless", "--potential", "double_well", "--dynamics", "newton", "--friction", "0",
+            "--particles", "7", "--seed", "4", "--steps", "100", "--dump", str(out))
+    assert r.returncode == 0, r.stderr
+    d = np.load(out)
+    assert d["positions"].shape == (101, 7, 2) and d["velocities"].shape == (101, 7, 2)
+    assert d["values"].shape == (101, 7)
+    params = json.loads(str(d["params"]))
+    assert params == {"mass": 1.0, "friction": 0.0, "dt": 0.01, "integrator": "verlet"}
+    assert list(d["ticks"]) == list(range(101))
+    # random starts lie inside the view, and the seed decides them
+    x0, x1, y0, y1 = __import__("sim.potentials", fromlist=["x"]).get_potential("double_well").view
+    p0 = d["positions"][0]
+    assert ((p0[:, 0] >= x0) & (p0[:, 0] <= x1) & (p0[:, 1] >= y0) & (p0[:, 1] <= y1)).all()
+    out2 = tmp_path / "n2.npz"
+    assert run("--headless", "--potential", "double_well", "--dynamics", "newton", "--friction", "0",
+               "--particles", "7", "--seed", "4", "--steps", "100", "--dump", str(out2)).returncode == 0
+    np.testing.assert_array_equal(np.load(out2)["positions"], d["positions"])
+
+
+def test_expression_dump(tmp_path):
+    out = tmp_path / "e.json"
+    r = run("--headless", "--expr", "0.5*(x**2 + y**2)", "--dynamics", "gd", "--lr", "0.5",
+            "--start=2,2", "--steps", "3", "--dump", str(out))
+    assert r.returncode == 0, r.stderr
+    d = json.loads(out.read_text())
+    np.testing.assert_allclose(d["positions"][-1][0], [0.25, 0.25])
+
+
+def test_diverged_particle_is_strict_json_with_last_finite_position(tmp_path):
+    out = tmp_path / "s.json"
+    r = run("--headless", "--potential", "saddle", "--dynamics", "gd", "--lr", "0.4",
+            "--start=0.5,0.5", "--start=0,0", "--steps", "200", "--dump", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    d = json.loads(text)
+    assert d["status"] == ["diverged", "alive"]
+    assert np.isfinite(np.array(d["positions"], dtype=float)).all()
+
+
+def test_headless_steps_never_imports_pygame(tmp_path):
+    code = (
+        "import sys, runpy; sys.argv = ['main.py', '--headless', '--potential', 'bowl', '--particles', '3',"
+        f" '--steps', '5', '--dump', r'{tmp_path / 'x.json'}'];\n"
+        "try:\n runpy.run_path('main.py', run_name='__main__')\n"
+        "except SystemExit as e:\n assert e.code == 0, e.code\n"
+        "print('pygame' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_help_lists_every_rule_and_potential():
+    r = run("--help")
+    assert r.returncode == 0
+    from sim.dynamics import RULES
+    from sim.potentials import POTENTIALS
+    for name in (*RULES, *POTENTIALS):
+        assert name in r.stdout
+
+
+BAD = [
+    (["--potential", "nope"], "unknown potential 'nope'"),
+    (["--dynamics", "sgd"], "unknown --dynamics 'sgd'"),
+    (["--lr", "fast"], "'fast' is not a number"),
+    (["--lr", "0"], "--lr must be > 0"),
+    (["--dt", "-0.1"], "--dt must be > 0"),
+    (["--mass", "0"], "--mass must be > 0"),
+    (["--friction", "-1"], "--friction must be >= 0"),
+    (["--temperature", "-2"], "--temperature must be >= 0"),
+    (["--lr", "nan"], "not a finite number"),
+    (["--beta", "1.5"], "--beta must be below 1"),
+    (["--integrator", "rk4", "--dynamics", "newton"], "unknown integrator 'rk4'"),
+    (["--expr", "x + import"], "--expr"),
+    (["--expr", "__import__('os')"], "--expr"),
+    (["--expr", "sin(x"], "--expr"),
+]
+
+
+@pytest.mark.parametrize("extra,message", BAD)
+def test_bad_input_one_line_exit_2_no_file(tmp_path, extra, message):
+    out = tmp_path / "out.json"
+    base = ["--headless", "--steps", "10", "--dump", str(out)]
+    if "--potential" not in extra and "--expr" not in extra:
+        base += ["--potential", "bowl"]
+    r = run(*base, "--start=1,1", *extra)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert message in lines[0]
+    assert "Traceback" not in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start=1", "--steps", "3"], "is not X,Y"),
+    (["--start=1,inf", "--steps", "3"], "not a finite point"),
+    (["--start=a,b", "--steps", "3"], "is not X,Y"),
+    (["--start=1,1", "--steps", "-1"], "must not be negative"),
+    (["--start=1,1", "--steps", "2.5"], "not a whole number"),
+    (["--particles", "-3", "--steps", "3"], "must not be negative"),
+    (["--steps", "3"], "no balls"),
+    (["--start=1,1"], "--headless needs --steps"),
+])
+def test_bad_balls_and_counts(tmp_path, args, message):
+    out = tmp_path / "o.json"
+    r = run("--headless", "--potential", "bowl", "--dump", str(out), *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("dump,message", [
+    ("no/such/folder/out.json", "does not exist"),
+    ("out.csv", "must end in .json or .npz"),
+])
+def test_unwritable_dump_checked_before_the_run(tmp_path, dump, message):
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "5", "--dump", dump, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_that_cannot_be_written():
+    # /proc refuses new files even for root (CI runs as root, so chmod would not do)
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "5", "--dump", "/proc/nd-out.json")
+    assert r.returncode == 2 and "cannot write in '/proc'" in r.stderr, r.stderr
