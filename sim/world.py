@@ -262,8 +262,10 @@ class World:
             p.vel[fz] = 0.0
         tmp, _ = self._scratch_for(p.n)
         np.abs(p.pos, out=tmp)
+        if not len(fz) and tmp.max() <= 0.5 * BOUND:  # fast path: all finite and well inside
+            return
         l1 = tmp[:, 0] + tmp[:, 1]
-        bad = np.flatnonzero(~(l1 <= BOUND))
+        bad = np.flatnonzero(~(l1 <= BOUND) & (p.status == ALIVE))
         if len(bad):
             finite = np.isfinite(p.pos[bad]).all(axis=1)
             # keep the new position if it is finite (just past the bound), else the last one
