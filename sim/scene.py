@@ -1,0 +1,922 @@
+"""Scenes: a world saved to, and read from, a human-editable TOML file. Never imports pygame.
+
+A scene holds the landscape, the view, the rule and every parameter, extra rules (race lanes,
+twins), the instruments that are on, the particles (positions, velocities, drop points, rule,
+status and, for an exact continuation, every optimizer buffer), the clock and the random
+generator's state. Saving a world and loading it back gives a world that continues *exactly*
+as the saved one would have, bit for bit, thermal noise included.
+
+How the app wires it (render/app.py; not done here):
+- `python main.py --scene NAME_OR_FILE`: `world, info = load_scene(find_scene(arg))`;
+  show `info.caption` on screen, start paused when `info.paused`, set the view to `info.view`,
+  switch on the instruments named in `info.instruments` that the window knows.
+  `--list-scenes` prints `list_presets()`. A SceneError is one line: print it, exit 2.
+- Ctrl+S: `save_scene(world, unique_path(auto_path("toml")), title=..., view=..., instruments=...)`
+  (`unique_path`/`auto_path` live in render/recorder.py) and show the path; a SceneError is
+  a message on screen and the program goes on.
+- Ctrl+O: cycle through `list_presets()` (load each with `load_scene(find_scene(name))`); a
+  broken file is a message on screen and the current world stays.
+
+Schema (tables; every key optional unless marked *required*):
+
+    [scene]                        # about the file; optional
+    format = 1                     # schema version (files from a newer program are refused)
+    title = "Gradient descent vs momentum"
+    caption = "What will happen? Press Space to see."   # the "predict, then run" text
+    paused = true                  # start paused (lessons do); default false
+
+    [landscape]                    # *required*: exactly one of potential / formula
+    potential = "ravine"           # a built-in (sim.potentials.POTENTIALS), or:
+    # formula = "x**2 + 10*sin(y)" # the safe grammar of sim/expression.py
+    view = [-4.0, 4.0, -3.0, 3.0]  # [xmin, xmax, ymin, ymax]; default: the potential's own
+
+    [rule]                         # *required*: rules[0], the current rule
+    name = "gd"                    # *required*: gd momentum nesterov adagrad rmsprop adam newton langevin
+    lr = 0.02                      # the rest default to sim.dynamics.Rule's defaults:
+    # beta, beta2, alpha, eps, mass, friction, temperature, dt, integrator = "verlet"|"symplectic"|"euler"
+
+    [[lanes]]                      # extra rules (race lanes, twins): rules[1], rules[2], ...
+    name = "momentum"              # each one a table like [rule]
+    lr = 0.02
+
+    [instruments]                  # name = true/false; the window decides which names it knows
+    race = true                    # (trails arrows field race twin ledger stability basins heat)
+    trails = true
+
+    [particles]                    # either a seeded random cloud ...
+    random = 200                   #   K particles uniform in `area` (default: the view)
+    seed = 7                       #   placement seed (default: [state] seed)
+    rule = 0                       #   every one on this rule (0 = [rule], 1.. = [[lanes]])
+    # ... or explicit arrays, one row per particle (pos required, the rest optional):
+    # pos = [[-3.5, 1.2], [-3.5, 1.2]]       [n, 2]
+    # rule = [0, 1]                           [n] (or one integer for all)
+    # vel = [[0.0, 0.0], ...]                 [n, 2], default 0
+    # origin, origin_vel                      [n, 2] drop point and velocity, default pos, vel
+    # status = ["alive", "diverged"]          [n], default alive
+    # prev, grad, buf_a, buf_b                [n, 2] optimizer state, default pos / 0 / 0 / 0
+    # steps                                   [n] integers, default 0
+    # energy0, dissipated                     [n] energy ledger, default V + kinetic / 0
+
+    [state]                        # the clock and the random generator; optional
+    seed = 0                       # World seed (default 0)
+    tick_count = 0
+    time = 0.0
+    [state.rng]                    # numpy bit_generator.state; big integers as decimal strings
+    bit_generator = "PCG64"
+    has_uint32 = 0
+    uinteger = 0
+    [state.rng.state]
+    state = "35399562948360463058890781895381311971"
+    inc = "87136372517582989555478159403783844777"
+
+Every mistake is a `SceneError` (a ValueError) with one line naming the table, the field and the
+problem, e.g. `scene.toml: [rule] lr must be > 0, got -1`. Floats are written with repr() so
+they read back exactly; nan and inf are never written (a diverged particle keeps its last
+finite position; a non-finite optimizer buffer, which can only matter to a frozen particle,
+is written as 0, or as the largest float for an alive one).
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.dynamics import INTEGRATORS, RULES, Rule, check_param
+from sim.expression import ExprPotential, FormulaError, expression_potential
+from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
+from sim.potential_base import Potential, View
+from sim.potentials import POTENTIALS
+from sim.world import World
+
+FORMAT = 1  # schema version written to [scene] format
+SCENES_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenes"
+SUFFIX = ".toml"
+MAX_SCENE_BYTES = 256 * 1024 * 1024  # refuse to parse anything larger
+LINE_WIDTH = 96  # the writer wraps arrays longer than this
+# the lessons in teaching order (Ctrl+O cycles in this order; other presets follow by name)
+LESSON_ORDER = (
+    "ravine_gd_vs_momentum",
+    "momentum_is_newton",
+    "overdamped_limit",
+    "adam_rosenbrock",
+    "heat_escape",
+    "euler_vs_verlet",
+    "himmelblau_basins",
+)
+HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
+
+TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
+SCENE_KEYS = ("format", "title", "caption", "paused")
+LANDSCAPE_KEYS = ("potential", "formula", "view")
+RULE_KEYS = tuple(f.name for f in fields(Rule))
+STATE_KEYS = ("seed", "tick_count", "time", "rng")
+RANDOM_KEYS = ("random", "seed", "area", "rule")
+PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
+SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
+PARTICLE_KEYS = PAIR_ARRAYS + SCALAR_ARRAYS
+STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged"}
+RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+_LARGEST = float(np.finfo(np.float64).max)
+
+assert set(PARTICLE_KEYS) == set(FIELDS), "every per-particle array must have a scene key"
+
+
+class SceneError(ValueError):
+    """A scene could not be read, checked or written. `str(err)` is one line."""
+
+
+@dataclass
+class SceneInfo:
+    """What a scene says beyond the world itself: for the window to show and set."""
+
+    title: str = ""
+    caption: str = ""
+    view: View = (-4.0, 4.0, -3.0, 3.0)
+    instruments: dict[str, bool] = field(default_factory=dict)
+    paused: bool = False
+
+
+# =============================================================================================
+# World -> scene dict
+# =============================================================================================
+
+def world_to_scene(world: World, *, title: str = "", caption: str = "", view: View | None = None,
+                   instruments: dict[str, bool] | None = None, paused: bool = False) -> dict:
+    """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly."""
+    scene: dict[str, Any] = {
+        "scene": {"format": FORMAT, "title": str(title), "caption": str(caption), "paused": bool(paused)},
+        "landscape": _landscape_to_dict(world.potential, view),
+        "rule": _rule_to_dict(world.rules[0]),
+    }
+    if len(world.rules) > 1:
+        scene["lanes"] = [_rule_to_dict(r) for r in world.rules[1:]]
+    if instruments:
+        scene["instruments"] = {str(k): bool(v) for k, v in instruments.items()}
+    if world.n:
+        scene["particles"] = _particles_to_dict(world)
+    scene["state"] = {
+        "seed": _int_or_text(world.seed),
+        "tick_count": int(world.tick_count),
+        "time": float(world.time),
+        "rng": _rng_to_dict(world.rng.bit_generator.state),
+    }
+    return scene
+
+
+def _landscape_to_dict(pot: Potential, view: View | None) -> dict:
+    builtin = POTENTIALS.get(pot.name)
+    if builtin is not None and type(builtin) is type(pot):
+        out: dict[str, Any] = {"potential": pot.name}
+    elif isinstance(pot, ExprPotential) or pot.formula:
+        out = {"formula": pot.formula}
+    else:
+        raise SceneError(f"[landscape] cannot save potential '{pot.name}': neither built in nor a formula")
+    v = tuple(float(t) for t in (view if view is not None else pot.view))
+    if not all(math.isfinite(t) for t in v) or len(v) != 4:
+        raise SceneError(f"[landscape] view must be four finite numbers, got {view!r}")
+    out["view"] = list(v)
+    return out
+
+
+def _rule_to_dict(r: Rule) -> dict:
+    out: dict[str, Any] = {}
+    for k in RULE_KEYS:
+        v = getattr(r, k)
+        if v is None:  # eps: the rule's torch default
+            continue
+        out[k] = v if isinstance(v, str) else float(v)
+    return out
+
+
+def _int_or_text(v: int) -> int | str:
+    """TOML integers are 64-bit: larger ones are written as decimal strings."""
+    v = int(v)
+    return v if -(2**63) <= v < 2**63 else str(v)
+
+
+def _rng_to_dict(state: Any, depth: int = 0) -> Any:
+    """numpy's bit_generator.state; the generator's own integers (one table down: PCG64's
+    128-bit state and inc) as decimal strings, the small bookkeeping ones as integers."""
+    if isinstance(state, dict):
+        return {str(k): _rng_to_dict(v, depth + 1) for k, v in state.items()}
+    if isinstance(state, np.ndarray):
+        return [str(int(t)) for t in state.ravel()]
+    if isinstance(state, (bool, np.bool_)):
+        return bool(state)
+    if isinstance(state, (int, np.integer)):
+        return str(int(state)) if depth > 1 else _int_or_text(int(state))
+    if isinstance(state, (float, np.floating)):
+        return float(state)
+    return str(state)
+
+
+def _bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+
+
+def _default_energy0(pot: Potential, rules: list[Rule], pos: np.ndarray, vel: np.ndarray,
+                     rule: np.ndarray) -> np.ndarray:
+    """Energy at drop, as World.drop computes it: V(pos) + 1/2 m |vel|^2 (m = 0 for optimizers)."""
+    masses = np.array([r.mass if r.newtonian else 0.0 for r in rules])[rule]
+    with np.errstate(all="ignore"):
+        return pot.value(pos) + 0.5 * masses * np.einsum("ij,ij->i", vel, vel)
+
+
+def _particles_to_dict(world: World) -> dict:
+    """Every per-particle array that differs from what loading would assume (bit for bit)."""
+    p = world.particles
+    a = {k: getattr(p, k).copy() for k in FIELDS}
+    diverged = a["status"] != ALIVE
+    for k in ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b",
+              "energy0", "dissipated"):
+        arr = a[k]
+        bad = ~np.isfinite(arr)
+        if bad.any():  # frozen particles' buffers are never read again; clamp the rest
+            rows = diverged[:, None] if arr.ndim == 2 else diverged
+            arr[bad & np.broadcast_to(rows, arr.shape)] = 0.0
+            arr[np.isnan(arr)] = 0.0
+            np.clip(arr, -_LARGEST, _LARGEST, out=arr)
+    out: dict[str, Any] = {"pos": a["pos"].tolist()}
+    defaults = {
+        "rule": np.zeros_like(a["rule"]),
+        "vel": np.zeros_like(a["vel"]),
+        "origin": a["pos"],
+        "origin_vel": a["vel"],
+        "status": np.zeros_like(a["status"]),
+        "prev": a["pos"],
+        "grad": np.zeros_like(a["grad"]),
+        "buf_a": np.zeros_like(a["buf_a"]),
+        "buf_b": np.zeros_like(a["buf_b"]),
+        "steps": np.zeros_like(a["steps"]),
+        "energy0": _default_energy0(world.potential, world.rules, a["pos"], a["vel"], a["rule"]),
+        "dissipated": np.zeros_like(a["dissipated"]),
+    }
+    for k in ("rule", "vel", "origin", "origin_vel", "status", "prev", "grad", "buf_a", "buf_b",
+              "steps", "energy0", "dissipated"):
+        if _bits_equal(a[k], defaults[k]):
+            continue
+        if k == "status":
+            out[k] = [STATUS_NAMES.get(int(s), "diverged") for s in a[k]]
+        else:
+            out[k] = a[k].tolist()
+    return out
+
+
+# =============================================================================================
+# Scene dict -> World
+# =============================================================================================
+
+def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
+    """Check a scene dict (as `loads` returns it) and build its world. Raises SceneError."""
+    if not isinstance(scene, dict):
+        raise SceneError("a scene must be a TOML document of tables")
+    for k in scene:
+        if k not in TABLES:
+            raise SceneError(f"unknown table [{k}]{_suggest(k, TABLES)}; expected: "
+                             + ", ".join(f"[{t}]" for t in TABLES))
+    meta = _table(scene, "scene", SCENE_KEYS, required=False)
+    fmt = _get_int(meta, "format", "[scene]", default=FORMAT, lo=1)
+    if fmt > FORMAT:
+        raise SceneError(f"[scene] format {fmt} is from a newer Newton Descent; this one reads format {FORMAT}")
+    title = _get_str(meta, "title", "[scene]", default="")
+    caption = _get_str(meta, "caption", "[scene]", default="")
+    paused = _get_bool(meta, "paused", "[scene]", default=False)
+
+    potential, view = _landscape_from(_table(scene, "landscape", LANDSCAPE_KEYS, required=True))
+    rules = [_rule_from(_table(scene, "rule", RULE_KEYS, required=True), "[rule]")]
+    lanes = scene.get("lanes", [])
+    if not isinstance(lanes, list) or not all(isinstance(t, dict) for t in lanes):
+        raise SceneError("[[lanes]] must be tables: write [[lanes]] on its own line, then name = ...")
+    for i, t in enumerate(lanes, start=1):
+        where = f"[[lanes]] #{i}"
+        _check_keys(t, RULE_KEYS, where)
+        rules.append(_rule_from(t, where))
+
+    instruments = _instruments_from(scene.get("instruments", {}))
+    state = _table(scene, "state", STATE_KEYS, required=False)
+    seed = _get_int(state, "seed", "[state]", default=0, lo=0, text_ok=True)
+    tick_count = _get_int(state, "tick_count", "[state]", default=0, lo=0)
+    time_ = _get_float(state, "time", "[state]", default=0.0)
+
+    world = World(potential, rules[0], seed=seed)
+    for r in rules[1:]:
+        world.add_rule(r)
+    if "rng" in state:
+        world.rng = _rng_from(state["rng"])
+    arrays = _particles_from(_table(scene, "particles", PARTICLE_KEYS + RANDOM_KEYS, required=False),
+                             potential, rules, view, seed)
+    if arrays is not None:
+        _restore_particles(world, arrays)
+    world.tick_count = tick_count
+    world.time = time_
+    info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused)
+    return world, info
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _table(scene: dict, name: str, keys: tuple[str, ...], required: bool) -> dict:
+    if name not in scene:
+        if required:
+            raise SceneError(f"missing table [{name}]")
+        return {}
+    t = scene[name]
+    if not isinstance(t, dict):
+        raise SceneError(f"[{name}] must be a table: write [{name}] on its own line, then key = value lines")
+    _check_keys(t, keys, f"[{name}]")
+    return t
+
+
+def _check_keys(t: dict, keys: tuple[str, ...], where: str) -> None:
+    for k in t:
+        if k not in keys:
+            raise SceneError(f"{where} unknown key '{k}'{_suggest(k, keys)}; expected one of: {', '.join(keys)}")
+
+
+def _kind(v: Any) -> str:
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _is_number(v: Any) -> bool:
+    return type(v) in (int, float)
+
+
+def _get_float(t: dict, key: str, where: str, default: float) -> float:
+    if key not in t:
+        return default
+    v = t[key]
+    if not _is_number(v) or not math.isfinite(v):
+        raise SceneError(f"{where} {key} must be a finite number, got {_show(v)}")
+    return float(v)
+
+
+def _get_int(t: dict, key: str, where: str, default: int, lo: int | None = None,
+             text_ok: bool = False) -> int:
+    if key not in t:
+        return default
+    v = t[key]
+    if text_ok and isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v.strip()):
+        v = int(v)
+    if type(v) is not int:
+        raise SceneError(f"{where} {key} must be an integer, got {_show(v)}")
+    if lo is not None and v < lo:
+        raise SceneError(f"{where} {key} must be >= {lo}, got {v}")
+    return v
+
+
+def _get_str(t: dict, key: str, where: str, default: str) -> str:
+    if key not in t:
+        return default
+    v = t[key]
+    if not isinstance(v, str):
+        raise SceneError(f"{where} {key} must be a string in quotes, got {_show(v)}")
+    return v
+
+
+def _get_bool(t: dict, key: str, where: str, default: bool) -> bool:
+    if key not in t:
+        return default
+    v = t[key]
+    if not isinstance(v, bool):
+        raise SceneError(f"{where} {key} must be true or false, got {_show(v)}")
+    return v
+
+
+def _show(v: Any) -> str:
+    """A short rendering of a bad value for a message."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, dict)):
+        text = repr(v)
+        return (text[:40] + "...") if len(text) > 43 else text
+    if isinstance(v, float) and v == int(v) and math.isfinite(v) and abs(v) < 1e15:
+        return f"{v:g}"
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _view_from(v: Any, where: str, key: str) -> View:
+    msg = f"{where} {key} must be [xmin, xmax, ymin, ymax] (four numbers), got {_show(v)}"
+    if not isinstance(v, list) or len(v) != 4 or not all(_is_number(t) for t in v):
+        raise SceneError(msg)
+    x0, x1, y0, y1 = (float(t) for t in v)
+    if not all(math.isfinite(t) for t in (x0, x1, y0, y1)):
+        raise SceneError(f"{where} {key} must be finite, got {_show(v)}")
+    if not (x0 < x1 and y0 < y1):
+        raise SceneError(f"{where} {key} needs xmin < xmax and ymin < ymax, got {_show(v)}")
+    return (x0, x1, y0, y1)
+
+
+def _landscape_from(t: dict) -> tuple[Potential, View]:
+    where = "[landscape]"
+    has_p, has_f = "potential" in t, "formula" in t
+    if has_p == has_f:
+        raise SceneError(f'{where} give exactly one of potential = "NAME" or formula = "..."'
+                         + (" (both are set)" if has_p else ""))
+    view = _view_from(t["view"], where, "view") if "view" in t else None
+    if has_p:
+        name = _get_str(t, "potential", where, default="")
+        pot = POTENTIALS.get(name)
+        if pot is None:
+            raise SceneError(f"{where} unknown potential '{name}'{_suggest(name, POTENTIALS)}; "
+                             f"choose one of: {', '.join(POTENTIALS)}")
+    else:
+        text = _get_str(t, "formula", where, default="")
+        try:
+            pot = expression_potential(text, view)
+        except FormulaError as e:
+            raise SceneError(f"{where} formula: {e}") from None
+        except ValueError as e:
+            raise SceneError(f"{where} {e}") from None
+    return pot, (view if view is not None else tuple(float(v) for v in pot.view))
+
+
+def _rule_from(t: dict, where: str) -> Rule:
+    if "name" not in t:
+        raise SceneError(f"{where} missing required key 'name' (one of: {', '.join(RULES)})")
+    name = _get_str(t, "name", where, default="")
+    if name not in RULES:
+        raise SceneError(f"{where} unknown rule '{name}'{_suggest(name, RULES)}; choose one of: {', '.join(RULES)}")
+    kw: dict[str, Any] = {"name": name}
+    for k in RULE_KEYS:
+        if k in ("name",) or k not in t:
+            continue
+        v = t[k]
+        if k == "integrator":
+            if not isinstance(v, str) or v not in INTEGRATORS:
+                raise SceneError(f"{where} integrator must be one of: {', '.join(INTEGRATORS)}; got {_show(v)}")
+            kw[k] = v
+            continue
+        if not _is_number(v):
+            raise SceneError(f"{where} {k} must be a number, got {_show(v)}")
+        try:
+            kw[k] = check_param(k, float(v))
+        except ValueError as e:
+            msg = str(e)
+            msg = msg[len(f"--{k} "):] if msg.startswith(f"--{k} ") else msg
+            raise SceneError(f"{where} {k} {msg}") from None
+    try:
+        return Rule(**kw)
+    except ValueError as e:
+        raise SceneError(f"{where} {e}") from None
+
+
+def _instruments_from(t: Any) -> dict[str, bool]:
+    if not isinstance(t, dict):
+        raise SceneError("[instruments] must be a table of name = true/false")
+    out = {}
+    for k, v in t.items():
+        if not isinstance(v, bool):
+            raise SceneError(f"[instruments] {k} must be true or false, got {_show(v)}")
+        out[str(k)] = v
+    return out
+
+
+def _rng_from(t: Any) -> np.random.Generator:
+    where = "[state] rng"
+    if not isinstance(t, dict):
+        raise SceneError(f"{where} must be a table (numpy bit_generator.state)")
+    name = t.get("bit_generator")
+    if name not in RNG_GENERATORS:
+        raise SceneError(f"{where} bit_generator must be one of: {', '.join(RNG_GENERATORS)}; got {_show(name)}")
+
+    def ints(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: ints(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return np.array([ints(x) for x in v], dtype=np.uint64 if name == "Philox" else np.uint32)
+        if isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v):
+            return int(v)
+        return v
+
+    bg = getattr(np.random, name)()
+    try:
+        bg.state = ints(t)
+    except (ValueError, TypeError, KeyError, OverflowError) as e:
+        raise SceneError(f"{where}: not a valid {name} state ({type(e).__name__}: {e})".splitlines()[0]) from None
+    return np.random.Generator(bg)
+
+
+def _pairs(t: dict, key: str, n: int | None) -> np.ndarray:
+    """[[x, y], ...] -> float64 [n, 2], every entry a finite number."""
+    v = t[key]
+    msg = f"[particles] {key} must be a list of [x, y] pairs"
+    if not isinstance(v, list):
+        raise SceneError(f"{msg}, got {_show(v)}")
+    for i, row in enumerate(v):
+        if type(row) is not list or len(row) != 2 or type(row[0]) not in (int, float) \
+                or type(row[1]) not in (int, float):
+            raise SceneError(f"{msg} (entry {i + 1} is {_show(row)})")
+    arr = np.array(v, dtype=np.float64).reshape(-1, 2)
+    if not np.isfinite(arr).all():
+        i = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+        raise SceneError(f"[particles] {key} must be finite numbers (entry {i + 1} is {v[i]})")
+    _check_len(key, len(arr), n)
+    return arr
+
+
+def _scalars(t: dict, key: str, n: int | None, integer: bool) -> np.ndarray:
+    v = t[key]
+    kind = "integers" if integer else "numbers"
+    if not isinstance(v, list):
+        raise SceneError(f"[particles] {key} must be a list of {kind}, got {_show(v)}")
+    ok = (int,) if integer else (int, float)
+    for i, x in enumerate(v):
+        if type(x) not in ok:
+            raise SceneError(f"[particles] {key} must be a list of {kind} (entry {i + 1} is {_show(x)})")
+    arr = np.array(v, dtype=np.int64 if integer else np.float64).reshape(-1)
+    if not integer and not np.isfinite(arr).all():
+        i = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise SceneError(f"[particles] {key} must be finite numbers (entry {i + 1} is {v[i]})")
+    _check_len(key, len(arr), n)
+    return arr
+
+
+def _check_len(key: str, got: int, n: int | None) -> None:
+    if n is not None and got != n:
+        raise SceneError(f"[particles] {key} has {got} entries but pos has {n}")
+
+
+def _particles_from(t: dict, pot: Potential, rules: list[Rule], view: View,
+                    seed: int) -> dict[str, np.ndarray] | None:
+    """The particle arrays a scene asks for (validated), or None for no particles."""
+    if not t:
+        return None
+    where = "[particles]"
+    n_rules = len(rules)
+    if "random" in t:
+        extra = [k for k in t if k not in RANDOM_KEYS]
+        if extra:
+            raise SceneError(f"{where} give either random = K or pos = [...], not both (found '{extra[0]}')")
+        k = _get_int(t, "random", where, default=0, lo=0)
+        if k > MAX_PARTICLES:
+            raise SceneError(f"{where} random must be at most {MAX_PARTICLES:,}, got {k:,}")
+        pseed = _get_int(t, "seed", where, default=seed, lo=0, text_ok=True)
+        x0, x1, y0, y1 = _view_from(t["area"], where, "area") if "area" in t else view
+        rid = _get_int(t, "rule", where, default=0, lo=0)
+        if rid >= n_rules:
+            raise SceneError(_rule_range_msg(rid, n_rules))
+        u = np.random.default_rng(pseed).random((k, 2))
+        pos = np.column_stack([x0 + (x1 - x0) * u[:, 0], y0 + (y1 - y0) * u[:, 1]])
+        return _complete({"pos": pos, "rule": np.full(k, rid, dtype=np.int64)}, pot, rules)
+    for k in RANDOM_KEYS[1:3]:  # seed, area belong to random
+        if k in t:
+            raise SceneError(f"{where} {k} only goes with random = K")
+    if "pos" not in t:
+        raise SceneError(f"{where} missing pos = [[x, y], ...] (or random = K)")
+    pos = _pairs(t, "pos", None)
+    n = len(pos)
+    if n > MAX_PARTICLES:
+        raise SceneError(f"{where} at most {MAX_PARTICLES:,} particles, got {n:,}")
+    out: dict[str, np.ndarray] = {"pos": pos}
+    for k in PAIR_ARRAYS[1:]:
+        if k in t:
+            out[k] = _pairs(t, k, n)
+    if "rule" in t:
+        if type(t["rule"]) is int:
+            rid = np.full(n, t["rule"], dtype=np.int64)
+        else:
+            rid = _scalars(t, "rule", n, integer=True)
+        bad = rid[(rid < 0) | (rid >= n_rules)]
+        if len(bad):
+            raise SceneError(_rule_range_msg(int(bad[0]), n_rules))
+        out["rule"] = rid
+    if "status" in t:
+        out["status"] = _status_from(t["status"], n)
+    if "steps" in t:
+        steps = _scalars(t, "steps", n, integer=True)
+        if (steps < 0).any():
+            raise SceneError(f"{where} steps must be >= 0")
+        out["steps"] = steps
+    for k in ("energy0", "dissipated"):
+        if k in t:
+            out[k] = _scalars(t, k, n, integer=False)
+    return _complete(out, pot, rules)
+
+
+def _rule_range_msg(rid: int, n_rules: int) -> str:
+    lanes = "" if n_rules == 1 else f", 1..{n_rules - 1} = [[lanes]]"
+    return f"[particles] rule {rid} is out of range: this scene has {n_rules} rule(s) (0 = [rule]{lanes})"
+
+
+def _status_from(v: Any, n: int) -> np.ndarray:
+    names = {name: code for code, name in STATUS_NAMES.items()}
+    msg = '[particles] status must be a list of "alive" / "diverged"'
+    if not isinstance(v, list):
+        raise SceneError(f"{msg}, got {_show(v)}")
+    out = np.empty(len(v), dtype=np.uint8)
+    for i, s in enumerate(v):
+        if isinstance(s, str) and s in names:
+            out[i] = names[s]
+        elif type(s) is int and s in STATUS_NAMES:
+            out[i] = s
+        else:
+            raise SceneError(f"{msg} (entry {i + 1} is {_show(s)})")
+    _check_len("status", len(out), n)
+    return out
+
+
+def _complete(a: dict[str, np.ndarray], pot: Potential, rules: list[Rule]) -> dict[str, np.ndarray]:
+    """Fill every array the scene left out with what a fresh drop would hold."""
+    n = len(a["pos"])
+    z2 = np.zeros((n, 2))
+    a.setdefault("vel", z2.copy())
+    a.setdefault("origin", a["pos"].copy())
+    a.setdefault("origin_vel", a["vel"].copy())
+    a.setdefault("prev", a["pos"].copy())
+    for k in ("grad", "buf_a", "buf_b"):
+        a.setdefault(k, z2.copy())
+    a.setdefault("rule", np.zeros(n, dtype=np.int64))
+    a.setdefault("status", np.zeros(n, dtype=np.uint8))
+    a.setdefault("steps", np.zeros(n, dtype=np.int64))
+    a.setdefault("dissipated", np.zeros(n))
+    if "energy0" not in a:
+        a["energy0"] = _default_energy0(pot, rules, a["pos"], a["vel"], a["rule"])
+    return a
+
+
+def _restore_particles(world: World, a: dict[str, np.ndarray]) -> None:
+    """Put the arrays into the world through its public commands.
+
+    World has no public "set every array" command, and its private bookkeeping (which rows
+    are frozen, whether several rules are mixed, whether the cached gradient is valid) must
+    follow the arrays. So: drop n + 1 particles, overwrite the first n rows, then remove the
+    extra one: `World.remove` recomputes all of that bookkeeping from the arrays.
+    """
+    n = len(a["pos"])
+    if n == 0:
+        return
+    pos = np.vstack([a["pos"], a["pos"][:1]])
+    try:
+        world.drop(pos)
+    except ValueError as e:
+        raise SceneError(f"[particles] {e}") from None
+    p = world.particles
+    for k, (_, dtype) in FIELDS.items():
+        getattr(p, k)[:n] = a[k].astype(dtype, copy=False)
+    mask = np.zeros(n + 1, dtype=bool)
+    mask[n] = True
+    world.remove(mask)
+
+
+# =============================================================================================
+# TOML text
+# =============================================================================================
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _toml_str(s: str) -> str:
+    out = []
+    for c in s:
+        e = _ESCAPES.get(c)
+        if e is not None:
+            out.append(e)
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04x}")
+        elif 0xD800 <= ord(c) <= 0xDFFF:
+            raise ValueError(f"cannot write a lone surrogate (U+{ord(c):04X}) in a string")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(k: str) -> str:
+    k = str(k)
+    return k if _BARE_KEY.fullmatch(k) else _toml_str(k)
+
+
+def _toml_scalar(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        if not math.isfinite(f):
+            raise ValueError(f"cannot write {f!r}: a scene never holds nan or inf")
+        return repr(f)
+    if isinstance(v, str):
+        return _toml_str(v)
+    raise TypeError(f"cannot write a {type(v).__name__} to TOML")
+
+
+def _toml_value(v: Any, indent: str = "") -> str:
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        return _toml_array(list(v), indent)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return _toml_scalar(v)
+
+
+def _toml_array(items: list, indent: str) -> str:
+    parts = [_toml_value(x, indent + "  ") for x in items]
+    one_line = "[" + ", ".join(parts) + "]"
+    if len(one_line) + len(indent) <= LINE_WIDTH and "\n" not in one_line:
+        return one_line
+    inner = indent + "  "
+    if any(isinstance(x, (list, tuple, dict, np.ndarray)) for x in items):
+        return "[\n" + "".join(f"{inner}{p},\n" for p in parts) + indent + "]"
+    lines, line = [], ""
+    for p in parts:  # scalars: fill lines up to the width
+        if line and len(inner) + len(line) + len(p) + 2 > LINE_WIDTH:
+            lines.append(line)
+            line = ""
+        line += p + ", "
+    if line:
+        lines.append(line)
+    return "[\n" + "".join(f"{inner}{ln.rstrip()}\n" for ln in lines) + indent + "]"
+
+
+def _is_table_array(v: Any) -> bool:
+    return isinstance(v, list) and len(v) > 0 and all(isinstance(x, dict) for x in v)
+
+
+def _write_table(out: list[str], path: list[str], table: dict, header: str | None = None) -> None:
+    scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict) and not _is_table_array(v)]
+    subs = [(k, v) for k, v in table.items() if isinstance(v, dict)]
+    arrays = [(k, v) for k, v in table.items() if _is_table_array(v)]
+    if header is None and path and (scalars or not (subs or arrays)):
+        header = "[" + ".".join(_toml_key(k) for k in path) + "]"
+    if header is not None:
+        if out:
+            out.append("")
+        out.append(header)
+    for k, v in scalars:
+        out.append(f"{_toml_key(k)} = {_toml_value(v)}")
+    for k, v in subs:
+        _write_table(out, path + [k], v)
+    for k, v in arrays:
+        for item in v:
+            head = "[[" + ".".join(_toml_key(x) for x in path + [k]) + "]]"
+            _write_table(out, path + [k], item, header=head)
+
+
+def dumps(scene: dict) -> str:
+    """A scene dict -> TOML text that `loads` reads back equal (floats exactly, via repr()).
+
+    Raises ValueError for nan/inf or a value TOML cannot hold.
+    """
+    out: list[str] = []
+    _write_table(out, [], scene)
+    return "\n".join(out) + "\n"
+
+
+def loads(text: str) -> dict:
+    """TOML text -> a scene dict. A syntax error is a SceneError: `line N: <what is wrong>`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e).splitlines()[0] if str(e) else "invalid TOML"
+        m = _TOML_POS.search(msg)
+        if m:
+            msg = f"line {m.group(1)}: {msg[: m.start()]} (column {m.group(2)})"
+        elif "end of document" in msg:
+            msg = f"end of file: {msg.replace('(at end of document)', '').strip()}"
+        raise SceneError(msg) from None
+
+
+# =============================================================================================
+# Files
+# =============================================================================================
+
+def load_scene(path: str | os.PathLike) -> tuple[World, SceneInfo]:
+    """Read, check and build a scene file. Raises SceneError: `<file name>: <problem>`."""
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        if path.stat().st_size > MAX_SCENE_BYTES:
+            raise SceneError(f"{name}: larger than {MAX_SCENE_BYTES // 2**20} MiB; not a scene file")
+        data = path.read_bytes()
+    except OSError as e:
+        raise SceneError(f"{name}: cannot read: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SceneError(f"{name}: not UTF-8 text (bad byte at offset {e.start})") from None
+    try:
+        return scene_to_world(loads(text))
+    except SceneError as e:
+        raise SceneError(f"{name}: {e}") from None
+
+
+def save_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
+               view: View | None = None, instruments: dict[str, bool] | None = None,
+               paused: bool = False) -> Path:
+    """Write `world` to `path` atomically (temp file in the same folder, fsync, rename).
+
+    On any failure the old file (if any) is intact, no temp file is left, and a SceneError
+    says `<file name>: cannot save: <reason>`. Returns the path written.
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        scene = world_to_scene(world, title=title, caption=caption, view=view,
+                               instruments=instruments, paused=paused)
+        data = (HEADER + dumps(scene)).encode("utf-8")
+    except SceneError as e:
+        raise SceneError(f"{name}: cannot save: {e}") from None
+    except (ValueError, TypeError) as e:
+        raise SceneError(f"{name}: cannot save: {e}") from None
+    _atomic_write(path, data)
+    return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), _file_mode(path))
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(folder)
+    except OSError as e:
+        raise SceneError(f"{path.name}: cannot save: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0644."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; best effort elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# =============================================================================================
+# Presets
+# =============================================================================================
+
+def _preset_files() -> list[Path]:
+    files = sorted(SCENES_DIR.glob(f"*{SUFFIX}")) if SCENES_DIR.is_dir() else []
+    rank = {name: i for i, name in enumerate(LESSON_ORDER)}
+    return sorted(files, key=lambda f: (rank.get(f.stem, len(rank)), f.stem))
+
+
+def list_presets() -> list[tuple[str, str]]:
+    """(name, title) of every preset in assets/scenes, lessons first in teaching order."""
+    out = []
+    for f in _preset_files():
+        try:
+            title = tomllib.loads(f.read_text(encoding="utf-8")).get("scene", {}).get("title", "")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+            title = "(unreadable)"
+        out.append((f.stem, str(title)))
+    return out
+
+
+def find_scene(name_or_path: str | os.PathLike) -> Path:
+    """A scene file: the path itself if it exists, else the preset of that name. SceneError if neither."""
+    text = os.fspath(name_or_path)
+    p = Path(text).expanduser()
+    if p.is_file():
+        return p
+    stem = text[: -len(SUFFIX)] if text.endswith(SUFFIX) else text
+    if stem and "/" not in stem and os.sep not in stem:
+        cand = SCENES_DIR / f"{stem}{SUFFIX}"
+        if cand.is_file():
+            return cand
+    names = [f.stem for f in _preset_files()]
+    if p.exists():
+        raise SceneError(f"{text}: not a scene file (a folder?)")
+    raise SceneError(f"no scene file or preset named '{text}'{_suggest(stem, names)}; "
+                     f"presets: {', '.join(names) or '(none found)'}")
