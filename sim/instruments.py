@@ -1,0 +1,756 @@
+"""Instruments that show *why* a ball moves as it does: the numbers behind the window's panels.
+
+Numbers only (never imports pygame); every function is vectorized over particles or grid
+points. Positions are float64 arrays [n, 2] in world units; energies are in units of V
+(mass x length^2 / time^2 with the rule's time unit); one optimizer tick is one unit of time.
+
+- Race: `race_rules`, `drop_race` -- one ball per rule, dropped at the same point.
+- Bridge: `bridge`, `momentum_to_newton`, `newton_to_momentum`, `drop_with_twin`,
+  `gradient_flow_rule`, `overdamped_rules` -- heavy-ball momentum is Newton with friction.
+- Energy ledger: `ledger` -- kinetic + potential + dissipated - initial = numerical drift.
+- Stability: `stability`, `hessian_eigs` -- curvature against each rule's step-size limit.
+- Basins: `BasinJob` -- where a ball from each grid point ends up, computed in slices.
+- Heat: `boltzmann_histogram`, `heat_values` -- the V histogram against exp(-V/T).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from sim.dynamics import RULES, Rule, State, newton_twin, step
+from sim.particles import ALIVE
+from sim.potential_base import Potential, View
+from sim.world import BOUND, World
+
+# --- constants ---------------------------------------------------------------------------------
+WARN_FRACTION = 0.8  # a metric above this fraction of its stability limit is "warn"
+ZETA_WARN = 0.05  # damping ratio below this: barely damped, rings for a long time ("warn")
+TWIN_RULES = ("gd", "momentum")  # optimizers whose Newtonian twin is exact (semi-implicit Euler)
+OVERDAMPED_OMEGA_DT = 1.0  # overdamped_rules keeps omega*dt at or below this (Verlet limit is 2)
+
+BASIN_GRID = (160, 100)
+BASIN_MAX_TICKS = 3000
+BASIN_TOLERANCE = 1e-6  # |grad V| and per-tick displacement below this: settled
+BASIN_CHECK_EVERY = 10  # ticks between settle checks (divergence is checked every tick)
+BASIN_MATCH_FRACTION = 0.02  # match radius to a known minimum, as a fraction of the view diagonal
+BASIN_MAX_CLUSTERS = 255  # discovered (unlisted) end points beyond this join the nearest cluster
+DIVERGED = -1
+MOVING = -2
+
+HEAT_GRID = 256  # grid points per side for the Boltzmann prediction
+HEAT_EDGE_MASS = 1e-6  # the region grows until the outer ring holds less than this of the mass
+HEAT_MAX_DOUBLINGS = 8
+HEAT_TOP_QUANTILE = 0.995  # default histogram range: min V to this quantile of predicted V
+HEAT_BINS = 24
+HEAT_MAX_CELL_MASS = 1e-3  # a cell holding more of the mass than this is split (narrow wells)
+HEAT_SPLIT = 8  # each split cell becomes HEAT_SPLIT x HEAT_SPLIT cells
+HEAT_SPLIT_ROUNDS = 3
+HEAT_MAX_SPLIT_CELLS = 2000  # at most this many cells split per round (the heaviest)
+_HEAT_CACHE_SIZE = 8
+
+NA = "n/a"
+OK = "ok"
+WARN = "warn"
+BAD = "bad"
+
+
+# ================================================================================================
+# Race
+# ================================================================================================
+
+def race_rules(base: Rule, names: Sequence[str]) -> list[Rule]:
+    """One rule per name, all sharing the base rule's parameters.
+
+    Same lr for every optimizer, and dt, mass, friction, integrator, temperature from `base`
+    for newton / langevin, so the lanes differ only in the rule. Raises ValueError on an
+    unknown name.
+    """
+    out = []
+    for name in names:
+        if name not in RULES:
+            raise ValueError(f"unknown dynamics '{name}'; choose one of: {', '.join(RULES)}")
+        out.append(base.with_(name=name))
+    return out
+
+
+def find_or_add_rule(world: World, rule: Rule) -> int:
+    """Id of `rule` in world.rules (an identical one is reused), adding it when absent."""
+    for i, r in enumerate(world.rules):
+        if r == rule:
+            return i
+    return world.add_rule(rule)
+
+
+def drop_race(world: World, point: Sequence[float], names: Sequence[str]) -> list[int]:
+    """Drop one ball per rule name at `point` (x, y), each under its own lane rule.
+
+    Lane rules come from `race_rules(world.rule, names)`; identical rules already in
+    world.rules are reused. Returns the rule id of each ball, in the order of `names`
+    (the balls are the last len(names) rows of world.particles, in that order).
+    """
+    ids = [find_or_add_rule(world, r) for r in race_rules(world.rule, names)]
+    p = np.asarray(point, dtype=np.float64).reshape(1, 2)
+    for rid in ids:
+        world.drop(p, rule_id=rid)
+    return ids
+
+
+def last_ball_per_rule(world: World) -> dict[int, int]:
+    """rule id -> row of the most recently dropped alive ball under that rule."""
+    p = world.particles
+    out: dict[int, int] = {}
+    alive = p.status == ALIVE
+    rules = p.rule
+    for row in np.flatnonzero(alive)[::-1]:
+        rid = int(rules[row])
+        if rid not in out:
+            out[rid] = int(row)
+            if len(out) == len(world.rules):
+                break
+    return out
+
+
+# ================================================================================================
+# Bridge: heavy-ball momentum <-> Newton with friction (semi-implicit Euler)
+# ================================================================================================
+
+def momentum_to_newton(lr: float, beta: float, dt: float) -> tuple[float, float]:
+    """momentum(lr, beta) at time step dt -> (mass, friction) = (dt^2/lr, (1-beta) dt/lr)."""
+    return dt * dt / lr, (1.0 - beta) * dt / lr
+
+
+def newton_to_momentum(dt: float, mass: float, friction: float) -> tuple[float, float, bool]:
+    """newton(dt, mass, friction) -> (lr, beta, valid) with lr = dt^2/m, beta = 1 - friction dt/m.
+
+    `valid` says whether beta lies in [0, 1): a momentum optimizer with those settings exists.
+    (beta < 0 means friction so strong that one semi-implicit Euler step reverses velocity.)
+    """
+    lr = dt * dt / mass
+    beta = 1.0 - friction * dt / mass
+    return lr, beta, bool(0.0 <= beta < 1.0)
+
+
+def bridge(rule: Rule) -> dict[str, Any]:
+    """The other side of the bridge for `rule`, as a dict the bridge panel prints.
+
+    Keys: direction ("to_newton", "to_momentum" or None), lr, beta, dt, mass, friction,
+    integrator, exact (the two paths coincide to rounding), valid, twin (a Rule or None),
+    text (a one-line explanation). Numbers that do not apply are nan.
+    """
+    nan = float("nan")
+    out: dict[str, Any] = dict(direction=None, lr=nan, beta=nan, dt=nan, mass=nan, friction=nan,
+                               integrator="symplectic", exact=False, valid=False, twin=None, text="")
+    if rule.name in TWIN_RULES:
+        beta = rule.beta if rule.name == "momentum" else 0.0
+        twin = newton_twin(rule)
+        out.update(direction="to_newton", lr=rule.lr, beta=beta, dt=twin.dt, mass=twin.mass,
+                   friction=twin.friction, exact=True, valid=True, twin=twin)
+        what = "heavy-ball momentum" if rule.name == "momentum" else "gd (beta = 0)"
+        out["text"] = (f"{what} = Newton with mass dt²/lr and friction (1−β)·dt/lr, "
+                       "semi-implicit Euler: same path, tick for tick")
+    elif rule.newtonian:
+        lr, beta, valid = newton_to_momentum(rule.dt, rule.mass, rule.friction)
+        exact = valid and rule.name == "newton" and rule.integrator == "symplectic"
+        out.update(direction="to_momentum", lr=lr, beta=beta, dt=rule.dt, mass=rule.mass,
+                   friction=rule.friction, integrator=rule.integrator, exact=exact, valid=valid)
+        if valid:
+            out["twin"] = Rule("momentum" if beta > 0.0 else "gd", lr=lr, beta=beta, dt=rule.dt)
+            how = "exactly" if exact else "to first order in dt (exact with the symplectic integrator)"
+            out["text"] = f"Newton with friction is momentum(lr = dt²/m, β = 1 − γ·dt/m), {how}"
+        else:
+            out["text"] = "friction·dt/mass ≥ 1: overdamped past one step, no momentum twin (β < 0)"
+    else:
+        out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
+    return out
+
+
+def drop_with_twin(world: World, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop balls at pos [k, 2] under the current rule, and each one's Newtonian twin beside it.
+
+    The twin (sim.dynamics.newton_twin: symplectic, mass dt^2/lr, friction (1-beta) dt/lr) is
+    registered once in world.rules and reused. Returns (ball rows [k], twin rows [k]); twin
+    rows are empty when the current rule has no exact twin (only gd and momentum do).
+    """
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+    s = world.drop(pos, rule_id=0)
+    balls = np.arange(s.start, s.stop)
+    if world.rule.name not in TWIN_RULES:
+        return balls, np.zeros(0, dtype=np.intp)
+    tid = find_or_add_rule(world, newton_twin(world.rule))
+    t = world.drop(pos, rule_id=tid)
+    return balls, np.arange(t.start, t.stop)
+
+
+def gradient_flow_rule(friction: float, dt: float) -> Rule:
+    """Gradient flow dx/dt = -grad V / friction, sampled every dt: Rule('gd', lr = dt/friction).
+
+    The overdamped limit (mass -> 0 at fixed friction) of m x'' = -grad V - friction x'.
+    """
+    return Rule("gd", lr=dt / friction, dt=dt)
+
+
+def overdamped_rules(friction: float, mass: float, dt: float, lam_max: float) -> tuple[Rule, Rule]:
+    """A Newton rule at small mass and its gradient-flow limit, advancing the same time per tick.
+
+    As mass -> 0 at fixed dt, omega dt = dt sqrt(lam_max / m) passes Verlet's limit 2, so dt is
+    lowered to keep omega dt <= OVERDAMPED_OMEGA_DT; both rules use that dt, so a tick is the
+    same simulated time for both balls. lam_max: the largest curvature expected on the path.
+    """
+    if lam_max > 0.0 and math.isfinite(lam_max):
+        dt = min(dt, OVERDAMPED_OMEGA_DT * math.sqrt(mass / lam_max))
+    return (Rule("newton", mass=mass, friction=friction, dt=dt, integrator="verlet"),
+            gradient_flow_rule(friction, dt))
+
+
+# ================================================================================================
+# Energy ledger
+# ================================================================================================
+
+def _rows(world: World, rows: Any) -> np.ndarray:
+    """Normalize a row selection (None, slice, int, index array or bool mask) to indices [k]."""
+    n = world.n
+    if rows is None:
+        return np.arange(n)
+    if isinstance(rows, slice):
+        return np.arange(n)[rows]
+    a = np.asarray(rows)
+    if a.dtype == bool:
+        return np.flatnonzero(a)
+    a = a.reshape(-1).astype(np.intp)
+    return a[(a >= 0) & (a < n)]
+
+
+def ledger(world: World, rows: Any = None) -> dict[str, Any]:
+    """Energy bookkeeping for the selected particles (default: all).
+
+    Per row (arrays [k]; nan where it does not apply: optimizer balls have no mass, diverged
+    balls no energy): kinetic 1/2 m |v|^2, potential V(x), dissipated (taken out by friction
+    since the drop or the last ledger reset; negative when heat put energy in), initial
+    (total energy then), drift = kinetic + potential + dissipated - initial. `applies` [k] bool.
+    `total`: the same five sums over the rows that apply, plus `count` (how many) and `na`
+    (how many selected rows are optimizer or diverged balls).
+    """
+    idx = _rows(world, rows)
+    p = world.particles
+    newt = np.array([r.newtonian for r in world.rules], dtype=bool)
+    mass = np.array([r.mass for r in world.rules], dtype=np.float64)
+    rid = p.rule[idx].astype(np.intp)
+    applies = newt[rid] & (p.status[idx] == ALIVE)
+    nan = np.nan
+    with np.errstate(all="ignore"):
+        v = p.vel[idx]
+        kinetic = np.where(applies, 0.5 * mass[rid] * np.einsum("ij,ij->i", v, v), nan)
+        potential = np.where(applies, world.potential.value(p.pos[idx]), nan)
+        dissipated = np.where(applies, p.dissipated[idx], nan)
+        initial = np.where(applies, p.energy0[idx], nan)
+        drift = kinetic + potential + dissipated - initial
+    out: dict[str, Any] = dict(rows=idx, applies=applies, kinetic=kinetic, potential=potential,
+                               dissipated=dissipated, initial=initial, drift=drift)
+    k = int(applies.sum())
+    total: dict[str, Any] = {"count": k, "na": int(len(idx) - k)}
+    for key in ("kinetic", "potential", "dissipated", "initial", "drift"):
+        total[key] = float(out[key][applies].sum()) if k else nan
+    out["total"] = total
+    return out
+
+
+# ================================================================================================
+# Stability
+# ================================================================================================
+
+def hessian_eigs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues of symmetric 2x2 matrices h [n, 2, 2] in closed form: (lam_max [n], lam_min [n]).
+
+    lam = (a + c)/2 +- sqrt(((a - c)/2)^2 + b^2), with the smaller one computed as det/lam_max
+    when that is more accurate (no cancellation).
+    """
+    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
+    with np.errstate(all="ignore"):
+        mean = 0.5 * (a + c)
+        rad = np.hypot(0.5 * (a - c), b)
+        lam_max = mean + rad
+        lam_min = mean - rad
+        det = a * c - b * b
+        # the root of smaller magnitude loses digits to cancellation: take it as det / the other
+        pos_ = (mean > 0) & (lam_max != 0)
+        neg_ = (mean < 0) & (lam_min != 0)
+        lam_min_fix = np.where(pos_, det / np.where(pos_, lam_max, 1.0), lam_min)
+        lam_max = np.where(neg_, det / np.where(neg_, lam_min, 1.0), lam_max)
+        lam_min = lam_min_fix
+    return lam_max, lam_min
+
+
+def _status(value: np.ndarray, limit: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """ok / warn (above WARN_FRACTION of the limit) / bad (at or past it) / n/a, per element."""
+    out = np.full(value.shape, NA, dtype="<U4")
+    with np.errstate(invalid="ignore"):
+        good = valid & np.isfinite(value) & np.isfinite(limit)
+        out[good] = OK
+        out[good & (value > WARN_FRACTION * limit)] = WARN
+        out[good & (value >= limit)] = BAD
+    return out
+
+
+def lr_limit(rule: Rule) -> float:
+    """Largest stable lr * lam_max on a quadratic: gd 2, momentum 2(1+beta),
+    nesterov 2(1+beta)/(1+2beta); nan for the adaptive rules and the newton family."""
+    if rule.name == "gd":
+        return 2.0
+    if rule.name == "momentum":
+        return 2.0 * (1.0 + rule.beta)
+    if rule.name == "nesterov":
+        return 2.0 * (1.0 + rule.beta) / (1.0 + 2.0 * rule.beta)
+    return float("nan")
+
+
+def omega_dt_limit(rule: Rule) -> float:
+    """Largest stable omega*dt (omega = sqrt(lam/m)) on a quadratic, per integrator.
+
+    Verlet / BAOAB (newton default, langevin): 2, whatever the friction. Semi-implicit Euler
+    with c = friction dt/m: sqrt(2(2 - c)) (it is momentum with beta = 1 - c). Explicit Euler:
+    sqrt(c) -- unstable at any step without friction. For gd and momentum: their twin's limit.
+    """
+    if rule.name in TWIN_RULES:
+        return math.sqrt(lr_limit(rule))  # twin: (omega dt)^2 = lr lam
+    if not rule.newtonian:
+        return float("nan")
+    if rule.name == "langevin" or rule.integrator == "verlet":
+        return 2.0
+    c = rule.friction * rule.dt / rule.mass
+    if rule.integrator == "symplectic":
+        return math.sqrt(max(2.0 * (2.0 - c), 0.0))
+    return math.sqrt(c)
+
+
+def stability(potential: Potential, rule: Rule, pos: np.ndarray) -> dict[str, np.ndarray]:
+    """Curvature-based stability metrics at positions pos [n, 2] for `rule` (all arrays [n]).
+
+    lam_max, lam_min: Hessian eigenvalues (1/time^2 per unit mass). lr_lam = lr * lam_max with
+    lr_lam_limit (gd 2, momentum 2(1+beta), nesterov 2(1+beta)/(1+2beta); nan for adaptive and
+    newton rules). omega_dt = dt sqrt(lam_max / m) with omega_dt_limit (see `omega_dt_limit`;
+    for gd / momentum the values of their Newtonian twin, for which omega dt = sqrt(lr lam)).
+    zeta = friction / (2 sqrt(m lam_max)) (twin's for gd / momentum: (1-beta)/(2 sqrt(lr lam))).
+    status_lr_lam, status_omega_dt, status_zeta: "ok" / "warn" / "bad" / "n/a" (n/a where
+    lam_max <= 0: no minimum direction, or where the metric does not apply). zeta is "warn"
+    below ZETA_WARN (barely damped), never "bad".
+    """
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+    n = len(pos)
+    lam_max, lam_min = hessian_eigs(potential.hessian(pos))
+    curved = np.isfinite(lam_max) & (lam_max > 0)
+    nan = np.full(n, np.nan)
+    lam = np.where(curved, lam_max, np.nan)
+
+    lr_lim = lr_limit(rule)
+    if math.isfinite(lr_lim) or rule.name in ("adagrad", "rmsprop", "adam"):
+        lr_lam = rule.lr * lam
+    else:
+        lr_lam = nan.copy()
+
+    if rule.name in TWIN_RULES:
+        twin = newton_twin(rule)
+        mass, friction, dt = twin.mass, twin.friction, twin.dt
+    elif rule.newtonian:
+        mass, friction, dt = rule.mass, rule.friction, rule.dt
+    else:
+        mass = friction = dt = float("nan")
+    with np.errstate(all="ignore"):
+        omega_dt = dt * np.sqrt(lam / mass)
+        zeta = friction / (2.0 * np.sqrt(mass * lam))
+    od_lim = omega_dt_limit(rule)
+
+    full = lambda x: np.full(n, x, dtype=np.float64)  # noqa: E731
+    zeta_status = np.full(n, NA, dtype="<U4")
+    zeta_ok = curved & np.isfinite(zeta)
+    zeta_status[zeta_ok] = OK
+    zeta_status[zeta_ok & (zeta < ZETA_WARN)] = WARN
+    return {
+        "lam_max": lam_max,
+        "lam_min": lam_min,
+        "lr_lam": lr_lam,
+        "lr_lam_limit": full(lr_lim),
+        "omega_dt": omega_dt,
+        "omega_dt_limit": full(od_lim),
+        "zeta": zeta,
+        "status_lr_lam": _status(lr_lam, full(lr_lim), curved),
+        "status_omega_dt": _status(omega_dt, full(od_lim), curved),
+        "status_zeta": zeta_status,
+    }
+
+
+# ================================================================================================
+# Basins
+# ================================================================================================
+
+class BasinJob:
+    """Where a ball started at each point of a grid over `view` ends up, computed in slices.
+
+    The grid holds gx * gy balls at cell centers, all under `rule` (langevin runs without its
+    noise: the basins of the deterministic skeleton), stepped with sim.dynamics.step on this
+    job's own buffers (not a World). Call `advance(budget)` between frames; read `labels`
+    [gx, gy] (x first, like pygame.surfarray): index into `centers` [m, 2] (the potential's
+    listed minima first, then end points found by clustering), DIVERGED (-1), or MOVING (-2:
+    not settled yet, or still moving at max_ticks). A ball is settled when |grad V| and its
+    last step are both below `tolerance` (world units per tick for the step).
+    """
+
+    def __init__(self, potential: Potential, rule: Rule, view: View,
+                 grid: tuple[int, int] = BASIN_GRID, max_ticks: int = BASIN_MAX_TICKS,
+                 tolerance: float = BASIN_TOLERANCE, match_radius: float | None = None,
+                 seed: int = 0, check_every: int = BASIN_CHECK_EVERY) -> None:
+        self.potential = potential
+        self.rule = rule.with_(temperature=0.0) if rule.name == "langevin" else rule
+        self.view = tuple(float(v) for v in view)
+        gx, gy = int(grid[0]), int(grid[1])
+        if gx < 1 or gy < 1:
+            raise ValueError("basin grid must be at least 1 x 1")
+        self.grid = (gx, gy)
+        self.max_ticks = int(max_ticks)
+        self.tolerance = float(tolerance)
+        x0, x1, y0, y1 = self.view
+        self.match_radius = (float(match_radius) if match_radius is not None
+                             else BASIN_MATCH_FRACTION * math.hypot(x1 - x0, y1 - y0))
+        self.check_every = max(int(check_every), 1)
+        self.xs = x0 + (np.arange(gx) + 0.5) * ((x1 - x0) / gx)  # [gx] cell centers
+        self.ys = y0 + (np.arange(gy) + 0.5) * ((y1 - y0) / gy)  # [gy]
+        X, Y = np.meshgrid(self.xs, self.ys, indexing="ij")
+        self.points = np.column_stack([X.ravel(), Y.ravel()])  # [gx*gy, 2], row i*gy + j
+        n = len(self.points)
+        self.end = self.points.copy()  # [n, 2] last position of each ball
+        self._labels = np.full(n, MOVING, dtype=np.int32)
+        minima = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
+        self.n_listed = len(minima)
+        self._centers: list[np.ndarray] = [m for m in minima]
+        self.ticks = 0
+        self.cancelled = False
+        self._rng = np.random.default_rng(seed)
+        # compact state of the balls still moving; _idx maps compact rows to grid rows
+        self._idx = np.arange(n)
+        z = lambda: np.zeros((n, 2))  # noqa: E731
+        self._s = State(self.points.copy(), z(), z(), z(), z(), np.zeros(n, dtype=np.int64),
+                        np.zeros(n), z(), z(), False)
+        self._prev = z()
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def labels(self) -> np.ndarray:
+        """[gx, gy] int32 label per grid point (see the class docstring)."""
+        return self._labels.reshape(self.grid)
+
+    @property
+    def centers(self) -> np.ndarray:
+        """[m, 2] the point each label >= 0 stands for (listed minima, then clusters)."""
+        return np.array(self._centers, dtype=np.float64).reshape(-1, 2)
+
+    @property
+    def done(self) -> bool:
+        return len(self._idx) == 0 or self.ticks >= self.max_ticks
+
+    @property
+    def running(self) -> bool:
+        return not self.done and not self.cancelled
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the work done, in [0, 1]."""
+        if self.done:
+            return 1.0
+        return min(self.ticks / max(self.max_ticks, 1), 1.0)
+
+    # -- commands ----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop: later advance() calls do nothing; labels keep what was found so far."""
+        self.cancelled = True
+
+    def advance(self, budget_ticks: int, max_seconds: float | None = None) -> float:
+        """Run up to `budget_ticks` ticks over every ball still moving (and stop early once
+        `max_seconds` of wall time have passed). Returns the progress in [0, 1]."""
+        if self.cancelled or self.done:
+            return self.progress
+        t_end = None if max_seconds is None else time.perf_counter() + max_seconds
+        todo = min(int(budget_ticks), self.max_ticks - self.ticks)
+        with np.errstate(all="ignore"):
+            while todo > 0 and len(self._idx):
+                k = min(todo, self.check_every - self.ticks % self.check_every)
+                self._run(k)
+                todo -= k
+                if self.ticks % self.check_every == 0 or self.ticks >= self.max_ticks:
+                    self._settle()
+                if t_end is not None and time.perf_counter() >= t_end:
+                    break
+        if self.done and len(self._idx):
+            self.end[self._idx] = self._s.pos  # still moving at max_ticks: label stays MOVING
+        return self.progress
+
+    # -- internals ---------------------------------------------------------------------------
+    def _run(self, k: int) -> None:
+        """k ticks; the last one records the previous position; divergence checked each tick."""
+        for i in range(k):
+            s = self._s  # _finish replaces the compact state
+            if i == k - 1:
+                np.copyto(self._prev, s.pos)
+            s.grad_valid = step(self.rule, s, self.potential, self._rng)
+            self.ticks += 1
+            np.abs(s.pos, out=s.tmp)
+            bad = ~(s.tmp[:, 0] + s.tmp[:, 1] <= BOUND)
+            if bad.any():
+                self._finish(bad, DIVERGED)
+                if not len(self._idx):
+                    return
+
+    def _finish(self, mask: np.ndarray, label: int | np.ndarray) -> None:
+        """Retire the compact rows in mask [k] with label(s); keep the others compact."""
+        rows = self._idx[mask]
+        self._labels[rows] = label
+        pos = self._s.pos[mask]
+        finite = np.isfinite(pos).all(axis=1)
+        self.end[rows[finite]] = pos[finite]
+        keep = ~mask
+        s = self._s
+        self._idx = self._idx[keep]
+        self._s = State(s.pos[keep], s.vel[keep], s.grad[keep], s.buf_a[keep], s.buf_b[keep],
+                        s.steps[keep], s.dissipated[keep], s.tmp[keep], s.tmp2[keep], s.grad_valid)
+        self._prev = self._prev[keep]
+
+    def _settle(self) -> None:
+        s = self._s
+        if not len(self._idx):
+            return
+        g = self.potential.grad(s.pos)
+        gn = np.hypot(g[:, 0], g[:, 1])
+        dn = np.hypot(s.pos[:, 0] - self._prev[:, 0], s.pos[:, 1] - self._prev[:, 1])
+        settled = (gn <= self.tolerance) & (dn <= self.tolerance)
+        if settled.any():
+            self._finish(settled, self._classify(s.pos[settled]))
+
+    def _classify(self, pts: np.ndarray) -> np.ndarray:
+        """Label end points pts [k, 2]: nearest center within match_radius, else new clusters."""
+        out = np.full(len(pts), MOVING, dtype=np.int32)
+        r2 = self.match_radius ** 2
+        todo = np.ones(len(pts), dtype=bool)
+        while todo.any():
+            if self._centers:
+                c = np.array(self._centers)
+                d2 = ((pts[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)  # [k, m]
+                near = d2.argmin(axis=1)
+                hit = todo & (d2[np.arange(len(pts)), near] <= r2)
+                out[hit] = near[hit]
+                todo &= ~hit
+                if todo.any() and len(self._centers) >= self.n_listed + BASIN_MAX_CLUSTERS:
+                    out[todo] = near[todo]
+                    break
+            if todo.any():
+                self._centers.append(pts[np.flatnonzero(todo)[0]].copy())
+        return out
+
+
+# ================================================================================================
+# Heat
+# ================================================================================================
+
+_heat_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def heat_values(world: World) -> np.ndarray:
+    """V [k] at every alive langevin particle (the balls that should reach exp(-V/T))."""
+    p = world.particles
+    lang = np.array([r.name == "langevin" for r in world.rules], dtype=bool)
+    rows = np.flatnonzero(lang[p.rule.astype(np.intp)] & (p.status == ALIVE))
+    return world.potential.value(p.pos[rows])
+
+
+def _boltzmann_samples(potential: Potential, temperature: float, view: View,
+                       resolution: int = HEAT_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells that hold the Boltzmann mass: V at the center [m], half-spread of V across the
+    cell [m, 2] (|dV/dx| hx, |dV/dy| hy with hx, hy the half sizes), weights [m] (sum 1).
+
+    A resolution x resolution grid starts at `view` and doubles around its center until its
+    outer ring holds less than HEAT_EDGE_MASS of exp(-V/T); it then shrinks to the box that
+    holds the mass. Cells holding more than HEAT_MAX_CELL_MASS are split HEAT_SPLIT x
+    HEAT_SPLIT (a few rounds), so narrow wells and cold distributions are resolved too.
+    Cached per (potential, T, view).
+    """
+    key = (id(potential), potential.name, potential.formula, float(temperature),
+           tuple(float(v) for v in view), int(resolution))
+    hit = _heat_cache.get(key)
+    if hit is not None:
+        return hit
+    x0, x1, y0, y1 = (float(v) for v in view)
+    cx, cy, hx, hy = 0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.5 * (x1 - x0), 0.5 * (y1 - y0)
+
+    def grid(cx: float, cy: float, hx: float, hy: float):
+        xs = cx + hx * ((np.arange(resolution) + 0.5) * (2.0 / resolution) - 1.0)  # cell centers
+        ys = cy + hy * ((np.arange(resolution) + 0.5) * (2.0 / resolution) - 1.0)
+        v = potential.value_grid(xs, ys)
+        with np.errstate(all="ignore"):
+            vmin = np.nanmin(np.where(np.isfinite(v), v, np.nan)) if np.isfinite(v).any() else 0.0
+            w = np.exp(-(v - vmin) / temperature)
+        w[~np.isfinite(w)] = 0.0
+        return xs, ys, v, w
+
+    for _ in range(HEAT_MAX_DOUBLINGS + 1):
+        xs, ys, v, w = grid(cx, cy, hx, hy)
+        total = w.sum()
+        ring = w[0].sum() + w[-1].sum() + w[1:-1, 0].sum() + w[1:-1, -1].sum()
+        if total > 0 and ring <= HEAT_EDGE_MASS * total:
+            break
+        hx, hy = 2 * hx, 2 * hy
+    if w.sum() > 0:  # shrink to the cells that hold all but HEAT_EDGE_MASS of the mass
+        def span(marg: np.ndarray, g: np.ndarray) -> tuple[float, float]:
+            c = np.cumsum(marg) / marg.sum()
+            lo = max(int(np.searchsorted(c, 0.5 * HEAT_EDGE_MASS)) - 1, 0)
+            hi = min(int(np.searchsorted(c, 1 - 0.5 * HEAT_EDGE_MASS)) + 1, len(g) - 1)
+            return float(g[lo]), float(g[hi])
+        ax0, ax1 = span(w.sum(axis=1), xs)
+        ay0, ay1 = span(w.sum(axis=0), ys)
+        if (ax1 - ax0) < hx and (ay1 - ay0) < hy and ax1 > ax0 and ay1 > ay0:
+            hx, hy = 0.5 * (ax1 - ax0), 0.5 * (ay1 - ay0)
+            xs, ys, v, w = grid(0.5 * (ax0 + ax1), 0.5 * (ay0 + ay1), hx, hy)
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    keep = (w > 0).ravel()
+    px, py, v = X.ravel()[keep], Y.ravel()[keep], v.ravel()[keep]
+    hxs = np.full(len(v), hx / resolution)  # half cell sizes [m]
+    hys = np.full(len(v), hy / resolution)
+    for _ in range(HEAT_SPLIT_ROUNDS):
+        if not len(v):
+            break
+        g = np.abs(potential.grad(np.column_stack([px, py])))
+        drop = g[:, 0] * hxs + g[:, 1] * hys  # how far V may fall inside the cell (linear)
+        drop[~np.isfinite(drop)] = 0.0
+        with np.errstate(all="ignore"):
+            logw = -(v - v.min()) / temperature + np.log(hxs * hys)
+            top = logw.max()
+            w = np.exp(logw - top)
+            w_up = np.exp(logw + drop / temperature - top) / w.sum()  # mass it might hold
+        heavy = np.flatnonzero(w_up > HEAT_MAX_CELL_MASS)
+        if not len(heavy):
+            break
+        heavy = heavy[np.argsort(w_up[heavy])[::-1][:HEAT_MAX_SPLIT_CELLS]]
+        k = HEAT_SPLIT
+        off = (np.arange(k) + 0.5) * (2.0 / k) - 1.0  # [k] sub-cell centers in [-1, 1]
+        nx = (px[heavy, None, None] + hxs[heavy, None, None] * off[None, :, None]
+              + 0.0 * off[None, None, :]).ravel()
+        ny = (py[heavy, None, None] + 0.0 * off[None, :, None]
+              + hys[heavy, None, None] * off[None, None, :]).ravel()
+        nhx = np.repeat(hxs[heavy] / k, k * k)
+        nhy = np.repeat(hys[heavy] / k, k * k)
+        nv = potential.value(np.column_stack([nx, ny]))
+        rest = np.ones(len(v), dtype=bool)
+        rest[heavy] = False
+        px, py = np.concatenate([px[rest], nx]), np.concatenate([py[rest], ny])
+        hxs, hys = np.concatenate([hxs[rest], nhx]), np.concatenate([hys[rest], nhy])
+        v = np.concatenate([v[rest], nv])
+        good = np.isfinite(v)
+        px, py, hxs, hys, v = px[good], py[good], hxs[good], hys[good], v[good]
+    with np.errstate(all="ignore"):
+        logw = -(v - v.min()) / temperature + np.log(hxs * hys) if len(v) else v
+        w = np.exp(logw - logw.max()) if len(v) else v
+    spread = np.abs(potential.grad(np.column_stack([px, py]))) * np.column_stack([hxs, hys])
+    spread[~np.isfinite(spread)] = 0.0
+    out = (v, spread, w / w.sum() if len(w) else w)
+    if len(_heat_cache) >= 4 * _HEAT_CACHE_SIZE:
+        _heat_cache.pop(next(iter(_heat_cache)))
+    _heat_cache[key] = out
+    return out
+
+
+def _cell_cdf(t: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """P(U1 + U2 <= t) for U1 ~ U(-p, p), U2 ~ U(-q, q), all arrays [m] (p >= q >= 0).
+
+    The distribution of a linear function over a rectangle (a trapezoid): F(t) =
+    (H(t + p) - H(t - p)) / 2p with H the antiderivative of U2's CDF; a step when p ~ 0.
+    """
+    def h(u: np.ndarray) -> np.ndarray:
+        qs = np.where(q > 0, q, 1.0)
+        mid = (u + q) ** 2 / (4.0 * qs)
+        return np.where(u <= -q, 0.0, np.where(u >= q, u, mid))
+
+    with np.errstate(all="ignore"):
+        wide = p > 1e-9 * np.maximum(np.abs(t), 1e-300)
+        ps = np.where(wide, p, 1.0)
+        f = (h(t + ps) - h(t - ps)) / (2.0 * ps)
+    return np.clip(np.where(wide, f, (t >= 0).astype(np.float64)), 0.0, 1.0)
+
+
+def predicted_v_density(potential: Potential, temperature: float, view: View,
+                        edges: np.ndarray) -> np.ndarray:
+    """Density of V [b] in the bins `edges` [b+1] under p(x) ~ exp(-V/T), integrated on a grid
+    (each cell spreads its weight over the range V takes across it). nan when T <= 0 or V is
+    not bounded below."""
+    edges = np.asarray(edges, dtype=np.float64)
+    if not (temperature > 0 and math.isfinite(temperature) and potential.bounded_below):
+        return np.full(len(edges) - 1, np.nan)
+    v, spread, w = _boltzmann_samples(potential, temperature, view)
+    if not len(v):
+        return np.full(len(edges) - 1, np.nan)
+    p = spread.max(axis=1)
+    q = spread.min(axis=1)
+    lo, hi = v - (p + q), v + (p + q)  # the range V takes across each cell
+    order = np.argsort(hi)
+    hi_sorted, w_cum = hi[order], np.concatenate([[0.0], np.cumsum(w[order])])
+    below = np.empty(len(edges))  # mass with V <= edge
+    for i, e in enumerate(edges):
+        below[i] = w_cum[np.searchsorted(hi_sorted, e, side="right")]  # cells wholly below e
+        cut = np.flatnonzero((lo < e) & (hi > e))  # cells that straddle e
+        if len(cut):
+            below[i] += np.dot(w[cut], _cell_cdf(e - v[cut], p[cut], q[cut]))
+    return np.diff(below) / np.diff(edges)
+
+
+def boltzmann_histogram(values: np.ndarray, potential: Potential, temperature: float,
+                        view: View, bins: int | np.ndarray = HEAT_BINS
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Histogram of V over the balls against the density of V predicted by p(x) ~ exp(-V/T).
+
+    values [n]: V at the balls. bins: a count (range: min V to the HEAT_TOP_QUANTILE quantile
+    of the predicted V) or edges [b+1]. Returns (edges [b+1], observed [b], predicted [b]),
+    both densities per unit V over the whole distribution (a ball past the last edge counts in
+    the normalization, not in a bar). predicted is nan when T <= 0 or the potential is not
+    bounded below; observed is nan when no value is finite. The prediction is cached.
+    """
+    vals = np.asarray(values, dtype=np.float64).reshape(-1)
+    vals = vals[np.isfinite(vals)]
+    have_pred = temperature > 0 and math.isfinite(temperature) and potential.bounded_below
+    if np.ndim(bins) == 0:
+        b = max(int(bins), 1)
+        ckey = ("edges", id(potential), potential.name, float(temperature),
+                tuple(float(x) for x in view), b)
+        edges = _heat_cache.get(ckey) if have_pred else None
+        if edges is None:
+            lo = hi = float("nan")
+            if have_pred:
+                vg, _, wg = _boltzmann_samples(potential, temperature, view)
+                if len(vg):
+                    order = np.argsort(vg)
+                    cw = np.cumsum(wg[order])
+                    lo = float(vg[order[0]])
+                    hi = float(vg[order[min(np.searchsorted(cw, HEAT_TOP_QUANTILE), len(cw) - 1)]])
+            if not math.isfinite(lo) and len(vals):
+                lo, hi = float(vals.min()), float(np.quantile(vals, HEAT_TOP_QUANTILE))
+            if not math.isfinite(lo):
+                lo, hi = 0.0, 1.0
+            if not hi > lo:
+                hi = lo + 1.0
+            edges = np.linspace(lo, hi, b + 1)
+            if have_pred:
+                _heat_cache[ckey] = edges
+    else:
+        edges = np.asarray(bins, dtype=np.float64)
+    width = np.diff(edges)
+    if len(vals):
+        counts, _ = np.histogram(vals, bins=edges)
+        observed = counts / (len(vals) * width)
+    else:
+        observed = np.full(len(width), np.nan)
+    pkey = ("pred", id(potential), potential.name, float(temperature),
+            tuple(float(x) for x in view), edges.tobytes())
+    predicted = _heat_cache.get(pkey)
+    if predicted is None:
+        predicted = predicted_v_density(potential, temperature, view, edges)
+        if len(_heat_cache) >= 4 * _HEAT_CACHE_SIZE:
+            _heat_cache.pop(next(iter(_heat_cache)))
+        _heat_cache[pkey] = predicted
+    return edges, observed, predicted
