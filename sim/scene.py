@@ -122,6 +122,7 @@ RANDOM_KEYS = ("random", "seed", "area", "rule")
 PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
 PARTICLE_KEYS = PAIR_ARRAYS + SCALAR_ARRAYS
+PARTICLES_TABLE_KEYS = PARTICLE_KEYS + ("random", "seed", "area")
 STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged"}
 RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _LARGEST = float(np.finfo(np.float64).max)
@@ -281,7 +282,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     for k in scene:
         if k not in TABLES:
             raise SceneError(f"unknown table [{k}]{_suggest(k, TABLES)}; expected: "
-                             + ", ".join(f"[{t}]" for t in TABLES))
+                             + ", ".join(f"[[{t}]]" if t == "lanes" else f"[{t}]" for t in TABLES))
     meta = _table(scene, "scene", SCENE_KEYS, required=False)
     fmt = _get_int(meta, "format", "[scene]", default=FORMAT, lo=1)
     if fmt > FORMAT:
@@ -311,7 +312,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
         world.add_rule(r)
     if "rng" in state:
         world.rng = _rng_from(state["rng"])
-    arrays = _particles_from(_table(scene, "particles", PARTICLE_KEYS + RANDOM_KEYS, required=False),
+    arrays = _particles_from(_table(scene, "particles", PARTICLES_TABLE_KEYS, required=False),
                              potential, rules, view, seed)
     if arrays is not None:
         _restore_particles(world, arrays)
@@ -401,8 +402,6 @@ def _show(v: Any) -> str:
     if isinstance(v, (list, dict)):
         text = repr(v)
         return (text[:40] + "...") if len(text) > 43 else text
-    if isinstance(v, float) and v == int(v) and math.isfinite(v) and abs(v) < 1e15:
-        return f"{v:g}"
     return repr(v) if isinstance(v, str) else str(v)
 
 
