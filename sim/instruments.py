@@ -30,6 +30,7 @@ WARN_FRACTION = 0.8  # a metric above this fraction of its stability limit is "w
 ZETA_WARN = 0.05  # damping ratio below this: barely damped, rings for a long time ("warn")
 TWIN_RULES = ("gd", "momentum")  # optimizers whose Newtonian twin is exact (semi-implicit Euler)
 OVERDAMPED_OMEGA_DT = 1.0  # overdamped_rules keeps omega*dt at or below this (Verlet limit is 2)
+OVERDAMPED_FRICTION_DT = 0.2  # ... and friction*dt/mass at or below this (BAOAB keeps time right)
 
 BASIN_GRID = (160, 100)
 BASIN_MAX_TICKS = 3000
@@ -195,10 +196,15 @@ def gradient_flow_rule(friction: float, dt: float) -> Rule:
 def overdamped_rules(friction: float, mass: float, dt: float, lam_max: float) -> tuple[Rule, Rule]:
     """A Newton rule at small mass and its gradient-flow limit, advancing the same time per tick.
 
-    As mass -> 0 at fixed dt, omega dt = dt sqrt(lam_max / m) passes Verlet's limit 2, so dt is
-    lowered to keep omega dt <= OVERDAMPED_OMEGA_DT; both rules use that dt, so a tick is the
-    same simulated time for both balls. lam_max: the largest curvature expected on the path.
+    As mass -> 0 at fixed dt two things go wrong: omega dt = dt sqrt(lam_max / m) passes
+    Verlet's limit 2, and once friction dt / m is not small, BAOAB's exact friction step keeps
+    the path but not its clock (its overdamped limit moves with step dt^2/2m, not dt/friction).
+    So dt is lowered to keep omega dt <= OVERDAMPED_OMEGA_DT and friction dt / m <=
+    OVERDAMPED_FRICTION_DT; both rules use that dt, so a tick is the same simulated time for
+    both balls. lam_max: the largest curvature expected on the path.
     """
+    if friction > 0.0:
+        dt = min(dt, OVERDAMPED_FRICTION_DT * mass / friction)
     if lam_max > 0.0 and math.isfinite(lam_max):
         dt = min(dt, OVERDAMPED_OMEGA_DT * math.sqrt(mass / lam_max))
     return (Rule("newton", mass=mass, friction=friction, dt=dt, integrator="verlet"),
@@ -727,6 +733,10 @@ def boltzmann_histogram(values: np.ndarray, potential: Potential, temperature: f
                     order = np.argsort(vg)
                     cw = np.cumsum(wg[order])
                     lo = float(vg[order[0]])
+                    listed = np.asarray(potential.minimum_values, dtype=np.float64)
+                    listed = listed[np.isfinite(listed) & (listed <= lo)]
+                    if len(listed):  # the grid's lowest cell center sits a little above the minimum
+                        lo = float(listed.min())
                     hi = float(vg[order[min(np.searchsorted(cw, HEAT_TOP_QUANTILE), len(cw) - 1)]])
             if not math.isfinite(lo) and len(vals):
                 lo, hi = float(vals.min()), float(np.quantile(vals, HEAT_TOP_QUANTILE))
