@@ -1,0 +1,462 @@
+"""Record the window to an animated GIF (or MP4 when imageio-ffmpeg is installed); file names
+that never overwrite; atomic screenshots.
+
+How the app wires it (render/app.py; not done here):
+- one `Recorder()` for the session; the record key calls `recorder.toggle()`; when it returns
+  a path, show "saved <path>"; a `RecorderError` is a message on screen and the program goes
+  on (nothing on screen is lost, no partial file is left).
+- every frame, after drawing the scene and BEFORE drawing the red dot:
+  `if recorder.recording: recorder.add_frame(screen)`; then
+  `draw_recording_dot(screen, recorder)` so the dot shows on screen but not in the file.
+  `add_frame` keeps every `every`-th call (default 2: 30 fps from the nominal 60 Hz loop), so
+  the GIF plays at the simulation's speed. Headless `--frames N --record OUT.gif`: the same
+  three calls around the offscreen loop, then `recorder.stop()`.
+- screenshots: `save_screenshot(screen)` (auto-named, never overwrites, atomic); scenes:
+  `save_scene(world, unique_path(auto_path("toml")))` (sim/scene.py).
+
+How a GIF is written: frames are streamed to a hidden temp file in the target folder (memory
+stays flat however long the recording), each frame downscaled to at most MAX_WIDTH pixels wide,
+cropped to the box that changed since the previous frame, and converted to its own 256-colour
+palette by Pillow's fast octree quantizer. `stop()` writes the trailer, fsyncs and renames the
+temp file to a name that does not exist yet.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pygame
+
+try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
+    from PIL import Image
+except ImportError:  # pragma: no cover - reported by Recorder.start
+    Image = None  # type: ignore[assignment]
+
+PREFIX = "newton-descent"
+MAX_WIDTH = 640  # recorded frames are downscaled to at most this many pixels wide
+NOMINAL_HZ = 60  # the loop's nominal frame rate (the simulation's schedule)
+EVERY = 2  # keep every 2nd frame: 30 fps
+MAX_SECONDS = 300  # a recording stops by itself after this much (nominal) time
+GIF_LOOP = 0  # 0 = loop forever
+DOT_RADIUS = 7
+DOT_COLOR = (230, 30, 40)
+MP4_MISSING = "MP4 needs imageio-ffmpeg (pip install imageio imageio-ffmpeg); recording a GIF instead"
+
+
+class RecorderError(RuntimeError):
+    """Recording or a screenshot failed: `str(err)` is one line for the screen."""
+
+
+# ---------------------------------------------------------------------------------------------
+# File names
+# ---------------------------------------------------------------------------------------------
+
+def auto_path(ext: str, folder: str | os.PathLike = ".", now: _dt.datetime | None = None) -> Path:
+    """`folder/newton-descent-YYYYmmdd-HHMMSS.ext` (not yet made unique: see unique_path)."""
+    now = now or _dt.datetime.now()
+    return Path(folder) / f"{PREFIX}-{now:%Y%m%d-%H%M%S}.{ext.lstrip('.')}"
+
+
+def unique_path(path: str | os.PathLike) -> Path:
+    """`path` if nothing exists there, else the first free `stem-1.ext`, `stem-2.ext`, ..."""
+    p = Path(path)
+    if not os.path.lexists(p):
+        return p
+    i = 1
+    while True:
+        cand = p.with_name(f"{p.stem}-{i}{p.suffix}")
+        if not os.path.lexists(cand):
+            return cand
+        i += 1
+
+
+def _publish(tmp: str, path: Path) -> Path:
+    """Move the finished temp file to `path`, or to the next free name: never overwrites.
+
+    A hard link fails if the name was taken in the meantime; where links are not supported
+    (some network or FAT file systems) it falls back to a checked rename.
+    """
+    while True:
+        cand = unique_path(path)
+        try:
+            os.link(tmp, cand)
+        except FileExistsError:
+            continue
+        except OSError:
+            if os.path.lexists(cand):
+                continue
+            os.replace(tmp, cand)
+            return cand
+        os.unlink(tmp)
+        return cand
+
+
+def _temp_in(folder: Path, name: str, suffix: str) -> tuple[int, str]:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=suffix)
+    try:
+        os.fchmod(fd, 0o644)
+    except OSError:
+        pass
+    return fd, tmp
+
+
+def _unlink_quietly(tmp: str | None) -> None:
+    if tmp:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _why(e: BaseException) -> str:
+    return (getattr(e, "strerror", None) or str(e) or type(e).__name__).splitlines()[0]
+
+
+def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = None,
+                    folder: str | os.PathLike = ".") -> Path:
+    """Save `surface` as an image (format from the suffix, default PNG) atomically, never over
+    an existing file. Returns the path written; RecorderError on failure (no temp file left)."""
+    target = Path(path) if path is not None else auto_path("png", folder)
+    folder_ = target.parent if str(target.parent) else Path(".")
+    tmp: str | None = None
+    try:
+        fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
+        os.close(fd)
+        pygame.image.save(surface, tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        out = _publish(tmp, target)
+        tmp = None
+        return out
+    except (OSError, pygame.error) as e:
+        raise RecorderError(f"cannot save screenshot {target.name}: {_why(e)}") from None
+    finally:
+        _unlink_quietly(tmp)
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames
+# ---------------------------------------------------------------------------------------------
+
+def _surface_rgb(surface: pygame.Surface, size: tuple[int, int]) -> np.ndarray:
+    """The surface scaled to size (w, h), as an RGB array [h, w, 3] uint8."""
+    if surface.get_size() != size:
+        src = surface
+        if src.get_bitsize() not in (24, 32):
+            src = pygame.Surface(surface.get_size(), 0, 32)
+            src.blit(surface, (0, 0))
+        try:
+            surface = pygame.transform.smoothscale(src, size)
+        except (ValueError, pygame.error):
+            surface = pygame.transform.scale(src, size)
+    tobytes = getattr(pygame.image, "tobytes", None) or pygame.image.tostring
+    data = tobytes(surface, "RGB")
+    return np.frombuffer(data, dtype=np.uint8).reshape(size[1], size[0], 3)
+
+
+def _changed_box(prev: np.ndarray | None, cur: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of the pixels that differ, None if none; whole frame at first."""
+    h, w = cur.shape[:2]
+    if prev is None:
+        return (0, 0, w, h)
+    diff = (prev != cur).any(axis=2)
+    rows = np.flatnonzero(diff.any(axis=1))
+    if len(rows) == 0:
+        return None
+    cols = np.flatnonzero(diff[rows[0]: rows[-1] + 1].any(axis=0))
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def _gif_image_block(im: Any) -> tuple[bytes, int, bytes]:
+    """Encode a palette image with Pillow and cut out its colour table and image data.
+
+    Returns (colour table bytes, flags for the image descriptor (table size, interlace), image
+    data: the LZW code size and sub-blocks up to and including the terminator). Only the GIF
+    format itself is relied on.
+    """
+    buf = io.BytesIO()
+    im.save(buf, "GIF", interlace=False)
+    b = buf.getvalue()
+    flags = b[10]
+    i = 13
+    table = b""
+    size_bits = flags & 7
+    if flags & 0x80:
+        n = 3 * (2 ** (size_bits + 1))
+        table = b[i: i + n]
+        i += n
+    while b[i] == 0x21:  # extensions: skip their sub-blocks
+        i += 2
+        while b[i]:
+            i += b[i] + 1
+        i += 1
+    if b[i] != 0x2C:
+        raise ValueError("unexpected GIF layout from Pillow")
+    lflags = b[i + 9]
+    i += 10
+    if lflags & 0x80:  # a local table (Pillow writes a global one; take either)
+        size_bits = lflags & 7
+        n = 3 * (2 ** (size_bits + 1))
+        table = b[i: i + n]
+        i += n
+    start = i
+    i += 1  # LZW minimum code size
+    while b[i]:
+        i += b[i] + 1
+    flags = (lflags & 0x40) | ((0x80 | size_bits) if table else 0)  # keep interlace if any
+    return table, flags, b[start: i + 1]
+
+
+class _GifStream:
+    """Write GIF89a frames one at a time to an open binary file."""
+
+    def __init__(self, f: Any, size: tuple[int, int]) -> None:
+        self.f = f
+        w, h = size
+        self.f.write(b"GIF89a" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + b"\x00\x00\x00")
+        self.f.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + GIF_LOOP.to_bytes(2, "little") + b"\x00")
+
+    def frame(self, rgb: np.ndarray, box: tuple[int, int, int, int], delay_cs: int) -> None:
+        left, top, right, bottom = box
+        crop = np.ascontiguousarray(rgb[top:bottom, left:right])
+        im = Image.frombuffer("RGB", (right - left, bottom - top), crop.tobytes(), "raw", "RGB", 0, 1)
+        q = im.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        table, flags, data = _gif_image_block(q)
+        # graphic control: disposal 1 (keep the previous frame under the changed box)
+        self.f.write(b"!\xf9\x04\x04" + int(delay_cs).to_bytes(2, "little") + b"\x00\x00")
+        desc = b"," + b"".join(v.to_bytes(2, "little") for v in (left, top, right - left, bottom - top))
+        self.f.write(desc + bytes([flags]) + table + data)
+
+    def close(self) -> None:
+        self.f.write(b";")
+
+
+def mp4_available() -> bool:
+    try:
+        import imageio  # noqa: F401
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# The recorder
+# ---------------------------------------------------------------------------------------------
+
+class Recorder:
+    """Start, feed frames, stop. `recording`, `frames` (written so far), `path` (the target)
+    and `message` (the last line worth showing) are for the HUD."""
+
+    _mp4_warned = False  # say "MP4 needs imageio-ffmpeg" once per process
+
+    def __init__(self, folder: str | os.PathLike = ".", every: int = EVERY, max_width: int = MAX_WIDTH,
+                 max_seconds: float = MAX_SECONDS, nominal_hz: float = NOMINAL_HZ) -> None:
+        if every < 1 or max_width < 16 or nominal_hz <= 0:
+            raise ValueError("every >= 1, max_width >= 16 and nominal_hz > 0 are required")
+        self.folder = Path(folder)
+        self.every = int(every)
+        self.max_width = int(max_width)
+        self.nominal_hz = float(nominal_hz)
+        self.max_frames = max(1, int(max_seconds * nominal_hz / every))
+        self.path: Path | None = None
+        self._wanted: Path | None = None
+        self.frames = 0
+        self.message = ""
+        self._calls = 0
+        self._file: Any = None
+        self._tmp: str | None = None
+        self._gif: _GifStream | None = None
+        self._mp4: Any = None
+        self._size: tuple[int, int] | None = None
+        self._prev: np.ndarray | None = None
+        self._clock_cs = 0.0  # nominal time written so far, centiseconds
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self._tmp is not None
+
+    @property
+    def fps(self) -> float:
+        return self.nominal_hz / self.every
+
+    @property
+    def frame_ms(self) -> float:
+        """Duration of one recorded frame in milliseconds (the nominal schedule)."""
+        return 1000.0 * self.every / self.nominal_hz
+
+    # -- commands --------------------------------------------------------------------------
+    def toggle(self, path: str | os.PathLike | None = None) -> Path | None:
+        """The record key: start (returns None) or stop (returns the file written)."""
+        if self.recording:
+            return self.stop()
+        self.start(path)
+        return None
+
+    def start(self, path: str | os.PathLike | None = None) -> Path:
+        """Begin recording to `path` (.gif or .mp4; None: an auto name in `folder`).
+
+        Returns the name it will be saved under (never an existing file). RecorderError if
+        the folder cannot be written (nothing is started then).
+        """
+        if self.recording:
+            return self.path  # type: ignore[return-value]
+        target = Path(path) if path is not None else auto_path("gif", self.folder)
+        suffix = target.suffix.lower()
+        if suffix not in (".gif", ".mp4"):
+            raise RecorderError(f"cannot record to {target.name}: use a .gif or .mp4 name")
+        self.message = ""
+        if suffix == ".mp4" and not mp4_available():
+            target = target.with_suffix(".gif")
+            if not Recorder._mp4_warned:
+                Recorder._mp4_warned = True
+                self.message = MP4_MISSING
+        if target.suffix.lower() == ".gif" and Image is None:
+            raise RecorderError("GIF recording needs Pillow (pip install pillow)")
+        self._wanted = target  # the name asked for: -1, -2 ... are counted from it
+        target = unique_path(target)
+        folder = target.parent if str(target.parent) else Path(".")
+        try:
+            fd, tmp = _temp_in(folder, target.name, ".part" + target.suffix)
+        except OSError as e:
+            raise RecorderError(f"cannot record to {target}: {_why(e)}") from None
+        if target.suffix.lower() == ".gif":
+            self._file = os.fdopen(fd, "wb", buffering=1 << 20)
+        else:
+            os.close(fd)
+        self._tmp = tmp
+        self.path = target
+        self.frames = 0
+        self._calls = 0
+        self._size = None
+        self._prev = None
+        self._gif = None
+        self._mp4 = None
+        self._clock_cs = 0.0
+        if not self.message:
+            self.message = f"recording {target.name}"
+        return target
+
+    def add_frame(self, surface: pygame.Surface) -> bool:
+        """Offer the frame just drawn; every `every`-th one is recorded. Returns whether it was.
+
+        At the length cap the recording stops by itself (see `message`; `path` is the file).
+        A write failure stops the recording, removes the temp file and raises RecorderError.
+        """
+        if not self.recording:
+            return False
+        self._calls += 1
+        if (self._calls - 1) % self.every:
+            return False
+        try:
+            self._write(surface)
+        except (OSError, ValueError, pygame.error) as e:
+            name = self.path.name if self.path else "recording"
+            self._abort()
+            self.message = f"recording stopped: cannot write {name}: {_why(e)}"
+            raise RecorderError(self.message) from None
+        self.frames += 1
+        if self.frames >= self.max_frames:
+            path = self.stop()
+            self.message = f"recording stopped at the {self.max_frames * self.frame_ms / 1000:.0f} s cap: saved {path}"
+        return True
+
+    def stop(self) -> Path:
+        """Finish the file and give it its name. Returns the path; RecorderError on failure
+        (the temp file is removed; the recording is over either way)."""
+        if not self.recording:
+            raise RecorderError("not recording")
+        name = self.path.name if self.path else "recording"
+        if self.frames == 0:
+            self._abort()
+            self.message = "recording discarded: no frames were captured"
+            raise RecorderError(self.message)
+        try:
+            if self._gif is not None:
+                self._gif.close()
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+                self._file = None
+            elif self._mp4 is not None:
+                self._mp4.close()
+                self._mp4 = None
+                with open(self._tmp, "rb+") as f:  # type: ignore[arg-type]
+                    os.fsync(f.fileno())
+            out = _publish(self._tmp, self.path if not os.path.lexists(self.path) else self._wanted)
+        except (OSError, ValueError, RuntimeError) as e:
+            self._abort()
+            self.message = f"cannot save {name}: {_why(e)}"
+            raise RecorderError(self.message) from None
+        self._tmp = None
+        self.path = out
+        self.message = f"saved {out} ({self.frames} frames)"
+        return out
+
+    def cancel(self) -> None:
+        """Stop and throw the recording away."""
+        if self.recording:
+            self._abort()
+            self.message = "recording discarded"
+
+    # -- internals -------------------------------------------------------------------------
+    def _abort(self) -> None:
+        for closer in (self._file, self._mp4):
+            if closer is not None:
+                try:
+                    closer.close()
+                except Exception:  # noqa: BLE001 - already failing; the temp file goes anyway
+                    pass
+        self._file = self._mp4 = self._gif = None
+        _unlink_quietly(self._tmp)
+        self._tmp = None
+        self._prev = None
+
+    def _frame_size(self, surface: pygame.Surface) -> tuple[int, int]:
+        if self._size is None:
+            w, h = surface.get_size()
+            if w > self.max_width:
+                h, w = max(1, round(h * self.max_width / w)), self.max_width
+            if self.path is not None and self.path.suffix.lower() == ".mp4":
+                w, h = max(2, w - w % 2), max(2, h - h % 2)  # H.264 wants even sizes
+            self._size = (w, h)
+        return self._size
+
+    def _write(self, surface: pygame.Surface) -> None:
+        size = self._frame_size(surface)
+        rgb = _surface_rgb(surface, size)
+        if self.path is not None and self.path.suffix.lower() == ".mp4":
+            if self._mp4 is None:
+                import imageio.v2 as iio
+
+                self._mp4 = iio.get_writer(self._tmp, fps=self.fps, codec="libx264", quality=7,
+                                           macro_block_size=2, ffmpeg_log_level="error")
+            self._mp4.append_data(rgb)
+            return
+        if self._gif is None:
+            self._gif = _GifStream(self._file, size)
+        box = _changed_box(self._prev, rgb)
+        self._prev = rgb  # a read-only view of fresh bytes: safe to keep
+        step = 100.0 * self.every / self.nominal_hz  # centiseconds per recorded frame
+        start = round(self._clock_cs)
+        self._clock_cs += step
+        delay = max(1, round(self._clock_cs) - start)  # accumulated rounding: exact on average
+        self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay)
+
+
+def draw_recording_dot(surface: pygame.Surface, recorder: Recorder, font: pygame.font.Font | None = None) -> None:
+    """A red dot (and the frame count, when a font is given) at the top-right while recording."""
+    if not recorder.recording:
+        return
+    w = surface.get_width()
+    center = (w - 2 * DOT_RADIUS - 4, 2 * DOT_RADIUS + 4)
+    pygame.draw.circle(surface, DOT_COLOR, center, DOT_RADIUS)
+    if font is not None:
+        label = font.render(f"REC {recorder.frames}", True, DOT_COLOR)
+        surface.blit(label, (center[0] - DOT_RADIUS - 6 - label.get_width(), center[1] - label.get_height() // 2))

@@ -1,0 +1,260 @@
+"""GIF recording, never-overwriting names, atomic screenshots, clear errors, no temp files left."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageSequence  # noqa: E402
+
+from render import recorder as R  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _pygame():
+    pygame.init()
+    yield
+    pygame.quit()
+
+
+def scene_surface(size=(320, 200)) -> pygame.Surface:
+    s = pygame.Surface(size)
+    s.fill((20, 30, 60))
+    return s
+
+
+def draw_ball(s: pygame.Surface, k: int) -> None:
+    s.fill((20, 30, 60))
+    pygame.draw.rect(s, (250, 250, 250), (10 + 12 * k, 40, 10, 10))
+
+
+def gif_frames(path) -> list[Image.Image]:
+    with Image.open(path) as im:
+        return [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+
+
+def gradient_surface(size=(320, 200)) -> pygame.Surface:
+    w, h = size
+    x = np.linspace(0.0, 1.0, w)[:, None]
+    y = np.linspace(0.0, 1.0, h)[None, :]
+    a = np.zeros((w, h, 3), dtype=np.uint8)
+    a[..., 0] = 255 * x
+    a[..., 1] = 255 * (0.5 + 0.5 * np.sin(12 * x * y))
+    a[..., 2] = 255 * y
+    return pygame.surfarray.make_surface(a)
+
+
+def test_gif_has_n_frames_of_the_right_size_and_content(tmp_path):
+    rec = R.Recorder(folder=tmp_path, every=1)
+    target = rec.start(tmp_path / "run.gif")
+    assert rec.recording and target == tmp_path / "run.gif"
+    bg = gradient_surface()
+    s = scene_surface()
+    sources = []
+    for k in range(12):
+        s.blit(bg, (0, 0))
+        pygame.draw.circle(s, (255, 255, 255), (20 + 25 * k, 100), 8)
+        assert rec.add_frame(s)
+        sources.append(pygame.surfarray.array3d(s).transpose(1, 0, 2).astype(int))
+    path = rec.stop()
+    assert path == target and not rec.recording and rec.frames == 12
+    with Image.open(path) as im:
+        assert im.format == "GIF" and im.size == (320, 200) and im.n_frames == 12
+        assert im.info.get("loop") == 0
+    # every decoded frame (composed from changed boxes) is the source frame up to the palette:
+    # 256 colours of this busy gradient cost ~8 levels on average; a garbled frame costs ~50
+    for k, (got, want) in enumerate(zip(gif_frames(path), sources)):
+        got = np.asarray(got).astype(int)
+        assert np.abs(got - want).mean() < 12
+        assert (got[100, 20 + 25 * k] > 220).all()  # the ball is where it was drawn
+        if k:
+            assert (np.abs(got[100, 20 + 25 * (k - 1)] - want[100, 20 + 25 * (k - 1)]) < 40).all()
+    assert sorted(os.listdir(tmp_path)) == ["run.gif"]
+
+
+def test_frame_skip_and_duration_follow_the_nominal_60_hz(tmp_path):
+    rec = R.Recorder(folder=tmp_path)  # default: every 2nd frame, 30 fps
+    assert rec.every == 2 and rec.fps == 30 and abs(rec.frame_ms - 100 / 3) < 1e-9
+    rec.start(tmp_path / "a.gif")
+    s = scene_surface()
+    kept = 0
+    for k in range(30):  # half a second at 60 Hz
+        draw_ball(s, k % 20)
+        kept += rec.add_frame(s)
+    path = rec.stop()
+    assert kept == 15
+    durations = []
+    with Image.open(path) as im:
+        assert im.n_frames == 15
+        for f in ImageSequence.Iterator(im):
+            durations.append(f.info["duration"])
+    assert sum(durations) == 500  # exactly the nominal time, in GIF's 10 ms ticks
+    assert set(durations) <= {30, 40}
+
+
+def test_large_windows_are_downscaled_to_640_wide(tmp_path):
+    rec = R.Recorder(folder=tmp_path, every=1)
+    rec.start(tmp_path / "big.gif")
+    s = scene_surface((1280, 720))
+    for k in range(3):
+        draw_ball(s, k)
+        rec.add_frame(s)
+    with Image.open(rec.stop()) as im:
+        assert im.size == (640, 360) and im.n_frames == 3
+
+
+def test_unchanged_frames_cost_almost_nothing(tmp_path):
+    rec = R.Recorder(folder=tmp_path, every=1)
+    rec.start(tmp_path / "still.gif")
+    s = scene_surface((640, 400))
+    pygame.draw.circle(s, (200, 100, 0), (300, 200), 100)
+    rec.add_frame(s)
+    first = rec._file.tell()
+    for _ in range(100):
+        rec.add_frame(s)
+    per_frame = (rec._file.tell() - first) / 100
+    path = rec.stop()
+    assert per_frame < 100
+    with Image.open(path) as im:
+        assert im.n_frames == 101
+
+
+def test_auto_names_never_overwrite(tmp_path):
+    now = dt.datetime(2024, 5, 6, 7, 8, 9)
+    p = R.auto_path("gif", tmp_path, now)
+    assert p == tmp_path / "newton-descent-20240506-070809.gif"
+    assert R.unique_path(p) == p
+    p.write_bytes(b"old")
+    assert R.unique_path(p) == tmp_path / "newton-descent-20240506-070809-1.gif"
+    (tmp_path / "newton-descent-20240506-070809-1.gif").write_bytes(b"old")
+    assert R.unique_path(p) == tmp_path / "newton-descent-20240506-070809-2.gif"
+
+
+def test_recording_never_overwrites_even_a_file_made_meanwhile(tmp_path):
+    (tmp_path / "run.gif").write_bytes(b"precious")
+    rec = R.Recorder(folder=tmp_path, every=1)
+    target = rec.start(tmp_path / "run.gif")
+    assert target == tmp_path / "run-1.gif"
+    (tmp_path / "run-1.gif").write_bytes(b"also precious")  # appears while recording
+    rec.add_frame(scene_surface())
+    out = rec.stop()
+    assert out == tmp_path / "run-2.gif"
+    assert (tmp_path / "run.gif").read_bytes() == b"precious"
+    assert (tmp_path / "run-1.gif").read_bytes() == b"also precious"
+    assert sorted(os.listdir(tmp_path)) == ["run-1.gif", "run-2.gif", "run.gif"]
+
+
+def test_auto_named_recording_in_folder(tmp_path):
+    rec = R.Recorder(folder=tmp_path)
+    assert rec.toggle() is None and rec.recording
+    rec.add_frame(scene_surface())
+    out = rec.toggle()
+    assert out.parent == tmp_path and out.name.startswith("newton-descent-") and out.suffix == ".gif"
+    assert "saved" in rec.message
+
+
+def test_unwritable_folder_is_a_clear_error_and_leaves_nothing(tmp_path):
+    rec = R.Recorder(folder=tmp_path / "missing")
+    with pytest.raises(R.RecorderError, match=r"^cannot record to .*missing.*: No such file or directory$"):
+        rec.start()
+    assert not rec.recording
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(R.RecorderError, match="Not a directory"):
+        rec.start(blocker / "x.gif")
+    assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_failure_while_writing_stops_cleanly(tmp_path, monkeypatch):
+    rec = R.Recorder(folder=tmp_path, every=1)
+    rec.start(tmp_path / "r.gif")
+    rec.add_frame(scene_surface())
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(R._GifStream, "frame", full)
+    with pytest.raises(R.RecorderError, match=r"^recording stopped: cannot write r.gif: No space left on device$"):
+        rec.add_frame(scene_surface())
+    assert not rec.recording and os.listdir(tmp_path) == []
+
+
+def test_failure_at_stop_leaves_no_temp(tmp_path, monkeypatch):
+    rec = R.Recorder(folder=tmp_path, every=1)
+    rec.start(tmp_path / "r.gif")
+    rec.add_frame(scene_surface())
+    monkeypatch.setattr(R.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "Input/output error")))
+    with pytest.raises(R.RecorderError, match=r"^cannot save r.gif: Input/output error$"):
+        rec.stop()
+    assert not rec.recording and os.listdir(tmp_path) == []
+
+
+def test_stop_with_no_frames_and_cancel(tmp_path):
+    rec = R.Recorder(folder=tmp_path)
+    rec.start(tmp_path / "e.gif")
+    with pytest.raises(R.RecorderError, match="no frames"):
+        rec.stop()
+    rec.start(tmp_path / "c.gif")
+    rec.add_frame(scene_surface())
+    rec.cancel()
+    assert not rec.recording and os.listdir(tmp_path) == []
+
+
+def test_length_cap_stops_and_saves(tmp_path):
+    rec = R.Recorder(folder=tmp_path, every=2, max_seconds=0.2)  # 6 frames at 30 fps
+    rec.start(tmp_path / "cap.gif")
+    s = scene_surface()
+    for k in range(40):
+        draw_ball(s, k % 20)
+        rec.add_frame(s)
+    assert not rec.recording and "cap" in rec.message
+    with Image.open(tmp_path / "cap.gif") as im:
+        assert im.n_frames == 6
+
+
+def test_mp4_without_imageio_falls_back_to_gif_and_says_so_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "mp4_available", lambda: False)
+    monkeypatch.setattr(R.Recorder, "_mp4_warned", False)
+    rec = R.Recorder(folder=tmp_path, every=1)
+    assert rec.start(tmp_path / "v.mp4") == tmp_path / "v.gif"
+    assert rec.message == R.MP4_MISSING
+    rec.add_frame(scene_surface())
+    rec.stop()
+    rec.start(tmp_path / "w.mp4")
+    assert "imageio" not in rec.message
+    rec.cancel()
+
+
+def test_bad_suffix_is_refused(tmp_path):
+    with pytest.raises(R.RecorderError, match="use a .gif or .mp4 name"):
+        R.Recorder(folder=tmp_path).start(tmp_path / "x.avi")
+
+
+def test_screenshot_is_atomic_and_never_overwrites(tmp_path):
+    s = scene_surface()
+    a = R.save_screenshot(s, folder=tmp_path)
+    assert a.suffix == ".png" and a.name.startswith("newton-descent-")
+    b = R.save_screenshot(s, tmp_path / "shot.png")
+    c = R.save_screenshot(s, tmp_path / "shot.png")
+    assert (b.name, c.name) == ("shot.png", "shot-1.png")
+    with Image.open(c) as im:
+        assert im.size == (320, 200)
+    assert len(os.listdir(tmp_path)) == 3
+    with pytest.raises(R.RecorderError, match=r"^cannot save screenshot x.png: No such file"):
+        R.save_screenshot(s, tmp_path / "missing" / "x.png")
+
+
+def test_red_dot_only_while_recording(tmp_path):
+    rec = R.Recorder(folder=tmp_path)
+    s = scene_surface()
+    R.draw_recording_dot(s, rec)
+    corner = (s.get_width() - 2 * R.DOT_RADIUS - 4, 2 * R.DOT_RADIUS + 4)
+    assert tuple(s.get_at(corner))[:3] == (20, 30, 60)
+    rec.start(tmp_path / "d.gif")
+    R.draw_recording_dot(s, rec, pygame.font.Font(None, 16))
+    assert tuple(s.get_at(corner))[:3] == R.DOT_COLOR
+    rec.cancel()
