@@ -1,0 +1,365 @@
+"""Text and panels drawn over the map: info, colourbar, axis ticks, the ball under the cursor,
+the live loss / energy plot, toasts, the help overlay. Reads state; never changes the world.
+
+Text surfaces are cached by (text, font, colour), so a steady HUD renders no glyphs per frame.
+Non-finite numbers are written "—", never "nan".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+
+from render import colormap, keys
+from render.view import View, format_tick, nice_ticks
+
+MARGIN = 12  # pixels between panels and the window edge
+PAD = 10  # pixels inside a panel
+PANEL_RGBA = (12, 13, 22, 208)
+PANEL_RADIUS = 8
+TEXT = (236, 237, 242)
+DIM = (160, 164, 182)
+ACCENT = (255, 206, 84)
+WARN = (255, 110, 96)
+LOSS_COLOR = (255, 206, 84)
+ENERGY_COLOR = (120, 210, 255)
+PLOT_SIZE = (250, 84)  # pixels
+COLORBAR_SIZE = (14, 230)  # pixels
+HISTORY = 360  # samples kept for the plot
+FONT_CANDIDATES = ("dejavusans", "notosans", "liberationsans", "arial", "helvetica")
+TOAST_SECONDS = 2.2
+MESSAGE_SECONDS = 5.0
+
+
+def fmt(v: float, digits: int = 4) -> str:
+    """A number for the HUD: compact, minus as U+2212, "—" when not finite."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(v):
+        return "—"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e5 or a < 1e-3:
+        s = f"{v:.{max(digits - 2, 1)}e}"
+        mant, exp = s.split("e")
+        s = f"{mant}e{int(exp)}"
+    else:
+        decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
+        s = f"{v:.{decimals}f}"
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+    return s.replace("-", "\u2212")
+
+
+class Fonts:
+    """Anti-aliased fonts (a system sans with ∇ if there is one, else pygame's default)."""
+
+    def __init__(self) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        path = None
+        for name in FONT_CANDIDATES:
+            try:
+                path = pygame.font.match_font(name)
+            except Exception:  # fontconfig trouble: fall back to the default font
+                path = None
+            if path:
+                break
+        bold = None
+        if path:
+            try:
+                bold = pygame.font.match_font(name, bold=True)
+            except Exception:
+                bold = None
+        self.system = bool(path)
+        if path:
+            self.body = pygame.font.Font(path, 14)
+            self.small = pygame.font.Font(path, 12)
+            self.title = pygame.font.Font(bold or path, 17)
+            self.toast = pygame.font.Font(bold or path, 18)
+        else:  # pygame's bundled font is bigger per point and has no ∇
+            self.body = pygame.font.Font(None, 21)
+            self.small = pygame.font.Font(None, 18)
+            self.title = pygame.font.Font(None, 25)
+            self.toast = pygame.font.Font(None, 27)
+        self._cache: dict[tuple, pygame.Surface] = {}
+
+    def text(self, s: str, font: pygame.font.Font, color=TEXT) -> pygame.Surface:
+        if not self.system:
+            s = s.replace("∇", "grad ").replace("−", "-")
+        key = (s, id(font), color)
+        surf = self._cache.get(key)
+        if surf is None:
+            if len(self._cache) > 2000:
+                self._cache.clear()
+            surf = self._cache[key] = font.render(s, True, color)
+        return surf
+
+
+def panel(size: tuple[int, int]) -> pygame.Surface:
+    """A rounded, semi-transparent dark panel."""
+    s = pygame.Surface(size, pygame.SRCALPHA, 32)
+    pygame.draw.rect(s, PANEL_RGBA, s.get_rect(), border_radius=PANEL_RADIUS)
+    pygame.draw.rect(s, (255, 255, 255, 28), s.get_rect(), width=1, border_radius=PANEL_RADIUS)
+    return s
+
+
+@dataclass
+class Line:
+    """One row of a text panel: (text, font role, colour) pieces laid out left to right."""
+
+    parts: list[tuple[str, str, tuple[int, int, int]]]
+
+
+class History:
+    """Ring buffer of (sim time, mean V, mean E) for the live plot."""
+
+    def __init__(self, size: int = HISTORY) -> None:
+        self.data = np.full((size, 3), np.nan)
+        self.count = 0
+
+    def clear(self) -> None:
+        self.data[:] = np.nan
+        self.count = 0
+
+    def add(self, t: float, loss: float, energy: float) -> None:
+        self.data[self.count % len(self.data)] = (t, loss, energy)
+        self.count += 1
+
+    def series(self) -> np.ndarray:
+        """The samples in time order: [k, 3]."""
+        k = min(self.count, len(self.data))
+        if self.count <= len(self.data):
+            return self.data[:k]
+        i = self.count % len(self.data)
+        return np.concatenate([self.data[i:], self.data[:i]])
+
+
+class Hud:
+    """Lays out and draws every overlay. `panels` holds the rects drawn this frame (the axis
+    labels keep out of them)."""
+
+    def __init__(self, fonts: Fonts | None = None) -> None:
+        self.fonts = fonts or Fonts()
+        self.panels: list[pygame.Rect] = []
+        self._panel_cache: dict[tuple[int, int], pygame.Surface] = {}
+        self._bar_key: tuple | None = None
+        self._bar: pygame.Surface | None = None
+
+    def _panel(self, size: tuple[int, int]) -> pygame.Surface:
+        s = self._panel_cache.get(size)
+        if s is None:
+            if len(self._panel_cache) > 64:
+                self._panel_cache.clear()
+            s = self._panel_cache[size] = panel(size)
+        return s
+
+    def _label_box(self, size: tuple[int, int]) -> pygame.Surface:
+        key = ("label",) + size
+        s = self._panel_cache.get(key)
+        if s is None:
+            s = pygame.Surface(size, pygame.SRCALPHA, 32)
+            pygame.draw.rect(s, (10, 10, 16, 125), s.get_rect(), border_radius=4)
+            self._panel_cache[key] = s
+        return s
+
+    # -- text panels ---------------------------------------------------------------------
+    def text_panel(self, surface: pygame.Surface, lines: list[Line], anchor: str,
+                   xy: tuple[int, int], min_width: int = 0, extra: int = 0) -> pygame.Rect:
+        """Draw lines in a panel; anchor is "topleft", "topright", "bottomleft", ...; `extra`
+        pixels stay free at the bottom (for a plot)."""
+        f = self.fonts
+        rows = []
+        for line in lines:
+            surfs = [f.text(t, getattr(f, role), col) for t, role, col in line.parts]
+            w = sum(s.get_width() for s in surfs)
+            h = max((s.get_height() for s in surfs), default=0)
+            rows.append((surfs, w, h))
+        width = max([min_width] + [w for _, w, _ in rows]) + 2 * PAD
+        height = sum(h for _, _, h in rows) + 2 * PAD + 3 * max(len(rows) - 1, 0) + extra
+        rect = pygame.Rect(0, 0, width, height)
+        setattr(rect, anchor, xy)
+        surface.blit(self._panel(rect.size), rect)
+        y = rect.y + PAD
+        for surfs, _, h in rows:
+            x = rect.x + PAD
+            for s in surfs:
+                surface.blit(s, (x, y + (h - s.get_height())))
+                x += s.get_width()
+            y += h + 3
+        self.panels.append(rect)
+        return rect
+
+    # -- colourbar -----------------------------------------------------------------------
+    def colorbar(self, surface: pygame.Surface, shading, xy: tuple[int, int]) -> pygame.Rect:
+        """A vertical viridis bar with V values, top right at xy."""
+        f = self.fonts
+        bw, bh = COLORBAR_SIZE
+        vals, pos = shading.ticks(6)
+        labels = [f.text(fmt(v, 3), f.small, TEXT) for v in vals]
+        title = f.text("V  (log scale)" if shading.log else "V", f.small, DIM)
+        lw = max([s.get_width() for s in labels] + [0])
+        width = max(bw + 8 + lw, title.get_width()) + 2 * PAD
+        height = bh + title.get_height() + 6 + 2 * PAD + 6
+        rect = pygame.Rect(0, 0, width, height)
+        rect.topright = xy
+        surface.blit(self._panel(rect.size), rect)
+        surface.blit(title, (rect.x + PAD, rect.y + PAD))
+        bx, by = rect.x + PAD, rect.y + PAD + title.get_height() + 6 + 3
+        key = (bw, bh)
+        if self._bar_key != key:
+            t = np.linspace(1.0, 0.0, bh)[None, :].repeat(bw, axis=0)
+            self._bar = pygame.surfarray.make_surface(colormap.apply(colormap.VIRIDIS, t))
+            self._bar_key = key
+        surface.blit(self._bar, (bx, by))
+        pygame.draw.rect(surface, (230, 230, 235), (bx - 1, by - 1, bw + 2, bh + 2), 1)
+        last_y = -100
+        for s, p in sorted(zip(labels, pos), key=lambda sp: -sp[1]):
+            ty = by + int(round((1.0 - p) * (bh - 1)))
+            pygame.draw.line(surface, (230, 230, 235), (bx + bw, ty), (bx + bw + 4, ty))
+            ly = ty - s.get_height() // 2
+            if ly < last_y + s.get_height() - 2:
+                continue  # would overlap the label above
+            surface.blit(s, (bx + bw + 8, ly))
+            last_y = ly
+        self.panels.append(rect)
+        return rect
+
+    # -- axes ----------------------------------------------------------------------------
+    def axes(self, surface: pygame.Surface, view: View) -> None:
+        """World-coordinate ticks along the bottom and left edges, clear of the panels."""
+        f = self.fonts
+        x0, x1, y0, y1 = view.rect()
+        w, h = view.w, view.h
+        tx = nice_ticks(x0, x1, max(2, w // 110))
+        ty = nice_ticks(y0, y1, max(2, h // 90))
+        step_x = tx[1] - tx[0] if len(tx) > 1 else 1.0
+        step_y = ty[1] - ty[0] if len(ty) > 1 else 1.0
+        tick_col = (245, 245, 250)
+        items = []
+        for v in tx:
+            px = int(round((v - view.cx) * view.scale + 0.5 * w))
+            s = f.text(format_tick(v, step_x), f.small, tick_col)
+            r = s.get_rect(midbottom=(px, h - 11))
+            items.append((s, r, ((px, h - 1), (px, h - 7))))
+        for v in ty:
+            py = int(round(0.5 * h - (v - view.cy) * view.scale))
+            s = f.text(format_tick(v, step_y), f.small, tick_col)
+            r = s.get_rect(midleft=(12, py))
+            items.append((s, r, ((0, py), (6, py))))
+        shadow = (10, 10, 16)
+        for s, r, (a, b) in items:
+            if not surface.get_rect().contains(r) or r.collidelist(self.panels) >= 0:
+                continue
+            pygame.draw.line(surface, shadow, (a[0] + 1, a[1] + 1), (b[0] + 1, b[1] + 1), 2)
+            pygame.draw.line(surface, tick_col, a, b, 1)
+            surface.blit(self._label_box((r.w + 6, r.h + 2)), (r.x - 3, r.y - 1))
+            surface.blit(s, r)
+
+    # -- plot ----------------------------------------------------------------------------
+    def plot(self, surface: pygame.Surface, history: History, rect: pygame.Rect,
+             show_energy: bool) -> None:
+        """Mean V (and mean total energy) over sim time inside rect."""
+        data = history.series()
+        pygame.draw.line(surface, (90, 94, 110), rect.bottomleft, rect.bottomright)
+        pygame.draw.line(surface, (90, 94, 110), rect.topleft, rect.bottomleft)
+        if len(data) < 2:
+            return
+        cols = [1, 2] if show_energy else [1]
+        ys = data[:, cols]
+        finite = np.isfinite(ys)
+        if not finite.any():
+            return
+        lo, hi = float(ys[finite].min()), float(ys[finite].max())
+        log = lo > 0 and hi / lo > 30.0  # a loss falling over decades reads better on log
+        if log:
+            ys = np.log10(np.where(finite, ys, np.nan))
+            lo_t, hi_t = np.log10(lo), np.log10(hi)
+        else:
+            lo_t, hi_t = lo, hi
+        if hi_t - lo_t < 1e-12 * max(1.0, abs(hi_t)):
+            pad = 0.5 * max(abs(hi_t), 1e-9)
+            lo_t, hi_t = lo_t - pad, hi_t + pad
+        n = len(data)
+        xs = rect.x + 2 + (rect.w - 4) * np.arange(n) / max(n - 1, 1)
+        for j, color in enumerate((LOSS_COLOR, ENERGY_COLOR)[: len(cols)]):
+            y = ys[:, j]
+            ok = np.isfinite(y)
+            if ok.sum() < 2:
+                continue
+            py = rect.bottom - 3 - (rect.h - 6) * (y[ok] - lo_t) / (hi_t - lo_t)
+            pts = np.column_stack([xs[ok], py]).tolist()
+            pygame.draw.aalines(surface, color, False, pts)
+        if log:
+            s = self.fonts.text("log", self.fonts.small, DIM)
+            surface.blit(s, (rect.right + 4, rect.centery - s.get_height() // 2))
+        f = self.fonts
+        surface.blit(f.text(fmt(hi, 3), f.small, DIM), (rect.right + 4, rect.y - 2))
+        s = f.text(fmt(lo, 3), f.small, DIM)
+        surface.blit(s, (rect.right + 4, rect.bottom - s.get_height() + 2))
+
+    # -- toast -----------------------------------------------------------------------------
+    def toast(self, surface: pygame.Surface, text: str, age: float, duration: float,
+              color=TEXT, raise_by: int = 0) -> None:
+        """A centred message near the bottom that fades out at the end of its time."""
+        f = self.fonts
+        s = f.text(text, f.toast, color)
+        rect = pygame.Rect(0, 0, s.get_width() + 2 * PAD + 8, s.get_height() + 2 * PAD - 4)
+        w, h = surface.get_size()
+        rect.midbottom = (w // 2, h - MARGIN - 34 - raise_by)
+        fade = float(np.clip((duration - age) / 0.4, 0.0, 1.0))
+        p = self._panel(rect.size).copy()
+        p.blit(s, (PAD + 4, PAD - 2))
+        p.set_alpha(int(255 * fade))
+        surface.blit(p, rect)
+
+    # -- help ------------------------------------------------------------------------------
+    def help(self, surface: pygame.Surface, potential_names: list[str]) -> pygame.Rect:
+        """Every binding from the key table, the mouse, and the numbered potentials."""
+        f = self.fonts
+        rows = keys.help_lines()
+        key_s = [f.text(k, f.body, ACCENT) for k, _ in rows]
+        desc_s = [f.text(d, f.body, TEXT) for _, d in rows]
+        kw = max(s.get_width() for s in key_s)
+        dw = max(s.get_width() for s in desc_s)
+        lh = max(s.get_height() for s in key_s) + 3
+        digits = "1234567890"
+        pots = [(digits[i] if i < 10 else "PgUp/Dn", name) for i, name in enumerate(potential_names)]
+        pk = [f.text(k, f.body, ACCENT) for k, _ in pots]
+        pn = [f.text(n, f.body, TEXT) for _, n in pots]
+        pkw = max((s.get_width() for s in pk), default=0)
+        pnw = max((s.get_width() for s in pn), default=0)
+        title = f.text("Newton Descent — keys", f.title, TEXT)
+        ptitle = f.text("potentials", f.title, TEXT)
+        col1 = kw + 16 + dw
+        col2 = pkw + 12 + pnw
+        width = col1 + 40 + max(col2, ptitle.get_width()) + 2 * PAD + 16
+        height = title.get_height() + 12 + lh * len(rows) + 2 * PAD + 8
+        w, h = surface.get_size()
+        rect = pygame.Rect(0, 0, width, height)
+        rect.center = (w // 2, h // 2)
+        rect.clamp_ip(surface.get_rect())
+        shade = pygame.Surface((w, h), pygame.SRCALPHA, 32)
+        shade.fill((0, 0, 0, 90))
+        surface.blit(shade, (0, 0))
+        big = panel(rect.size)
+        surface.blit(big, rect)
+        surface.blit(big, rect)  # twice: help text needs a darker backdrop
+        x, y = rect.x + PAD + 8, rect.y + PAD + 4
+        surface.blit(title, (x, y))
+        y0 = y + title.get_height() + 12
+        for i, (ks, ds) in enumerate(zip(key_s, desc_s)):
+            surface.blit(ks, (x + kw - ks.get_width(), y0 + i * lh))
+            surface.blit(ds, (x + kw + 16, y0 + i * lh))
+        x2 = x + col1 + 40
+        surface.blit(ptitle, (x2, y))
+        for i, (ks, ns) in enumerate(zip(pk, pn)):
+            surface.blit(ks, (x2 + pkw - ks.get_width(), y0 + i * lh))
+            surface.blit(ns, (x2 + pkw + 12, y0 + i * lh))
+        self.panels.append(rect)
+        return rect

@@ -1,0 +1,149 @@
+"""The one key table: key -> (command, argument, description). The help overlay is printed
+from it, and the input handler looks keys up in it; nothing else binds keys.
+
+A key is named by the character it types (".", "<", "+", "g", "1") or by a pygame key name
+("space", "tab", "page up", "home", "f1", "escape", "[+]" is keypad plus); a "shift+" prefix
+asks for Shift held. Characters are matched first (so "<" works on any layout that types it),
+then key names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pygame
+
+from sim.dynamics import RULES
+
+
+@dataclass(frozen=True)
+class Binding:
+    keys: tuple[str, ...]  # every key that triggers it (see the module docstring)
+    command: str  # a method name on the controller: "cmd_" + command
+    arg: Any
+    description: str
+    label: str = ""  # how the help overlay writes the keys (default: keys joined by " / ")
+
+    @property
+    def keys_label(self) -> str:
+        return self.label or " / ".join(_pretty(k) for k in self.keys)
+
+
+def _pretty(key: str) -> str:
+    names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
+             "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1",
+             "[+]": "keypad +", "[-]": "keypad −"}
+    return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
+
+
+def _potential_bindings() -> list[Binding]:
+    digits = "1234567890"
+    return [Binding((d,), "potential", i, f"potential #{i + 1}") for i, d in enumerate(digits)]
+
+
+KEYS: tuple[Binding, ...] = (
+    Binding(("space",), "pause", None, "pause / resume"),
+    Binding((".",), "step", None, "single tick (while paused)"),
+    Binding(("g",), "rule", "gd", "rule: gradient descent"),
+    Binding(("m",), "rule", "momentum", "rule: heavy-ball momentum"),
+    Binding(("n",), "rule", "newton", "rule: Newton's law with friction"),
+    Binding(("a",), "rule", "adam", "rule: Adam"),
+    Binding(("l",), "rule", "langevin", "rule: Langevin (Newton + heat)"),
+    Binding(("tab",), "cycle_rule", +1, f"next rule ({len(RULES)} in all)"),
+    Binding(("shift+tab",), "cycle_rule", -1, "previous rule"),
+    *_potential_bindings(),
+    Binding(("page down",), "cycle_potential", +1, "next potential"),
+    Binding(("page up",), "cycle_potential", -1, "previous potential"),
+    Binding(("+", "=", "[+]"), "step_size", 1.25, "step size ×1.25 (lr, or dt for newton)",
+            "+ / ="),
+    Binding(("-", "[-]"), "step_size", 1 / 1.25, "step size ÷1.25", "−"),
+    Binding(("]",), "friction", 1.25, "friction ×1.25"),
+    Binding(("[",), "friction", 1 / 1.25, "friction ÷1.25"),
+    Binding(("}",), "temperature", 1.25, "temperature ×1.25 (langevin)"),
+    Binding(("{",), "temperature", 1 / 1.25, "temperature ÷1.25"),
+    Binding((">", "/"), "time_scale", 2.0, "time ×2 (faster)"),
+    Binding(("<", ","), "time_scale", 0.5, "time ÷2 (slower)"),
+    Binding(("r",), "restart", None, "restart every ball from its drop point"),
+    Binding(("c",), "clear", None, "clear all balls"),
+    Binding(("t",), "toggle", "trails", "trails on / off"),
+    Binding(("v",), "toggle", "arrows", "velocity and −∇V arrows on balls"),
+    Binding(("f",), "toggle", "field", "−∇V field overlay"),
+    Binding(("home",), "reset_view", None, "reset the view"),
+    Binding(("s",), "screenshot", None, "screenshot (PNG in the current folder)"),
+    Binding(("h", "f1"), "toggle", "help", "this help"),
+    Binding(("escape", "q"), "quit", None, "quit"),
+)
+
+# the mouse is not a key, but the help lists it the same way
+MOUSE: tuple[tuple[str, str], ...] = (
+    ("left click", "drop a ball"),
+    ("left drag", "throw a ball (drag sets its velocity)"),
+    ("Shift + click", "drop a cloud of 200 balls"),
+    ("right click", "remove balls near the cursor"),
+    ("wheel", "zoom about the cursor"),
+    ("middle / right drag", "pan"),
+)
+
+# US layout: what Shift turns a key into (fallback when an event carries no text)
+_SHIFTED = {",": "<", ".": ">", "/": "?", "=": "+", "-": "_", "[": "{", "]": "}",
+            ";": ":", "'": '"', "`": "~", "1": "!", "2": "@", "3": "#", "4": "$", "5": "%",
+            "6": "^", "7": "&", "8": "*", "9": "(", "0": ")"}
+
+
+def _table() -> dict[str, Binding]:
+    out: dict[str, Binding] = {}
+    for b in KEYS:
+        for k in b.keys:
+            if k in out:
+                raise ValueError(f"key {k!r} bound twice")
+            out[k] = b
+    return out
+
+
+TABLE: dict[str, Binding] = _table()
+
+
+def event_names(event: Any) -> list[str]:
+    """The names a KEYDOWN event may go by, most specific first."""
+    mods = getattr(event, "mod", 0)
+    shift = bool(mods & pygame.KMOD_SHIFT)
+    names: list[str] = []
+    keyname = pygame.key.name(event.key) if getattr(event, "key", None) is not None else ""
+    text = getattr(event, "unicode", "") or ""
+    if len(keyname) > 1 or keyname == " ":  # a named key (space, tab, page up, [+], f1 ...)
+        named = "space" if keyname == " " else keyname
+        if shift:
+            names.append("shift+" + named)
+        names.append(named)
+    if text and text.isprintable() and text != " ":
+        names.append(text.lower() if text.isalpha() else text)
+    elif len(keyname) == 1:
+        names.append(_SHIFTED.get(keyname, keyname.upper()) if shift else keyname)
+        if shift and keyname.isalpha():
+            names[-1] = keyname
+    return names
+
+
+def lookup(event: Any) -> Binding | None:
+    """The binding for a KEYDOWN event, or None."""
+    for name in event_names(event):
+        b = TABLE.get(name)
+        if b is not None:
+            return b
+    return None
+
+
+def help_lines() -> list[tuple[str, str]]:
+    """(keys, description) rows for the help overlay: every binding, then the mouse. The ten
+    potential keys fold into one row."""
+    rows: list[tuple[str, str]] = []
+    pot_done = False
+    for b in KEYS:
+        if b.command == "potential":
+            if not pot_done:
+                rows.append(("1 … 9, 0", "choose potential 1 … 10"))
+                pot_done = True
+            continue
+        rows.append((b.keys_label, b.description))
+    rows.extend(MOUSE)
+    return rows

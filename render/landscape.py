@@ -1,0 +1,205 @@
+"""The contour map: a potential shaded on the pixel grid, with iso-lines and minima marks.
+
+Computed with numpy on an indexing="ij" grid (x first, as pygame.surfarray wants) and cached
+until the view, the window size or the potential changes; never per frame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+
+from render import colormap
+from render.view import View
+
+LEVELS = 16  # iso-lines (equally spaced in the shading variable: V, or log10 of V - Vmin)
+LINE_WIDTH = 1.1  # pixels
+LINE_STRENGTH = 0.42  # how much an iso-line darkens the colour under it
+LINE_FADE = (0.22, 0.45)  # levels per pixel where iso-lines start / finish fading out (too dense)
+BAND_MIX = 0.22  # 0 = smooth shading, 1 = flat bands between iso-lines (filled contours)
+HILLSHADE = 0.16  # strength of the soft relief light from the top left
+RELIEF = 3.0  # relief height per contour level, in pixels
+LOG_FLOOR_PERCENTILE = 0.5  # log shading: log10(V - Vmin + floor), floor = this percentile of
+LOG_FLOOR_MIN = 1e-6  # V - Vmin on screen, at least this fraction of the range (finite bottom)
+AUTO_LOG_MEDIAN = 0.15  # switch to log when the median pixel sits this low in the linear range
+CLIP_PERCENTILE = 92.0  # linear shading tops out here (steep walls far out do not wash it out)
+NAN_RGB = (30, 30, 34)  # pixels where V is not finite
+MINIMUM_RADIUS = 6  # pixels, the ring that marks a known minimum
+
+
+@dataclass(frozen=True)
+class Shading:
+    """Maps V to s in [0, 1]: linear between lo and hi, or log10(V - vmin + floor) between lo
+    and hi when `log`. The colourbar and the contour levels use the same map."""
+
+    log: bool
+    vmin: float
+    floor: float
+    lo: float
+    hi: float
+
+    @classmethod
+    def for_values(cls, v: np.ndarray, log: bool | None, known_min: float | None = None) -> "Shading":
+        """Fit the shading to the values on screen. log=None decides automatically: log when
+        most pixels crowd the bottom of the linear range (steep walls, flat floor)."""
+        finite = v[np.isfinite(v)]
+        if finite.size == 0:
+            return cls(False, 0.0, 0.0, 0.0, 1.0)
+        vmin = float(finite.min())
+        if known_min is not None and np.isfinite(known_min):
+            vmin = min(vmin, known_min)
+        if log is None:
+            sample = finite[:: max(1, finite.size // 20000)]
+            p_hi = float(np.percentile(sample, CLIP_PERCENTILE))
+            med = float(np.median(sample))
+            log = p_hi > vmin and (med - vmin) < AUTO_LOG_MEDIAN * (p_hi - vmin)
+        if log:
+            rng = max(float(finite.max()) - vmin, 1e-300)
+            sample = finite[:: max(1, finite.size // 100000)]
+            floor = float(np.percentile(sample - vmin, LOG_FLOOR_PERCENTILE))
+            floor = max(floor, rng * LOG_FLOOR_MIN, 1e-300)
+            lo = float(np.log10(floor))
+            hi = float(np.log10(rng + floor))
+            return cls(True, vmin, floor, lo, max(hi, lo + 1e-9))
+        hi = float(np.percentile(finite, CLIP_PERCENTILE))
+        if not hi > vmin:
+            hi = vmin + max(abs(vmin), 1.0) * 1e-9 + 1e-300
+        return cls(False, vmin, 0.0, vmin, hi)
+
+    def variable(self, v: np.ndarray) -> np.ndarray:
+        """The shading variable (V, or log10(V - vmin + floor))."""
+        v = np.asarray(v, dtype=np.float64)
+        if not self.log:
+            return v
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(v - self.vmin, 0.0) + self.floor)
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        """V -> s in [0, 1] (NaN stays NaN)."""
+        with np.errstate(all="ignore"):
+            s = (self.variable(v) - self.lo) / (self.hi - self.lo)
+        return np.clip(s, 0.0, 1.0)
+
+    def value_at(self, s: np.ndarray) -> np.ndarray:
+        """Inverse: s in [0, 1] -> V."""
+        u = self.lo + np.asarray(s, dtype=np.float64) * (self.hi - self.lo)
+        return self.vmin + 10.0 ** u - self.floor if self.log else u
+
+    def ticks(self, target: int = 6) -> tuple[np.ndarray, np.ndarray]:
+        """Colourbar ticks: (V values, their s positions). Decades of V - vmin when log."""
+        from render.view import nice_ticks
+
+        if self.log:
+            k = np.arange(np.ceil(self.lo), np.floor(self.hi) + 1)
+            if len(k) > target + 1:
+                k = k[:: int(np.ceil(len(k) / target))]
+            vals = self.vmin + 10.0 ** k
+            pos = (np.log10(10.0 ** k + self.floor) - self.lo) / (self.hi - self.lo)
+        else:
+            vals = nice_ticks(self.lo, self.hi, target)
+            pos = (vals - self.lo) / (self.hi - self.lo)
+        keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
+        return vals[keep], np.clip(pos[keep], 0.0, 1.0)
+
+
+def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
+    """The map's colours: V on the pixel grid [w, h] -> RGB uint8 [w, h, 3].
+
+    Viridis fill (lightly banded between levels), a soft relief light, and anti-aliased
+    iso-lines at `levels` equal steps of s: each pixel's distance to the nearest level
+    crossing, in pixels, is |f - round(f)| / |grad f| with f = s * levels.
+    """
+    finite = np.isfinite(v)
+    s = shading(np.where(finite, v, shading.vmin)).astype(np.float32)
+    f = s * np.float32(levels)
+    # neighbouring differences (central inside, one-sided at the edges)
+    gx = np.gradient(f, axis=0)
+    gy = np.gradient(f, axis=1)
+    slope = np.hypot(gx, gy)  # levels per pixel
+
+    band = (np.minimum(np.floor(f), levels - 1) + 0.5) / levels
+    t = (1.0 - BAND_MIX) * s + BAND_MIX * band
+    rgb = colormap.apply(colormap.VIRIDIS, t).astype(np.float32)
+
+    # relief: light from the top left (screen y grows downward, so "up" is -y)
+    if HILLSHADE:
+        # height z = RELIEF * f; normal (-dz/dx, -dz/dy, 1); light from the top left, above
+        kx, ky = gx * RELIEF, gy * RELIEF
+        lit = (0.5 * kx + 0.5 * ky + 0.7) / (0.7 * np.sqrt(1.0 + kx * kx + ky * ky))
+        rgb *= (1.0 + HILLSHADE * np.clip(lit - 1.0, -1.0, 1.0))[..., None]
+
+    frac = np.abs(f - np.rint(f))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = frac / np.maximum(slope, 1e-12)
+    a = np.clip(1.0 - (dist - 0.5 * LINE_WIDTH + 0.5), 0.0, 1.0)  # coverage of a line
+    lo_fade, hi_fade = LINE_FADE
+    a *= np.clip((hi_fade - slope) / (hi_fade - lo_fade), 0.0, 1.0)  # too dense: fade out
+    inner = (f > 0.5) & (f < levels - 0.5)  # no line at the clipped ends of the range
+    a *= inner
+    # dark lines on light colours, light lines on dark ones (luma of the fill decides)
+    luma = (0.30 * rgb[..., 0] + 0.59 * rgb[..., 1] + 0.11 * rgb[..., 2]) / 255.0
+    light = np.clip((0.32 - luma) / 0.12, 0.0, 1.0)  # 1 on the darkest purples
+    target = 255.0 * light
+    strength = (LINE_STRENGTH * (1.0 - 0.35 * light) * a)[..., None]
+    rgb += (target[..., None] - rgb) * strength
+
+    out = np.clip(rgb, 0, 255).astype(np.uint8)
+    out[~finite] = NAN_RGB
+    return out
+
+
+class Landscape:
+    """The cached map surface for (potential, view). `surface(view, potential)` rebuilds only
+    when either changed; `builds` counts rebuilds (tests check the cache)."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._surface: pygame.Surface | None = None
+        self.shading: Shading | None = None
+        self.view: View | None = None
+        self.builds = 0
+
+    def invalidate(self) -> None:
+        self._key = None
+
+    def surface(self, view: View, potential) -> pygame.Surface:
+        key = (id(potential), potential.name, view)
+        if key != self._key or self._surface is None:
+            self._surface = self._build(view, potential)
+            self._key = key
+            self.view = view
+            self.builds += 1
+        return self._surface
+
+    def _build(self, view: View, potential) -> pygame.Surface:
+        xs, ys = view.pixel_centres()
+        v = potential.value_grid(xs, ys)
+        known = potential.minimum_values
+        known_min = float(np.min(known)) if len(known) else None
+        log = True if potential.log_scale else (None if potential.bounded_below else False)
+        self.shading = Shading.for_values(v, log, known_min)
+        rgb = shade(v, self.shading)
+        surf = pygame.Surface((view.w, view.h))
+        pygame.surfarray.blit_array(surf, rgb)
+        self._mark_minima(surf, view, potential)
+        return surf
+
+    @staticmethod
+    def _mark_minima(surf: pygame.Surface, view: View, potential) -> None:
+        mins = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
+        if not len(mins):
+            return
+        vals = np.asarray(potential.minimum_values, dtype=np.float64)
+        best = float(vals.min()) if len(vals) == len(mins) else None
+        pix = view.to_screen(mins)
+        r = MINIMUM_RADIUS
+        for k, (px, py) in enumerate(pix):  # a handful of marks, once per map build
+            if not (-r <= px < view.w + r and -r <= py < view.h + r):
+                continue
+            c = (int(px), int(py))
+            glob = best is not None and abs(vals[k] - best) <= 1e-9 * max(1.0, abs(best))
+            pygame.draw.circle(surf, (20, 20, 24), c, r + 1, 3)
+            pygame.draw.circle(surf, (255, 255, 255) if glob else (200, 200, 205), c, r, 1)
+            pygame.draw.line(surf, (255, 255, 255), (c[0] - 2, c[1]), (c[0] + 2, c[1]))
+            pygame.draw.line(surf, (255, 255, 255), (c[0], c[1] - 2), (c[0], c[1] + 2))
