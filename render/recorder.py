@@ -2,9 +2,10 @@
 that never overwrite; atomic screenshots.
 
 How the app wires it (render/app.py; not done here):
-- one `Recorder()` for the session; the record key calls `recorder.toggle()`; when it returns
-  a path, show "saved <path>"; a `RecorderError` is a message on screen and the program goes
-  on (nothing on screen is lost, no partial file is left).
+- one `Recorder()` for the session; the record key (a free one, e.g. F9: r is restart) calls
+  `recorder.toggle()`; when it returns a path, show "saved <path>"; a `RecorderError` is a
+  message on screen and the program goes on (nothing on screen is lost, no partial file is
+  left). `recorder.message` is the last line worth showing (e.g. that MP4 needs imageio-ffmpeg).
 - every frame, after drawing the scene and BEFORE drawing the red dot:
   `if recorder.recording: recorder.add_frame(screen)`; then
   `draw_recording_dot(screen, recorder)` so the dot shows on screen but not in the file.

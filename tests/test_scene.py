@@ -111,6 +111,35 @@ def test_minimal_hand_written_scene_uses_defaults():
     assert info == S.SceneInfo(view=get_potential("rosenbrock").view)
 
 
+def test_hand_written_scene_equals_the_world_built_by_commands():
+    """Defaults (origin = pos, origin_vel = vel, energy at drop, fresh buffers) are what
+    World.drop gives; lanes and a scalar `rule` work."""
+    text = """
+[landscape]
+potential = "double_well"
+[rule]
+name = "gd"
+lr = 0.05
+[[lanes]]
+name = "newton"
+mass = 2.0
+friction = 0.1
+dt = 0.02
+[particles]
+pos = [[-1.5, 0.5], [1, -1]]
+vel = [[0.5, 0.0], [0, 2]]
+rule = 1
+"""
+    w, _ = S.scene_to_world(S.loads(text))
+    ref = World(get_potential("double_well"), Rule("gd", lr=0.05))
+    ref.add_rule(Rule("newton", mass=2.0, friction=0.1, dt=0.02))
+    ref.drop(np.array([[-1.5, 0.5], [1.0, -1.0]]), vel=np.array([[0.5, 0.0], [0.0, 2.0]]), rule_id=1)
+    assert_same_world(ref, w)
+    ref.tick(50)
+    w.tick(50)
+    assert_same_world(ref, w)
+
+
 def test_random_cloud_is_seeded_and_inside_area():
     text = ('[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n[[lanes]]\nname = "adam"\n'
             "[particles]\nrandom = 50\nseed = 3\narea = [1.0, 2.0, -1.0, 0.0]\nrule = 1\n")
