@@ -1,0 +1,297 @@
+"""The instrument panels drawn offscreen: pixels inside the rect and none outside, status colors,
+heat bars that follow the data, the basin shade where the grid is, and never a printed NaN."""
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from render import panels as P  # noqa: E402
+from sim import instruments as ins  # noqa: E402
+from sim.dynamics import Rule  # noqa: E402
+from sim.potentials import get_potential  # noqa: E402
+from sim.world import World  # noqa: E402
+
+BG = (40, 90, 80)
+SIZE = (420, 320)
+RECT = pygame.Rect(60, 40, 280, 230)
+
+
+@pytest.fixture(scope="module")
+def font():
+    pygame.font.init()
+    yield pygame.font.Font(None, 16)
+
+
+def _surface() -> pygame.Surface:
+    s = pygame.Surface(SIZE)
+    s.fill(BG)
+    return s
+
+
+def _changed(s: pygame.Surface) -> np.ndarray:
+    """[w, h] bool: pixels that differ from the background."""
+    return (pygame.surfarray.array3d(s) != np.array(BG, dtype=np.uint8)).any(axis=2)
+
+
+def _race_world():
+    w = World(get_potential("himmelblau"), Rule("gd", lr=0.002))
+    ins.drop_race(w, (0.5, -0.5), ["gd", "momentum", "adam", "newton"])
+    w.tick(20)
+    return w
+
+
+def _twin_world():
+    w = World(get_potential("gaussian_wells"), Rule("momentum", lr=0.05, beta=0.9))
+    pairs = ins.drop_with_twin(w, np.array([[2.0, 2.0], [-2.5, 1.0]]))
+    w.tick(30)
+    return w, pairs
+
+
+def _newton_world(integrator="verlet"):
+    w = World(get_potential("bowl"), Rule("newton", dt=0.05, friction=0.2, integrator=integrator))
+    w.drop(np.array([[1.5, 1.0], [-1.0, 0.5]]))
+    w.add_rule(Rule("gd"))
+    w.drop(np.array([[1.0, 1.0]]), rule_id=1)
+    return w
+
+
+def _langevin_world(n=2000, T=1.0, ticks=200):
+    w = World(get_potential("bowl"), Rule("langevin", dt=0.05, friction=1.0, temperature=T), seed=2)
+    w.drop(np.zeros((n, 2)))
+    w.tick(ticks)
+    return w
+
+
+def _draw_cases(font):
+    """(name, draw(surface)) for every panel in a few states."""
+    race = _race_world()
+    twin, pairs = _twin_world()
+    newton = _newton_world()
+    hist = P.LedgerHistory(50)
+    for _ in range(30):
+        newton.tick(3)
+        hist.push(newton)
+    lang = _langevin_world()
+    empty = World(get_potential("bowl"))
+    return [
+        ("race", lambda s: P.draw_race_legend(s, RECT, race, font)),
+        ("race-empty", lambda s: P.draw_race_legend(s, RECT, empty, font)),
+        ("bridge-momentum", lambda s: P.draw_bridge_panel(s, RECT, twin, font, pairs=pairs)),
+        ("bridge-newton", lambda s: P.draw_bridge_panel(s, RECT, newton, font)),
+        ("bridge-adam", lambda s: P.draw_bridge_panel(s, RECT, World(get_potential("bowl"), Rule("adam")), font)),
+        ("ledger", lambda s: P.draw_ledger_panel(s, RECT, newton, font, hist, rows=[0])),
+        ("ledger-optimizers", lambda s: P.draw_ledger_panel(s, RECT, race, font, P.LedgerHistory())),
+        ("stability-row", lambda s: P.draw_stability_panel(s, RECT, twin, font, row=1)),
+        ("stability-point", lambda s: P.draw_stability_panel(s, RECT, newton, font, point=(0.3, 0.2))),
+        ("stability-none", lambda s: P.draw_stability_panel(s, RECT, newton, font)),
+        ("heat", lambda s: P.draw_heat_panel(s, RECT, lang, font)),
+        ("heat-none", lambda s: P.draw_heat_panel(s, RECT, newton, font)),
+        ("progress", lambda s: P.draw_progress_bar(s, RECT, 0.4, font, "basins")),
+        ("progress-thin", lambda s: P.draw_progress_bar(s, RECT, 0.0, font, "basins")),
+    ]
+
+
+def test_each_panel_draws_inside_its_rect_only(font):
+    for name, draw in _draw_cases(font):
+        s = _surface()
+        draw(s)
+        changed = _changed(s)
+        inside = np.zeros_like(changed)
+        inside[RECT.left:RECT.right, RECT.top:RECT.bottom] = True
+        assert not changed[~inside].any(), f"{name}: drew outside its rect"
+        assert changed[inside].mean() > 0.3, f"{name}: nothing (or too little) drawn"
+        assert s.get_clip() == s.get_rect(), f"{name}: clip not restored"
+
+
+def test_panels_respect_an_existing_clip(font):
+    s = _surface()
+    clip = pygame.Rect(0, 0, RECT.centerx, SIZE[1])
+    s.set_clip(clip)
+    P.draw_ledger_panel(s, RECT, _newton_world(), font, P.LedgerHistory())
+    assert s.get_clip() == clip
+    assert not _changed(s)[RECT.centerx:].any()
+
+
+def test_no_nan_or_inf_is_ever_written(font, monkeypatch):
+    seen: list[str] = []
+    real = P.render_text
+
+    def spy(f, text, color=P.TEXT):
+        seen.append(text)
+        return real(f, text, color)
+
+    monkeypatch.setattr(P, "render_text", spy)
+    # diverged balls, a maximum (lambda < 0), an unbounded landscape under heat, a dead twin
+    w = World(get_potential("saddle"), Rule("langevin", temperature=1.0, dt=0.1, friction=0.1), seed=1)
+    w.drop(np.array([[0.0, 0.5], [0.0, 0.0]]))
+    w.tick(3000)
+    assert (w.particles.status != 0).any()
+    hat = World(get_potential("mexican_hat"), Rule("gd"))
+    for name, draw in _draw_cases(font) + [
+        ("saddle-heat", lambda s: P.draw_heat_panel(s, RECT, w, font)),
+        ("saddle-ledger", lambda s: P.draw_ledger_panel(s, RECT, w, font, P.LedgerHistory(), rows=[0])),
+        ("saddle-race", lambda s: P.draw_race_legend(s, RECT, w, font)),
+        ("hat-stability", lambda s: P.draw_stability_panel(s, RECT, hat, font, point=(0.0, 0.0))),
+        ("nan-progress", lambda s: P.draw_progress_bar(s, RECT, float("nan"), font, "basins")),
+        ("bad-twins", lambda s: P.draw_bridge_panel(s, RECT, w, font, pairs=(np.array([0]), np.array([1])))),
+    ]:
+        draw(_surface())
+    text = " ".join(seen).lower()
+    assert seen and "nan" not in text and "inf" not in text
+    assert "—" in text  # the dash did stand in somewhere
+
+
+def test_fmt():
+    assert P.fmt(float("nan")) == "—" and P.fmt(float("inf")) == "—" and P.fmt(None) == "—"
+    assert P.fmt(-0.5) == "\u22120.5" and P.fmt(0) == "0" and P.fmt(1.23456e-7) == "1.23e\u22127"
+
+
+def test_status_colors_are_distinct_and_shown(font):
+    assert len(set(P.STATUS_COLORS.values())) == 4
+    ravine = get_potential("ravine")
+
+    def counts(lr):
+        w = World(ravine, Rule("gd", lr=lr))
+        w.drop(np.array([[0.5, 0.3]]))
+        s = _surface()
+        P.draw_stability_panel(s, RECT, w, font, row=0)
+        px = pygame.surfarray.array3d(s).reshape(-1, 3)
+        return {k: int((px == np.array(c, dtype=np.uint8)).all(axis=1).sum())
+                for k, c in P.STATUS_COLORS.items()}
+
+    ok, warn, bad = counts(0.5 * 2 / 25), counts(0.9 * 2 / 25), counts(1.1 * 2 / 25)
+    chip = P.CHIP * P.CHIP
+    assert ok["warn"] == 0 and ok["bad"] == 0 and ok["ok"] >= 3 * chip
+    assert warn["warn"] >= 2 * chip and warn["bad"] == 0  # lr*lam and the twin's omega*dt
+    assert bad["bad"] >= 2 * chip and bad["warn"] == 0
+
+
+def test_heat_bars_follow_the_data(font):
+    bowl = get_potential("bowl")
+    w = World(bowl, Rule("langevin", temperature=1.0))
+    # V = r^2 / 2: 300 balls at V = 0.5 (bin 0), 100 at V = 2.5 (bin 2), 50 at V = 3.5 (bin 3)
+    for v, k in ((0.5, 300), (2.5, 100), (3.5, 50)):
+        w.drop(np.tile([np.sqrt(2 * v), 0.0], (k, 1)))
+    edges = np.linspace(0.0, 4.0, 5)
+    s = _surface()
+    bars = P.draw_heat_panel(s, RECT, w, font, bins=edges)
+    assert len(bars) == 4
+    h = [b.h for b in bars]
+    assert h[1] == 0 and h[0] > h[2] > h[3] > 0
+    assert h[0] / h[2] == pytest.approx(3.0, rel=0.05) and h[2] / h[3] == pytest.approx(2.0, rel=0.08)
+    for b in (bars[0], bars[2], bars[3]):  # the bar color at each bar's bottom
+        assert tuple(s.get_at((b.centerx, b.bottom - 1)))[:3] == P.HEAT_BAR
+        assert RECT.contains(b)
+    # the predicted curve is drawn too: its color appears inside the plot
+    px = pygame.surfarray.array3d(s).reshape(-1, 3)
+    assert (px == np.array(P.HEAT_CURVE, dtype=np.uint8)).all(axis=1).sum() > 20
+
+
+def test_chi_square_small_at_equilibrium_large_off_it():
+    lang = _langevin_world(3000, T=1.0, ticks=400)
+    vals = ins.heat_values(lang)
+    bowl = lang.potential
+    e, obs, pred = ins.boltzmann_histogram(vals, bowl, 1.0, bowl.view, 16)
+    chi2, used = P.chi_square(obs, pred, e, len(vals))
+    assert used >= 8 and chi2 / used < 3
+    e, obs, pred = ins.boltzmann_histogram(vals, bowl, 2.0, bowl.view, 16)
+    chi2, used = P.chi_square(obs, pred, e, len(vals))
+    assert chi2 / used > 10
+
+
+def test_ledger_history_is_a_ring_buffer():
+    h = P.LedgerHistory(5)
+    for i in range(7):
+        h.add(float(i), {"kinetic": i, "potential": 10 + i, "dissipated": 0.0, "drift": 0.0})
+    s = h.series()
+    assert s.shape == (5, 5)
+    np.testing.assert_array_equal(s[:, 0], [2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(s[:, 2], [12, 13, 14, 15, 16])
+    h.clear()
+    assert h.series().shape == (0, 5)
+    w = _newton_world()
+    led = h.push(w)
+    assert h.series()[0, 1] == pytest.approx(led["total"]["kinetic"])
+
+
+def _done_basin_job():
+    P_ = get_potential("double_well")
+    job = ins.BasinJob(P_, Rule("gd", lr=0.01), P_.view, grid=(40, 30), max_ticks=2000)
+    job.advance(2000)
+    assert job.done
+    return job
+
+
+def _blend(c, alpha=P.BASIN_ALPHA):
+    a = alpha / 255.0
+    return np.array([a * c[i] + (1 - a) * BG[i] for i in range(3)])
+
+
+def test_basin_overlay_shades_each_basin_where_the_grid_is():
+    job = _done_basin_job()
+    s = _surface()
+    x0, x1, y0, y1 = job.view
+    # the surface shows a world rect twice the job's: the grid lands in the middle half
+    cx, cy, hw, hh = 0.5 * (x0 + x1), 0.5 * (y0 + y1), x1 - x0, y1 - y0
+    view = (cx - hw, cx + hw, cy - hh, cy + hh)
+    drawn = P.draw_basin_overlay(s, job, view=view)
+    assert abs(drawn.x - SIZE[0] / 4) <= 1 and abs(drawn.w - SIZE[0] / 2) <= 1
+    changed = _changed(s)
+    assert not changed[: drawn.left - 1].any() and not changed[drawn.right + 1:].any()
+    assert not changed[:, : drawn.top - 1].any() and not changed[:, drawn.bottom + 1:].any()
+    left = np.array(s.get_at((drawn.x + drawn.w // 4, drawn.centery)))[:3]
+    right = np.array(s.get_at((drawn.x + 3 * drawn.w // 4, drawn.centery)))[:3]
+    np.testing.assert_allclose(left, _blend(P.BASIN_PALETTE[0]), atol=2)  # minimum 0 at x = -1
+    np.testing.assert_allclose(right, _blend(P.BASIN_PALETTE[1]), atol=2)  # minimum 1 at x = +1
+    # the same through a to_screen callable (as render.view.View.to_screen)
+    s2 = _surface()
+
+    def to_screen(pos):
+        pos = np.asarray(pos, dtype=float)
+        return np.column_stack([(pos[:, 0] - view[0]) / (view[1] - view[0]) * SIZE[0],
+                                (view[3] - pos[:, 1]) / (view[3] - view[2]) * SIZE[1]])
+
+    assert P.draw_basin_overlay(s2, job, to_screen=to_screen) == drawn
+    assert (pygame.surfarray.array3d(s2) == pygame.surfarray.array3d(s)).all()
+
+
+def test_basin_overlay_deep_zoom_and_off_screen():
+    job = _done_basin_job()
+    s = _surface()
+    # a view 1e-4 wide around (0.5, 0.2): one grid cell fills the screen with basin 1's shade
+    v = (0.5 - 5e-5, 0.5 + 5e-5, 0.2 - 4e-5, 0.2 + 4e-5)
+    P.draw_basin_overlay(s, job, view=v)
+    px = pygame.surfarray.array3d(s).reshape(-1, 3).astype(float)
+    np.testing.assert_allclose(px, np.tile(_blend(P.BASIN_PALETTE[1]), (len(px), 1)), atol=2)
+    s = _surface()
+    assert P.draw_basin_overlay(s, job, view=(100.0, 110.0, 100.0, 110.0)) is None
+    assert not _changed(s).any()
+
+
+def test_basin_colors_distinguish_labels():
+    lab = np.array([[0, 1, 2, -1, -2]])
+    c = P.basin_colors(lab)
+    assert len({tuple(x) for x in c[0]}) == 5
+    assert tuple(c[0, 3]) == P.BASIN_DIVERGED_RGBA and tuple(c[0, 4]) == P.BASIN_MOVING_RGBA
+    surf = P.basin_surface(np.array([[0, -1], [1, 2]]))  # [gx=2, gy=2]
+    assert surf.get_size() == (2, 2)
+    # x first, y up: label[0, 0] (lowest y) is the bottom-left pixel
+    assert tuple(surf.get_at((0, 1))) == P.BASIN_PALETTE[0] + (P.BASIN_ALPHA,)
+    assert tuple(surf.get_at((0, 0))) == P.BASIN_DIVERGED_RGBA
+
+
+def test_progress_bar_fill_follows_progress(font):
+    rect = pygame.Rect(20, 20, 300, 24)
+    for p in (0.0, 0.25, 0.8, 1.0):
+        s = _surface()
+        P.draw_progress_bar(s, rect, p)  # no font: bar only
+        row = pygame.surfarray.array3d(s)[:, rect.centery]
+        filled = int((row == np.array(P.ACCENT, dtype=np.uint8)).all(axis=1).sum())
+        inner = rect.w - 8 - 2
+        assert filled == pytest.approx(p * inner, abs=1)
