@@ -174,10 +174,12 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
 
 def _landscape_to_dict(pot: Potential, view: View | None) -> dict:
     builtin = POTENTIALS.get(pot.name)
-    if builtin is not None and type(builtin) is type(pot):
+    if builtin is pot:
         out: dict[str, Any] = {"potential": pot.name}
-    elif isinstance(pot, ExprPotential) or pot.formula:
+    elif isinstance(pot, ExprPotential):
         out = {"formula": pot.formula}
+    elif builtin is not None and type(builtin) is type(pot) and builtin.formula == pot.formula:
+        out = {"potential": pot.name}  # a copy of a built-in (e.g. with another view)
     else:
         raise SceneError(f"[landscape] cannot save potential '{pot.name}': neither built in nor a formula")
     v = tuple(float(t) for t in (view if view is not None else pot.view))

@@ -140,6 +140,15 @@ rule = 1
     assert_same_world(ref, w)
 
 
+def test_the_docstring_example_is_a_valid_scene():
+    doc = S.__doc__
+    block = doc[doc.index("    [scene]"): doc.index("Every mistake")]
+    text = "\n".join(line[4:] for line in block.splitlines())
+    w, info = S.scene_to_world(S.loads(text))
+    assert w.n == 200 and [r.name for r in w.rules] == ["gd", "momentum"]
+    assert info.paused and info.instruments == {"race": True, "trails": True}
+
+
 def test_random_cloud_is_seeded_and_inside_area():
     text = ('[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n[[lanes]]\nname = "adam"\n'
             "[particles]\nrandom = 50\nseed = 3\narea = [1.0, 2.0, -1.0, 0.0]\nrule = 1\n")
