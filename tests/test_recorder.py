@@ -258,3 +258,23 @@ def test_red_dot_only_while_recording(tmp_path):
     R.draw_recording_dot(s, rec, pygame.font.Font(None, 16))
     assert tuple(s.get_at(corner))[:3] == R.DOT_COLOR
     rec.cancel()
+
+
+@pytest.mark.skipif(not R.mp4_available(), reason="MP4 needs imageio-ffmpeg (optional)")
+def test_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
+    import imageio.v2 as iio
+
+    rec = R.Recorder(folder=tmp_path, every=2)
+    assert rec.start(tmp_path / "v.mp4") == tmp_path / "v.mp4"
+    s = scene_surface((655, 401))  # odd sizes: H.264 needs even ones
+    for k in range(20):
+        draw_ball(s, k)
+        rec.add_frame(s)
+    path = rec.stop()
+    reader = iio.get_reader(str(path))
+    try:
+        assert reader.count_frames() == 10 and reader.get_meta_data()["fps"] == 30
+        assert reader.get_data(0).shape == (392, 640, 3)
+    finally:
+        reader.close()
+    assert sorted(os.listdir(tmp_path)) == ["v.mp4"]
