@@ -1,6 +1,10 @@
 """Simulation ticks per second for every rule on Rosenbrock (prints a table; never pass/fail).
 
-    python bench/bench_sim.py [--sizes 1000,100000,1000000] [--seconds 1.0]
+    python bench/bench_sim.py [--sizes 1000,10000,100000,1000000] [--seconds 1.0] [--window] [--json]
+
+Step sizes are the ones the window picks for Rosenbrock (render/tuning.py), so the particles
+behave as on screen (few diverge; a diverged particle still costs its share of a tick). The
+last column of the JSON says how many had diverged by the end.
 """
 from __future__ import annotations
 
@@ -17,14 +21,26 @@ from sim.dynamics import RULES, Rule  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
 from sim.world import World  # noqa: E402
 
-PARAMS = {"gd": dict(lr=1e-4), "momentum": dict(lr=1e-4), "nesterov": dict(lr=1e-4),
-          "adagrad": dict(lr=1e-2), "rmsprop": dict(lr=1e-3), "adam": dict(lr=1e-3),
-          "newton": dict(dt=1e-3, friction=1.0), "langevin": dict(dt=1e-3, friction=1.0, temperature=0.1)}
+POTENTIAL = "rosenbrock"
+# used when render/tuning.py is not there
+PARAMS = {"gd": dict(lr=2e-5), "momentum": dict(lr=1e-5), "nesterov": dict(lr=1e-5),
+          "adagrad": dict(lr=1e-2), "rmsprop": dict(lr=1e-2), "adam": dict(lr=1e-2),
+          "newton": dict(dt=2e-3), "langevin": dict(dt=2e-3)}
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 
-def measure(rule: Rule, n: int, seconds: float, keep_prev: bool) -> float:
-    """Particle-ticks per second for n particles (median of timed chunks)."""
-    w = World(get_potential("rosenbrock"), rule, seed=0)
+def make_rule(name: str, potential) -> Rule:
+    try:
+        from render.tuning import suggest  # numpy + sim only
+
+        return suggest(potential, Rule(name))
+    except ImportError:
+        return Rule(name, **PARAMS[name])
+
+
+def measure(rule: Rule, n: int, seconds: float, keep_prev: bool, potential_name: str = POTENTIAL) -> dict:
+    """Ticks per second with n particles (median over timed chunks of ~2M particle-ticks)."""
+    w = World(get_potential(potential_name), rule, seed=0)
     w.keep_prev = keep_prev
     w.drop_random(n)
     w.tick(2)  # warm up: buffers, caches
@@ -34,24 +50,44 @@ def measure(rule: Rule, n: int, seconds: float, keep_prev: bool) -> float:
     while time.perf_counter() < t_end or len(rates) < 3:
         t0 = time.perf_counter()
         w.tick(chunk)
-        rates.append(n * chunk / (time.perf_counter() - t0))
-    return float(np.median(rates))
+        rates.append(chunk / (time.perf_counter() - t0))
+    tps = float(np.median(rates))
+    return {"rule": rule.name, "n": n, "ticks_per_s": tps, "ms_per_tick": 1e3 / tps,
+            "mpts": n * tps / 1e6, "diverged": w.counts()[1], "ticks": w.tick_count,
+            "step": rule.dt if rule.newtonian else rule.lr}
+
+
+def run(sizes=SIZES, seconds: float = 1.0, keep_prev: bool = True) -> list[dict]:
+    pot = get_potential(POTENTIAL)
+    return [measure(make_rule(name, pot), n, seconds, keep_prev) for name in RULES for n in sizes]
+
+
+def print_table(rows: list[dict], sizes) -> None:
+    print(f"ticks per second (ms per tick), {POTENTIAL}, numpy {np.__version__}")
+    print(f"{'rule':<10}" + "".join(f"{n:>20,}" for n in sizes))
+    for name in RULES:
+        cells = {r["n"]: r for r in rows if r["rule"] == name}
+        print(f"{name:<10}" + "".join(
+            f"{cells[n]['ticks_per_s']:>10,.0f} ({cells[n]['ms_per_tick']:6.2f})" for n in sizes if n in cells))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="1000,100000,1000000")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
     ap.add_argument("--seconds", type=float, default=1.0)
-    ap.add_argument("--window", action="store_true", help="also copy positions for interpolation (as the window does)")
+    ap.add_argument("--window", action="store_true",
+                    help="also copy positions for interpolation, as the window does (its keep_prev)")
+    ap.add_argument("--json", action="store_true", help="print one JSON line (for run_all.py)")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    print(f"particle-ticks per second (millions), rosenbrock, numpy {np.__version__}"
-          f"{', window mode (prev copy)' if a.window else ''}")
-    print(f"{'rule':<10}" + "".join(f"{n:>14,}" for n in sizes))
-    for name in RULES:
-        rule = Rule(name, **PARAMS[name])
-        row = [measure(rule, n, a.seconds, a.window) / 1e6 for n in sizes]
-        print(f"{name:<10}" + "".join(f"{r:>14.1f}" for r in row), flush=True)
+    rows = run(sizes, a.seconds, a.window)
+    if a.json:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from common import emit
+
+        emit({"sim": rows, "keep_prev": a.window})
+    else:
+        print_table(rows, sizes)
 
 
 if __name__ == "__main__":
