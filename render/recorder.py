@@ -18,15 +18,19 @@ How the app wires it (render/app.py; not done here):
 How a GIF is written: frames are streamed to a hidden temp file in the target folder (memory
 stays flat however long the recording), each frame downscaled to at most MAX_WIDTH pixels wide,
 cropped to the box that changed since the previous frame, and converted to its own 256-colour
-palette by Pillow's fast octree quantizer. `stop()` writes the trailer, fsyncs and renames the
-temp file to a name that does not exist yet.
+palette by Pillow's fast octree quantizer. The loop's thread only scales and copies the
+frame (~2 ms); cropping, quantizing and encoding run on a worker thread behind a short queue
+(`threaded=False` does it inline). `stop()` writes the trailer, fsyncs and renames the temp
+file to a name that does not exist yet.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import io
 import os
+import queue
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,7 @@ NOMINAL_HZ = 60  # the loop's nominal frame rate (the simulation's schedule)
 EVERY = 2  # keep every 2nd frame: 30 fps
 MAX_SECONDS = 300  # a recording stops by itself after this much (nominal) time
 GIF_LOOP = 0  # 0 = loop forever
+QUEUE_FRAMES = 8  # frames waiting for the encoder thread before add_frame waits for it
 DOT_RADIUS = 7
 DOT_COLOR = (230, 30, 40)
 MP4_MISSING = "MP4 needs imageio-ffmpeg (pip install imageio imageio-ffmpeg); recording a GIF instead"
@@ -257,7 +262,8 @@ class Recorder:
     _mp4_warned = False  # say "MP4 needs imageio-ffmpeg" once per process
 
     def __init__(self, folder: str | os.PathLike = ".", every: int = EVERY, max_width: int = MAX_WIDTH,
-                 max_seconds: float = MAX_SECONDS, nominal_hz: float = NOMINAL_HZ) -> None:
+                 max_seconds: float = MAX_SECONDS, nominal_hz: float = NOMINAL_HZ,
+                 threaded: bool = True) -> None:
         if every < 1 or max_width < 16 or nominal_hz <= 0:
             raise ValueError("every >= 1, max_width >= 16 and nominal_hz > 0 are required")
         self.folder = Path(folder)
@@ -277,6 +283,10 @@ class Recorder:
         self._size: tuple[int, int] | None = None
         self._prev: np.ndarray | None = None
         self._clock_cs = 0.0  # nominal time written so far, centiseconds
+        self.threaded = threaded  # encode GIF frames on a worker thread (the loop stays smooth)
+        self._queue: queue.Queue | None = None
+        self._worker: threading.Thread | None = None
+        self._error: BaseException | None = None  # a failure on the worker, raised on the next call
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -340,6 +350,7 @@ class Recorder:
         self._gif = None
         self._mp4 = None
         self._clock_cs = 0.0
+        self._error = None
         if not self.message:
             self.message = f"recording {target.name}"
         return target
@@ -352,16 +363,14 @@ class Recorder:
         """
         if not self.recording:
             return False
+        self._raise_worker_error()
         self._calls += 1
         if (self._calls - 1) % self.every:
             return False
         try:
             self._write(surface)
-        except (OSError, ValueError, pygame.error) as e:
-            name = self.path.name if self.path else "recording"
-            self._abort()
-            self.message = f"recording stopped: cannot write {name}: {_why(e)}"
-            raise RecorderError(self.message) from None
+        except (OSError, ValueError, RuntimeError, pygame.error) as e:
+            self._fail(e)
         self.frames += 1
         if self.frames >= self.max_frames:
             path = self.stop()
@@ -378,6 +387,8 @@ class Recorder:
             self._abort()
             self.message = "recording discarded: no frames were captured"
             raise RecorderError(self.message)
+        self._join_worker()
+        self._raise_worker_error()
         try:
             if self._gif is not None:
                 self._gif.close()
@@ -407,7 +418,40 @@ class Recorder:
             self.message = "recording discarded"
 
     # -- internals -------------------------------------------------------------------------
+    def _fail(self, e: BaseException) -> None:
+        name = self.path.name if self.path else "recording"
+        self._abort()
+        self.message = f"recording stopped: cannot write {name}: {_why(e)}"
+        raise RecorderError(self.message) from None
+
+    def _raise_worker_error(self) -> None:
+        if self._error is not None:
+            e, self._error = self._error, None
+            self._fail(e)
+
+    def _join_worker(self) -> None:
+        if self._worker is not None:
+            self._queue.put(None)  # type: ignore[union-attr]
+            self._worker.join()
+            self._worker = None
+            self._queue = None
+
+    def _work(self) -> None:
+        """The worker: encode queued frames in order; after a failure, drain and keep it."""
+        q = self._queue
+        while True:
+            rgb = q.get()  # type: ignore[union-attr]
+            if rgb is None:
+                return
+            if self._error is None:
+                try:
+                    self._encode(rgb)
+                except BaseException as e:  # noqa: BLE001 - handed to the main thread
+                    self._error = e
+
     def _abort(self) -> None:
+        self._join_worker()
+        self._error = None
         for closer in (self._file, self._mp4):
             if closer is not None:
                 try:
@@ -442,6 +486,17 @@ class Recorder:
             return
         if self._gif is None:
             self._gif = _GifStream(self._file, size)
+            if self.threaded:
+                self._queue = queue.Queue(maxsize=QUEUE_FRAMES)
+                self._worker = threading.Thread(target=self._work, name="gif-encoder", daemon=True)
+                self._worker.start()
+        if self._queue is not None:
+            self._queue.put(rgb)  # blocks when the encoder is QUEUE_FRAMES behind: no frame is dropped
+        else:
+            self._encode(rgb)
+
+    def _encode(self, rgb: np.ndarray) -> None:
+        """Crop to the changed box, quantize, write: one GIF frame (worker or main thread)."""
         box = _changed_box(self._prev, rgb)
         self._prev = rgb  # a read-only view of fresh bytes: safe to keep
         step = 100.0 * self.every / self.nominal_hz  # centiseconds per recorded frame

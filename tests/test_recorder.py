@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
@@ -108,19 +109,19 @@ def test_large_windows_are_downscaled_to_640_wide(tmp_path):
 
 
 def test_unchanged_frames_cost_almost_nothing(tmp_path):
-    rec = R.Recorder(folder=tmp_path, every=1)
-    rec.start(tmp_path / "still.gif")
     s = scene_surface((640, 400))
     pygame.draw.circle(s, (200, 100, 0), (300, 200), 100)
-    rec.add_frame(s)
-    first = rec._file.tell()
-    for _ in range(100):
-        rec.add_frame(s)
-    per_frame = (rec._file.tell() - first) / 100
-    path = rec.stop()
-    assert per_frame < 100
-    with Image.open(path) as im:
-        assert im.n_frames == 101
+    sizes = []
+    for n in (1, 101):
+        rec = R.Recorder(folder=tmp_path, every=1)
+        rec.start(tmp_path / f"still{n}.gif")
+        for _ in range(n):
+            rec.add_frame(s)
+        path = rec.stop()
+        sizes.append(path.stat().st_size)
+        with Image.open(path) as im:
+            assert im.n_frames == n
+    assert (sizes[1] - sizes[0]) / 100 < 100  # bytes per unchanged frame
 
 
 def test_auto_names_never_overwrite(tmp_path):
@@ -169,8 +170,9 @@ def test_unwritable_folder_is_a_clear_error_and_leaves_nothing(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["file"]
 
 
-def test_failure_while_writing_stops_cleanly(tmp_path, monkeypatch):
-    rec = R.Recorder(folder=tmp_path, every=1)
+@pytest.mark.parametrize("threaded", [True, False])
+def test_failure_while_writing_stops_cleanly(threaded, tmp_path, monkeypatch):
+    rec = R.Recorder(folder=tmp_path, every=1, threaded=threaded)
     rec.start(tmp_path / "r.gif")
     rec.add_frame(scene_surface())
 
@@ -178,9 +180,15 @@ def test_failure_while_writing_stops_cleanly(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(R._GifStream, "frame", full)
+    s = scene_surface()
     with pytest.raises(R.RecorderError, match=r"^recording stopped: cannot write r.gif: No space left on device$"):
-        rec.add_frame(scene_surface())
+        for k in range(20):  # on the encoder thread the failure shows on a later call
+            draw_ball(s, k)
+            rec.add_frame(s)
+            time.sleep(0.005)
+        rec.stop()
     assert not rec.recording and os.listdir(tmp_path) == []
+    assert "No space left" in rec.message
 
 
 def test_failure_at_stop_leaves_no_temp(tmp_path, monkeypatch):
