@@ -102,16 +102,9 @@ def drop_race(world: World, point: Sequence[float], names: Sequence[str]) -> lis
 def last_ball_per_rule(world: World) -> dict[int, int]:
     """rule id -> row of the most recently dropped alive ball under that rule."""
     p = world.particles
-    out: dict[int, int] = {}
-    alive = p.status == ALIVE
-    rules = p.rule
-    for row in np.flatnonzero(alive)[::-1]:
-        rid = int(rules[row])
-        if rid not in out:
-            out[rid] = int(row)
-            if len(out) == len(world.rules):
-                break
-    return out
+    rows = np.flatnonzero(p.status == ALIVE)[::-1]  # newest first
+    rids, first = np.unique(p.rule[rows], return_index=True)
+    return {int(r): int(rows[i]) for r, i in zip(rids, first)}
 
 
 # ================================================================================================
