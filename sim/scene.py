@@ -127,8 +127,6 @@ STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged"}
 RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _LARGEST = float(np.finfo(np.float64).max)
 
-assert set(PARTICLE_KEYS) == set(FIELDS), "every per-particle array must have a scene key"
-
 
 class SceneError(ValueError):
     """A scene could not be read, checked or written. `str(err)` is one line."""
@@ -496,7 +494,7 @@ def _rng_from(t: Any) -> np.random.Generator:
         if isinstance(v, dict):
             return {k: ints(x) for k, x in v.items()}
         if isinstance(v, list):
-            return np.array([ints(x) for x in v], dtype=np.uint64 if name == "Philox" else np.uint32)
+            return np.array([ints(x) for x in v], dtype=np.uint32 if name == "MT19937" else np.uint64)
         if isinstance(v, str) and re.fullmatch(r"-?[0-9]+", v):
             return int(v)
         return v
