@@ -89,7 +89,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.dynamics import INTEGRATORS, RULES, Rule, check_param
+from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
 from sim.potential_base import Potential, View
@@ -188,8 +188,11 @@ def _landscape_to_dict(pot: Potential, view: View | None) -> dict:
 
 
 def _rule_to_dict(r: Rule) -> dict:
+    """Every parameter (a later switch of rule keeps them); the ones this rule reads first."""
     out: dict[str, Any] = {}
-    for k in RULE_KEYS:
+    for k in ("name", *RULE_PARAMS[r.name], *RULE_KEYS):
+        if k in out:
+            continue
         v = getattr(r, k)
         if v is None:  # eps: the rule's torch default
             continue
@@ -758,12 +761,13 @@ def _write_table(out: list[str], path: list[str], table: dict, header: str | Non
         out.append(header)
     for k, v in scalars:
         out.append(f"{_toml_key(k)} = {_toml_value(v)}")
-    for k, v in subs:
-        _write_table(out, path + [k], v)
-    for k, v in arrays:
-        for item in v:
-            head = "[[" + ".".join(_toml_key(x) for x in path + [k]) + "]]"
-            _write_table(out, path + [k], item, header=head)
+    for k, v in table.items():  # sub-tables and arrays of tables, in the dict's order
+        if isinstance(v, dict):
+            _write_table(out, path + [k], v)
+        elif _is_table_array(v):
+            for item in v:
+                head = "[[" + ".".join(_toml_key(x) for x in path + [k]) + "]]"
+                _write_table(out, path + [k], item, header=head)
 
 
 def dumps(scene: dict) -> str:
