@@ -346,7 +346,9 @@ def step(r: Rule, s: State, V, rng: np.random.Generator) -> bool:
 def newton_twin(r: Rule) -> Rule:
     """The Newtonian twin of heavy-ball momentum (or gd, beta = 0) with semi-implicit Euler:
     mass = dt^2 / lr, friction = (1 - beta) dt / lr, at the rule's dt."""
-    beta = r.beta if r.name in ("momentum",) else 0.0
+    if r.name not in ("gd", "momentum"):
+        raise ValueError(f"{r.name} has no Newtonian twin (only gd and momentum do)")
+    beta = r.beta if r.name == "momentum" else 0.0
     mass = r.dt * r.dt / r.lr
     return Rule(name="newton", integrator="symplectic", dt=r.dt, mass=mass,
                 friction=(1.0 - beta) * r.dt / r.lr)
