@@ -22,6 +22,7 @@ import numpy as np
 PROG = "newton-descent"
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
+INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
 
@@ -142,8 +143,13 @@ Bad input prints one line to stderr and exits with status 2.""",
     balls.add_argument("--particles", type=_count, metavar="K", help="K balls at seeded random places in the view")
     balls.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
 
-    win = p.add_argument_group("window")
+    win = p.add_argument_group("window, scenes, recording")
     win.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (1280x800)")
+    win.add_argument("--scene", metavar="NAME|FILE", help="open a scene: a lesson by name (see --list-scenes) or a .toml file")
+    win.add_argument("--list-scenes", action="store_true", help="list the lesson scenes and exit")
+    win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
+    win.add_argument("--show", metavar="LIST",
+                     help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
     return p
 
 
@@ -291,30 +297,70 @@ def write_dump(dump: dict[str, Any], out: Path) -> None:
 
 # --- the window, live or offscreen ----------------------------------------------------------
 
+def _instruments(args: argparse.Namespace) -> dict[str, bool]:
+    if not args.show:
+        return {}
+    names = [s.strip() for s in args.show.split(",") if s.strip()]
+    for name in names:
+        if name not in INSTRUMENTS:
+            raise UsageError(f"--show: unknown instrument '{name}'; choose from: {', '.join(INSTRUMENTS)}")
+    return {name: True for name in names}
+
+
+def _load_scene(args: argparse.Namespace):
+    from sim.scene import SceneError, find_scene, load_scene
+    try:
+        return load_scene(find_scene(args.scene))
+    except SceneError as err:
+        raise UsageError(f"--scene: {err}") from None
+
+
 def run_render(args: argparse.Namespace) -> int:
     if args.headless and args.frames is None:
         raise UsageError("--headless needs --steps N (simulation) or --frames N (rendering)")
     if args.dump is not None:
         raise UsageError("--dump goes with --steps")
-    screenshot = None
+    screenshot = record = None
     if args.screenshot is not None:
         if args.frames is None:
             raise UsageError("--screenshot goes with --headless --frames N (in the window press S)")
         screenshot = str(_check_writable(args.screenshot, (".png",), "--screenshot"))
-    potential = make_potential(args)
-    rule = make_rule(args, default="momentum")
+    if args.record is not None:
+        if args.frames is None:
+            raise UsageError("--record goes with --headless --frames N (in the window press F9)")
+        record = str(_check_writable(args.record, (".gif", ".mp4"), "--record"))
+    instruments = _instruments(args)
+    scene = None
+    if args.scene is not None:
+        if args.expr is not None or args.potential is not None or args.start or args.particles is not None:
+            raise UsageError("--scene brings its own landscape and balls; drop --potential/--expr/--start/--particles")
+        scene = _load_scene(args)
+        potential, rule = scene[0].potential, scene[0].rule
+    else:
+        potential = make_potential(args)
+        rule = make_rule(args, default="momentum")
     if args.start and args.particles is not None:
         raise UsageError("give either --start points or --particles, not both")
     from render.app import run
     return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
-               screenshot=screenshot, size=args.size,
+               screenshot=screenshot, size=args.size, scene=scene, record=record,
+               instruments=instruments,
                rule_given=args.dynamics is not None or any(getattr(args, k) is not None for k in NUMERIC_PARAMS))
+
+
+def list_scenes() -> int:
+    from sim.scene import list_presets
+    for name, title in list_presets():
+        print(f"{name:<24} {title}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.list_scenes:
+            return list_scenes()
         if args.frames is not None and not args.headless:
             raise UsageError("--frames needs --headless")
         if args.steps is not None:

@@ -167,3 +167,23 @@ def test_folder_that_cannot_be_written():
     # /proc refuses new files even for root (CI runs as root, so chmod would not do)
     r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "5", "--dump", "/proc/nd-out.json")
     assert r.returncode == 2 and "cannot write in '/proc'" in r.stderr, r.stderr
+
+
+def test_list_scenes_names_every_preset():
+    r = run("--list-scenes")
+    assert r.returncode == 0
+    names = {line.split()[0] for line in r.stdout.splitlines()}
+    presets = {p.stem for p in (ROOT / "assets" / "scenes").glob("*.toml")}
+    assert presets and names == presets
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--scene", "no_such_lesson"], "no scene file or preset named 'no_such_lesson'"),
+    (["--show", "sparkles"], "unknown instrument 'sparkles'"),
+    (["--record", "x.gif"], "--record goes with --headless --frames"),
+    (["--headless", "--frames", "1", "--record", "x.txt"], "must end in .gif or .mp4"),
+    (["--scene", "heat_escape", "--potential", "bowl"], "--scene brings its own"),
+])
+def test_bad_window_options(tmp_path, args, message):
+    r = run(*args, cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
