@@ -108,7 +108,7 @@ def frame_budget(n: int, quick: bool) -> tuple[int, float]:
     worst, bounded so the whole run stays within minutes."""
     if quick:
         return (60, 1.5) if n <= 100_000 else (12, 2.5)
-    return (240, 4.0) if n <= 100_000 else (40, 6.0)
+    return (300, 5.0) if n <= 100_000 else (50, 8.0)
 
 
 def time_frames(frame, n_frames: int, seconds: float, warmup: int = WARMUP_FRAMES,

@@ -71,7 +71,9 @@ def run_frames(quick: bool, sizes) -> dict:
     for n in sizes:
         for impl in IMPLS:
             t0 = time.perf_counter()
+            load = load_average().split()[0]
             r = run_in_subprocess(frame_args(impl, n, quick), timeout=240)
+            r["load_1min"] = load
             out.setdefault(impl, {})[n] = r
             msg = r.get("error") or f"{r['median_ms']:.2f} ms median, {r['fps']:.1f} fps"
             log(f"  frames  {impl:<10} {n:>9,}: {msg}  [{time.perf_counter() - t0:.0f} s]")
@@ -118,10 +120,23 @@ def git_state() -> str:
             return ""
     head = git("rev-parse", "--short", "HEAD") or "?"
     dirty = git("status", "--porcelain", "--", "render", "sim", "main.py")
-    return head + (" (render/ or sim/ with uncommitted changes)" if dirty else "")
+    if not dirty:
+        return head
+    import hashlib  # name the working tree's code, so a figure can be tied to a version
+
+    h = hashlib.sha1()
+    for f in sorted([*ROOT.glob("render/*.py"), *ROOT.glob("sim/*.py"), ROOT / "main.py"]):
+        h.update(f.name.encode() + f.read_bytes())
+    return f"{head} + uncommitted render/ or sim/ (content {h.hexdigest()[:10]})"
 
 
 # --- formatting --------------------------------------------------------------------------------
+def machine_cores() -> str:
+    import os
+
+    return str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+
+
 def _f(x, spec: str = ".1f", none: str = "—") -> str:
     return none if x is None else format(x, spec)
 
@@ -131,8 +146,11 @@ def _ms(r: dict | None) -> float | None:
 
 
 def frames_table(fr: dict) -> list[str]:
+    loads = [float(r["load_1min"]) for per in fr.values() for r in per.values() if "load_1min" in r]
     lines = [f"Frame time at {SIZE[0]}x{SIZE[1]}, {POTENTIAL} + {RULE}, same balls and step size everywhere "
-             f"(median / worst ms per frame, fps from the median; ×: how many times our fps)", ""]
+             f"(median / worst ms per frame, fps from the median; ×: how many times our fps)"
+             + (f"; 1-min load average during these runs {min(loads):.2f}–{max(loads):.2f} on "
+                f"{machine_cores()} cores" if loads else ""), ""]
     head = "| balls | ours: median / worst ms | ours fps | floor ms | ours ÷ floor | " \
            "mpl (s=36) fps | ours × | mpl (s=4) fps | ours × | naive fps | ours × |"
     lines += [head, "|---" * (head.count("|") - 1) + "|"]
