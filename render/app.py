@@ -91,7 +91,9 @@ class App:
         self.last_dropped: int | None = None
         self.toast_msg: tuple[str, float, float, tuple] | None = None
         self.message: tuple[str, float, float, tuple] | None = None
-        self.screen = None  # the surface last drawn (screenshots save it)
+        self.screen = None  # the surface last drawn
+        self.shot_requested = False
+        self.last_screenshot: str | None = None
         self.landscape = Landscape()
         self.field = FieldOverlay()
         self.proj = Projector()
@@ -358,16 +360,20 @@ class App:
         self.home = View.fit(self.world.potential.view, (self.view.w, self.view.h))
         self._set_view(self.home)
 
-    def cmd_screenshot(self, _arg) -> str | None:
-        """Save the last frame as newton-descent-YYYYmmdd-HHMMSS[-k].png in the current folder."""
-        if self.screen is None:
-            return None
+    def cmd_screenshot(self, _arg) -> None:
+        """Ask for a screenshot: the next frame, once drawn, is saved (so it shows every input
+        handled before the key) as newton-descent-YYYYmmdd-HHMMSS[-k].png in the current
+        folder. The message about it appears from the frame after."""
+        self.shot_requested = True
+
+    def save_screenshot(self, surface) -> str | None:
         path = screenshot_path(os.getcwd())
         try:
-            save_png(self.screen, path)
+            save_png(surface, path)
         except Exception as e:  # unwritable folder, full disk ...: say so, keep going
             self.tell(f"screenshot failed: {e}", self._warn())
             return None
+        self.last_screenshot = path
         self.tell(f"screenshot saved: {path}")
         return path
 
@@ -459,6 +465,9 @@ class App:
         if self.drag is not None and self.drag.button == 1 and self.drag.moved:
             self._draw_throw(surface, draw_arrows)
         self._draw_hud(surface, fps)
+        if self.shot_requested:
+            self.shot_requested = False
+            self.save_screenshot(surface)
 
     def _resize(self, size: tuple[int, int]) -> None:
         from render.view import View
@@ -549,8 +558,9 @@ class App:
                   "body", hud.TEXT)]
         if diverged:
             count.append((f"   {diverged:,} diverged", "body", hud.WARN))
-        timeline = [(f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}    "
-                     f"time {time_scale_label(self.time_scale)}", "body", hud.TEXT)]
+        clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
+                 else f"iteration {w.tick_count:,}")
+        timeline = [(f"{clock}    time {time_scale_label(self.time_scale)}", "body", hud.TEXT)]
         if self.paused:
             timeline.append(("    PAUSED", "body", hud.ACCENT))
         if fps is not None:
@@ -705,6 +715,7 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             if not headless and pygame.display.get_driver() in ("dummy", "offscreen"):
                 raise pygame.error("no real video driver")
             flags = 0 if headless else pygame.RESIZABLE
+            pygame.display.set_caption(WINDOW_TITLE)  # before the window exists: no flicker
             screen = pygame.display.set_mode(tuple(int(v) for v in size), flags)
         except pygame.error:
             if headless:

@@ -13,6 +13,7 @@ from render.view import View
 
 ARROW_MAX = 300  # balls that get arrows (the first ones on screen)
 ARROW_LENGTH = 70.0  # pixels: the longest arrow on a ball
+CROWD = 60  # more arrows than this are drawn thin
 HEAD_LENGTH = 7.0  # pixels
 HEAD_ANGLE = np.deg2rad(28.0)
 VELOCITY_COLOR = (255, 255, 255)
@@ -88,6 +89,9 @@ def draw_arrows(surface: pygame.Surface, tails: np.ndarray, tips: np.ndarray,
     if len(tails) == 0:
         return
     starts, ends = arrow_segments(np.asarray(tails, float), np.asarray(tips, float))
+    if len(tails) > CROWD:  # many arrows: thin, no shadow (a thick tangle hides the balls)
+        draw_segments(surface, starts, ends, color, 1)
+        return
     for dx, dy in ((1, 1), (-1, 0), (0, -1)):  # a shadow that keeps arrows readable on yellow
         off = np.array([dx, dy], dtype=float)
         draw_segments(surface, starts + off, ends + off, (10, 10, 16), width)

@@ -30,7 +30,7 @@ SPRITE_RADIUS = 5  # pixels
 SPRITE_MAX = 2500  # balls drawn as sprites up to this many on screen; splats above
 SPLAT_2X2_MAX = 300_000  # 2x2 pixel splats up to this many, single pixels above
 TRAIL_DECAY = 0.955  # trail intensity kept per tick (about 1.5 s of trail at 60 ticks/s)
-TRAIL_SAMPLES_MAX = 24  # most points stamped along one ball's path in one frame
+TRAIL_SAMPLES_MAX = 256  # most points stamped along one ball's path in one frame
 TRAIL_STAMP_BUDGET = 400_000  # most trail points stamped per frame in all
 TRAIL_EXACT_MAX = 5000  # up to this many balls, every path is sampled densely enough
 
@@ -50,6 +50,7 @@ class Projector:
     def __init__(self) -> None:
         self._cap = 0
         self.n = 0
+        self._pixels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._grow(1)
 
     def _grow(self, n: int) -> None:
@@ -88,6 +89,7 @@ class Projector:
         vis &= sy >= 0.0
         vis &= sy < view.h
         vis &= p.status == ALIVE
+        self._pixels = None
 
     @property
     def sx(self) -> np.ndarray:
@@ -102,11 +104,14 @@ class Projector:
         return self._vis[: self.n]
 
     def visible_pixels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, ix, iy) of the visible particles: row index into the particles, pixel ints."""
-        rows = np.flatnonzero(self.visible)
-        ix = self.sx[rows].astype(np.intp)
-        iy = self.sy[rows].astype(np.intp)
-        return rows, ix, iy
+        """(rows, ix, iy) of the visible particles: row index into the particles, pixel ints.
+        Computed once per projection (balls and trails share it)."""
+        if self._pixels is None:
+            rows = np.flatnonzero(self.visible)
+            ix = self.sx[rows].astype(np.intp)
+            iy = self.sy[rows].astype(np.intp)
+            self._pixels = (rows, ix, iy)
+        return self._pixels
 
     def nearest(self, px: float, py: float, radius: float) -> int | None:
         """Row of the visible particle nearest to pixel (px, py) within radius, else None."""
@@ -164,7 +169,7 @@ class Balls:
     def draw(self, surface: pygame.Surface, proj: Projector, rule_ids: np.ndarray,
              palette: list[tuple[int, int, int]]) -> int:
         """Draw every visible ball; returns how many were drawn."""
-        rows = np.flatnonzero(proj.visible)
+        rows = proj.visible_pixels()[0]
         k = len(rows)
         if k == 0:
             return 0
@@ -178,8 +183,7 @@ class Balls:
             ids = rule_ids[rows].tolist()
             surface.blits(zip(map(sprites.__getitem__, ids), xy.tolist()), doreturn=False)
             return k
-        ix = proj.sx[rows].astype(np.intp)
-        iy = proj.sy[rows].astype(np.intp)
+        _, ix, iy = proj.visible_pixels()
         mapped = map_colors(surface, palette)
         colors = mapped[rule_ids[rows]] if len(palette) > 1 else mapped[0]
         flat, stride = flat_pixels(surface)
@@ -242,7 +246,8 @@ class Trails:
         n = proj.n
         sx, sy = proj.sx, proj.sy
         one_color = len(palette) == 1
-        if self._last is not None and len(self._last[0]) == n and n:
+        paths = n <= TRAIL_STAMP_BUDGET  # beyond: one point per ball and frame is the budget
+        if paths and self._last is not None and len(self._last[0]) == n and n:
             lx, ly = self._last
             rows = np.flatnonzero(proj.visible & np.isfinite(lx))
             x0, y0 = lx[rows], ly[rows]
@@ -254,7 +259,8 @@ class Trails:
             elif len(rows) <= TRAIL_EXACT_MAX:
                 steps = int(min(cap, max(1.0, np.ceil(length.max()))))
             else:  # many balls: enough samples for most of them, the fastest few dot
-                steps = int(min(cap, max(1.0, np.ceil(np.percentile(length, 90)))))
+                sample = length[:: max(1, len(length) // 4096)]
+                steps = int(min(cap, max(1.0, np.ceil(np.percentile(sample, 90)))))
             t = (np.arange(1, steps + 1) / steps)[:, None]  # (0, 1] along each path
             px = (x0 + dx * t).ravel()
             py = (y0 + dy * t).ravel()
@@ -263,11 +269,12 @@ class Trails:
             iy = py[keep].astype(np.intp)
             ids = None if one_color else np.tile(rule_ids[rows], steps)[keep]
         else:
-            rows = np.flatnonzero(proj.visible)
-            ix = sx[rows].astype(np.intp)
-            iy = sy[rows].astype(np.intp)
+            rows, ix, iy = proj.visible_pixels()
             ids = None if one_color else rule_ids[rows]
-        self._remember(sx, sy, proj.visible)
+        if paths:
+            self._remember(sx, sy, proj.visible)
+        else:
+            self._last = None
         if len(ix) == 0:
             return
         if len(rows) <= SPRITE_MAX:  # few balls: 2-pixel trails (the sprites are big too)

@@ -299,8 +299,9 @@ class Hud:
             s = self.fonts.text("log", self.fonts.small, DIM)
             surface.blit(s, (rect.right + 4, rect.centery - s.get_height() // 2))
         f = self.fonts
-        surface.blit(f.text(fmt(hi, 3), f.small, DIM), (rect.right + 4, rect.y - 2))
-        s = f.text(fmt(lo, 3), f.small, DIM)
+        top, bottom = (10.0 ** hi_t, 10.0 ** lo_t) if log else (hi_t, lo_t)
+        surface.blit(f.text(fmt(top, 3), f.small, DIM), (rect.right + 4, rect.y - 2))
+        s = f.text(fmt(bottom, 3), f.small, DIM)
         surface.blit(s, (rect.right + 4, rect.bottom - s.get_height() + 2))
 
     # -- toast -----------------------------------------------------------------------------
@@ -320,27 +321,33 @@ class Hud:
 
     # -- help ------------------------------------------------------------------------------
     def help(self, surface: pygame.Surface, potential_names: list[str]) -> pygame.Rect:
-        """Every binding from the key table, the mouse, and the numbered potentials."""
+        """Every binding from the key table (left); the numbered potentials and the mouse
+        (right). Falls back to the small font when the window is short."""
         f = self.fonts
-        rows = keys.help_lines()
-        key_s = [f.text(k, f.body, ACCENT) for k, _ in rows]
-        desc_s = [f.text(d, f.body, TEXT) for _, d in rows]
-        kw = max(s.get_width() for s in key_s)
-        dw = max(s.get_width() for s in desc_s)
-        lh = max(s.get_height() for s in key_s) + 3
-        digits = "1234567890"
-        pots = [(digits[i] if i < 10 else "PgUp/Dn", name) for i, name in enumerate(potential_names)]
-        pk = [f.text(k, f.body, ACCENT) for k, _ in pots]
-        pn = [f.text(n, f.body, TEXT) for _, n in pots]
-        pkw = max((s.get_width() for s in pk), default=0)
-        pnw = max((s.get_width() for s in pn), default=0)
-        title = f.text("Newton Descent — keys", f.title, TEXT)
-        ptitle = f.text("potentials", f.title, TEXT)
-        col1 = kw + 16 + dw
-        col2 = pkw + 12 + pnw
-        width = col1 + 40 + max(col2, ptitle.get_width()) + 2 * PAD + 16
-        height = title.get_height() + 12 + lh * len(rows) + 2 * PAD + 8
         w, h = surface.get_size()
+        digits = "1234567890"
+        left = keys.help_lines()
+        pots = [(digits[i] if i < 10 else "", name) for i, name in enumerate(potential_names)]
+        right = [("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
+        right += [("", ""), ("", "mouse")] + list(keys.MOUSE)
+        for font in (f.body, f.small):
+            lh = font.get_linesize() + 2
+            title = f.text("Newton Descent — keys", f.title, TEXT)
+            height = title.get_height() + 12 + lh * max(len(left), len(right)) + 2 * PAD + 8
+            if height <= h - 2 * MARGIN:
+                break
+        ks = [f.text(k, font, ACCENT) for k, _ in left]
+        ds = [f.text(d, font, TEXT) for _, d in left]
+        rk = [f.text(k, font, ACCENT) for k, _ in right]
+        rd = [f.text(d, font, TEXT if k or d not in ("potentials", "mouse") else DIM)
+              for k, d in right]
+        kw = max(s.get_width() for s in ks)
+        dw = max(s.get_width() for s in ds)
+        rkw = max(s.get_width() for s in rk)
+        rdw = max(s.get_width() for s in rd)
+        col1 = kw + 14 + dw
+        col2 = rkw + 12 + rdw
+        width = col1 + 44 + col2 + 2 * PAD + 16
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (w // 2, h // 2)
         rect.clamp_ip(surface.get_rect())
@@ -353,13 +360,12 @@ class Hud:
         x, y = rect.x + PAD + 8, rect.y + PAD + 4
         surface.blit(title, (x, y))
         y0 = y + title.get_height() + 12
-        for i, (ks, ds) in enumerate(zip(key_s, desc_s)):
-            surface.blit(ks, (x + kw - ks.get_width(), y0 + i * lh))
-            surface.blit(ds, (x + kw + 16, y0 + i * lh))
-        x2 = x + col1 + 40
-        surface.blit(ptitle, (x2, y))
-        for i, (ks, ns) in enumerate(zip(pk, pn)):
-            surface.blit(ks, (x2 + pkw - ks.get_width(), y0 + i * lh))
-            surface.blit(ns, (x2 + pkw + 12, y0 + i * lh))
+        for i, (k, d) in enumerate(zip(ks, ds)):
+            surface.blit(k, (x + kw - k.get_width(), y0 + i * lh))
+            surface.blit(d, (x + kw + 14, y0 + i * lh))
+        x2 = x + col1 + 44
+        for i, (k, d) in enumerate(zip(rk, rd)):
+            surface.blit(k, (x2 + rkw - k.get_width(), y0 + i * lh))
+            surface.blit(d, (x2 + rkw + 12, y0 + i * lh))
         self.panels.append(rect)
         return rect

@@ -26,7 +26,7 @@ class Binding:
 
     @property
     def keys_label(self) -> str:
-        return self.label or " / ".join(_pretty(k) for k in self.keys)
+        return self.label or " or ".join(_pretty(k) for k in self.keys)
 
 
 def _pretty(key: str) -> str:
@@ -55,7 +55,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("page down",), "cycle_potential", +1, "next potential"),
     Binding(("page up",), "cycle_potential", -1, "previous potential"),
     Binding(("+", "=", "[+]"), "step_size", 1.25, "step size ×1.25 (lr, or dt for newton)",
-            "+ / ="),
+            "+ or ="),
     Binding(("-", "[-]"), "step_size", 1 / 1.25, "step size ÷1.25", "−"),
     Binding(("]",), "friction", 1.25, "friction ×1.25"),
     Binding(("[",), "friction", 1 / 1.25, "friction ÷1.25"),
@@ -134,8 +134,8 @@ def lookup(event: Any) -> Binding | None:
 
 
 def help_lines() -> list[tuple[str, str]]:
-    """(keys, description) rows for the help overlay: every binding, then the mouse. The ten
-    potential keys fold into one row."""
+    """(keys, description) rows for the help overlay: every binding in table order, the ten
+    potential keys folded into one row (the overlay lists the potentials by number)."""
     rows: list[tuple[str, str]] = []
     pot_done = False
     for b in KEYS:
@@ -145,5 +145,4 @@ def help_lines() -> list[tuple[str, str]]:
                 pot_done = True
             continue
         rows.append((b.keys_label, b.description))
-    rows.extend(MOUSE)
     return rows

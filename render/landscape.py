@@ -149,6 +149,29 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     return out
 
 
+_LOG_DECISIONS: dict[tuple[int, str], bool] = {}
+
+
+def uses_log(potential) -> bool:
+    """Log shading: when the potential asks for it, or (bounded below) when on its home view
+    (in a 16:10 window) most of the map would crowd the bottom of a linear scale. Decided once per potential, so
+    zooming never flips the scale."""
+    key = (id(potential), potential.name)
+    if key not in _LOG_DECISIONS:
+        if potential.log_scale:
+            log = True
+        elif not potential.bounded_below:
+            log = False
+        else:
+            x0, x1, y0, y1 = View.fit(potential.view, (1280, 800)).rect()  # the home view
+            v = potential.value_grid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 125))
+            log = Shading.for_values(v, None).log
+        if len(_LOG_DECISIONS) > 256:
+            _LOG_DECISIONS.clear()
+        _LOG_DECISIONS[key] = log
+    return _LOG_DECISIONS[key]
+
+
 class Landscape:
     """The cached map surface for (potential, view). `surface(view, potential)` rebuilds only
     when either changed; `builds` counts rebuilds (tests check the cache)."""
@@ -177,8 +200,7 @@ class Landscape:
         v = potential.value_grid(xs, ys)
         known = potential.minimum_values
         known_min = float(np.min(known)) if len(known) else None
-        log = True if potential.log_scale else (None if potential.bounded_below else False)
-        self.shading = Shading.for_values(v, log, known_min)
+        self.shading = Shading.for_values(v, uses_log(potential), known_min)
         rgb = shade(v, self.shading)
         surf = pygame.Surface((view.w, view.h))
         pygame.surfarray.blit_array(surf, rgb)

@@ -1,0 +1,118 @@
+"""End to end: the real window under Xvfb, driven by xdotool (real click, real keys).
+
+Starts Xvfb on a free display, launches `python main.py`, waits for its window, presses C
+(clear), Space (pause), clicks to drop a ball, presses S (screenshot into a temp folder) and Q,
+then checks the exit status and that the ball is in the PNG where the click was.
+Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them).
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (960, 600)
+CLICK = (420, 260)  # window pixels
+BALL_RGB = (255, 140, 50)  # render.balls.RULE_COLORS["momentum"]
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+    reason="needs the Xvfb and xdotool binaries (apt-get install xvfb xdotool)",
+)
+
+
+def _free_display() -> int:
+    for n in range(90, 400):
+        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
+            return n
+    pytest.skip("no free X display number")
+
+
+def _wait(predicate, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def xserver():
+    n = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}") or proc.poll() is not None, 10,
+              "Xvfb to start")
+        if proc.poll() is not None:
+            pytest.fail(f"Xvfb :{n} exited with status {proc.returncode}")
+        yield f":{n}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_real_window_click_keys_screenshot_quit(xserver, tmp_path):
+    env = dict(os.environ, DISPLAY=xserver, SDL_AUDIODRIVER="dummy",
+               PYGAME_HIDE_SUPPORT_PROMPT="1")
+    env.pop("SDL_VIDEODRIVER", None)  # the real X11 driver, not the test suite's dummy
+
+    def xdo(*args, check=True):
+        return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True,
+                              timeout=20, check=check)
+
+    app = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--potential", "bowl", "--dynamics", "momentum",
+         "--size", f"{SIZE[0]}x{SIZE[1]}"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # SDL names the window in UTF-8, which this xdotool's --name search cannot read; find
+        # it by process id, then check its title
+        def window():
+            if app.poll() is not None:
+                raise AssertionError(f"main.py exited early: {app.returncode}\n{app.stderr.read()}")
+            r = xdo("search", "--onlyvisible", "--pid", str(app.pid), check=False)
+            return r.stdout.split()[0] if r.returncode == 0 and r.stdout.strip() else None
+
+        win = _wait(window, 30, "the Newton Descent window")
+        _wait(lambda: xdo("getwindowname", win).stdout.strip() == "Newton Descent", 10,
+              "the window title")
+        time.sleep(1.0)  # first frames (the map) drawn
+        xdo("mousemove", "--window", win, "200", "200")
+        xdo("key", "--delay", "60", "c", "space")
+        xdo("mousemove", "--window", win, str(CLICK[0]), str(CLICK[1]))
+        xdo("click", "1")
+        time.sleep(0.3)
+        xdo("mousemove", "--window", win, "40", "300")  # off the ball: no hover ring
+        time.sleep(0.2)
+        xdo("key", "s")
+        shots = _wait(lambda: sorted(tmp_path.glob("newton-descent-*.png")), 10, "the screenshot")
+        time.sleep(0.3)
+        xdo("key", "q")
+        status = app.wait(20)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+    assert status == 0, app.stderr.read()
+    assert len(shots) == 1
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    img = pygame.image.load(str(shots[0]))
+    assert img.get_size() == SIZE
+    near = [img.get_at((CLICK[0] + dx, CLICK[1] + dy))[:3] for dx in range(-4, 5)
+            for dy in range(-4, 5)]
+    assert any(all(abs(c - b) < 45 for c, b in zip(px, BALL_RGB)) for px in near), near[:5]
+    far = [img.get_at((CLICK[0] + dx, CLICK[1]))[:3] for dx in (-60, 60)]
+    assert not any(all(abs(c - b) < 45 for c, b in zip(px, BALL_RGB)) for px in far)
