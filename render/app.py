@@ -540,7 +540,8 @@ class App:
         speed = float(np.hypot(*(p1 - p0))) / self.throw_time()
         from render import hud
 
-        s = self.fonts.text(f"v = {hud.fmt(speed, 3)}", self.fonts.small, (255, 255, 255))
+        note = "" if self.world.rule.newtonian else "   (kept by newton / langevin)"
+        s = self.fonts.text(f"v = {hud.fmt(speed, 3)}{note}", self.fonts.small, (255, 255, 255))
         surface.blit(s, (self.mouse[0] + 12, self.mouse[1] - 18))
 
     def _draw_hud(self, surface, fps: float | None) -> None:
@@ -579,8 +580,8 @@ class App:
         if w.potential is not None and self.landscape.shading is not None:
             H.colorbar(surface, self.landscape.shading, (W - M, M))
         self._ball_panel(surface)
-        hint = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT),
-                                                ("  help", "body", hud.DIM)])],
+        hint = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
+                                                (" help", "body", hud.DIM)])],
                             "bottomleft", (M, Hh - M))
         del hint
         H.axes(surface, self.view)
@@ -710,6 +711,9 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     pygame = _pygame()
     try:
+        if not headless and _no_display_hint():
+            print(NO_DISPLAY, file=sys.stderr)
+            return 2
         try:
             pygame.display.init()
             if not headless and pygame.display.get_driver() in ("dummy", "offscreen"):
@@ -745,6 +749,14 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+
+
+def _no_display_hint() -> bool:
+    """On Linux with neither DISPLAY nor WAYLAND_DISPLAY (and no SDL driver asked for) there is
+    nothing to open; say so without letting SDL probe (its probes print to stderr)."""
+    if not sys.platform.startswith("linux") or os.environ.get("SDL_VIDEODRIVER"):
+        return False
+    return not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
 
 
 def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:

@@ -94,8 +94,11 @@ class Shading:
             k = np.arange(np.ceil(self.lo), np.floor(self.hi) + 1)
             if len(k) > target + 1:
                 k = k[:: int(np.ceil(len(k) / target))]
-            vals = self.vmin + 10.0 ** k
-            pos = (np.log10(10.0 ** k + self.floor) - self.lo) / (self.hi - self.lo)
+            # V = vmin + 10^k, rounded to the decade's resolution (round labels when vmin is not)
+            step = 10.0 ** k
+            vals = np.round((self.vmin + step) / step) * step
+            vals = vals[vals > self.vmin]
+            pos = self(vals)
         else:
             vals = nice_ticks(self.lo, self.hi, target)
             pos = (vals - self.lo) / (self.hi - self.lo)
