@@ -28,6 +28,7 @@ CLOUD_RADIUS = 16  # pixels
 REMOVE_RADIUS = 14  # pixels around the cursor that a right click clears
 PICK_RADIUS = 12  # pixels: the ball "under the cursor"
 ZOOM_STEP = 1.2  # per wheel notch
+DRAFT_SECONDS = 0.25  # after a zoom or pan, maps are drafts until the view rests this long
 TIME_SCALE_RANGE = (1.0 / 64.0, 64.0)
 STEP_RANGE = (1e-9, 1e3)  # lr and dt stay inside this
 FRICTION_RANGE = (1e-3, 1e4)  # friction below the low end becomes 0; 0 steps up to it
@@ -84,6 +85,7 @@ class App:
         self.status = 0
         self.rng = np.random.default_rng([int(seed), 7])  # clouds (the world has its own)
         self.real_time = 0.0  # seconds of (nominal, when headless) frame time so far
+        self.view_changed_at = -1e9
         self.frames = 0
         self.mouse: tuple[int, int] | None = None
         self.drag: Drag | None = None
@@ -127,8 +129,15 @@ class App:
         self.trails.forget_paths()
         self.hover = None
 
-    def _set_view(self, view) -> None:
+    def _set_view(self, view, interactive: bool = True) -> None:
+        """interactive: part of a zoom or pan gesture (draft maps until it rests)."""
+        if interactive and view != self.view:
+            self.view_changed_at = self.real_time
         self.view = view
+
+    def interacting(self) -> bool:
+        """The view changed a moment ago (zoom, pan): draw draft maps, skip the field."""
+        return not self.headless and self.real_time - self.view_changed_at < DRAFT_SECONDS
 
     # -- input -----------------------------------------------------------------------------
     def handle(self, event) -> None:
@@ -285,7 +294,7 @@ class App:
         self.steps = list(suggestions(potential))
         self.world.set_rule(suggest(potential, self.world.rule))
         self.home = View.fit(potential.view, (self.view.w, self.view.h))
-        self._set_view(self.home)
+        self._set_view(self.home, interactive=False)
         self.history.clear()
         self._sample_stats()
         self.say(f"{potential.name}    {self.world.rule.label()}")
@@ -358,7 +367,7 @@ class App:
         from render.view import View
 
         self.home = View.fit(self.world.potential.view, (self.view.w, self.view.h))
-        self._set_view(self.home)
+        self._set_view(self.home, interactive=False)
 
     def cmd_screenshot(self, _arg) -> None:
         """Ask for a screenshot: the next frame, once drawn, is saved (so it shows every input
@@ -436,8 +445,9 @@ class App:
         if size != (self.view.w, self.view.h):
             self._resize(size)
         w = self.world
-        surface.blit(self.landscape.surface(self.view, w.potential), (0, 0))
-        if self.show["field"]:
+        draft = self.interacting()
+        surface.blit(self.landscape.surface(self.view, w.potential, draft), (0, 0))
+        if self.show["field"] and not draft:
             surface.blit(self.field.surface(self.view, w.potential), (0, 0))
 
         self.proj.project(w, self.view, self.alpha)

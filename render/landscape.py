@@ -26,6 +26,7 @@ AUTO_LOG_MEDIAN = 0.15  # switch to log when the median pixel sits this low in t
 CLIP_PERCENTILE = 92.0  # linear shading tops out here (steep walls far out do not wash it out)
 NAN_RGB = (30, 30, 34)  # pixels where V is not finite
 MINIMUM_RADIUS = 6  # pixels, the ring that marks a known minimum
+DRAFT_FACTOR = 2  # while zooming / panning the map is computed at 1/DRAFT_FACTOR resolution
 
 
 @dataclass(frozen=True)
@@ -121,35 +122,65 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     gy = np.gradient(f, axis=1)
     slope = np.hypot(gx, gy)  # levels per pixel
 
-    band = (np.minimum(np.floor(f), levels - 1) + 0.5) / levels
-    t = (1.0 - BAND_MIX) * s + BAND_MIX * band
-    rgb = colormap.apply(colormap.VIRIDIS, t).astype(np.float32)
+    # fill: the LUT index of (1 - BAND_MIX) s + BAND_MIX (band centre)
+    band = np.floor(f)
+    np.minimum(band, levels - 1, out=band)
+    band += 0.5
+    band *= BAND_MIX / levels
+    t = s * (1.0 - BAND_MIX)
+    t += band
+    t *= 255.0
+    t += 0.5
+    idx = t.astype(np.uint8)  # t is in [0.5, 255.5]
+    del band, t
 
-    # relief: light from the top left (screen y grows downward, so "up" is -y)
+    # every per-pixel effect folds into rgb = lut[idx] * A + B (one pass over the colours)
+    A = np.ones_like(f)
     if HILLSHADE:
         # height z = RELIEF * f; normal (-dz/dx, -dz/dy, 1); light from the top left, above
         kx, ky = gx * RELIEF, gy * RELIEF
-        lit = (0.5 * kx + 0.5 * ky + 0.7) / (0.7 * np.sqrt(1.0 + kx * kx + ky * ky))
-        rgb *= (1.0 + HILLSHADE * np.clip(lit - 1.0, -1.0, 1.0))[..., None]
-
-    frac = np.abs(f - np.rint(f))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = frac / np.maximum(slope, 1e-12)
-    a = np.clip(1.0 - (dist - 0.5 * LINE_WIDTH + 0.5), 0.0, 1.0)  # coverage of a line
+        lit = 0.5 * kx + 0.5 * ky + 0.7
+        kx *= kx
+        ky *= ky
+        kx += ky
+        kx += 1.0
+        np.sqrt(kx, out=kx)
+        kx *= 0.7
+        lit /= kx
+        lit -= 1.0
+        np.clip(lit, -1.0, 1.0, out=lit)
+        lit *= HILLSHADE
+        A += lit
+        del kx, ky, lit
+    # iso-lines: coverage a of a line LINE_WIDTH wide at distance |f - round f| / slope
+    frac = f - np.rint(f)
+    np.abs(frac, out=frac)
+    frac /= np.maximum(slope, 1e-12)
+    a = (0.5 * LINE_WIDTH + 0.5) - frac
+    np.clip(a, 0.0, 1.0, out=a)
     lo_fade, hi_fade = LINE_FADE
-    a *= np.clip((hi_fade - slope) / (hi_fade - lo_fade), 0.0, 1.0)  # too dense: fade out
-    inner = (f > 0.5) & (f < levels - 0.5)  # no line at the clipped ends of the range
-    a *= inner
+    fade = (hi_fade - slope) / (hi_fade - lo_fade)  # too dense: fade out
+    np.clip(fade, 0.0, 1.0, out=fade)
+    a *= fade
+    a *= (f > 0.5) & (f < levels - 0.5)  # no line at the clipped ends of the range
     # dark lines on light colours, light lines on dark ones (luma of the fill decides)
-    luma = (0.30 * rgb[..., 0] + 0.59 * rgb[..., 1] + 0.11 * rgb[..., 2]) / 255.0
-    light = np.clip((0.32 - luma) / 0.12, 0.0, 1.0)  # 1 on the darkest purples
-    target = 255.0 * light
-    strength = (LINE_STRENGTH * (1.0 - 0.35 * light) * a)[..., None]
-    rgb += (target[..., None] - rgb) * strength
-
-    out = np.clip(rgb, 0, 255).astype(np.uint8)
+    light = _LINE_LIGHT[idx]  # 1 on the darkest purples
+    strength = LINE_STRENGTH * a * (1.0 - 0.35 * light)
+    A *= 1.0 - strength
+    B = strength * light
+    B *= 255.0
+    rgb = _LUT_F32[idx]
+    rgb *= A[..., None]
+    rgb += B[..., None]
+    np.clip(rgb, 0, 255, out=rgb)
+    out = rgb.astype(np.uint8)
     out[~finite] = NAN_RGB
     return out
+
+
+_LUT_F32 = colormap.VIRIDIS.astype(np.float32)
+_LINE_LIGHT = np.clip((0.32 - (_LUT_F32 @ np.float32([0.30, 0.59, 0.11])) / 255.0) / 0.12,
+                      0.0, 1.0).astype(np.float32)  # per LUT entry: how light its lines are
 
 
 _LOG_DECISIONS: dict[tuple[int, str], bool] = {}
@@ -189,24 +220,36 @@ class Landscape:
     def invalidate(self) -> None:
         self._key = None
 
-    def surface(self, view: View, potential) -> pygame.Surface:
-        key = (id(potential), potential.name, view)
+    def surface(self, view: View, potential, draft: bool = False) -> pygame.Surface:
+        """The map for this view. draft=True (while the user zooms or pans) computes it at
+        1/DRAFT_FACTOR resolution and scales it up: several times cheaper, a little soft."""
+        key = (id(potential), potential.name, view, bool(draft))
         if key != self._key or self._surface is None:
-            self._surface = self._build(view, potential)
+            self._surface = self._build(view, potential, draft)
             self._key = key
             self.view = view
             self.builds += 1
         return self._surface
 
-    def _build(self, view: View, potential) -> pygame.Surface:
-        xs, ys = view.pixel_centres()
+    def _build(self, view: View, potential, draft: bool = False) -> pygame.Surface:
+        grid = view
+        if draft:
+            k = DRAFT_FACTOR
+            grid = View(view.cx, view.cy, view.scale / k, -(-view.w // k), -(-view.h // k))
+        xs, ys = grid.pixel_centres()
         v = potential.value_grid(xs, ys)
         known = potential.minimum_values
         known_min = float(np.min(known)) if len(known) else None
         self.shading = Shading.for_values(v, uses_log(potential), known_min)
         rgb = shade(v, self.shading)
-        surf = pygame.Surface((view.w, view.h))
+        surf = pygame.Surface((grid.w, grid.h))
         pygame.surfarray.blit_array(surf, rgb)
+        if draft:
+            big = pygame.transform.smoothscale(surf, (grid.w * DRAFT_FACTOR, grid.h * DRAFT_FACTOR))
+            surf = pygame.Surface((view.w, view.h))
+            # the grid's pixel centres sit DRAFT_FACTOR/2 - 1/2 pixels in: line the copies up
+            off = -(DRAFT_FACTOR - 1) // 2
+            surf.blit(big, (off, off))
         self._mark_minima(surf, view, potential)
         return surf
 
