@@ -92,19 +92,32 @@ class Shading:
         from render.view import nice_ticks
 
         if self.log:
-            k = np.arange(np.ceil(self.lo), np.floor(self.hi) + 1)
-            if len(k) > target + 1:
-                k = k[:: int(np.ceil(len(k) / target))]
-            # V = vmin + 10^k, rounded to the decade's resolution (round labels when vmin is not)
-            step = 10.0 ** k
-            vals = np.round((self.vmin + step) / step) * step
+            # V = vmin + m 10^k, rounded to 10^k (round labels when vmin is not round);
+            # m = 1, and also 2 and 5 when the bar spans fewer than three decades
+            k = np.arange(np.floor(self.lo), np.ceil(self.hi) + 1)
+            decades = np.floor(self.hi) - np.ceil(self.lo) + 1
+            steps = [10.0 ** k] if decades >= 3 else [10.0 ** k, 2 * 10.0 ** k, 5 * 10.0 ** k]
+            vals = np.unique(np.concatenate(
+                [np.round((self.vmin + st) / (10.0 ** k)) * 10.0 ** k for st in steps]))
             vals = vals[vals > self.vmin]
             pos = self(vals)
+            inside = (pos > 0.0) & (pos < 1.0)
+            vals, pos = _thin(vals[inside], pos[inside], 0.9 / target)
         else:
             vals = nice_ticks(self.lo, self.hi, target)
             pos = (vals - self.lo) / (self.hi - self.lo)
         keep = (pos >= -1e-9) & (pos <= 1 + 1e-9)
         return vals[keep], np.clip(pos[keep], 0.0, 1.0)
+
+
+def _thin(vals: np.ndarray, pos: np.ndarray, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Drop ticks closer than `gap` (in s) to the previous kept one, from the bottom up."""
+    order = np.argsort(pos)
+    kept: list[int] = []
+    for i in order:  # a dozen ticks at most
+        if not kept or pos[i] - pos[kept[-1]] >= gap:
+            kept.append(int(i))
+    return vals[kept], pos[kept]
 
 
 def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
