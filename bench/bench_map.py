@@ -44,12 +44,15 @@ def measure(potential, repeats: int) -> dict:
         land = L.Landscape()
         _, t = _timed(land.surface, view, potential)
         total.append(t)
-        # the same work in parts (as Landscape._build does it)
+        # the same work in parts (a replica of Landscape._build; the total above is the real one)
         xs, ys = view.pixel_centres()
         v, t1 = _timed(potential.value_grid, xs, ys)
         known = potential.minimum_values
         known_min = float(np.min(known)) if len(known) else None
-        log = True if potential.log_scale else (None if potential.bounded_below else False)
+        if hasattr(L, "uses_log"):
+            log = L.uses_log(potential)
+        else:
+            log = True if potential.log_scale else (None if potential.bounded_below else False)
         shading, t2 = _timed(L.Shading.for_values, v, log, known_min)
         rgb, t3 = _timed(L.shade, v, shading)
         t0 = time.perf_counter()
