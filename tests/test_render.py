@@ -530,3 +530,19 @@ def test_zooming_draws_draft_maps_then_the_full_map_once_the_view_rests():
     app.update(appmod.DRAFT_SECONDS + 0.01)
     frame(app)
     assert app.landscape._key[-1] is False and app.landscape.view == app.view
+
+
+def test_frame_rate_never_changes_the_physics():
+    """The same second of input at 30 or 240 frames per second: the same ticks, the same balls."""
+    states = []
+    for fps in (30, 240):
+        app = make_app(rule=Rule("newton", dt=0.02))
+        app.world.drop(np.array([[2.0, 1.0], [-1.0, 0.5]]), np.array([[0.0, 1.0], [1.0, 0.0]]))
+        for _ in range(fps):
+            app.update(1.0 / fps)
+            if _ % 7 == 0:
+                frame(app)
+        states.append((app.world.tick_count, app.world.particles.pos.copy()))
+    (t30, p30), (t240, p240) = states
+    assert t30 == t240 == 60
+    assert np.array_equal(p30, p240)
