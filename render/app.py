@@ -783,7 +783,7 @@ def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
         pygame.image.save(screen, screenshot)
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
-    print(f"{frames} frames, {app.world.n:,} particles, {w}x{h}: {fps:.1f} fps")
+    print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")
     return 0
 
 

@@ -330,8 +330,8 @@ class Hud:
         pots = [(digits[i] if i < 10 else "", name) for i, name in enumerate(potential_names)]
         right = [("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
         right += [("", ""), ("", "mouse")] + list(keys.MOUSE)
-        for font in (f.body, f.small):
-            lh = font.get_linesize() + 2
+        for font, extra in ((f.body, 2), (f.small, 0)):
+            lh = font.get_linesize() + extra
             title = f.text("Newton Descent — keys", f.title, TEXT)
             height = title.get_height() + 12 + lh * max(len(left), len(right)) + 2 * PAD + 8
             if height <= h - 2 * MARGIN:
@@ -351,12 +351,16 @@ class Hud:
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (w // 2, h // 2)
         rect.clamp_ip(surface.get_rect())
-        shade = pygame.Surface((w, h), pygame.SRCALPHA, 32)
-        shade.fill((0, 0, 0, 90))
-        surface.blit(shade, (0, 0))
-        big = panel(rect.size)
+        key = ("help", w, h, rect.size)
+        if key not in self._panel_cache:
+            dim = pygame.Surface((w, h), pygame.SRCALPHA, 32)
+            dim.fill((0, 0, 0, 90))
+            big = panel(rect.size)
+            big.blit(panel(rect.size), (0, 0))  # twice: help text needs a darker backdrop
+            self._panel_cache[key] = (dim, big)
+        dim, big = self._panel_cache[key]
+        surface.blit(dim, (0, 0))
         surface.blit(big, rect)
-        surface.blit(big, rect)  # twice: help text needs a darker backdrop
         x, y = rect.x + PAD + 8, rect.y + PAD + 4
         surface.blit(title, (x, y))
         y0 = y + title.get_height() + 12
