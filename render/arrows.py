@@ -25,10 +25,12 @@ SUPERSAMPLE = 3  # the quiver is drawn this much larger, then smooth-scaled (ant
 
 
 def saturate(mag: np.ndarray, ref: float, longest: float) -> np.ndarray:
-    """Arrow length in pixels for magnitudes: longest * m / (m + ref) (ref gives half)."""
+    """Arrow length in pixels for magnitudes: longest * tanh(sqrt(m / ref)). Grows with m, a
+    tenth of ref still shows (a third of the longest), never runs off."""
     ref = ref if np.isfinite(ref) and ref > 0 else 1.0
-    out = longest * mag / (mag + ref)
-    return np.where(np.isfinite(out), out, 0.0)
+    with np.errstate(all="ignore"):
+        out = longest * np.tanh(np.sqrt(np.maximum(mag, 0.0) / ref))
+    return np.where(np.isfinite(out), out, longest * np.isinf(mag))
 
 
 def arrow_segments(tails: np.ndarray, tips: np.ndarray, head: float = HEAD_LENGTH
