@@ -213,6 +213,7 @@ class Trails:
         self._lut = np.arange(256, dtype=np.uint8)
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # last frame's sx, sy [n]
         self._last_n = -1
+        self._fill: tuple[int, int, int] | None = None  # the RGB the whole layer holds, if one
 
     def reset(self, size: tuple[int, int] | None = None) -> None:
         """Clear the trails (view or size changed, balls cleared)."""
@@ -222,6 +223,7 @@ class Trails:
             self.intensity = np.zeros((size[1], size[0]), dtype=np.uint8)
         if self.layer is not None:
             self.layer.fill((0, 0, 0, 0))
+            self._fill = None
             self.intensity[...] = 0
         self._last = None
 
@@ -282,9 +284,15 @@ class Trails:
             iy = np.concatenate([iy, iy, np.minimum(iy + 1, h - 1)])
             ids = None if ids is None else np.concatenate([ids, ids, ids])
         self.intensity.reshape(-1)[iy * w + ix] = 255
+        if ids is None:  # one colour: the layer's RGB is filled once, only intensity is written
+            if self._fill != palette[0]:
+                self.layer.fill(tuple(palette[0]) + (0,))
+                self._fill = palette[0]
+            return
+        self._fill = None
         mapped = map_colors(self.layer, [c + (255,) for c in palette])
         flat, stride = flat_pixels(self.layer)
-        flat[iy * stride + ix] = mapped[0] if ids is None else mapped[ids]
+        flat[iy * stride + ix] = mapped[ids]
         del flat
 
     def _remember(self, sx: np.ndarray, sy: np.ndarray, visible: np.ndarray) -> None:
