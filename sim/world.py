@@ -77,6 +77,10 @@ class World:
         s = self.particles.add(pos, vel, rule_id)
         p = self.particles
         r = self.rules[rule_id]
+        if vel is not None and r.name in ("momentum", "nesterov"):
+            # a throw: seed the buffer so the first step moves by about v per tick (u = -v / lr);
+            # with no throw the buffer stays fresh (zero), exactly as torch would start
+            p.buf_a[s] = p.vel[s] * (-1.0 / r.lr)
         with np.errstate(all="ignore"):
             ke = 0.5 * r.mass * np.einsum("ij,ij->i", p.vel[s], p.vel[s]) if r.newtonian else 0.0
             p.energy0[s] = self.potential.value(p.pos[s]) + ke

@@ -271,3 +271,15 @@ def test_particles_grow_by_doubling_and_keep_data():
     np.testing.assert_array_equal(w.particles.pos[:5], np.arange(10.0).reshape(5, 2))
     removed = w.remove_near((1.0, 1.0), 0.1)
     assert removed == 100 and w.n == 5
+
+
+def test_thrown_momentum_ball_keeps_its_throw():
+    """A throw seeds heavy-ball momentum: on a flat start the first step moves by beta * v."""
+    w = World(Bowl(), Rule("momentum", lr=1e-3, beta=0.9))
+    w.drop(np.array([[0.0, 0.0]]), vel=np.array([[0.5, 0.0]]))
+    w.tick(1)
+    np.testing.assert_allclose(w.particles.pos[0], [0.9 * 0.5, 0.0], rtol=1e-12)
+    still = World(Bowl(), Rule("momentum", lr=1e-3))
+    still.drop(np.array([[0.0, 0.0]]))
+    still.tick(5)
+    np.testing.assert_array_equal(still.particles.pos[0], [0.0, 0.0])
