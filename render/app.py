@@ -550,7 +550,8 @@ class App:
         speed = float(np.hypot(*(p1 - p0))) / self.throw_time()
         from render import hud
 
-        note = "" if self.world.rule.newtonian else "   (kept by newton / langevin)"
+        keeps = self.world.rule.newtonian or self.world.rule.name in ("momentum", "nesterov")
+        note = "" if keeps else "   (no momentum: kept by momentum, nesterov, newton, langevin)"
         s = self.fonts.text(f"v = {hud.fmt(speed, 3)}{note}", self.fonts.small, (255, 255, 255))
         surface.blit(s, (self.mouse[0] + 12, self.mouse[1] - 18))
 
