@@ -147,6 +147,8 @@ Bad input prints one line to stderr and exits with status 2.""",
     win.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (1280x800)")
     win.add_argument("--scene", metavar="NAME|FILE", help="open a scene: a lesson by name (see --list-scenes) or a .toml file")
     win.add_argument("--list-scenes", action="store_true", help="list the lesson scenes and exit")
+    win.add_argument("--play", action="store_true",
+                     help="start running even if the scene starts paused (its caption stays on screen)")
     win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
     win.add_argument("--show", metavar="LIST",
                      help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
@@ -345,7 +347,7 @@ def run_render(args: argparse.Namespace) -> int:
     return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size, scene=scene, record=record,
-               instruments=instruments,
+               instruments=instruments, play=args.play,
                rule_given=args.dynamics is not None or any(getattr(args, k) is not None for k in NUMERIC_PARAMS))
 
 

@@ -111,6 +111,9 @@ class App:
         fam = family(world.rule.name)
         self.steps[fam] = world.rule.dt if fam == 2 else world.rule.lr
         self._sample_stats()
+        from render.scene_ui import SceneUI
+
+        self.scene_ui = SceneUI(self)  # scenes, lessons, formula editor, recording
 
     # -- small helpers ---------------------------------------------------------------------
     def say(self, text: str, color=None) -> None:
@@ -145,6 +148,8 @@ class App:
         pygame = _pygame()
         from render import keys
 
+        if self.scene_ui.handle(event):  # the formula editor, the caption card
+            return
         t = event.type
         if t == pygame.QUIT:
             self.cmd_quit(None)
@@ -217,6 +222,7 @@ class App:
             pos = centre[None, :]
         v = None if vel is None else np.broadcast_to(np.asarray(vel, float), pos.shape)
         try:
+            self.scene_ui.check_room(len(pos))  # CapacityError past the window's ball limit
             s = self.world.drop(pos, v)
         except ValueError as e:
             self.tell(str(e), self._warn())
@@ -248,6 +254,10 @@ class App:
     # -- commands (the key table names them) ---------------------------------------------
     def cmd_quit(self, _arg) -> None:
         self.running = False
+
+    def cmd_scene(self, what: str) -> None:
+        """Scenes, formula editor, recording: see render/scene_ui.py."""
+        self.scene_ui.command(what)
 
     def cmd_pause(self, _arg) -> None:
         self.paused = not self.paused
@@ -376,10 +386,11 @@ class App:
         self.shot_requested = True
 
     def save_screenshot(self, surface) -> str | None:
-        path = screenshot_path(os.getcwd())
-        try:
-            save_png(surface, path)
-        except Exception as e:  # unwritable folder, full disk ...: say so, keep going
+        from render.recorder import RecorderError, save_screenshot
+
+        try:  # atomic, and never over an existing file
+            path = str(save_screenshot(surface, folder=os.getcwd()))
+        except (RecorderError, OSError) as e:  # unwritable folder, full disk ...: keep going
             self.tell(f"screenshot failed: {e}", self._warn())
             return None
         self.last_screenshot = path
@@ -475,9 +486,11 @@ class App:
         if self.drag is not None and self.drag.button == 1 and self.drag.moved:
             self._draw_throw(surface, draw_arrows)
         self._draw_hud(surface, fps)
+        self.scene_ui.draw(surface)  # caption card or scene title, formula editor
         if self.shot_requested:
             self.shot_requested = False
             self.save_screenshot(surface)
+        self.scene_ui.after_frame(surface)  # recording takes the frame, then the REC dot
 
     def _resize(self, size: tuple[int, int]) -> None:
         from render.view import View
@@ -698,8 +711,11 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
     potential: a Potential or a built-in name; rule: a Rule or a rule name. Returns the exit
     status. Extra keywords understood: `starts` (a list of (x, y) drop points), `rule_given`
     (False: the user chose no rule or parameter, so the landscape's suggested step size
-    applies). Unknown keyword arguments are ignored (later scenes and instruments).
-    A window opened with no balls asked for starts with DEFAULT_BALLS rolling.
+    applies), `scene` ((world, info) from sim.scene.load_scene: its world, view, paused state,
+    caption, instruments), `instruments` ({name: on}), `play` (run even if the scene starts
+    paused), `record` (headless: record the frames to this .gif/.mp4; see render/scene_ui.py).
+    Unknown keyword arguments are ignored. A window opened with no balls asked for (and no
+    scene) starts with DEFAULT_BALLS rolling.
     """
     from sim.dynamics import Rule
     from sim.potentials import get_potential
@@ -739,18 +755,29 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             return 2
         pygame.display.set_caption(WINDOW_TITLE)
         pygame.font.init()
-        world = World(potential, rule, seed=seed)
+        scene = extra.get("scene")  # (world, SceneInfo) from sim.scene.load_scene
+        world = scene[0] if scene else World(potential, rule, seed=seed)
         app = App(world, screen.get_size(), seed=seed, headless=headless)
-        if len(starts):
-            world.drop(starts)
-        if particles:  # the potential's view, as `--steps` does: same seed, same balls
-            world.drop_random(int(particles))
-        elif not headless and not len(starts):
-            world.drop_random(DEFAULT_BALLS)
+        try:
+            if len(starts):
+                world.drop(starts)
+            if particles:  # the potential's view, as `--steps` does: same seed, same balls
+                world.drop_random(int(particles))
+            elif not headless and not len(starts) and not scene:
+                world.drop_random(DEFAULT_BALLS)
+        except ValueError as e:  # CapacityError: more balls than the program holds
+            print(f"newton-descent: error: {e}", file=sys.stderr)
+            return 2
         app.trails.forget_paths()
+        problem = app.scene_ui.start(**extra)  # scene, instruments, play, record
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         if headless:
-            return _run_headless(app, screen, int(frames), screenshot)
-        return _run_window(app)
+            status = _run_headless(app, screen, int(frames), screenshot)
+        else:
+            status = _run_window(app)
+        return app.scene_ui.close(status, report=print)  # a recording in progress is saved
     finally:
         pygame.display.quit()
         pygame.font.quit()
@@ -781,7 +808,15 @@ def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
         pygame.display.flip()
     elapsed = time.perf_counter() - t0
     if screenshot:
-        pygame.image.save(screen, screenshot)
+        from render.recorder import RecorderError, save_screenshot
+
+        try:  # atomic, never over an existing file
+            out = os.fspath(save_screenshot(screen, screenshot))
+        except RecorderError as e:
+            print(f"newton-descent: error: {e}", file=sys.stderr)
+            return 2
+        if out != os.fspath(screenshot):
+            print(f"{screenshot} exists: screenshot saved as {out}")
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
     print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")

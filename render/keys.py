@@ -3,8 +3,9 @@ from it, and the input handler looks keys up in it; nothing else binds keys.
 
 A key is named by the character it types (".", "<", "+", "g", "1") or by a pygame key name
 ("space", "tab", "page up", "home", "f1", "escape", "[+]" is keypad plus); a "shift+" prefix
-asks for Shift held. Characters are matched first (so "<" works on any layout that types it),
-then key names.
+asks for Shift held, "ctrl+" (or "ctrl+shift+") for Ctrl. Ctrl names are tried first (so
+Ctrl+S saves and never takes S's screenshot), then characters (so "<" works on any layout that
+types it), then key names.
 """
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ class Binding:
 
 def _pretty(key: str) -> str:
     names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
-             "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1",
+             "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1", "f9": "F9",
+             "shift+f9": "Shift+F9", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
+             "ctrl+shift+o": "Ctrl+Shift+O",
              "[+]": "keypad +", "[-]": "keypad −"}
     return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
 
@@ -69,7 +72,14 @@ KEYS: tuple[Binding, ...] = (
     Binding(("v",), "toggle", "arrows", "velocity and −∇V arrows on balls"),
     Binding(("f",), "toggle", "field", "−∇V field overlay"),
     Binding(("home",), "reset_view", None, "reset the view"),
+    Binding(("ctrl+s",), "scene", "save", "save the scene (a new .toml in the current folder)"),
+    Binding(("ctrl+o",), "scene", "next", "open the next lesson / saved scene"),
+    Binding(("ctrl+shift+o",), "scene", "previous", "open the previous lesson / saved scene"),
+    Binding(("e",), "scene", "formula", "type a formula for the landscape V(x, y)"),
+    Binding(("?",), "scene", "caption", "show / hide the scene's caption"),
     Binding(("s",), "screenshot", None, "screenshot (PNG in the current folder)"),
+    Binding(("f9",), "scene", "record", "record the window to a GIF: start / stop"),
+    Binding(("shift+f9",), "scene", "record_mp4", "record to MP4 (needs imageio-ffmpeg)"),
     Binding(("h", "f1"), "toggle", "help", "this help"),
     Binding(("escape", "q"), "quit", None, "quit"),
 )
@@ -110,6 +120,11 @@ def event_names(event: Any) -> list[str]:
     names: list[str] = []
     keyname = pygame.key.name(event.key) if getattr(event, "key", None) is not None else ""
     text = getattr(event, "unicode", "") or ""
+    if mods & pygame.KMOD_CTRL and keyname:  # Ctrl+S before S: checked first
+        named = "space" if keyname == " " else keyname.lower()
+        if shift:
+            names.append("ctrl+shift+" + named)
+        names.append("ctrl+" + named)
     if len(keyname) > 1 or keyname == " ":  # a named key (space, tab, page up, [+], f1 ...)
         named = "space" if keyname == " " else keyname
         if shift:

@@ -11,9 +11,9 @@ How the app wires it (render/app.py; not done here):
   show `info.caption` on screen, start paused when `info.paused`, set the view to `info.view`,
   switch on the instruments named in `info.instruments` that the window knows.
   `--list-scenes` prints `list_presets()`. A SceneError is one line: print it, exit 2.
-- Ctrl+S: `save_scene(world, unique_path(auto_path("toml")), title=..., view=..., instruments=...)`
-  (`unique_path`/`auto_path` live in render/recorder.py) and show the path; a SceneError is
-  a message on screen and the program goes on.
+- Ctrl+S: `save_new_scene(world, auto_path("toml"), title=..., view=..., instruments=...)`
+  (`auto_path` lives in render/recorder.py; `save_new_scene` never replaces a file) and show
+  the path; a SceneError is a message on screen and the program goes on.
 - Ctrl+O: cycle through `list_presets()` (load each with `load_scene(find_scene(name))`); a
   broken file is a message on screen and the current world stays.
 
@@ -840,7 +840,51 @@ def save_scene(world: World, path: str | os.PathLike, *, title: str = "", captio
     return path
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def save_new_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
+                   view: View | None = None, instruments: dict[str, bool] | None = None,
+                   paused: bool = False) -> Path:
+    """Like `save_scene`, but never replaces a file: the scene goes to `path`, or to the first
+    free `stem-1.toml`, `stem-2.toml`, ... (decided at the moment of publishing, so two savers
+    never take the same name). Returns the path written; SceneError on failure (nothing left)."""
+    path = Path(path)
+    name = path.name or str(path)
+    try:
+        scene = world_to_scene(world, title=title, caption=caption, view=view,
+                               instruments=instruments, paused=paused)
+        data = (HEADER + dumps(scene)).encode("utf-8")
+    except (ValueError, TypeError) as e:
+        raise SceneError(f"{name}: cannot save: {e}") from None
+    return _atomic_write(path, data, replace=False)
+
+
+def _free_name(path: Path) -> Path:
+    if not os.path.lexists(path):
+        return path
+    i = 1
+    while os.path.lexists(cand := path.with_name(f"{path.stem}-{i}{path.suffix}")):
+        i += 1
+    return cand
+
+
+def _publish_new(tmp: str, path: Path) -> Path:
+    """Give the finished temp file the first free name from `path` on; never overwrites (a hard
+    link fails if the name was taken meanwhile; without hard links, a checked rename)."""
+    while True:
+        cand = _free_name(path)
+        try:
+            os.link(tmp, cand)
+        except FileExistsError:
+            continue
+        except OSError:
+            if os.path.lexists(cand):
+                continue
+            os.replace(tmp, cand)
+            return cand
+        os.unlink(tmp)
+        return cand
+
+
+def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
     try:
@@ -850,7 +894,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            path = _publish_new(tmp, path)
         tmp = None
         _fsync_dir(folder)
     except OSError as e:
@@ -861,6 +908,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+    return path
 
 
 def _file_mode(path: Path) -> int:
