@@ -129,11 +129,12 @@ def run_loop(n: int, frames: int, sections: Sections | None, profiler: cProfile.
             sections.restore()
 
 
-def section_table(n: int, frames: int, trails: bool = True) -> dict:
+def section_table(n: int, frames: int, trails: bool = True, skip: int = 0) -> dict:
+    """skip: frames left out after the warm-up (to look at the steady state only)."""
     s = Sections()
-    run_loop(n, frames + WARMUP_FRAMES, s, None, trails)
-    rows = s.frames[WARMUP_FRAMES:]
-    gaps = [b - a for a, b in zip(s.stamps, s.stamps[1:])][WARMUP_FRAMES - 1:]
+    run_loop(n, frames + WARMUP_FRAMES + skip, s, None, trails)
+    rows = s.frames[WARMUP_FRAMES + skip:]
+    gaps = [b - a for a, b in zip(s.stamps, s.stamps[1:])][WARMUP_FRAMES + skip - 1:]
     labels = [lab for *_, lab in SECTIONS] + ["events", "flip"]
     # means, not medians: some pieces run every few frames (stats sample every STATS_EVERY
     # ticks), and the means add up to the mean frame
@@ -177,6 +178,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--frames", type=int, default=None)
+    ap.add_argument("--skip", type=int, default=0,
+                    help="leave out this many frames after the warm-up (steady state only)")
     ap.add_argument("--no-cprofile", action="store_true")
     ap.add_argument("--no-trails", action="store_true")
     ap.add_argument("--json", action="store_true")
@@ -184,7 +187,7 @@ def main() -> None:
     out = []
     for n in a.n:
         frames = a.frames or (60 if n < 1_000_000 else 15)
-        sec = section_table(n, frames, not a.no_trails)
+        sec = section_table(n, frames, not a.no_trails, a.skip)
         prof = None if a.no_cprofile else cprofile_table(n, frames, trails=not a.no_trails)
         out.append({"sections": sec, "cprofile": prof})
         if not a.json:

@@ -33,6 +33,9 @@ TRAIL_DECAY = 0.955  # trail intensity kept per tick (about 1.5 s of trail at 60
 TRAIL_SAMPLES_MAX = 256  # most points stamped along one ball's path in one frame
 TRAIL_STAMP_BUDGET = 400_000  # most trail points stamped per frame in all
 TRAIL_EXACT_MAX = 5000  # up to this many balls, every path is sampled densely enough
+SPARSE_ON = 1 / 20  # trails keep only the lit pixels once fewer than this share is lit ...
+SPARSE_OFF = 1 / 8  # ... and the whole image again once more than this share would be
+TILE = 32  # pixels: the sparse trail layer is blitted in tiles of this size that hold a lit one
 
 
 def rule_palette(rules) -> list[tuple[int, int, int]]:
@@ -203,7 +206,14 @@ class Balls:
 
 
 class Trails:
-    """A fading trail layer the size of the window (uint8 intensity + colour per pixel)."""
+    """A fading trail layer the size of the window (uint8 intensity + colour per pixel).
+
+    Two ways to keep it, the same pixels either way. Dense: the whole image is faded, copied
+    into the layer's alpha and blitted (cost per pixel of the window). Sparse, while few pixels
+    are lit (balls resting in a valley, a handful of balls): `_live` lists every lit pixel,
+    only those are faded and written, and only the TILE x TILE tiles that hold one are blitted
+    (cost per lit pixel). The layer's alpha equals `intensity` wherever it is blitted.
+    """
 
     def __init__(self) -> None:
         self.size: tuple[int, int] | None = None
@@ -211,9 +221,14 @@ class Trails:
         self.intensity: np.ndarray | None = None  # uint8 [h, w] (row-major, like the pixels)
         self._lut_ticks = -1
         self._lut = np.arange(256, dtype=np.uint8)
+        self._lut_f32: np.float32 | None = None  # floor(i * this) in float32 == _lut[i], if any
+        self._f32: np.ndarray | None = None  # float32 [h, w] scratch for the dense fade
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # last frame's sx, sy [n]
         self._last_n = -1
         self._fill: tuple[int, int, int] | None = None  # the RGB the whole layer holds, if one
+        self._live: np.ndarray | None = None  # intp flat indices of the lit pixels (sparse mode)
+        self._slot: np.ndarray | None = None  # intp [h * w] scratch: one of each new pixel
+        self._flat_ok = False  # the layer's rows are packed (pitch = 4 w): flat indices agree
 
     def reset(self, size: tuple[int, int] | None = None) -> None:
         """Clear the trails (view or size changed, balls cleared)."""
@@ -221,24 +236,69 @@ class Trails:
             self.size = size
             self.layer = pygame.Surface(size, pygame.SRCALPHA, 32)
             self.intensity = np.zeros((size[1], size[0]), dtype=np.uint8)
+            self._f32 = None
+            self._slot = None
+            self._flat_ok = self.layer.get_pitch() == 4 * size[0]
         if self.layer is not None:
             self.layer.fill((0, 0, 0, 0))
             self._fill = None
             self.intensity[...] = 0
+            self._live = np.zeros(0, dtype=np.intp) if self._flat_ok and SPARSE_ON > 0 else None
         self._last = None
 
     def forget_paths(self) -> None:
         """The next frame stamps points only (particles were added or removed)."""
         self._last = None
 
+    @property
+    def sparse(self) -> bool:
+        """Whether only the lit pixels are being kept (see the class docstring)."""
+        return self._live is not None
+
+    def _alpha_flat(self) -> np.ndarray:
+        """The layer's alpha bytes as a flat writable view, index = row * w + column."""
+        alpha = pygame.surfarray.pixels_alpha(self.layer)  # [w, h], strides (4, pitch)
+        w, h = self.size
+        return np.lib.stride_tricks.as_strided(alpha, shape=(w * h,), strides=(4,), writeable=True)
+
+    def _set_lut(self, ticks: int) -> None:
+        if ticks == self._lut_ticks:
+            return
+        self._lut = np.floor(np.arange(256) * TRAIL_DECAY ** ticks).astype(np.uint8)
+        self._lut_ticks = ticks
+        # the same table as one float32 multiply (truncated), when some float32 factor gives
+        # exactly these 256 values: three times cheaper than a table look-up per pixel
+        self._lut_f32 = None
+        i = np.arange(256, dtype=np.float32)
+        c = np.float32(TRAIL_DECAY ** ticks)
+        for k in (0, 1, -1, 2, -2, 3, -3):
+            ck = np.float32(c + np.float32(k) * np.spacing(c))
+            if np.array_equal((i * ck).astype(np.uint8), self._lut):
+                self._lut_f32 = ck
+                break
+
     def fade(self, ticks: int) -> None:
         """Decay the intensity by TRAIL_DECAY per tick."""
         if ticks <= 0 or self.intensity is None:
             return
-        if ticks != self._lut_ticks:
-            self._lut = np.floor(np.arange(256) * TRAIL_DECAY ** ticks).astype(np.uint8)
-            self._lut_ticks = ticks
-        np.take(self._lut, self.intensity, out=self.intensity)
+        self._set_lut(ticks)
+        if self._live is not None:
+            live = self._live
+            flat = self.intensity.reshape(-1)
+            v = np.take(self._lut, flat[live])
+            flat[live] = v
+            alpha = self._alpha_flat()
+            alpha[live] = v
+            del alpha
+            self._live = live[v != 0]
+            return
+        if self._lut_f32 is None:
+            np.take(self._lut, self.intensity, out=self.intensity)
+            return
+        if self._f32 is None:
+            self._f32 = np.empty(self.intensity.shape, dtype=np.float32)
+        np.multiply(self.intensity, self._lut_f32, out=self._f32)
+        np.copyto(self.intensity, self._f32, casting="unsafe")  # truncation = floor here
 
     def stamp(self, proj: Projector, rule_ids: np.ndarray, palette) -> None:
         """Stamp each visible ball's path since the last frame at full strength."""
@@ -252,24 +312,9 @@ class Trails:
         if paths and self._last is not None and len(self._last[0]) == n and n:
             lx, ly = self._last
             rows = np.flatnonzero(proj.visible & np.isfinite(lx))
-            x0, y0 = lx[rows], ly[rows]
-            dx, dy = sx[rows] - x0, sy[rows] - y0
-            length = np.maximum(np.abs(dx), np.abs(dy))
-            cap = int(min(TRAIL_SAMPLES_MAX, max(1, TRAIL_STAMP_BUDGET // max(len(rows), 1))))
-            if len(rows) == 0:
-                steps = 1
-            elif len(rows) <= TRAIL_EXACT_MAX:
-                steps = int(min(cap, max(1.0, np.ceil(length.max()))))
-            else:  # many balls: enough samples for most of them, the fastest few dot
-                sample = length[:: max(1, len(length) // 4096)]
-                steps = int(min(cap, max(1.0, np.ceil(np.percentile(sample, 90)))))
-            t = (np.arange(1, steps + 1) / steps)[:, None]  # (0, 1] along each path
-            px = (x0 + dx * t).ravel()
-            py = (y0 + dy * t).ravel()
-            keep = (px >= 0) & (px < w) & (py >= 0) & (py < h)
-            ix = px[keep].astype(np.intp)
-            iy = py[keep].astype(np.intp)
-            ids = None if one_color else np.tile(rule_ids[rows], steps)[keep]
+            ix, iy = self._path_pixels(rows, lx, ly, sx, sy)
+            steps = len(ix) // max(len(rows), 1)
+            ids = None if one_color else np.tile(rule_ids[rows], steps)[self._kept]
         else:
             rows, ix, iy = proj.visible_pixels()
             ids = None if one_color else rule_ids[rows]
@@ -283,17 +328,103 @@ class Trails:
             ix = np.concatenate([ix, np.minimum(ix + 1, w - 1), ix])
             iy = np.concatenate([iy, iy, np.minimum(iy + 1, h - 1)])
             ids = None if ids is None else np.concatenate([ids, ids, ids])
-        self.intensity.reshape(-1)[iy * w + ix] = 255
+        lin = iy * w
+        lin += ix
+        self._light(lin)
         if ids is None:  # one colour: the layer's RGB is filled once, only intensity is written
             if self._fill != palette[0]:
                 self.layer.fill(tuple(palette[0]) + (0,))
                 self._fill = palette[0]
+                if self._live is not None:  # the fill cleared the alpha: write it back
+                    alpha = self._alpha_flat()
+                    alpha[self._live] = self.intensity.reshape(-1)[self._live]
+                    del alpha
             return
         self._fill = None
         mapped = map_colors(self.layer, [c + (255,) for c in palette])
         flat, stride = flat_pixels(self.layer)
-        flat[iy * stride + ix] = mapped[ids]
+        if stride != w:
+            lin = iy * stride + ix
+        flat[lin] = mapped[ids]
         del flat
+
+    def _path_pixels(self, rows: np.ndarray, lx: np.ndarray, ly: np.ndarray, sx: np.ndarray,
+                     sy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixels (ix, iy) sampled along each row's path from (lx, ly) to (sx, sy): `steps`
+        points per path at t = 1/steps, ..., 1, all rows for one t, then the next t. Samples
+        off screen are dropped; `_kept` says which of the steps x len(rows) survived (a mask,
+        or a slice when all did)."""
+        w, h = self.size
+        x0, y0 = lx[rows], ly[rows]
+        dx, dy = sx[rows], sy[rows]
+        dx -= x0
+        dy -= y0
+        k = len(rows)
+        cap = int(min(TRAIL_SAMPLES_MAX, max(1, TRAIL_STAMP_BUDGET // max(k, 1))))
+        if k == 0:
+            steps = 1
+        else:
+            length = np.abs(dx)
+            np.maximum(length, np.abs(dy), out=length)
+            if k <= TRAIL_EXACT_MAX:
+                steps = int(min(cap, max(1.0, np.ceil(length.max()))))
+            else:  # many balls: enough samples for most of them, the fastest few dot
+                sample = length[:: max(1, k // 4096)]
+                steps = int(min(cap, max(1.0, np.ceil(np.percentile(sample, 90)))))
+        if steps == 1:  # t = 1: x0 + dx * 1.0 is x0 + dx exactly
+            px = x0 + dx
+            py = y0 + dy
+        else:
+            t = (np.arange(1, steps + 1) / steps)[:, None]  # (0, 1] along each path
+            px = np.multiply(dx, t).ravel()
+            px += np.tile(x0, steps)
+            py = np.multiply(dy, t).ravel()
+            py += np.tile(y0, steps)
+        # both ends are on screen, so only a path that starts or ends within a pixel of the
+        # border can have a sample just outside (by rounding): test those paths' samples only
+        near = np.minimum(x0, x0 + dx) < 1.0
+        near |= np.maximum(x0, x0 + dx) >= w - 1.0
+        near |= np.minimum(y0, y0 + dy) < 1.0
+        near |= np.maximum(y0, y0 + dy) >= h - 1.0
+        edge = np.flatnonzero(near)
+        self._kept = slice(None)
+        if len(edge):
+            cols = (np.arange(steps)[:, None] * k + edge).ravel()
+            ex, ey = px[cols], py[cols]
+            ok = (ex >= 0) & (ex < w) & (ey >= 0) & (ey < h)
+            if not ok.all():
+                keep = np.ones(len(px), dtype=bool)
+                keep[cols] = ok
+                px, py = px[keep], py[keep]
+                self._kept = keep
+        return px.astype(np.intp), py.astype(np.intp)
+
+    def _light(self, lin: np.ndarray) -> None:
+        """Set the pixels at flat indices lin (any order, repeats allowed) to full intensity."""
+        flat = self.intensity.reshape(-1)
+        live = self._live
+        if live is None:
+            flat[lin] = 255
+            return
+        if len(lin) + len(live) > len(flat) * SPARSE_OFF:  # too many: keep the whole image
+            flat[lin] = 255
+            alpha = self._alpha_flat()
+            alpha[lin] = 255
+            del alpha
+            self._live = None
+            return
+        fresh = lin[flat[lin] == 0]  # not lit yet (may repeat)
+        flat[lin] = 255
+        alpha = self._alpha_flat()
+        alpha[lin] = 255
+        del alpha
+        if len(fresh):
+            if self._slot is None:
+                self._slot = np.empty(len(flat), dtype=np.intp)
+            order = np.arange(len(fresh))
+            self._slot[fresh] = order
+            fresh = fresh[self._slot[fresh] == order]  # one of each pixel
+            self._live = np.concatenate([live, fresh])
 
     def _remember(self, sx: np.ndarray, sy: np.ndarray, visible: np.ndarray) -> None:
         n = len(sx)
@@ -307,7 +438,29 @@ class Trails:
     def draw(self, surface: pygame.Surface) -> None:
         if self.layer is None:
             return
-        alpha = pygame.surfarray.pixels_alpha(self.layer)
-        alpha.T[...] = self.intensity
-        del alpha
-        surface.blit(self.layer, (0, 0))
+        if self._live is None:
+            alpha = pygame.surfarray.pixels_alpha(self.layer)
+            alpha.T[...] = self.intensity
+            del alpha
+            surface.blit(self.layer, (0, 0))
+            if self._flat_ok and np.count_nonzero(self.intensity) < self.intensity.size * SPARSE_ON:
+                self._live = np.flatnonzero(self.intensity)  # few lit pixels: go sparse
+            return
+        live = self._live
+        if len(live) == 0:
+            return
+        # blit the tiles that hold a lit pixel, runs of neighbours in a tile row as one rect
+        w, h = self.size
+        T = TILE
+        ntx = -(-w // T)
+        rows_t = live // (w * T)
+        cols_t = (live % w) // T
+        grid = np.zeros((-(-h // T), ntx + 1), dtype=np.int8)
+        grid[rows_t, cols_t] = 1
+        edges = np.diff(grid, axis=1, prepend=0)
+        ry, rx0 = np.nonzero(edges == 1)
+        rx1 = np.nonzero(edges == -1)[1]
+        layer = self.layer
+        surface.blits([(layer, (x0 * T, y * T), (x0 * T, y * T, (x1 - x0) * T, T))
+                       for y, x0, x1 in zip(ry.tolist(), rx0.tolist(), rx1.tolist())],
+                      doreturn=False)

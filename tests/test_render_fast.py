@@ -1,0 +1,72 @@
+"""The fast paths draw the same pixels as the plain ones: sparse trails against the whole
+image, the float32 fade against the table, cached HUD pieces against fresh ones."""
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from render import balls  # noqa: E402
+from render.app import App  # noqa: E402
+from sim.dynamics import Rule  # noqa: E402
+from sim.potentials import get_potential  # noqa: E402
+from sim.world import World  # noqa: E402
+
+SIZE = (640, 400)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def display():
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((8, 8))
+    yield
+    pygame.display.quit()
+
+
+def session(n_per_rule: int, frames: int):
+    """A scripted run with three rules, a pause and x4 time: the screen after each frame."""
+    world = World(get_potential("himmelblau"), Rule("momentum", lr=0.002), seed=1)
+    world.add_rule(Rule("adam", lr=0.05))
+    world.add_rule(Rule("newton", dt=0.01, friction=0.3))
+    app = App(world, SIZE, seed=1, headless=True)
+    rng = np.random.default_rng(2)
+    for rid in range(3):
+        world.drop(rng.uniform(-5, 5, (n_per_rule, 2)), rule_id=rid)
+    app.trails.forget_paths()
+    surf = pygame.Surface(SIZE, 0, 32)
+    shots, modes = [], []
+    for i in range(frames):
+        app.paused = frames // 3 <= i < frames // 3 + 3
+        app.time_scale = 4.0 if i > frames // 2 else 1.0
+        app.update(1 / 60)
+        app.draw(surf)
+        shots.append(pygame.image.tobytes(surf, "RGBX"))
+        modes.append(app.trails.sparse)
+    return shots, modes
+
+
+@pytest.mark.parametrize("n_per_rule", [30, 3000])
+def test_sparse_trails_draw_the_same_pixels_as_the_whole_image(monkeypatch, n_per_rule):
+    sparse, modes = session(n_per_rule, 60)
+    assert any(modes)  # the sparse path ran
+    monkeypatch.setattr(balls, "SPARSE_ON", 0.0)
+    dense, modes = session(n_per_rule, 60)
+    assert not any(modes)
+    for i, (a, b) in enumerate(zip(sparse, dense)):
+        assert a == b, f"frame {i} differs"
+
+
+@pytest.mark.parametrize("ticks", range(1, 70))
+def test_float32_fade_is_the_table(ticks):
+    t = balls.Trails()
+    t._set_lut(ticks)
+    lut = np.floor(np.arange(256) * balls.TRAIL_DECAY ** ticks).astype(np.uint8)
+    assert np.array_equal(t._lut, lut)
+    if t._lut_f32 is not None:
+        got = (np.arange(256, dtype=np.uint8) * t._lut_f32).astype(np.uint8)
+        assert np.array_equal(got, lut)
