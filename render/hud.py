@@ -31,6 +31,7 @@ HISTORY = 360  # samples kept for the plot
 FONT_CANDIDATES = ("dejavusans", "notosans", "liberationsans", "arial", "helvetica")
 TOAST_SECONDS = 2.2
 MESSAGE_SECONDS = 5.0
+LAYOUT_CACHE = 512  # cached HUD layouts kept (panels, colourbar, axes, plot) before a clear
 
 
 def fmt(v: float, digits: int = 4) -> str:
@@ -122,14 +123,17 @@ class History:
     def __init__(self, size: int = HISTORY) -> None:
         self.data = np.full((size, 3), np.nan)
         self.count = 0
+        self.version = 0  # changes whenever the data does (the plot caches by it)
 
     def clear(self) -> None:
         self.data[:] = np.nan
         self.count = 0
+        self.version += 1
 
     def add(self, t: float, loss: float, energy: float) -> None:
         self.data[self.count % len(self.data)] = (t, loss, energy)
         self.count += 1
+        self.version += 1
 
     def series(self) -> np.ndarray:
         """The samples in time order: [k, 3]."""
@@ -142,7 +146,12 @@ class History:
 
 class Hud:
     """Lays out and draws every overlay. `panels` holds the rects drawn this frame (the axis
-    labels keep out of them)."""
+    labels keep out of them).
+
+    Layouts are cached by what they show (the lines of a panel, the shading of the colourbar,
+    the view and panels for the axes, the plot's data version), so a steady HUD only blits:
+    the same blits, in the same order, as laying it out afresh would make.
+    """
 
     def __init__(self, fonts: Fonts | None = None) -> None:
         self.fonts = fonts or Fonts()
@@ -150,6 +159,16 @@ class Hud:
         self._panel_cache: dict[tuple[int, int], pygame.Surface] = {}
         self._bar_key: tuple | None = None
         self._bar: pygame.Surface | None = None
+        self._layouts: dict[tuple, tuple] = {}
+
+    def _layout(self, key: tuple, build) -> tuple:
+        """The cached layout for key, built by build() on a miss."""
+        got = self._layouts.get(key)
+        if got is None:
+            if len(self._layouts) > LAYOUT_CACHE:
+                self._layouts.clear()
+            got = self._layouts[key] = build()
+        return got
 
     def _panel(self, size: tuple[int, int]) -> pygame.Surface:
         s = self._panel_cache.get(size)
@@ -173,6 +192,16 @@ class Hud:
                    xy: tuple[int, int], min_width: int = 0, extra: int = 0) -> pygame.Rect:
         """Draw lines in a panel; anchor is "topleft", "topright", "bottomleft", ...; `extra`
         pixels stay free at the bottom (for a plot)."""
+        key = ("text", tuple(tuple(line.parts) for line in lines), anchor, tuple(xy),
+               min_width, extra, self.fonts.system)
+        rect, blits = self._layout(key, lambda: self._text_layout(lines, anchor, xy, min_width, extra))
+        surface.blits(blits, doreturn=False)
+        rect = rect.copy()
+        self.panels.append(rect)
+        return rect
+
+    def _text_layout(self, lines: list[Line], anchor: str, xy: tuple[int, int], min_width: int,
+                     extra: int) -> tuple[pygame.Rect, list]:
         f = self.fonts
         rows = []
         for line in lines:
@@ -184,20 +213,32 @@ class Hud:
         height = sum(h for _, _, h in rows) + 2 * PAD + 3 * max(len(rows) - 1, 0) + extra
         rect = pygame.Rect(0, 0, width, height)
         setattr(rect, anchor, xy)
-        surface.blit(self._panel(rect.size), rect)
+        blits = [(self._panel(rect.size), rect.topleft)]
         y = rect.y + PAD
         for surfs, _, h in rows:
             x = rect.x + PAD
             for s in surfs:
-                surface.blit(s, (x, y + (h - s.get_height())))
+                blits.append((s, (x, y + (h - s.get_height()))))
                 x += s.get_width()
             y += h + 3
-        self.panels.append(rect)
-        return rect
+        return rect, blits
 
     # -- colourbar -----------------------------------------------------------------------
     def colorbar(self, surface: pygame.Surface, shading, xy: tuple[int, int]) -> pygame.Rect:
         """A vertical viridis bar with V values, top right at xy."""
+        key = ("colorbar", shading, tuple(xy), self.fonts.system)
+        rect, first, outline, ticks, labels = self._layout(key, lambda: self._colorbar_layout(shading, xy))
+        surface.blits(first, doreturn=False)
+        pygame.draw.rect(surface, (230, 230, 235), outline, 1)
+        # tick marks and labels never overlap (labels start 4 pixels right of the marks)
+        for a, b in ticks:
+            pygame.draw.line(surface, (230, 230, 235), a, b)
+        surface.blits(labels, doreturn=False)
+        rect = rect.copy()
+        self.panels.append(rect)
+        return rect
+
+    def _colorbar_layout(self, shading, xy: tuple[int, int]) -> tuple:
         f = self.fonts
         bw, bh = COLORBAR_SIZE
         vals, pos = shading.ticks(6)
@@ -208,31 +249,42 @@ class Hud:
         height = bh + title.get_height() + 6 + 2 * PAD + 6
         rect = pygame.Rect(0, 0, width, height)
         rect.topright = xy
-        surface.blit(self._panel(rect.size), rect)
-        surface.blit(title, (rect.x + PAD, rect.y + PAD))
         bx, by = rect.x + PAD, rect.y + PAD + title.get_height() + 6 + 3
         key = (bw, bh)
         if self._bar_key != key:
             t = np.linspace(1.0, 0.0, bh)[None, :].repeat(bw, axis=0)
             self._bar = pygame.surfarray.make_surface(colormap.apply(colormap.VIRIDIS, t))
             self._bar_key = key
-        surface.blit(self._bar, (bx, by))
-        pygame.draw.rect(surface, (230, 230, 235), (bx - 1, by - 1, bw + 2, bh + 2), 1)
+        first = [(self._panel(rect.size), rect.topleft), (title, (rect.x + PAD, rect.y + PAD)),
+                 (self._bar, (bx, by))]
+        outline = (bx - 1, by - 1, bw + 2, bh + 2)
+        ticks, blits = [], []
         last_y = -100
         for s, p in sorted(zip(labels, pos), key=lambda sp: -sp[1]):
             ty = by + int(round((1.0 - p) * (bh - 1)))
-            pygame.draw.line(surface, (230, 230, 235), (bx + bw, ty), (bx + bw + 4, ty))
+            ticks.append(((bx + bw, ty), (bx + bw + 4, ty)))
             ly = ty - s.get_height() // 2
             if ly < last_y + s.get_height() - 2:
                 continue  # would overlap the label above
-            surface.blit(s, (bx + bw + 8, ly))
+            blits.append((s, (bx + bw + 8, ly)))
             last_y = ly
-        self.panels.append(rect)
-        return rect
+        return rect, first, outline, ticks, blits
 
     # -- axes ----------------------------------------------------------------------------
     def axes(self, surface: pygame.Surface, view: View) -> None:
         """World-coordinate ticks along the bottom and left edges, clear of the panels."""
+        key = ("axes", view, tuple(tuple(r) for r in self.panels), surface.get_size(),
+               self.fonts.system)
+        lines, blits, groups = self._layout(key, lambda: self._axes_layout(surface.get_rect(), view))
+        for g_lines, g_blits in groups or [(lines, blits)]:
+            for color, a, b, width in g_lines:
+                pygame.draw.line(surface, color, a, b, width)
+            surface.blits(g_blits, doreturn=False)
+
+    def _axes_layout(self, screen: pygame.Rect, view: View) -> tuple[list, list, list | None]:
+        """(lines, blits, None): every tick's shadow, mark, label box and label, drawn as all
+        lines then all blits when no line touches a box (the usual case); else ([], [], groups)
+        with one (lines, blits) group per tick, drawn tick by tick."""
         f = self.fonts
         x0, x1, y0, y1 = view.rect()
         w, h = view.w, view.h
@@ -253,28 +305,46 @@ class Hud:
             r = s.get_rect(midleft=(12, py))
             items.append((s, r, ((0, py), (6, py))))
         shadow = (10, 10, 16)
+        groups = []
         for s, r, (a, b) in items:
-            if not surface.get_rect().contains(r) or r.collidelist(self.panels) >= 0:
+            if not screen.contains(r) or r.collidelist(self.panels) >= 0:
                 continue
-            pygame.draw.line(surface, shadow, (a[0] + 1, a[1] + 1), (b[0] + 1, b[1] + 1), 2)
-            pygame.draw.line(surface, tick_col, a, b, 1)
-            surface.blit(self._label_box((r.w + 6, r.h + 2)), (r.x - 3, r.y - 1))
-            surface.blit(s, r)
+            lines = [(shadow, (a[0] + 1, a[1] + 1), (b[0] + 1, b[1] + 1), 2), (tick_col, a, b, 1)]
+            box = r.inflate(6, 2)
+            box.topleft = (r.x - 3, r.y - 1)
+            blits = [(self._label_box((r.w + 6, r.h + 2)), box.topleft), (s, r.topleft)]
+            groups.append((lines, blits, box.union(r)))
+        all_lines = [ln for g in groups for ln in g[0]]
+        all_blits = [bl for g in groups for bl in g[1]]
+        reach = [pygame.Rect(min(a[0], b[0]) - 2, min(a[1], b[1]) - 2, abs(a[0] - b[0]) + 5,
+                             abs(a[1] - b[1]) + 5) for _, a, b, _ in all_lines]
+        if any(ln.colliderect(g[2]) for ln in reach for g in groups):
+            return [], [], [(g[0], g[1]) for g in groups]
+        return all_lines, all_blits, None
 
     # -- plot ----------------------------------------------------------------------------
     def plot(self, surface: pygame.Surface, history: History, rect: pygame.Rect,
              show_energy: bool) -> None:
         """Mean V (and mean total energy) over sim time inside rect."""
-        data = history.series()
         pygame.draw.line(surface, (90, 94, 110), rect.bottomleft, rect.bottomright)
         pygame.draw.line(surface, (90, 94, 110), rect.topleft, rect.bottomleft)
+        key = ("plot", id(history), history.version, len(history.data), tuple(rect),
+               bool(show_energy), self.fonts.system)
+        series, blits = self._layout(key, lambda: self._plot_layout(history, rect, show_energy))
+        for color, pts in series:
+            pygame.draw.aalines(surface, color, False, pts)
+        surface.blits(blits, doreturn=False)
+
+    def _plot_layout(self, history: History, rect: pygame.Rect, show_energy: bool) -> tuple[list, list]:
+        """(series, blits): the polylines [(colour, points)] and the labels [(surface, xy)]."""
+        data = history.series()
         if len(data) < 2:
-            return
+            return [], []
         cols = [1, 2] if show_energy else [1]
         ys = data[:, cols]
         finite = np.isfinite(ys)
         if not finite.any():
-            return
+            return [], []
         lo, hi = float(ys[finite].min()), float(ys[finite].max())
         log = lo > 0 and hi / lo > 30.0  # a loss falling over decades reads better on log
         if log:
@@ -287,22 +357,24 @@ class Hud:
             lo_t, hi_t = lo_t - pad, hi_t + pad
         n = len(data)
         xs = rect.x + 2 + (rect.w - 4) * np.arange(n) / max(n - 1, 1)
+        series = []
         for j, color in enumerate((LOSS_COLOR, ENERGY_COLOR)[: len(cols)]):
             y = ys[:, j]
             ok = np.isfinite(y)
             if ok.sum() < 2:
                 continue
             py = rect.bottom - 3 - (rect.h - 6) * (y[ok] - lo_t) / (hi_t - lo_t)
-            pts = np.column_stack([xs[ok], py]).tolist()
-            pygame.draw.aalines(surface, color, False, pts)
+            series.append((color, np.column_stack([xs[ok], py]).tolist()))
+        blits = []
         if log:
             s = self.fonts.text("log", self.fonts.small, DIM)
-            surface.blit(s, (rect.right + 4, rect.centery - s.get_height() // 2))
+            blits.append((s, (rect.right + 4, rect.centery - s.get_height() // 2)))
         f = self.fonts
         top, bottom = (10.0 ** hi_t, 10.0 ** lo_t) if log else (hi_t, lo_t)
-        surface.blit(f.text(fmt(top, 3), f.small, DIM), (rect.right + 4, rect.y - 2))
+        blits.append((f.text(fmt(top, 3), f.small, DIM), (rect.right + 4, rect.y - 2)))
         s = f.text(fmt(bottom, 3), f.small, DIM)
-        surface.blit(s, (rect.right + 4, rect.bottom - s.get_height() + 2))
+        blits.append((s, (rect.right + 4, rect.bottom - s.get_height() + 2)))
+        return series, blits
 
     # -- toast -----------------------------------------------------------------------------
     def toast(self, surface: pygame.Surface, text: str, age: float, duration: float,
