@@ -186,7 +186,7 @@ def _gif_image_block(im: Any) -> tuple[bytes, int, bytes]:
     format itself is relied on.
     """
     buf = io.BytesIO()
-    im.save(buf, "GIF", interlace=False)
+    im.save(buf, "GIF", interlace=False, optimize=False)  # keep every index where it is
     b = buf.getvalue()
     flags = b[10]
     i = 13
@@ -227,14 +227,41 @@ class _GifStream:
         self.f.write(b"GIF89a" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + b"\x00\x00\x00")
         self.f.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + GIF_LOOP.to_bytes(2, "little") + b"\x00")
 
-    def frame(self, rgb: np.ndarray, box: tuple[int, int, int, int], delay_cs: int) -> None:
+    def frame(self, rgb: np.ndarray, box: tuple[int, int, int, int], delay_cs: int,
+              prev: np.ndarray | None = None) -> None:
+        """One frame: the box that changed; with `prev` (the previous frame), the pixels in
+        the box that did not change are written transparent (long runs of one index, which
+        LZW packs to almost nothing), so the frame costs about what actually moved."""
         left, top, right, bottom = box
         crop = np.ascontiguousarray(rgb[top:bottom, left:right])
         im = Image.frombuffer("RGB", (right - left, bottom - top), crop.tobytes(), "raw", "RGB", 0, 1)
-        q = im.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        same = None
+        if prev is not None:
+            same = (prev[top:bottom, left:right] == crop).all(axis=2)
+            if not same.any():
+                same = None
+        if same is None:
+            q = im.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+            gce = b"!\xf9\x04\x04" + int(delay_cs).to_bytes(2, "little") + b"\x00\x00"
+        else:
+            q = im.quantize(colors=255, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+            idx = np.array(q, dtype=np.uint8)
+            # only the colours the changed pixels use, packed from 0; the next index is "clear"
+            used = np.bincount(idx[~same], minlength=256) > 0
+            lut = (np.cumsum(used) - 1).astype(np.uint8)
+            clear = int(used.sum())
+            idx = lut[idx]
+            idx[same] = clear
+            pal = np.asarray(q.getpalette() or [0] * 765, dtype=np.uint8).reshape(-1, 3)
+            pal = np.concatenate([pal[used[: len(pal)]], np.zeros((1, 3), np.uint8)])
+            q = Image.fromarray(idx, "P")
+            q.putpalette(pal.ravel().tolist())
+            # transparency flag on, index `clear`: the previous frame shows through
+            gce = (b"!\xf9\x04\x05" + int(delay_cs).to_bytes(2, "little")
+                   + bytes([clear]) + b"\x00")
         table, flags, data = _gif_image_block(q)
         # graphic control: disposal 1 (keep the previous frame under the changed box)
-        self.f.write(b"!\xf9\x04\x04" + int(delay_cs).to_bytes(2, "little") + b"\x00\x00")
+        self.f.write(gce)
         desc = b"," + b"".join(v.to_bytes(2, "little") for v in (left, top, right - left, bottom - top))
         self.f.write(desc + bytes([flags]) + table + data)
 
@@ -498,12 +525,12 @@ class Recorder:
     def _encode(self, rgb: np.ndarray) -> None:
         """Crop to the changed box, quantize, write: one GIF frame (worker or main thread)."""
         box = _changed_box(self._prev, rgb)
-        self._prev = rgb  # a read-only view of fresh bytes: safe to keep
+        prev, self._prev = self._prev, rgb  # a read-only view of fresh bytes: safe to keep
         step = 100.0 * self.every / self.nominal_hz  # centiseconds per recorded frame
         start = round(self._clock_cs)
         self._clock_cs += step
         delay = max(1, round(self._clock_cs) - start)  # accumulated rounding: exact on average
-        self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay)
+        self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay, prev)
 
 
 def draw_recording_dot(surface: pygame.Surface, recorder: Recorder, font: pygame.font.Font | None = None) -> None:

@@ -98,6 +98,7 @@ class SceneUI:
         self._editor_font: pygame.font.Font | None = None
         self._panels: dict[tuple[int, int], pygame.Surface] = {}
         self._span: tuple[int, int, int] | None = None  # free stretch along the top, this frame
+        self._scene_potential = None  # the landscape the title and caption were written for
 
     # -- start and end of a run (render.app.run) --------------------------------------------
     def start(self, scene=None, instruments: dict[str, bool] | None = None, play: bool = False,
@@ -221,6 +222,7 @@ class SceneUI:
         self.title = info.title
         self.caption = info.caption
         self.caption_open = bool(info.caption)
+        self._scene_potential = world.potential
         self.origin = None if origin is None else os.fspath(origin)
         self.apply_instruments(info.instruments, reset=True)
         self._world_changed()
@@ -266,6 +268,7 @@ class SceneUI:
         from sim.scene import SceneError, save_new_scene
 
         app = self.app
+        self._forget_stale_caption()
         target = auto_path("toml", os.getcwd() if folder is None else folder)
         try:
             path = save_new_scene(app.world, target, title=self.title, caption=self.caption,
@@ -274,7 +277,6 @@ class SceneUI:
         except SceneError as e:
             app.tell(f"scene not saved: {e}", hud.WARN)
             return None
-        self._cycle = path
         app.tell(f"scene saved: {path}")
         return path
 
@@ -336,6 +338,14 @@ class SceneUI:
         self.open_scene(world, info, path)
         self.app.say(f"scene {i + 1} of {len(files)}: {path.stem}")
         return path
+
+    def _forget_stale_caption(self) -> None:
+        """A new landscape (formula, number keys) is no longer the scene: its title and caption
+        go (they would describe another function), here and in what Ctrl+S saves."""
+        if self.title or self.caption:
+            if self.app.world.potential is not self._scene_potential:
+                self.title = self.caption = ""
+                self.caption_open = False
 
     def _world_changed(self) -> None:
         """Tell the instruments (if the window has them) that the world or landscape changed."""
@@ -400,6 +410,7 @@ class SceneUI:
     def draw(self, surface: pygame.Surface) -> None:
         """The caption card (or the scene title) and the formula editor, over the HUD."""
         self.card_rect = self.title_rect = None
+        self._forget_stale_caption()
         self._span = self._free_span(surface)
         if not self.app.show.get("help"):
             if self.caption_open and self.caption:
@@ -529,16 +540,19 @@ class SceneUI:
     def _draw_title(self, surface: pygame.Surface) -> pygame.Rect | None:
         f = self.app.fonts
         left, right, below = self._span or self._free_span(surface)
-        if self.recorder.recording:
-            right -= self._rec_width() + CARD_GAP
+        # the REC panel sits at the right end of the stretch: the title keeps clear of it
+        # without moving when a recording starts or stops, unless it has to
+        rec_left = right - self._rec_width() - CARD_GAP if self.recorder.recording else right
         more = f.text("   ?: caption" if self.caption else "", f.small, hud.DIM)
         title = self.title
         text = f.text(title, f.body, hud.TEXT)
         width = text.get_width() + more.get_width() + 2 * hud.PAD
-        if width <= right - left:  # along the top, between the panels
+        if width <= rec_left - left:  # along the top, between the panels
             rect = pygame.Rect(0, hud.MARGIN, width, text.get_height() + 2 * hud.PAD - 2)
             rect.centerx = (left + right) // 2
-        else:  # under the info panel, shortened to fit left of the colourbar
+            rect.right = min(rect.right, rec_left)
+        else:
+            right = rec_left  # under the info panel, shortened to fit left of the colourbar
             room = right - hud.MARGIN - more.get_width() - 2 * hud.PAD
             if room < 60:
                 return None

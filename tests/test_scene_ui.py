@@ -450,3 +450,21 @@ def test_too_many_balls_on_the_command_line_is_one_line_and_status_2(capsys, mon
     assert run(potential="bowl", rule="gd", frames=1, size=(100, 80), particles=101) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "limit" in err[0]
+
+
+def test_a_new_landscape_drops_the_lessons_title_and_caption(in_tmp):
+    app = make_app(balls=0)
+    ctrl(app, pygame.K_o)  # lesson 1
+    first = app.scene_ui.title
+    assert first and app.scene_ui.caption
+    ctrl(app, pygame.K_s)  # saving does not move the Ctrl+O position
+    ctrl(app, pygame.K_o)
+    assert app.scene_ui.title == list_presets()[1][1]
+    press_e(app)
+    text(app, "x**2 + y**2")
+    key(app, pygame.K_RETURN)
+    frame(app)
+    assert app.scene_ui.title == "" and not app.scene_ui.caption_open
+    path = app.scene_ui.save()
+    world, info = load_scene(path)
+    assert info.title == "" and info.caption == "" and world.potential.formula == "x**2 + y**2"
