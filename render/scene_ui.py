@@ -372,7 +372,11 @@ class SceneUI:
         except RecorderError as e:
             app.tell(f"recording not started: {e}", hud.WARN)
             return None
-        app.tell(self.recorder.message or f"recording {target}")
+        msg = self.recorder.message
+        if msg and not msg.startswith("recording "):  # a warning (MP4 needs imageio-ffmpeg)
+            app.tell(msg, hud.WARN)
+        # otherwise no toast: it would be in the first seconds of the file; the REC panel
+        # (never recorded) says it, and the path is shown when the recording stops
         return target
 
     def stop_recording(self) -> Path | None:
@@ -571,11 +575,11 @@ class SceneUI:
         f = self.app.fonts
         rec = self.recorder
         secs = int(rec.frames * rec.frame_ms / 1000.0)
-        return f.text(f"REC  {secs // 60}:{secs % 60:02d}", f.small, (255, 235, 235))
+        return f.text(f"REC  {secs // 60}:{secs % 60:02d}   F9: stop", f.small, (255, 235, 235))
 
     def _rec_width(self) -> int:
         f = self.app.fonts
-        return 2 * DOT_RADIUS + 8 + f.small.size("REC  00:00")[0] + 2 * hud.PAD
+        return 2 * DOT_RADIUS + 8 + f.small.size("REC  00:00   F9: stop")[0] + 2 * hud.PAD
 
     def _draw_rec(self, surface: pygame.Surface) -> None:
         """A red dot and the recorded time, in a small panel along the top, left of the

@@ -369,7 +369,7 @@ def test_f9_records_the_window_to_a_gif_without_the_red_dot(in_tmp):
     app = make_app(headless=False)
     frame(app)
     key(app, pygame.K_F9)
-    assert app.scene_ui.recorder.recording and "recording" in app.message[0]
+    assert app.scene_ui.recorder.recording and app.message is None  # no toast in the file
     surf = None
     for _ in range(9):
         app.update(1 / 60)
@@ -468,3 +468,19 @@ def test_a_new_landscape_drops_the_lessons_title_and_caption(in_tmp):
     path = app.scene_ui.save()
     world, info = load_scene(path)
     assert info.title == "" and info.caption == "" and world.potential.formula == "x**2 + y**2"
+
+
+def test_shift_f9_without_imageio_ffmpeg_records_a_gif_and_says_so(in_tmp, monkeypatch):
+    from render import recorder
+
+    monkeypatch.setattr(recorder, "mp4_available", lambda: False)
+    monkeypatch.setattr(recorder.Recorder, "_mp4_warned", False)
+    app = make_app()
+    key(app, pygame.K_F9, "", pygame.KMOD_SHIFT)
+    rec = app.scene_ui.recorder
+    assert rec.recording and rec.path.suffix == ".gif"
+    assert "imageio-ffmpeg" in app.message[0] and app.message[3] == hud.WARN
+    for _ in range(3):
+        frame(app)
+    key(app, pygame.K_F9)
+    assert gif_frames(next(in_tmp.glob("*.gif")))[0] == 2
