@@ -26,6 +26,7 @@ RULE_COLORS: dict[str, tuple[int, int, int]] = {
     "langevin": (255, 170, 190),
 }
 OUTLINE = (14, 14, 20)
+PROJECT_CHUNK = 65536  # particles per block when projecting (keeps the temporaries in cache)
 SPRITE_RADIUS = 5  # pixels
 SPRITE_MAX = 2500  # balls drawn as sprites up to this many on screen; splats above
 SPLAT_2X2_MAX = 300_000  # 2x2 pixel splats up to this many, single pixels above
@@ -47,13 +48,16 @@ class Projector:
     """Screen positions of the particles, interpolated: (1 - alpha) prev + alpha pos.
 
     Buffers grow by doubling and are reused; `sx`, `sy` are float64 [n] pixel coordinates
-    (floor gives the pixel), `visible` a bool [n] mask of alive particles on screen.
+    (floor gives the pixel), `visible` a bool [n] mask of alive particles on screen. One
+    pass in cache-sized chunks computes them and the integer pixels (ix, iy) of every ball.
     """
 
     def __init__(self) -> None:
         self._cap = 0
         self.n = 0
         self._pixels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._lin: dict[int, np.ndarray] = {}
+        self._n_visible = 0
         self._grow(1)
 
     def _grow(self, n: int) -> None:
@@ -63,8 +67,11 @@ class Projector:
         while cap < n:
             cap *= 2
         self._sx, self._sy = np.empty(cap), np.empty(cap)
-        self._tmp = np.empty(cap)
+        self._ix, self._iy = np.empty(cap, dtype=np.intp), np.empty(cap, dtype=np.intp)
+        self._rows = np.arange(cap, dtype=np.intp)
+        self._tmp = np.empty(min(cap, PROJECT_CHUNK))
         self._vis = np.empty(cap, dtype=bool)
+        self._btmp = np.empty(min(cap, PROJECT_CHUNK), dtype=bool)
         self._cap = cap
 
     def project(self, world, view: View, alpha: float) -> None:
@@ -72,27 +79,37 @@ class Projector:
         n = p.n
         self._grow(n)
         self.n = n
-        sx, sy, tmp, vis = self._sx[:n], self._sy[:n], self._tmp[:n], self._vis[:n]
-        pos, prev = p.pos, p.prev
+        pos, prev, status = p.pos, p.prev, p.status
         a = float(alpha)
-        for col, out, sign, off in ((0, sx, 1.0, 0.5 * view.w - view.cx * view.scale),
-                                    (1, sy, -1.0, 0.5 * view.h + view.cy * view.scale)):
-            k = sign * view.scale
-            if a >= 1.0:
-                np.multiply(pos[:, col], k, out=out)
-            elif a <= 0.0:
-                np.multiply(prev[:, col], k, out=out)
-            else:
-                np.multiply(prev[:, col], (1.0 - a) * k, out=out)
-                np.multiply(pos[:, col], a * k, out=tmp)
-                out += tmp
-            out += off
-        np.greater_equal(sx, 0.0, out=vis)
-        vis &= sx < view.w
-        vis &= sy >= 0.0
-        vis &= sy < view.h
-        vis &= p.status == ALIVE
+        cols = ((0, self._sx, view.scale, 0.5 * view.w - view.cx * view.scale),
+                (1, self._sy, -view.scale, 0.5 * view.h + view.cy * view.scale))
+        w, h = view.w, view.h
+        with np.errstate(invalid="ignore"):  # off-screen balls may be far out or not finite
+            for i in range(0, n, PROJECT_CHUNK):
+                j = min(i + PROJECT_CHUNK, n)
+                tmp, btmp = self._tmp[: j - i], self._btmp[: j - i]
+                for col, full, k, off in cols:
+                    out = full[i:j]
+                    if a >= 1.0:
+                        np.multiply(pos[i:j, col], k, out=out)
+                    elif a <= 0.0:
+                        np.multiply(prev[i:j, col], k, out=out)
+                    else:
+                        np.multiply(prev[i:j, col], (1.0 - a) * k, out=out)
+                        np.multiply(pos[i:j, col], a * k, out=tmp)
+                        out += tmp
+                    out += off
+                sx, sy, vis = self._sx[i:j], self._sy[i:j], self._vis[i:j]
+                np.greater_equal(sx, 0.0, out=vis)
+                vis &= np.less(sx, w, out=btmp)
+                vis &= np.greater_equal(sy, 0.0, out=btmp)
+                vis &= np.less(sy, h, out=btmp)
+                vis &= np.equal(status[i:j], ALIVE, out=btmp)
+                np.copyto(self._ix[i:j], sx, casting="unsafe")  # truncation: the pixel
+                np.copyto(self._iy[i:j], sy, casting="unsafe")
+        self._n_visible = int(np.count_nonzero(self._vis[:n]))
         self._pixels = None
+        self._lin = {}
 
     @property
     def sx(self) -> np.ndarray:
@@ -108,13 +125,24 @@ class Projector:
 
     def visible_pixels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, ix, iy) of the visible particles: row index into the particles, pixel ints.
-        Computed once per projection (balls and trails share it)."""
+        Computed once per projection (balls and trails share it); read-only views."""
         if self._pixels is None:
-            rows = np.flatnonzero(self.visible)
-            ix = self.sx[rows].astype(np.intp)
-            iy = self.sy[rows].astype(np.intp)
-            self._pixels = (rows, ix, iy)
+            n = self.n
+            if self._n_visible == n:
+                self._pixels = (self._rows[:n], self._ix[:n], self._iy[:n])
+            else:
+                rows = np.flatnonzero(self.visible)
+                self._pixels = (rows, self._ix[rows], self._iy[rows])
         return self._pixels
+
+    def visible_lin(self, stride: int) -> np.ndarray:
+        """Flat pixel index iy * stride + ix of each visible particle (shared, read-only)."""
+        lin = self._lin.get(stride)
+        if lin is None:
+            _, ix, iy = self.visible_pixels()
+            lin = self._lin[stride] = iy * stride
+            lin += ix
+        return lin
 
     def nearest(self, px: float, py: float, radius: float) -> int | None:
         """Row of the visible particle nearest to pixel (px, py) within radius, else None."""
@@ -190,17 +218,25 @@ class Balls:
         mapped = map_colors(surface, palette)
         colors = mapped[rule_ids[rows]] if len(palette) > 1 else mapped[0]
         flat, stride = flat_pixels(surface)
-        lin = iy * stride + ix
+        lin = proj.visible_lin(stride)
+        flat[lin] = colors
         if k <= SPLAT_2X2_MAX:
+            # 2x2: the pixel, right, below, below-right (clipped at the right / bottom edge),
+            # each a pass over all balls in this order (later passes win where balls overlap)
             w, h = surface.get_size()
-            np.minimum(lin, len(flat) - 1, out=lin)
-            # 2x2: the pixel, right, below, below-right (clipped at the right / bottom edge)
-            right = np.where(ix < w - 1, 1, 0)
-            down = np.where(iy < h - 1, stride, 0)
-            for off in (0, right, down, right + down):
-                flat[lin + off] = colors
-        else:
-            flat[lin] = colors
+            at_right = ix >= w - 1  # no column to the right: that write stays on the pixel
+            at_bottom = iy >= h - 1
+            right = lin + 1
+            if at_right.any():
+                right[at_right] -= 1
+            down = lin + stride
+            if at_bottom.any():
+                down[at_bottom] -= stride
+            flat[right] = colors
+            flat[down] = colors
+            right += down
+            right -= lin  # below-right
+            flat[right] = colors
         del flat
         return k
 
@@ -318,6 +354,7 @@ class Trails:
         else:
             rows, ix, iy = proj.visible_pixels()
             ids = None if one_color else rule_ids[rows]
+            steps = 0  # points: the projector's pixel indices serve
         if paths:
             self._remember(sx, sy, proj.visible)
         else:
@@ -328,8 +365,13 @@ class Trails:
             ix = np.concatenate([ix, np.minimum(ix + 1, w - 1), ix])
             iy = np.concatenate([iy, iy, np.minimum(iy + 1, h - 1)])
             ids = None if ids is None else np.concatenate([ids, ids, ids])
-        lin = iy * w
-        lin += ix
+            lin = iy * w
+            lin += ix
+        elif steps == 0:
+            lin = proj.visible_lin(w)
+        else:
+            lin = iy * w
+            lin += ix
         self._light(lin)
         if ids is None:  # one colour: the layer's RGB is filled once, only intensity is written
             if self._fill != palette[0]:

@@ -70,3 +70,32 @@ def test_float32_fade_is_the_table(ticks):
     if t._lut_f32 is not None:
         got = (np.arange(256, dtype=np.uint8) * t._lut_f32).astype(np.uint8)
         assert np.array_equal(got, lut)
+
+
+def test_cached_hud_layouts_draw_what_fresh_layouts_draw(monkeypatch):
+    """Frames with the HUD's layout cache against frames that lay everything out afresh."""
+    from render import hud
+
+    def run(fresh: bool):
+        world = World(get_potential("rosenbrock"), Rule("newton", dt=0.002, friction=0.5), seed=4)
+        app = App(world, SIZE, seed=4, headless=True)
+        world.drop_random(300)
+        app.last_dropped = 7
+        surf = pygame.Surface(SIZE, 0, 32)
+        shots = []
+        for i in range(40):
+            if i == 20:
+                app.zoom((200, 150), 1.2)
+                app.show["help"] = True
+            if fresh:
+                app.hud._layouts.clear()
+            app.update(1 / 60)
+            app.draw(surf)
+            shots.append(pygame.image.tobytes(surf, "RGBX"))
+        return shots
+
+    cached = run(False)
+    monkeypatch.setattr(hud, "LAYOUT_CACHE", 0)
+    fresh = run(True)
+    for i, (a, b) in enumerate(zip(cached, fresh)):
+        assert a == b, f"frame {i} differs"
