@@ -114,6 +114,9 @@ class App:
         from render.scene_ui import SceneUI
 
         self.scene_ui = SceneUI(self)  # scenes, lessons, formula editor, recording
+        from render.instruments_ui import Instruments
+
+        self.instruments = Instruments(self)  # race, bridge, ledger, stability, basins, heat
 
     # -- small helpers ---------------------------------------------------------------------
     def say(self, text: str, color=None) -> None:
@@ -131,6 +134,7 @@ class App:
     def _after_population_change(self) -> None:
         self.trails.forget_paths()
         self.hover = None
+        self.instruments.population_changed()
 
     def _set_view(self, view, interactive: bool = True) -> None:
         """interactive: part of a zoom or pan gesture (draft maps until it rests)."""
@@ -149,6 +153,8 @@ class App:
         from render import keys
 
         if self.scene_ui.handle(event):  # the formula editor, the caption card
+            return
+        if self.instruments.handle(event):  # Esc cancels basins; race lane chips
             return
         t = event.type
         if t == pygame.QUIT:
@@ -223,7 +229,7 @@ class App:
         v = None if vel is None else np.broadcast_to(np.asarray(vel, float), pos.shape)
         try:
             self.scene_ui.check_room(len(pos))  # CapacityError past the window's ball limit
-            s = self.world.drop(pos, v)
+            s = self.instruments.drop(pos, v)  # race lanes and twins too, when on
         except ValueError as e:
             self.tell(str(e), self._warn())
             return None
@@ -235,7 +241,7 @@ class App:
 
     def remove_at(self, pix) -> int:
         point = self.view.pixel_to_world(*pix)
-        removed = self.world.remove_near(point, self.view.length(REMOVE_RADIUS))
+        removed = self.instruments.remove_near(point, self.view.length(REMOVE_RADIUS))
         if removed:
             self.last_dropped = None
             self._after_population_change()
@@ -269,14 +275,31 @@ class App:
         self._tick(1)
         self.say(f"tick {self.world.tick_count:,}")
 
-    def cmd_rule(self, name: str) -> None:
+    def rule_for(self, name: str):
+        """The current rule renamed, with that rule family's remembered step size."""
         from render.tuning import family
 
         fam = family(name)
         step = self.steps[fam]
-        new = self.world.rule.with_(name=name, **({"dt": step} if fam == 2 else {"lr": step}))
+        return self.world.rule.with_(name=name, **({"dt": step} if fam == 2 else {"lr": step}))
+
+    def cmd_rule(self, name: str) -> None:
+        new = self.rule_for(name)
         self.world.set_rule(new)
         self.say(new.label())
+
+    def cmd_instrument(self, arg) -> None:
+        """Race, bridge, ledger, stability, basins, heat, integrator, mass: render/instruments_ui.py."""
+        self.instruments.command(arg)
+
+    def set_instrument(self, name: str, on: bool) -> None:
+        self.instruments.set(name, on)
+
+    def instrument_states(self) -> dict[str, bool]:
+        return self.instruments.states()
+
+    def world_changed(self) -> None:
+        self.instruments.world_changed()
 
     def cmd_cycle_rule(self, direction: int) -> None:
         from sim.dynamics import RULES
@@ -404,6 +427,7 @@ class App:
 
         self.real_time += max(float(frame_seconds), 0.0)
         self.frames += 1
+        self.instruments.frame()  # a slice of the basin job, even while paused
         if self.paused:
             self.alpha = 1.0
             return 0
@@ -417,6 +441,7 @@ class App:
             return
         self.world.tick(n)
         self.frame_ticks += n
+        self.instruments.after_ticks(n)
         if self.world.tick_count // STATS_EVERY != self._stats_tick:
             self._sample_stats()
 
@@ -460,6 +485,7 @@ class App:
         surface.blit(self.landscape.surface(self.view, w.potential, draft), (0, 0))
         if self.show["field"] and not draft:
             surface.blit(self.field.surface(self.view, w.potential), (0, 0))
+        self.instruments.draw_map(surface)  # basin shading
 
         self.proj.project(w, self.view, self.alpha)
         rule_ids = w.particles.rule
@@ -474,6 +500,7 @@ class App:
             self.trails.draw(surface)
         self.frame_ticks = 0
         self.balls.draw(surface, self.proj, rule_ids, palette)
+        self.instruments.draw_marks(surface)  # twin rings
 
         self._pick()
         if self.show["arrows"]:
@@ -608,6 +635,7 @@ class App:
                                                 (" help", "body", hud.DIM)])],
                             "bottomleft", (M, Hh - M))
         del hint
+        self.instruments.draw_panels(surface)  # before the axes: tick labels keep clear
         H.axes(surface, self.view)
         now = self.real_time
         if self.message is not None:
@@ -773,6 +801,8 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
         if problem:
             print(problem, file=sys.stderr)
             return 2
+        if len(starts) or particles:  # racing / twins on: the seeded balls race / get twins
+            app.instruments.seed_drops()
         if headless:
             status = _run_headless(app, screen, int(frames), screenshot)
         else:

@@ -81,6 +81,16 @@ KEYS: tuple[Binding, ...] = (
     Binding(("f9",), "scene", "record", "record the window to a GIF: start / stop"),
     Binding(("shift+f9",), "scene", "record_mp4", "record to MP4 (needs imageio-ffmpeg)"),
     Binding(("h", "f1"), "toggle", "help", "this help"),
+    # instruments (render/instruments_ui.py); the help lists them as a group of their own
+    Binding(("k",), "instrument", "race", "race: a click drops one ball per lane"),
+    Binding(("j",), "instrument", "twin", "bridge panel; new balls bring their twin (ring)"),
+    Binding((";",), "instrument", ("mass", 0.5), "mass ÷2 (newton → gradient flow)"),
+    Binding(("'",), "instrument", ("mass", 2.0), "mass ×2"),
+    Binding(("y",), "instrument", "ledger", "energy ledger: kinetic, potential, dissipated, drift"),
+    Binding(("i",), "instrument", "integrator", "integrator: verlet → symplectic → euler"),
+    Binding(("x",), "instrument", "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
+    Binding(("b",), "instrument", "basins", "basins of attraction (B or Esc cancels)"),
+    Binding(("u",), "instrument", "heat", "heat: V histogram vs Boltzmann (langevin)"),
     Binding(("escape", "q"), "quit", None, "quit"),
 )
 
@@ -92,6 +102,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("right click", "remove balls near the cursor"),
     ("wheel", "zoom about the cursor"),
     ("middle / right drag", "pan"),
+    ("click a race chip", "add / remove that rule's lane"),
 )
 
 # US layout: what Shift turns a key into (fallback when an event carries no text)
@@ -150,8 +161,10 @@ def lookup(event: Any) -> Binding | None:
 
 def help_lines() -> list[tuple[str, str]]:
     """(keys, description) rows for the help overlay: every binding in table order, the ten
-    potential keys folded into one row (the overlay lists the potentials by number)."""
+    potential keys folded into one row (the overlay lists the potentials by number), the
+    instrument keys last under a heading of their own."""
     rows: list[tuple[str, str]] = []
+    group: list[tuple[str, str]] = []
     pot_done = False
     for b in KEYS:
         if b.command == "potential":
@@ -159,5 +172,7 @@ def help_lines() -> list[tuple[str, str]]:
                 rows.append(("1 … 9, 0", "choose potential 1 … 10"))
                 pot_done = True
             continue
-        rows.append((b.keys_label, b.description))
-    return rows
+        (group if b.command == "instrument" else rows).append((b.keys_label, b.description))
+    if group:
+        rows.append(("", "— instruments —"))
+    return rows + group

@@ -1,0 +1,537 @@
+"""The instruments in the window (render/instruments_ui.py), offscreen: each key toggles its
+instrument and its panel's pixels appear; race clicks, twins that stay on their balls, the mass
+control sliding Newton onto gradient flow, the integrator key, basins computed in slices across
+frames (and cancelled), the help, and deterministic headless pictures with `--show`."""
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+import main as cli  # noqa: E402
+from render import instruments_ui as IU  # noqa: E402
+from render import keys  # noqa: E402
+from render import panels as P  # noqa: E402
+from render.app import App, run  # noqa: E402
+from render.balls import rule_palette  # noqa: E402
+from sim import instruments as ins  # noqa: E402
+from sim.dynamics import Rule  # noqa: E402
+from sim.potentials import get_potential  # noqa: E402
+from sim.world import World  # noqa: E402
+
+SIZE = (1100, 760)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def display():
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((8, 8))
+    yield
+    pygame.display.quit()
+
+
+def make_app(potential="bowl", rule=None, size=SIZE, balls=()):
+    world = World(get_potential(potential), rule or Rule("gd", lr=0.05), seed=3)
+    app = App(world, size, seed=3, headless=True)
+    if len(balls):
+        world.drop(np.asarray(balls, float))
+    return app
+
+
+def frame(app, size=SIZE):
+    surf = pygame.Surface(size, 0, 32)
+    app.draw(surf)
+    return surf
+
+
+def press(app, ch, k=None, mod=0):
+    k = k if k is not None else (ord(ch) if len(ch) == 1 else ch)
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=ch, scancode=0))
+
+
+def click(app, pos, button=1):
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, mod=0))
+
+
+def count_color(surf, rect, color, tol=0):
+    a = pygame.surfarray.array3d(surf.subsurface(rect)).astype(int)
+    return int((np.abs(a - np.array(color)).max(axis=2) <= tol).sum())
+
+
+def differing(a, b, rect):
+    pa = pygame.surfarray.array3d(a.subsurface(rect))
+    pb = pygame.surfarray.array3d(b.subsurface(rect))
+    return float((pa != pb).any(axis=2).mean())
+
+
+# -- keys, panels, help ---------------------------------------------------------------------------
+
+INSTRUMENT_KEYS = (("k", "race"), ("j", "twin"), ("y", "ledger"), ("x", "stability"),
+                   ("u", "heat"), ("b", "basins"))
+
+
+@pytest.mark.parametrize("ch,name", INSTRUMENT_KEYS)
+def test_each_key_toggles_its_instrument_and_its_panel_appears(ch, name):
+    rule = Rule("langevin", dt=0.05, temperature=0.5) if name == "heat" else Rule("newton", dt=0.05)
+    app = make_app(rule=rule, balls=[(1.0, 1.0), (-1.5, 0.5)] * (200 if name == "heat" else 1))
+    app.instruments.basin_sync = False
+    app.update(1 / 60)
+    off = frame(app)
+    assert name not in app.instruments.rects
+    press(app, ch)
+    assert app.instruments.on[name]
+    app.update(1 / 60)
+    on = frame(app)
+    rect = app.instruments.rects[name]
+    assert on.get_rect().contains(rect)
+    assert differing(on, off, rect) > 0.3  # the panel is there: most of its pixels changed
+    panel_bg = count_color(on, rect, (12, 13, 22), tol=40)
+    assert panel_bg > 0.2 * rect.w * rect.h  # the dark panel backdrop
+    assert rect in app.hud.panels  # the axis labels keep clear of it
+    press(app, ch)
+    assert not app.instruments.on[name]
+    frame(app)
+    assert name not in app.instruments.rects
+
+
+def test_panels_never_overlap_each_other_or_the_hud():
+    app = make_app(rule=Rule("newton", dt=0.05), balls=[(1.0, 1.0), (-1.0, 0.5)])
+    for ch, _ in INSTRUMENT_KEYS:
+        press(app, ch)
+    app.update(1 / 60)
+    frame(app)
+    rects = list(app.instruments.rects.values())
+    assert len(rects) == 6
+    hud_rects = [r for r in app.hud.panels if r not in rects]
+    for i, r in enumerate(rects):
+        assert r.collidelist(hud_rects) < 0
+        assert r.collidelist(rects[:i] + rects[i + 1:]) < 0
+
+
+def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
+    rows = keys.help_lines()
+    assert ("", "— instruments —") in rows
+    head = rows.index(("", "— instruments —"))
+    mine = [b for b in keys.KEYS if b.command == "instrument"]
+    assert len(mine) == 9
+    assert rows[head + 1:] == [(b.keys_label, b.description) for b in mine]
+    for label in ("K", "J", "Y", "I", "X", "B", "U", ";", "'"):
+        assert label in [k for k, _ in rows[head + 1:]]
+    for b in mine:  # every instrument command exists
+        assert b.arg in IU.INSTRUMENTS or b.arg == "integrator" or hasattr(IU.Instruments, "cmd_" + b.arg[0])
+    app = make_app()
+    drawn = []
+    real = app.fonts.text
+    monkeypatch.setattr(app.fonts, "text", lambda s, f, c=(255, 255, 255): drawn.append(s) or real(s, f, c))
+    app.hud.help(frame(app), [p.name for p in app.potentials])
+    for b in mine:
+        assert b.keys_label in drawn and b.description in drawn
+    assert "— instruments —" in drawn
+
+
+# -- race -----------------------------------------------------------------------------------------
+
+def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
+    app = make_app("himmelblau", Rule("momentum", lr=1e-4))
+    press(app, "k")
+    frame(app)
+    click(app, (500, 300))
+    w = app.world
+    lanes = app.instruments.lanes
+    assert lanes == list(IU.DEFAULT_LANES)
+    assert w.n == len(lanes)
+    assert np.all(w.particles.pos == w.particles.pos[0])  # the same world point
+    assert np.allclose(w.particles.pos[0], app.view.pixel_to_world(500, 300))
+    names = [w.rules[r].name for r in w.particles.rule]
+    assert names == lanes
+    pal = rule_palette(w.rules)
+    assert len({pal[r] for r in w.particles.rule}) == len(lanes)  # distinct colours
+    # each lane has its own family's step (what its rule key would give)
+    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.steps[3]
+    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.steps[2]
+    app.update(1 / 60)
+    surf = frame(app)
+    rect = app.instruments.rects["race"]
+    for rid in set(w.particles.rule.tolist()):  # the legend shows each lane's colour
+        assert count_color(surf, rect, pal[rid]) > 0
+
+
+def test_race_lane_chips_toggle_lanes_and_are_not_drops():
+    app = make_app()
+    press(app, "k")
+    frame(app)
+    chip = app.instruments.chips["adam"]
+    click(app, chip.center)
+    assert "adam" not in app.instruments.lanes and app.world.n == 0
+    frame(app)
+    click(app, app.instruments.chips["rmsprop"].center)
+    assert "rmsprop" in app.instruments.lanes
+    assert app.instruments.lanes == sorted(app.instruments.lanes, key=list(IU.RULES).index)
+    click(app, (600, 400))
+    assert sorted(app.world.rules[r].name for r in app.world.particles.rule) == sorted(app.instruments.lanes)
+    for name in list(app.instruments.lanes):  # the last lane stays
+        frame(app)
+        click(app, app.instruments.chips[name].center)
+    assert len(app.instruments.lanes) == 1
+
+
+def test_race_drag_throws_every_lane_with_the_same_world_velocity():
+    app = make_app("bowl", Rule("momentum", lr=0.02))
+    press(app, "k")
+    app.instruments.lanes = ["momentum", "newton"]
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(500, 300), button=1, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(560, 300), rel=(60, 0), buttons=(1, 0, 0)))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(560, 300), button=1, mod=0))
+    w = app.world
+    mom, newt = 0, 1
+    r_mom, r_newt = w.rules[w.particles.rule[mom]], w.rules[w.particles.rule[newt]]
+    # a momentum ball moves about -lr*u = v per tick; a newton ball v per unit time
+    per_tick_mom = -r_mom.lr * w.particles.buf_a[mom]
+    per_tick_newt = w.particles.vel[newt] * r_newt.dt
+    assert per_tick_mom[0] > 0 and np.allclose(per_tick_mom, per_tick_newt)
+
+
+# -- bridge: twins and the mass control --------------------------------------------------------------
+
+def _pair_gap(app):
+    b, t = app.instruments.pairs
+    d = app.world.particles.pos[b] - app.world.particles.pos[t]
+    return float(np.abs(d).max())
+
+
+def test_twin_drops_ball_and_twin_that_stay_on_top_of_each_other():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (300, 250))
+    w = app.world
+    assert w.n == 2
+    b, t = app.instruments.pairs
+    assert list(b) == [0] and list(t) == [1]
+    twin = w.rules[w.particles.rule[1]]
+    assert twin == ins.newton_twin(w.rule)
+    for _ in range(10):
+        w.tick(100)
+    assert _pair_gap(app) < 1e-9
+    assert np.abs(w.particles.pos[0] - w.particles.origin[0]).max() > 0.1  # it did move
+
+
+def test_twin_of_a_thrown_ball_and_after_an_lr_change_still_coincides():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(300, 250), button=1, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(340, 230), rel=(40, -20), buttons=(1, 0, 0)))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(340, 230), button=1, mod=0))
+    w = app.world
+    for _ in range(5):
+        app.update(1 / 60)
+        w.tick(100)
+    assert _pair_gap(app) < 1e-9
+    press(app, "+")  # lr x1.25: the twin's mass and friction follow, and its velocity
+    for _ in range(5):
+        app.update(1 / 60)
+        w.tick(100)
+    assert w.rules[w.particles.rule[1]] == ins.newton_twin(w.rule)
+    assert _pair_gap(app) < 1e-9
+
+
+def test_twin_ring_is_drawn_around_the_ball_in_the_twins_colour():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (700, 450))
+    surf = frame(app)
+    newton_red = rule_palette(app.world.rules)[app.world.particles.rule[1]]
+    ring = pygame.Rect(700 - 12, 450 - 12, 25, 25)
+    inner = pygame.Rect(700 - 4, 450 - 4, 9, 9)
+    assert count_color(surf, ring, newton_red) >= 20
+    momentum_orange = rule_palette(app.world.rules)[0]
+    assert count_color(surf, inner, momentum_orange, tol=40) > 0  # the ball, on top of its twin
+
+
+def test_removing_a_ball_takes_its_twin_and_keeps_the_other_pairs():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (300, 250))
+    click(app, (700, 500))
+    assert app.world.n == 4
+    click(app, (300, 250), button=3)
+    w = app.world
+    assert w.n == 2
+    b, t = app.instruments.pairs
+    assert len(b) == 1 and w.rules[w.particles.rule[t[0]]].name == "newton"
+    assert np.allclose(w.particles.pos[b[0]], app.view.pixel_to_world(700, 500))
+    w.tick(300)
+    assert _pair_gap(app) < 1e-9
+
+
+def test_a_new_rule_drops_the_pairs():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (300, 250))
+    press(app, "g")
+    app.update(1 / 60)
+    assert len(app.instruments.pairs[0]) == 0
+
+
+def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
+    """Newton with friction 1 and its gd(lr = dt/friction) partner from one point: the gap after
+    the same simulated time shrinks as ';' lowers the mass (the overdamped limit)."""
+    app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016))
+    app.steps[2] = 0.016
+    press(app, "j")
+    gaps, masses = [], []
+    for presses in (0, 3, 3, 3):
+        for _ in range(presses):
+            press(app, ";")
+        r = app.world.rule
+        assert r.friction * r.dt / r.mass <= ins.OVERDAMPED_FRICTION_DT + 1e-12
+        app.cmd_clear(None)
+        click(app, (300, 250))
+        w = app.world
+        assert w.n == 2 and w.rules[w.particles.rule[1]] == ins.gradient_flow_rule(1.0, r.dt)
+        w.tick(int(round(1.5 / r.dt)))  # 1.5 units of time
+        gaps.append(_pair_gap(app))
+        masses.append(r.mass)
+    assert masses == [1.0, 0.125, 0.015625, 0.001953125]
+    assert gaps[0] > gaps[1] > gaps[2] > gaps[3]
+    assert gaps[3] < 0.05 * gaps[0]
+    press(app, "'")
+    assert app.world.rule.mass == pytest.approx(2 * masses[-1])
+
+
+def test_mass_keys_only_move_newtonian_rules():
+    app = make_app(rule=Rule("momentum", lr=0.02))
+    press(app, ";")
+    assert app.world.rule == Rule("momentum", lr=0.02)
+    assert "mass" in app.toast_msg[0]
+
+
+def test_flow_partner_refused_where_gradient_flow_steps_are_unstable():
+    app = make_app("himmelblau", Rule("newton", friction=0.5, dt=0.05))
+    press(app, "j")
+    click(app, (300, 250))
+    assert app.world.n == 1 and len(app.instruments.pairs[0]) == 0
+    assert "lr·λmax" in app.toast_msg[0]
+
+
+# -- ledger and integrator ----------------------------------------------------------------------------
+
+def test_integrator_key_cycles_verlet_symplectic_euler():
+    app = make_app(rule=Rule("newton", dt=0.05))
+    seen = []
+    for _ in range(4):
+        press(app, "i")
+        seen.append(app.world.rule.integrator)
+    assert seen == ["symplectic", "euler", "verlet", "symplectic"]
+    assert "symplectic" in app.toast_msg[0]
+
+
+def test_ledger_plot_shows_euler_drift_grow_and_verlet_stay_bounded():
+    drifts = {}
+    for integ in ("verlet", "euler"):
+        app = make_app(rule=Rule("newton", dt=0.05, friction=0.0, integrator=integ),
+                       balls=[(1.5, 1.0), (-1.0, 0.5)])
+        press(app, "y")
+        for _ in range(240):
+            app.update(1 / 60)
+        s = app.instruments.ledger.series()
+        assert len(s) == 240 and np.isfinite(s).all()
+        drifts[integ] = np.abs(s[:, 4])
+    v, e = drifts["verlet"], drifts["euler"]
+    assert e[-1] > 2.5 * e[len(e) // 4] > 0  # euler: grows
+    assert v.max() < 0.01 * e[-1]  # verlet: stays small
+    assert v[-60:].max() < 3 * v[:120].max() + 1e-12  # ... and bounded
+
+
+def test_ledger_history_restarts_when_the_rule_changes():
+    app = make_app(rule=Rule("newton", dt=0.05), balls=[(1.0, 1.0)])
+    press(app, "y")
+    for _ in range(10):
+        app.update(1 / 60)
+    press(app, "i")
+    app.update(1 / 60)
+    assert app.instruments.ledger.count == 1
+
+
+# -- stability --------------------------------------------------------------------------------------------
+
+def test_stability_panel_reads_the_ball_under_the_cursor_with_status_colours():
+    # bowl: V = (x² + 4y²)/2-ish curvatures; lr large enough that lr·λmax passes 2
+    app = make_app(rule=Rule("gd", lr=0.6))
+    app.world.drop(np.array([[1.0, 1.0]]))
+    press(app, "x")
+    px = app.view.world_to_pixel(1.0, 1.0)
+    app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=px, rel=(0, 0), buttons=(0, 0, 0)))
+    surf = frame(app)
+    assert app.hover == 0
+    rect = app.instruments.rects["stability"]
+    lam = ins.stability(app.world.potential, app.world.rule, np.array([[1.0, 1.0]]))["lam_max"][0]
+    expect = "bad" if 0.6 * lam >= 2 else "warn" if 0.6 * lam > 1.6 else "ok"
+    assert count_color(surf, rect, P.STATUS_COLORS[expect]) >= P.CHIP * P.CHIP
+    # away from every ball: the point under the cursor, under the current rule
+    app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(20, 700), rel=(0, 0), buttons=(0, 0, 0)))
+    frame(app)
+    assert app.hover is None and "stability" in app.instruments.rects
+
+
+# -- basins -----------------------------------------------------------------------------------------------
+
+def _basin_app(budget=30):
+    app = make_app("double_well", Rule("gd", lr=0.01))
+    app.instruments.basin_sync = False
+    app.instruments.basin_budget = budget
+    app.instruments.basin_seconds = None  # a fixed number of ticks per frame: testable
+    return app
+
+
+def test_basins_progress_across_frames_in_slices_and_shade_the_map():
+    app = _basin_app(budget=30)
+    before = frame(app)
+    press(app, "b")
+    job = app.instruments.job
+    assert job is not None and job.ticks == 0
+    per_frame, progress = [], []
+    for _ in range(400):
+        app.update(1 / 60)
+        per_frame.append(app.instruments.last_basin_ticks)
+        progress.append(job.progress)
+        if job.done:
+            break
+        surf = frame(app)
+        assert app.instruments.rects["basins"].h == IU.BASIN_BAR_SIZE[1]  # the progress bar
+    assert job.done and len(per_frame) > 3
+    assert max(per_frame) <= 30 and all(t > 0 for t in per_frame)
+    assert progress == sorted(progress)
+    surf = frame(app)
+    assert differing(surf, before, pygame.Rect(300, 250, 500, 300)) > 0.5  # shaded
+    labels = job.labels
+    assert (labels >= 0).mean() > 0.9
+    assert "basins" in app.instruments.rects
+
+
+def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
+    app = _basin_app(budget=5)
+    press(app, "b")
+    app.update(1 / 60)
+    job = app.instruments.job
+    assert job.running
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
+    assert app.running and job.cancelled and app.instruments.job is None
+    assert not app.instruments.on["basins"]
+    press(app, "b")
+    app.update(1 / 60)
+    assert app.instruments.job.running
+    job2 = app.instruments.job
+    press(app, "b")
+    assert job2.cancelled and app.instruments.job is None
+    app.update(1 / 60)
+    assert app.instruments.last_basin_ticks == 0
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
+    assert not app.running  # no job: Esc quits as before
+
+
+def test_basins_restart_when_rule_potential_or_view_change():
+    app = _basin_app(budget=10_000)
+    press(app, "b")
+    app.update(1 / 60)
+    first = app.instruments.job
+    assert first.done
+    press(app, "m")  # a new rule: a new job, the old shading goes at once
+    app.update(1 / 60)
+    second = app.instruments.job
+    assert second is not first and second.rule.name == "momentum"
+    assert app.instruments.old_job is None
+    app.instruments.basin_budget = 5
+    app.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
+    app.update(1 / 60)
+    third = app.instruments.job
+    assert third is not second and third.view == app.view.rect()
+    assert app.instruments.old_job is second
+    press(app, "2")  # a new potential
+    app.update(1 / 60)
+    assert app.instruments.job.potential is app.world.potential
+    assert app.instruments.old_job is None
+
+
+# -- heat -------------------------------------------------------------------------------------------------
+
+def test_heat_panel_shows_the_histogram_for_langevin_balls():
+    app = make_app(rule=Rule("langevin", dt=0.05, friction=1.0, temperature=1.0))
+    app.world.drop(np.zeros((2000, 2)))
+    app.world.tick(200)
+    press(app, "u")
+    surf = frame(app)
+    rect = app.instruments.rects["heat"]
+    assert count_color(surf, rect, P.HEAT_BAR) > 200
+    assert count_color(surf, rect, P.HEAT_CURVE) > 20
+
+
+# -- scenes and the command line -------------------------------------------------------------------------
+
+def test_scene_hooks_set_and_read_instruments():
+    app = make_app()
+    app.set_instrument("ledger", True)
+    app.set_instrument("race", True)
+    assert app.instrument_states() == {n: n in ("ledger", "race") for n in IU.INSTRUMENTS}
+    with pytest.raises(KeyError):
+        app.set_instrument("nonsense", True)
+    app.set_instrument("twin", True)
+    app.instruments.drop(np.array([[1.0, 1.0]]))
+    assert len(app.instruments.pairs[0]) == 3  # gd and momentum: newton twins; newton: gd flow
+    app.world = World(get_potential("bowl"), Rule("gd", lr=0.05))
+    app.world_changed()
+    assert len(app.instruments.pairs[0]) == 0
+
+
+def test_seeded_balls_race_and_get_twins():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02), balls=[(1.0, 1.0), (-2.0, 0.5)])
+    app.set_instrument("race", True)
+    app.instruments.seed_drops()
+    w = app.world
+    assert w.n == 2 * len(IU.DEFAULT_LANES)
+    for name in IU.DEFAULT_LANES:
+        rows = [i for i in range(w.n) if w.rules[w.particles.rule[i]].name == name]
+        assert np.allclose(w.particles.pos[rows], [(1.0, 1.0), (-2.0, 0.5)])
+    app2 = make_app("gaussian_wells", Rule("momentum", lr=0.02), balls=[(1.0, 1.0), (-2.0, 0.5)])
+    app2.set_instrument("twin", True)
+    app2.instruments.seed_drops()
+    assert app2.world.n == 4 and len(app2.instruments.pairs[0]) == 2
+
+
+def test_headless_show_pictures_are_deterministic_and_show_the_panels(tmp_path, capsys, monkeypatch):
+    seen = []
+    real = IU.Instruments.draw_panels
+
+    def spy(self, surface):
+        real(self, surface)
+        seen.append(dict(self.rects))
+
+    monkeypatch.setattr(IU.Instruments, "draw_panels", spy)
+    show = {"ledger": True, "stability": True, "twin": True, "race": True, "basins": True}
+    kw = dict(potential="gaussian_wells", rule=Rule("momentum", lr=0.02), seed=4, particles=3,
+              frames=12, size=(1000, 700))
+    a, b, c = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"
+    assert run(screenshot=str(a), instruments=show, **kw) == 0
+    rects = seen[-1]
+    assert run(screenshot=str(b), instruments=show, **kw) == 0
+    assert run(screenshot=str(c), **kw) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert "3 particles" in capsys.readouterr().out.splitlines()[-1]
+    assert set(rects) == set(show)
+    pa, pc = pygame.image.load(str(a)), pygame.image.load(str(c))
+    for name, r in rects.items():
+        assert differing(pa, pc, r) > 0.3, name
+
+
+def test_main_show_flag_switches_instruments_on(tmp_path, capsys):
+    out = tmp_path / "x.png"
+    status = cli.main(["--headless", "--frames", "6", "--show", "ledger,stability", "--dynamics", "newton",
+                       "--potential", "bowl", "--particles", "4", "--size", "900x600",
+                       "--screenshot", str(out)])
+    assert status == 0 and out.exists()
+    assert "4 particles" in capsys.readouterr().out
