@@ -36,6 +36,7 @@ TRAIL_STAMP_BUDGET = 400_000  # most trail points stamped per frame in all
 TRAIL_EXACT_MAX = 5000  # up to this many balls, every path is sampled densely enough
 SPARSE_ON = 1 / 20  # trails keep only the lit pixels once fewer than this share is lit ...
 SPARSE_OFF = 1 / 8  # ... and the whole image again once more than this share would be
+STAMP_CHUNK = 16384  # paths per block when sampling trails (keeps the temporaries in cache)
 TILE = 32  # pixels: the sparse trail layer is blitted in tiles of this size that hold a lit one
 
 
@@ -265,6 +266,8 @@ class Trails:
         self._live: np.ndarray | None = None  # intp flat indices of the lit pixels (sparse mode)
         self._slot: np.ndarray | None = None  # intp [h * w] scratch: one of each new pixel
         self._flat_ok = False  # the layer's rows are packed (pitch = 4 w): flat indices agree
+        self._bufs: dict[str, np.ndarray] = {}
+        self._kept: np.ndarray | slice = slice(None)
 
     def reset(self, size: tuple[int, int] | None = None) -> None:
         """Clear the trails (view or size changed, balls cleared)."""
@@ -323,10 +326,13 @@ class Trails:
             flat = self.intensity.reshape(-1)
             v = np.take(self._lut, flat[live])
             flat[live] = v
-            alpha = self._alpha_flat()
-            alpha[live] = v
-            del alpha
-            self._live = live[v != 0]
+            lit = v != 0
+            dark = live[~lit]
+            if len(dark):  # draw writes the alpha of the lit ones
+                alpha = self._alpha_flat()
+                alpha[dark] = 0
+                del alpha
+                self._live = live[lit]
             return
         if self._lut_f32 is None:
             np.take(self._lut, self.intensity, out=self.intensity)
@@ -345,42 +351,38 @@ class Trails:
         sx, sy = proj.sx, proj.sy
         one_color = len(palette) == 1
         paths = n <= TRAIL_STAMP_BUDGET  # beyond: one point per ball and frame is the budget
+        ix = iy = None
         if paths and self._last is not None and len(self._last[0]) == n and n:
             lx, ly = self._last
             rows = np.flatnonzero(proj.visible & np.isfinite(lx))
-            ix, iy = self._path_pixels(rows, lx, ly, sx, sy)
-            steps = len(ix) // max(len(rows), 1)
+            few = len(rows) <= SPRITE_MAX
+            lin, ix, iy, steps = self._path_samples(rows, lx, ly, sx, sy,
+                                                    few or not self._flat_ok)
             ids = None if one_color else np.tile(rule_ids[rows], steps)[self._kept]
         else:
             rows, ix, iy = proj.visible_pixels()
+            few = len(rows) <= SPRITE_MAX
             ids = None if one_color else rule_ids[rows]
-            steps = 0  # points: the projector's pixel indices serve
+            lin = None if few else proj.visible_lin(w)
         if paths:
             self._remember(sx, sy, proj.visible)
         else:
             self._last = None
-        if len(ix) == 0:
+        if len(rows) == 0:
             return
-        if len(rows) <= SPRITE_MAX:  # few balls: 2-pixel trails (the sprites are big too)
+        if few:  # few balls: 2-pixel trails (the sprites are big too)
             ix = np.concatenate([ix, np.minimum(ix + 1, w - 1), ix])
             iy = np.concatenate([iy, iy, np.minimum(iy + 1, h - 1)])
             ids = None if ids is None else np.concatenate([ids, ids, ids])
             lin = iy * w
             lin += ix
-        elif steps == 0:
-            lin = proj.visible_lin(w)
-        else:
-            lin = iy * w
-            lin += ix
+        if len(lin) == 0:
+            return
         self._light(lin)
         if ids is None:  # one colour: the layer's RGB is filled once, only intensity is written
             if self._fill != palette[0]:
-                self.layer.fill(tuple(palette[0]) + (0,))
+                self.layer.fill(tuple(palette[0]) + (0,))  # alpha 0: draw writes it back
                 self._fill = palette[0]
-                if self._live is not None:  # the fill cleared the alpha: write it back
-                    alpha = self._alpha_flat()
-                    alpha[self._live] = self.intensity.reshape(-1)[self._live]
-                    del alpha
             return
         self._fill = None
         mapped = map_colors(self.layer, [c + (255,) for c in palette])
@@ -390,56 +392,89 @@ class Trails:
         flat[lin] = mapped[ids]
         del flat
 
-    def _path_pixels(self, rows: np.ndarray, lx: np.ndarray, ly: np.ndarray, sx: np.ndarray,
-                     sy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pixels (ix, iy) sampled along each row's path from (lx, ly) to (sx, sy): `steps`
-        points per path at t = 1/steps, ..., 1, all rows for one t, then the next t. Samples
-        off screen are dropped; `_kept` says which of the steps x len(rows) survived (a mask,
-        or a slice when all did)."""
+    def _scratch(self, name: str, size: int, dtype) -> np.ndarray:
+        """A reusable buffer of at least size elements (grown by doubling)."""
+        buf = self._bufs.get(name)
+        if buf is None or len(buf) < size:
+            buf = self._bufs[name] = np.empty(max(size, 2 * (0 if buf is None else len(buf))),
+                                              dtype=dtype)
+        return buf[:size]
+
+    def _path_samples(self, rows: np.ndarray, lx: np.ndarray, ly: np.ndarray, sx: np.ndarray,
+                      sy: np.ndarray, with_xy: bool):
+        """Pixels sampled along each row's path from (lx, ly) to (sx, sy): `steps` points per
+        path at t = 1/steps, ..., 1 (x0 + dx t in float64, truncated), all rows for one t,
+        then the next t. Returns (lin, ix, iy, steps): flat indices iy * w + ix, and ix, iy
+        themselves when with_xy (else None). Samples off screen (a path ending on the border
+        can round past it) are dropped; `_kept` says which of the steps x len(rows) survived
+        (a mask, or a slice when all did). Works in cache-sized blocks of rows."""
         w, h = self.size
-        x0, y0 = lx[rows], ly[rows]
-        dx, dy = sx[rows], sy[rows]
-        dx -= x0
-        dy -= y0
         k = len(rows)
+        if k == len(sx):  # every ball: no gathers
+            x0, y0, x1, y1 = lx, ly, sx, sy
+        else:
+            x0, y0, x1, y1 = lx[rows], ly[rows], sx[rows], sy[rows]
         cap = int(min(TRAIL_SAMPLES_MAX, max(1, TRAIL_STAMP_BUDGET // max(k, 1))))
         if k == 0:
             steps = 1
         else:
-            length = np.abs(dx)
-            np.maximum(length, np.abs(dy), out=length)
+            st = 1 if k <= TRAIL_EXACT_MAX else max(1, k // 4096)
+            length = np.abs(x1[::st] - x0[::st])
+            np.maximum(length, np.abs(y1[::st] - y0[::st]), out=length)
             if k <= TRAIL_EXACT_MAX:
                 steps = int(min(cap, max(1.0, np.ceil(length.max()))))
             else:  # many balls: enough samples for most of them, the fastest few dot
-                sample = length[:: max(1, k // 4096)]
-                steps = int(min(cap, max(1.0, np.ceil(np.percentile(sample, 90)))))
-        if steps == 1:  # t = 1: x0 + dx * 1.0 is x0 + dx exactly
-            px = x0 + dx
-            py = y0 + dy
-        else:
-            t = (np.arange(1, steps + 1) / steps)[:, None]  # (0, 1] along each path
-            px = np.multiply(dx, t).ravel()
-            px += np.tile(x0, steps)
-            py = np.multiply(dy, t).ravel()
-            py += np.tile(y0, steps)
-        # both ends are on screen, so only a path that starts or ends within a pixel of the
-        # border can have a sample just outside (by rounding): test those paths' samples only
-        near = np.minimum(x0, x0 + dx) < 1.0
-        near |= np.maximum(x0, x0 + dx) >= w - 1.0
-        near |= np.minimum(y0, y0 + dy) < 1.0
-        near |= np.maximum(y0, y0 + dy) >= h - 1.0
-        edge = np.flatnonzero(near)
+                steps = int(min(cap, max(1.0, np.ceil(np.percentile(length, 90)))))
+        t = np.arange(1, steps + 1) / steps  # (0, 1] along each path
+        total = steps * k
+        lin = self._scratch("lin", total, np.intp)
+        ixo = self._scratch("ix", total, np.intp) if with_xy else None
+        iyo = self._scratch("iy", total, np.intp) if with_xy else None
+        keep = None
+        c = min(STAMP_CHUNK, max(k, 1))
+        dx, dy = self._scratch("dx", c, np.float64), self._scratch("dy", c, np.float64)
+        bx, by = self._scratch("bx", c, np.float64), self._scratch("by", c, np.float64)
+        jx, jy = self._scratch("jx", c, np.intp), self._scratch("jy", c, np.intp)
+        for i in range(0, k, STAMP_CHUNK):
+            j = min(i + STAMP_CHUNK, k)
+            m = j - i
+            x0c, y0c = x0[i:j], y0[i:j]
+            dxc = np.subtract(x1[i:j], x0c, out=dx[:m])
+            dyc = np.subtract(y1[i:j], y0c, out=dy[:m])
+            px, py, qx, qy = bx[:m], by[:m], jx[:m], jy[:m]
+            for s in range(steps):
+                if t[s] == 1.0:  # x0 + dx * 1.0 is x0 + dx exactly
+                    np.add(dxc, x0c, out=px)
+                    np.add(dyc, y0c, out=py)
+                else:
+                    np.multiply(dxc, t[s], out=px)
+                    px += x0c
+                    np.multiply(dyc, t[s], out=py)
+                    py += y0c
+                o = s * k + i
+                if px.min() < 0 or px.max() >= w or py.min() < 0 or py.max() >= h:
+                    if keep is None:
+                        keep = np.ones(total, dtype=bool)
+                    ok = keep[o:o + m]
+                    np.greater_equal(px, 0, out=ok)
+                    ok &= px < w
+                    ok &= py >= 0
+                    ok &= py < h
+                np.copyto(qx, px, casting="unsafe")  # truncation: the pixel
+                np.copyto(qy, py, casting="unsafe")
+                out = lin[o:o + m]
+                np.multiply(qy, w, out=out)
+                out += qx
+                if with_xy:
+                    ixo[o:o + m] = qx
+                    iyo[o:o + m] = qy
         self._kept = slice(None)
-        if len(edge):
-            cols = (np.arange(steps)[:, None] * k + edge).ravel()
-            ex, ey = px[cols], py[cols]
-            ok = (ex >= 0) & (ex < w) & (ey >= 0) & (ey < h)
-            if not ok.all():
-                keep = np.ones(len(px), dtype=bool)
-                keep[cols] = ok
-                px, py = px[keep], py[keep]
-                self._kept = keep
-        return px.astype(np.intp), py.astype(np.intp)
+        if keep is not None:
+            lin = lin[keep]
+            if with_xy:
+                ixo, iyo = ixo[keep], iyo[keep]
+            self._kept = keep
+        return lin, ixo, iyo, steps
 
     def _light(self, lin: np.ndarray) -> None:
         """Set the pixels at flat indices lin (any order, repeats allowed) to full intensity."""
@@ -450,16 +485,10 @@ class Trails:
             return
         if len(lin) + len(live) > len(flat) * SPARSE_OFF:  # too many: keep the whole image
             flat[lin] = 255
-            alpha = self._alpha_flat()
-            alpha[lin] = 255
-            del alpha
             self._live = None
             return
         fresh = lin[flat[lin] == 0]  # not lit yet (may repeat)
         flat[lin] = 255
-        alpha = self._alpha_flat()
-        alpha[lin] = 255
-        del alpha
         if len(fresh):
             if self._slot is None:
                 self._slot = np.empty(len(flat), dtype=np.intp)
@@ -491,6 +520,9 @@ class Trails:
         live = self._live
         if len(live) == 0:
             return
+        alpha = self._alpha_flat()
+        alpha[live] = self.intensity.reshape(-1)[live]
+        del alpha
         # blit the tiles that hold a lit pixel, runs of neighbours in a tile row as one rect
         w, h = self.size
         T = TILE
