@@ -4,8 +4,7 @@ The App calls four things (render/app.py):
 - `handle(event) -> bool` first for every event: True means the event was used here (the
   formula editor is open and takes every key; the caption card takes Space, Esc and clicks).
 - `command(name)` for the key table's "scene" bindings: "formula" (E), "save" (Ctrl+S),
-  "next" / "previous" (Ctrl+O / Ctrl+Shift+O), "record" / "record_mp4" (F9 / Shift+F9),
-  "caption" (?).
+  "next" (Ctrl+O; with Shift: previous), "record" (F9; with Shift: MP4), "caption" (?).
 - `draw(surface)` after the HUD (caption card or scene title, formula editor), and
   `after_frame(surface)` once the frame is complete: the recorder takes the frame, then the red
   REC dot is drawn (so it is on screen, never in the file, nor in a screenshot).
@@ -94,6 +93,7 @@ class SceneUI:
         self.card_rect: pygame.Rect | None = None
         self.title_rect: pygame.Rect | None = None
         self._last_key_text = ""
+        self._last_key_shift = False  # Shift on the key that gave the command: the other way
         self._cycle: Path | None = None  # the scene file Ctrl+O last opened (or tried)
         self._editor_font: pygame.font.Font | None = None
         self._panels: dict[tuple[int, int], pygame.Surface] = {}
@@ -135,6 +135,7 @@ class SceneUI:
             return False
         if t == pygame.KEYDOWN:
             self._last_key_text = getattr(event, "unicode", "") or ""
+            self._last_key_shift = bool(getattr(event, "mod", 0) & pygame.KMOD_SHIFT)
             if self.caption_open and not self.app.show.get("help"):
                 if event.key == pygame.K_ESCAPE:
                     self.caption_open = False
@@ -155,15 +156,17 @@ class SceneUI:
         return False
 
     def command(self, name: str) -> None:
-        """A key-table command: formula, save, next, previous, record, record_mp4, caption."""
+        """A key-table command: formula, save, next, previous, record, record_mp4, caption.
+        With Shift held on the key, next goes back and record starts an MP4."""
+        shift, self._last_key_shift = self._last_key_shift, False
         if name == "formula":
             self.open_editor()
         elif name == "save":
             self.save()
         elif name in ("next", "previous"):
-            self.cycle(+1 if name == "next" else -1)
+            self.cycle(+1 if (name == "next") != shift else -1)
         elif name in ("record", "record_mp4"):
-            self.toggle_recording(mp4=name == "record_mp4")
+            self.toggle_recording(mp4=(name == "record_mp4") or shift)
         elif name == "caption":
             if self.caption:
                 self.caption_open = not self.caption_open

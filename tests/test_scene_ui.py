@@ -98,18 +98,19 @@ def test_ctrl_s_and_ctrl_o_are_looked_up_before_s_and_o():
     assert keys.lookup(ev).arg == "next"
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o,
                             mod=pygame.KMOD_CTRL | pygame.KMOD_SHIFT, unicode="")
-    assert keys.lookup(ev).arg == "previous"
+    assert keys.lookup(ev).arg == "next"  # Shift reverses it (scene_ui)
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F9, mod=0, unicode="")
     assert keys.lookup(ev).arg == "record"
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F9, mod=pygame.KMOD_SHIFT, unicode="")
-    assert keys.lookup(ev).arg == "record_mp4"
+    assert keys.lookup(ev).arg == "record"  # Shift: MP4 (scene_ui)
 
 
 def test_help_lists_the_scene_keys():
     rows = dict(keys.help_lines())
-    for k in ("Ctrl+S", "Ctrl+O", "Ctrl+Shift+O", "E", "F9", "Shift+F9", "?"):
+    for k in ("Ctrl+S", "Ctrl+O", "E", "F9", "?"):
         assert k in rows, k
-    assert "formula" in rows["E"] and "GIF" in rows["F9"]
+    assert "formula" in rows["E"] and "GIF" in rows["F9"] and "MP4" in rows["F9"]
+    assert "Shift: previous" in rows["Ctrl+O"]
 
 
 # -- the formula editor -----------------------------------------------------------------------
