@@ -129,6 +129,8 @@ class State:
 
     pos, vel, grad, buf_a, buf_b, tmp, tmp2: [n, 2]; steps, dissipated: [n].
     `grad_valid` says whether `grad` already holds grad V(pos) (newton family cache).
+    `same_steps` lets a caller that steps the particles block by block say once for all
+    blocks whether adam's bias correction is one number (so every block rounds alike).
     """
 
     pos: np.ndarray
@@ -141,6 +143,7 @@ class State:
     tmp: np.ndarray
     tmp2: np.ndarray
     grad_valid: bool = False
+    same_steps: bool | None = None  # adam: every particle has the same step count (None: look)
 
 
 def _sqnorm(v: np.ndarray, scratch: np.ndarray) -> np.ndarray:
@@ -217,7 +220,10 @@ def step_adam(r: Rule, s: State, V, rng) -> bool:
     s.tmp2 *= 1.0 - b2
     v += s.tmp2  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     t = s.steps
-    if len(t) and t[0] == t[-1] and (t.min() == t.max()):
+    same = s.same_steps
+    if same is None:
+        same = bool(len(t)) and t[0] == t[-1] and (t.min() == t.max())
+    if same and len(t):
         k = int(t[0])
         step_size = r.lr / (1.0 - b1**k)
         bc2_sqrt = math.sqrt(1.0 - b2**k)

@@ -12,6 +12,8 @@ from sim.particles import ALIVE, DIVERGED, Particles
 from sim.potential_base import Potential
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
+TICK_CHUNK = 16384  # rows per block in a tick: copy, gradient, update and bound check while
+# the block is in cache (every rule is elementwise, so blocks give the same bits as a whole)
 
 
 class World:
@@ -28,10 +30,24 @@ class World:
         self.tick_count = 0
         self.time = 0.0  # simulated time (sum of the current rule's tick_time)
         self.keep_prev = True  # copy positions before each tick (interpolation, last finite)
-        self._grad_valid = False
+        self._grad_ok = False
+        self._grad_ok_rules: set[int] = set()  # mixed worlds: rules whose rows' grad is current
         self._mixed = False
         self._frozen = np.zeros(0, dtype=np.intp)  # rows of diverged particles
         self._scratch: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros((0, 2)))
+
+    @property
+    def _grad_valid(self) -> bool:
+        """Whether particles.grad holds grad V(pos) for every particle (newton family cache).
+        Setting it False (any change of particles, rules or potential) also forgets the
+        per-rule validity that mixed worlds keep."""
+        return self._grad_ok
+
+    @_grad_valid.setter
+    def _grad_valid(self, value: bool) -> None:
+        self._grad_ok = bool(value)
+        if not value:
+            self._grad_ok_rules = set()
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -227,34 +243,76 @@ class World:
         if n == 0:
             return
         with np.errstate(all="ignore"):
-            if self.keep_prev or len(self._frozen):
-                np.copyto(p.prev, p.pos)
-            tmp, tmp2 = self._scratch_for(n)
+            copy_prev = bool(self.keep_prev or len(self._frozen))
             if not self._mixed:
                 rid = int(p.rule[0])
-                s = State(p.pos, p.vel, p.grad, p.buf_a, p.buf_b, p.steps, p.dissipated,
-                          tmp, tmp2, self._grad_valid)
-                self._grad_valid = step(self.rules[rid], s, self.potential, self.rng)
+                self._grad_valid, inside = self._step_blocks(self.rules[rid], copy_prev)
+                if inside and not len(self._frozen):
+                    return  # all finite and well inside the bound (checked block by block)
             else:
+                if copy_prev:
+                    np.copyto(p.prev, p.pos)
                 self._tick_mixed()
             self._check_divergence()
 
-    def _tick_mixed(self) -> None:
-        """Several rules at once (race, twins): gather each rule's rows, step, scatter back."""
+    def _step_blocks(self, rule: Rule, copy_prev: bool) -> tuple[bool, bool]:
+        """One tick of `rule` for every particle, TICK_CHUNK rows at a time: the prev copy,
+        the gradient, the update and the bound check while the rows are in cache. Returns
+        (grad valid, every |coordinate| <= BOUND / 2 and finite)."""
         p = self.particles
+        n = p.n
+        c = min(n, TICK_CHUNK)
+        tmp, tmp2 = self._scratch_for(c)
+        pos, vel, grad, prev = p.pos, p.vel, p.grad, p.prev
+        buf_a, buf_b, steps, dissipated = p.buf_a, p.buf_b, p.steps, p.dissipated
+        same = None
+        if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
+            same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
+        valid = self._grad_valid
+        limit = 0.5 * BOUND
+        inside = True
+        out = False
+        for i in range(0, n, TICK_CHUNK):
+            j = min(i + TICK_CHUNK, n)
+            m = j - i
+            if copy_prev:
+                np.copyto(prev[i:j], pos[i:j])
+            s = State(pos[i:j], vel[i:j], grad[i:j], buf_a[i:j], buf_b[i:j], steps[i:j],
+                      dissipated[i:j], tmp[:m], tmp2[:m], valid, same)
+            out = step(rule, s, self.potential, self.rng)
+            if inside:
+                a = np.abs(pos[i:j], out=tmp[:m])
+                inside = bool(a.max() <= limit)  # NaN compares False
+        return out, inside
+
+    def _tick_mixed(self) -> None:
+        """Several rules at once (race, twins): each rule's rows are stepped as one block (a
+        slice when they are contiguous, else gathered and scattered back). A rule whose
+        gradients were left valid by its last tick (newton family) keeps them, unless
+        something changed since (see `_grad_valid`) or a particle is frozen."""
+        p = self.particles
+        names = ("pos", "vel", "grad", "buf_a", "buf_b", "steps", "dissipated")
+        valid_rules = self._grad_ok_rules if not len(self._frozen) else set()
+        now_valid: set[int] = set()
         for rid, r in enumerate(self.rules):
             rows = np.flatnonzero(p.rule == rid)
             if len(rows) == 0:
                 continue
-            names = ("pos", "vel", "grad", "buf_a", "buf_b", "steps", "dissipated")
-            arrs = {k: getattr(p, k)[rows] for k in names}
+            lo, hi = int(rows[0]), int(rows[-1]) + 1
+            if hi - lo == len(rows):  # contiguous: step the rows in place
+                arrs = {k: getattr(p, k)[lo:hi] for k in names}
+            else:
+                arrs = {k: getattr(p, k)[rows] for k in names}
             tmp, tmp2 = np.empty((len(rows), 2)), np.empty((len(rows), 2))
             s = State(arrs["pos"], arrs["vel"], arrs["grad"], arrs["buf_a"], arrs["buf_b"],
-                      arrs["steps"], arrs["dissipated"], tmp, tmp2, False)
-            step(r, s, self.potential, self.rng)
-            for k in names:
-                getattr(p, k)[rows] = arrs[k]
+                      arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules)
+            if step(r, s, self.potential, self.rng):
+                now_valid.add(rid)
+            if hi - lo != len(rows):
+                for k in names:
+                    getattr(p, k)[rows] = arrs[k]
         self._grad_valid = False
+        self._grad_ok_rules = now_valid
 
     def _check_divergence(self) -> None:
         """Freeze particles that stopped being finite or left the bound at their last
