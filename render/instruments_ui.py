@@ -173,11 +173,13 @@ class Instruments:
 
     # == input ====================================================================================
     def handle(self, event) -> bool:
-        """Esc cancels a running basin job; a left click on a race chip toggles that lane."""
+        """Esc cancels the basin job or takes the basin map away (before it would quit); a
+        left click on a race chip toggles that lane."""
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            if self.job is not None and self.job.running:
+            if self.on["basins"]:
+                running = self.job is not None and self.job.running
                 self.set("basins", False)
-                self.app.say("basins cancelled")
+                self.app.say("basins cancelled" if running else "basins off")
                 return True
         elif event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
             if self.on["race"]:
@@ -432,6 +434,13 @@ class Instruments:
         self.job = self.old_job = None
         self.job_key = None
 
+    def basin_progress(self) -> float:
+        """What the bar shows: ticks run out of the job's maximum, or the fraction of grid
+        points settled, whichever is further (most settle long before the maximum)."""
+        job = self.job
+        settled = float((job.labels != ins.MOVING).mean())
+        return 1.0 if job.done else max(job.progress, settled)
+
     def basin_summary(self) -> str:
         job = self.job
         lab = job.labels
@@ -573,7 +582,7 @@ class Instruments:
         if name == "twin":
             b = ins.bridge(w.rule)
             rows = 1 + {"to_newton": 4, "to_momentum": 3}.get(b["direction"], 1)
-            rows += 1 if len(self.pairs[0]) else 0
+            rows += 1 if len(self._split_pairs()[0][0]) else 0
             rows += wrapped_rows(self.font, b["text"], PANEL_WIDTH - pad)
             rows += len(self._bridge_extra())
             return pad + rows * lh + 2 + 4
@@ -636,10 +645,25 @@ class Instruments:
                     "ring: gradient-flow partner (meets the ball as m → 0)" if r.name == "newton"
                     else "ring: Newtonian twin, symplectic (sits on the ball)")
             rows.append([(ring, P.DIM)])
+            flow = self._split_pairs()[1]
+            if len(flow[0]):
+                gap = P._twin_gap(self.app.world, flow)
+                rows.append([("flow gap", P.DIM), (f"  max |x − x_flow| = {P.fmt(gap, 3)}", P.TEXT)])
         return rows
 
+    def _split_pairs(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(exact twins of gd / momentum balls, gradient-flow partners of newton balls)."""
+        b, t = self.pairs
+        w = self.app.world
+        exact = np.array([r.name in ins.TWIN_RULES for r in w.rules], dtype=bool)
+        ok = (b < w.n) & (t < w.n)
+        b, t = b[ok], t[ok]
+        e = exact[w.particles.rule[b]]
+        return (b[e], t[e]), (b[~e], t[~e])
+
     def _draw_twin(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        pairs = self.pairs if len(self.pairs[0]) else None
+        twins, _flow = self._split_pairs()
+        pairs = twins if len(twins[0]) else None
         P.draw_bridge_panel(surface, rect, self.app.world, self.font, pairs=pairs)
         extra = self._bridge_extra()
         lh = self._row_h()
@@ -655,16 +679,19 @@ class Instruments:
 
     def focus(self, newtonian: bool = False) -> int | None:
         """The ball the ledger and stability panels single out: the App's selection (under the
-        cursor, else the last dropped), else the newest ball (newtonian: the newest newton or
-        langevin ball, which has an energy)."""
+        cursor, else the last dropped), else the newest ball that is not a twin (newtonian: the
+        newest newton or langevin ball, twins too: those have an energy)."""
         k = self.app.selected()
         if k is not None:
             return k
         w = self.app.world
-        rows = np.arange(w.n)
+        keep = np.ones(w.n, dtype=bool)
         if newtonian:
-            newt = np.array([r.newtonian for r in w.rules], dtype=bool)
-            rows = rows[newt[w.particles.rule]]
+            keep = np.array([r.newtonian for r in w.rules], dtype=bool)[w.particles.rule]
+        else:
+            t = self.pairs[1]
+            keep[t[t < w.n]] = False
+        rows = np.flatnonzero(keep)
         return int(rows[-1]) if len(rows) else None
 
     def _draw_ledger(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
@@ -693,7 +720,7 @@ class Instruments:
         if job.running:
             rect = pygame.Rect(0, 0, bw, bh)
             rect.midtop = (W // 2, hud.MARGIN)
-            P.draw_progress_bar(surface, rect, job.progress, self.font,
+            P.draw_progress_bar(surface, rect, self.basin_progress(), self.font,
                                 f"basins of {job.rule.name}   Esc: cancel  ")
             self.app.hud.panels.append(rect)
             self.rects["basins"] = rect

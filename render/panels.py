@@ -280,7 +280,9 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     with _Clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
-        w.row(("race", ACCENT), ("loss V", DIM), col=(rect.w - 2 * PAD - 70,))
+        # rows are indented 14 px by their colour dot; keep room for the widest loss
+        loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
+        w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
         p = world.particles
         last = ins.last_ball_per_rule(world)
         rules = sorted(set(int(r) for r in np.unique(p.rule)))
@@ -304,7 +306,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
             lead = rid == leader and len(rules) > 1
             tone = ACCENT if lead else TEXT if rid in last else STATUS_COLORS["bad"]
             w.row((_short_label(rule), color), (loss + (" best" if lead else ""), tone),
-                  col=(rect.w - 2 * PAD - 84,))
+                  col=(loss_col,))
             w.x0 -= 14
 
 

@@ -407,6 +407,7 @@ def test_basins_progress_across_frames_in_slices_and_shade_the_map():
     assert job.done and len(per_frame) > 3
     assert max(per_frame) <= 30 and all(t > 0 for t in per_frame)
     assert progress == sorted(progress)
+    assert app.instruments.basin_progress() == 1.0
     surf = frame(app)
     assert differing(surf, before, pygame.Rect(300, 250, 500, 300)) > 0.5  # shaded
     labels = job.labels
@@ -431,8 +432,15 @@ def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
     assert job2.cancelled and app.instruments.job is None
     app.update(1 / 60)
     assert app.instruments.last_basin_ticks == 0
-    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
-    assert not app.running  # no job: Esc quits as before
+    app.instruments.basin_budget = 10_000
+    press(app, "b")
+    app.update(1 / 60)
+    assert app.instruments.job.done
+    esc = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0)
+    app.handle(esc)  # a finished map: Esc takes it away first
+    assert app.running and not app.instruments.on["basins"] and app.instruments.job is None
+    app.handle(esc)
+    assert not app.running  # no basins: Esc quits as before
 
 
 def test_basins_restart_when_rule_potential_or_view_change():
