@@ -12,7 +12,7 @@ from sim.particles import ALIVE, DIVERGED, Particles
 from sim.potential_base import Potential
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
-TICK_CHUNK = 16384  # rows per block in a tick: copy, gradient, update and bound check while
+TICK_CHUNK = 32768  # rows per block in a tick: copy, gradient, update and bound check while
 # the block is in cache (every rule is elementwise, so blocks give the same bits as a whole)
 
 
