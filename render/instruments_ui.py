@@ -76,8 +76,21 @@ def _empty_pairs() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
 
 
+_wrap_cache: dict[tuple, int] = {}
+
+
 def wrapped_rows(font: pygame.font.Font, text: str, width: int) -> int:
-    """How many rows panels._Writer.wrapped uses for text at this width."""
+    """How many rows panels._Writer.wrapped uses for text at this width (cached)."""
+    key = (id(font), text, width)
+    hit = _wrap_cache.get(key)
+    if hit is None:
+        if len(_wrap_cache) > 256:
+            _wrap_cache.clear()
+        hit = _wrap_cache[key] = _count_wrapped(font, text, width)
+    return hit
+
+
+def _count_wrapped(font: pygame.font.Font, text: str, width: int) -> int:
     rows, line = 0, ""
     for w in text.split():
         trial = f"{line} {w}" if line else w
@@ -96,6 +109,8 @@ class Instruments:
         self.app = app
         self.on: dict[str, bool] = dict.fromkeys(INSTRUMENTS, False)
         self.lanes: list[str] = list(DEFAULT_LANES)
+        # a scene's own lanes (rule ids of its world) race instead, until a chip is clicked
+        self.world_lanes: list[int] | None = None
         self.pairs = _empty_pairs()  # (ball rows, twin rows)
         self.ledger = P.LedgerHistory()
         self.job: ins.BasinJob | None = None  # the basin job running or shown
@@ -159,8 +174,11 @@ class Instruments:
         self.app.trails.forget_paths()
 
     def world_changed(self) -> None:
-        """A new world or landscape (a scene, a formula): twins, ledger and basins start over."""
+        """A new world or landscape (a scene, a formula): twins, ledger and basins start over;
+        a world with several rules (a scene's lanes) races those."""
         self.pairs = _empty_pairs()
+        rules = self.app.world.rules
+        self.world_lanes = list(range(len(rules))) if len(rules) > 1 else None
         self._world = self.app.world
         self._rules_list = self.app.world.rules
         self._rules_seen = tuple(self.app.world.rules)
@@ -206,7 +224,7 @@ class Instruments:
         on = self.on[name]
         say = self.app.say
         if name == "race":
-            say(f"race on: a click drops {', '.join(self.lanes)}" if on else "race off")
+            say(f"race on: a click drops {', '.join(self.lane_names())}" if on else "race off")
         elif name == "twin":
             r = self.app.world.rule
             p = partner_rule(r)
@@ -222,7 +240,18 @@ class Instruments:
         else:
             say(f"{name} {'on' if on else 'off'}")
 
+    def lane_names(self) -> list[str]:
+        """What a race click drops, by rule name."""
+        if self.world_lanes is not None:
+            return [self.app.world.rules[i].name for i in self.world_lanes]
+        return list(self.lanes)
+
     def toggle_lane(self, name: str) -> None:
+        if self.world_lanes is not None:  # from the scene's lanes to lanes chosen here
+            self.world_lanes = None
+            self.lanes = [name]
+            self.app.say(f"race lanes: {name}   (click more rules to add them)")
+            return
         if name in self.lanes:
             if len(self.lanes) == 1:
                 self.app.say("a race needs at least one lane", self.app._warn())
@@ -278,6 +307,8 @@ class Instruments:
         return self.app.rule_for(name)
 
     def _lane_ids(self) -> list[int]:
+        if self.world_lanes is not None:
+            return list(self.world_lanes)
         return [ins.find_or_add_rule(self.app.world, self.lane_rule(n)) for n in self.lanes]
 
     def drop(self, pos: np.ndarray, vel: np.ndarray | None = None) -> slice:
@@ -355,6 +386,7 @@ class Instruments:
             return
         if w.rules is not self._rules_list:  # set_rule: every ball under one rule, no twins
             self.pairs = _empty_pairs()
+            self.world_lanes = None
             self._rules_list = w.rules
         if w.n < self._n_seen:
             self.pairs = _empty_pairs()
@@ -576,7 +608,7 @@ class Instruments:
         lh, pad = self._row_h(), 2 * P.PAD
         w = self.app.world
         if name == "race":
-            k = max(1, len(np.unique(w.particles.rule)))
+            k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
             chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
             return pad + (1 + k) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
         if name == "twin":
@@ -586,8 +618,10 @@ class Instruments:
             rows += wrapped_rows(self.font, b["text"], PANEL_WIDTH - pad)
             rows += len(self._bridge_extra())
             return pad + rows * lh + 2 + 4
-        if name == "ledger":
-            na = ins.ledger(w)["total"]["na"]
+        if name == "ledger":  # one row more when some balls have no energy (as ledger()'s "na")
+            newt = np.array([r.newtonian for r in w.rules], dtype=bool)
+            p = w.particles
+            na = w.n - int(np.count_nonzero(newt[p.rule] & (p.status == ALIVE)))
             return pad + (5 + (1 if na else 0)) * lh + LEDGER_PLOT_H
         if name == "stability":
             return pad + 5 * lh
@@ -609,14 +643,16 @@ class Instruments:
         P.draw_race_legend(surface, rect, w, self.font, rule_palette(w.rules))
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
-        surface.blit(P.render_text(self.font, "lanes: click a rule to add or remove it", P.DIM), (x0, y))
+        hint = ("lanes: this scene's rules (click a rule to choose instead)"
+                if self.world_lanes is not None else "lanes: click a rule to add or remove it")
+        surface.blit(P.render_text(self.font, hint, P.DIM), (x0, y))
         y += lh
         cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
         for i, name in enumerate(RULES):
             r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
                             y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
             color = RULE_COLORS.get(name, P.TEXT)
-            on = name in self.lanes
+            on = self.world_lanes is None and name in self.lanes
             if on:
                 pygame.draw.rect(surface, color, r, border_radius=5)
                 text = P.render_text(self.font, name, RING_OUTLINE)
@@ -695,8 +731,16 @@ class Instruments:
         return int(rows[-1]) if len(rows) else None
 
     def _draw_ledger(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        P.draw_ledger_panel(surface, rect, self.app.world, self.font, self.ledger,
-                            rows=self.focus(newtonian=True))
+        """The focus ball's energy; an optimizer ball with a Newtonian twin shows its twin's
+        (the energy its path has in the mechanical picture)."""
+        w = self.app.world
+        k = self.focus(newtonian=True)
+        if k is not None and not w.rules[int(w.particles.rule[k])].newtonian:
+            b, t = self.pairs
+            hit = np.flatnonzero(b == k)
+            if len(hit):
+                k = int(t[hit[0]])
+        P.draw_ledger_panel(surface, rect, w, self.font, self.ledger, rows=k)
 
     def _draw_stability(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """The ball under the cursor, else the point under it, else the focus ball."""
@@ -712,21 +756,35 @@ class Instruments:
         P.draw_heat_panel(surface, rect, self.app.world, self.font)
 
     def _draw_basin_status(self, surface: pygame.Surface) -> None:
-        from render import hud
-
-        W = surface.get_width()
+        """The progress bar while the job runs, then a one-line summary: top centre, or below
+        whatever HUD panel is in the way."""
+        W, H = surface.get_size()
         job = self.job
-        bw, bh = BASIN_BAR_SIZE
+        hud = self.app.hud
         if job.running:
-            rect = pygame.Rect(0, 0, bw, bh)
-            rect.midtop = (W // 2, hud.MARGIN)
+            rect = pygame.Rect((0, 0), BASIN_BAR_SIZE)
+            parts = []
+        else:
+            fonts = self.app.fonts
+            parts = [P.render_text(fonts.body, "basins  ", P.ACCENT),
+                     P.render_text(self.font, f"{job.rule.name}: {self.basin_summary()}", P.TEXT),
+                     P.render_text(self.font, "    B: off", P.DIM)]
+            rect = pygame.Rect(0, 0, sum(t.get_width() for t in parts) + 4 * P.PAD,
+                               max(t.get_height() for t in parts) + 2 * P.PAD)
+        rect.midtop = (W // 2, 12)
+        while True:  # below anything in the way
+            hit = rect.collidelist(hud.panels)
+            if hit < 0 or hud.panels[hit].bottom + GAP + rect.h > H:
+                break
+            rect.top = hud.panels[hit].bottom + GAP
+        if job.running:
             P.draw_progress_bar(surface, rect, self.basin_progress(), self.font,
                                 f"basins of {job.rule.name}   Esc: cancel  ")
-            self.app.hud.panels.append(rect)
-            self.rects["basins"] = rect
         else:
-            lines = [hud.Line([("basins  ", "body", hud.ACCENT),
-                               (f"{job.rule.name}: {self.basin_summary()}", "small", hud.TEXT),
-                               ("    B: off", "small", hud.DIM)])]
-            self.rects["basins"] = self.app.hud.text_panel(surface, lines, "midtop",
-                                                           (W // 2, hud.MARGIN))
+            P.draw_panel(surface, rect)
+            x = rect.x + 2 * P.PAD
+            for t in parts:
+                surface.blit(t, (x, rect.centery - t.get_height() // 2))
+                x += t.get_width()
+        hud.panels.append(rect)
+        self.rects["basins"] = rect

@@ -100,16 +100,19 @@ def test_each_key_toggles_its_instrument_and_its_panel_appears(ch, name):
     assert name not in app.instruments.rects
 
 
-def test_panels_never_overlap_each_other_or_the_hud():
-    app = make_app(rule=Rule("newton", dt=0.05), balls=[(1.0, 1.0), (-1.0, 0.5)])
+@pytest.mark.parametrize("size", [SIZE, (1280, 800), (800, 500)])
+def test_panels_never_overlap_each_other_or_the_hud(size):
+    app = make_app(rule=Rule("newton", dt=0.05), balls=[(1.0, 1.0), (-1.0, 0.5)], size=size)
     for ch, _ in INSTRUMENT_KEYS:
         press(app, ch)
     app.update(1 / 60)
-    frame(app)
+    surf = frame(app, size)
     rects = list(app.instruments.rects.values())
-    assert len(rects) == 6
+    assert len(rects) == 6 or size == (800, 500)  # a small window holds fewer
+    assert len(rects) >= 3
     hud_rects = [r for r in app.hud.panels if r not in rects]
     for i, r in enumerate(rects):
+        assert surf.get_rect().contains(r)
         assert r.collidelist(hud_rects) < 0
         assert r.collidelist(rects[:i] + rects[i + 1:]) < 0
 
@@ -543,3 +546,46 @@ def test_main_show_flag_switches_instruments_on(tmp_path, capsys):
                        "--screenshot", str(out)])
     assert status == 0 and out.exists()
     assert "4 particles" in capsys.readouterr().out
+
+
+def test_a_scene_with_lanes_races_its_own_rules_until_a_chip_is_clicked():
+    from sim.scene import find_scene, load_scene
+
+    app = make_app()
+    world, info = load_scene(find_scene("overdamped_limit"))
+    app.scene_ui.open_scene(world, info)
+    app.scene_ui.caption_open = False
+    assert app.instruments.on["race"]  # the scene switches race on
+    n0 = app.world.n
+    frame(app)
+    click(app, (700, 420))
+    w = app.world
+    new = w.particles.rule[n0:].tolist()
+    assert new == list(range(len(w.rules))) == [0, 1, 2, 3]
+    assert np.all(w.particles.pos[n0:] == w.particles.pos[n0])
+    assert [w.rules[i].mass for i in new[1:]] == [1.0, 0.2, 0.03]
+    frame(app)
+    click(app, app.instruments.chips["adam"].center)
+    assert app.instruments.world_lanes is None and app.instruments.lanes == ["adam"]
+    frame(app)
+    click(app, (700, 420))
+    assert w.rules[w.particles.rule[-1]].name == "adam" and w.n == n0 + 5
+
+
+def test_the_ledger_reads_an_optimizer_balls_twin():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    press(app, "y")
+    click(app, (700, 450))
+    app.world.tick(30)
+    seen = {}
+    real = P.draw_ledger_panel
+
+    def spy(surface, rect, world, font, history=None, rows=None):
+        seen["rows"] = rows
+        return real(surface, rect, world, font, history, rows)
+
+    import unittest.mock as um
+    with um.patch.object(P, "draw_ledger_panel", spy):
+        frame(app)
+    assert app.selected() == 0 and seen["rows"] == 1  # ball 0 is momentum, 1 its newton twin
