@@ -71,7 +71,7 @@ def frames(name: str, app, surf, k: int, out, every: int = 1, dt: float = 1 / 60
         app.update(dt)
         app.draw(surf)
         if i % every == 0 or i == k - 1:
-            px = digest(pygame.image.tobytes(surf, "RGBX"))
+            px = digest(surf.get_buffer().raw)  # every byte of the pixels, padding included
             out(f"{name} {app.frames:4d} {px} {state_hash(app.world)}")
 
 

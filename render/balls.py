@@ -520,6 +520,15 @@ class Trails:
         live = self._live
         if len(live) == 0:
             return
+        if blend_matches_blit(surface, self.layer):  # few pixels: blend them in numpy
+            w = self.size[0]
+            dst, stride = flat_pixels(surface)
+            at = live if stride == w else (live // w) * stride + live % w
+            dst[at] = alpha_blend(dst[at], flat_pixels(self.layer)[0][live],
+                                  self.intensity.reshape(-1)[live], surface.get_shifts(),
+                                  self.layer.get_shifts())
+            del dst
+            return
         alpha = self._alpha_flat()
         alpha[live] = self.intensity.reshape(-1)[live]
         del alpha
@@ -538,3 +547,59 @@ class Trails:
         surface.blits([(layer, (x0 * T, y * T), (x0 * T, y * T, (x1 - x0) * T, T))
                        for y, x0, x1 in zip(ry.tolist(), rx0.tolist(), rx1.tolist())],
                       doreturn=False)
+
+
+def alpha_blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray, dst_shifts, src_shifts) -> np.ndarray:
+    """pygame's per-pixel alpha blit, pixel by pixel: dst, src uint32 [m] pixels, alpha [m] ->
+    the new dst pixels [m]: each colour channel d + (((s - d) a + s) >> 8), other bits 0.
+    `blend_matches_blit` checks it against a real blit before it stands in for one."""
+    a = alpha.astype(np.int32)
+    out = np.zeros(len(dst), dtype=np.uint32)
+    for ds, ss in zip(dst_shifts[:3], src_shifts[:3]):
+        d = ((dst >> np.uint32(ds)) & np.uint32(255)).astype(np.int32)
+        c = ((src >> np.uint32(ss)) & np.uint32(255)).astype(np.int32)
+        c -= d
+        c *= a
+        c += (src >> np.uint32(ss)) & np.uint32(255)
+        c >>= 8
+        c += d
+        out |= c.astype(np.uint32) << np.uint32(ds)
+    return out
+
+
+_BLEND_CHECKED: dict[tuple, bool] = {}
+
+
+def blend_matches_blit(surface: pygame.Surface, layer: pygame.Surface) -> bool:
+    """Whether `alpha_blend` gives exactly the bytes that blitting `layer` (per-pixel alpha)
+    onto `surface` gives, for these two pixel formats with this pygame: tried once per pair
+    of formats on random pixels, every alpha, and a width that leaves a remainder for any
+    SIMD width. Only for 32-bit destinations without alpha (the window, offscreen frames)."""
+    key = (surface.get_bitsize(), surface.get_masks(), surface.get_flags() & pygame.SRCALPHA,
+           layer.get_bitsize(), layer.get_masks(), pygame.version.ver)
+    ok = _BLEND_CHECKED.get(key)
+    if ok is None:
+        ok = False
+        if surface.get_bitsize() == 32 and surface.get_masks()[3] == 0 and layer.get_bitsize() == 32:
+            w, h = 263, 8
+            rng = np.random.default_rng(12345)
+            d = pygame.Surface((w, h), 0, surface)
+            s = pygame.Surface((w, h), layer.get_flags(), layer)
+            dp = pygame.surfarray.pixels2d(d)
+            dp[...] = rng.integers(0, 2**32, (w, h), dtype=np.uint32)
+            before = dp.copy()
+            del dp
+            sp = pygame.surfarray.pixels2d(s)
+            sp[...] = rng.integers(0, 2**32, (w, h), dtype=np.uint32)
+            sp[: 256, 0] = (sp[: 256, 0] & np.uint32(0x00FFFFFF)) | (np.arange(256, dtype=np.uint32) << 24)
+            src = sp.copy()
+            del sp
+            alpha = pygame.surfarray.array_alpha(s)
+            d.blit(s, (0, 0))
+            after = pygame.surfarray.array2d(d).astype(np.uint32)
+            lit = alpha.ravel() > 0
+            want = alpha_blend(before.ravel()[lit], src.ravel()[lit], alpha.ravel()[lit],
+                               d.get_shifts(), s.get_shifts())
+            ok = bool(np.array_equal(after.ravel()[lit], want))
+        _BLEND_CHECKED[key] = ok
+    return ok

@@ -99,3 +99,25 @@ def test_cached_hud_layouts_draw_what_fresh_layouts_draw(monkeypatch):
     fresh = run(True)
     for i, (a, b) in enumerate(zip(cached, fresh)):
         assert a == b, f"frame {i} differs"
+
+
+def test_numpy_alpha_blend_is_the_blit_on_every_alpha_and_colour():
+    surf = pygame.Surface((256, 256), 0, 32)
+    layer = pygame.Surface((256, 256), pygame.SRCALPHA, 32)
+    assert balls.blend_matches_blit(surf, layer)  # this pygame blends as alpha_blend says
+    rng = np.random.default_rng(0)
+    d = rng.integers(0, 2**24, (256, 256), dtype=np.uint32)
+    pygame.surfarray.blit_array(surf, d)
+    layer.fill((0, 0, 0, 0))
+    src = pygame.surfarray.pixels2d(layer)
+    src[...] = rng.integers(0, 2**24, (256, 256), dtype=np.uint32)
+    src |= np.arange(256, dtype=np.uint32)[:, None] << 24  # alpha = column
+    s = src.copy()
+    del src
+    before = pygame.surfarray.array2d(surf).astype(np.uint32)
+    surf.blit(layer, (0, 0))
+    after = pygame.surfarray.array2d(surf).astype(np.uint32)
+    want = balls.alpha_blend(before.ravel(), s.ravel(), (s >> 24).ravel(), surf.get_shifts(),
+                             layer.get_shifts())
+    lit = (s >> 24).ravel() > 0
+    assert np.array_equal(after.ravel()[lit], want[lit])
