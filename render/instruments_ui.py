@@ -248,10 +248,8 @@ class Instruments:
 
     def toggle_lane(self, name: str) -> None:
         if self.world_lanes is not None:  # from the scene's lanes to lanes chosen here
+            self.lanes = sorted(set(self.lane_names()), key=RULES.index)
             self.world_lanes = None
-            self.lanes = [name]
-            self.app.say(f"race lanes: {name}   (click more rules to add them)")
-            return
         if name in self.lanes:
             if len(self.lanes) == 1:
                 self.app.say("a race needs at least one lane", self.app._warn())
@@ -648,11 +646,12 @@ class Instruments:
         surface.blit(P.render_text(self.font, hint, P.DIM), (x0, y))
         y += lh
         cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
+        names = set(self.lane_names())
         for i, name in enumerate(RULES):
             r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
                             y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
             color = RULE_COLORS.get(name, P.TEXT)
-            on = self.world_lanes is None and name in self.lanes
+            on = name in names
             if on:
                 pygame.draw.rect(surface, color, r, border_radius=5)
                 text = P.render_text(self.font, name, RING_OUTLINE)

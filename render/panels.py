@@ -311,9 +311,10 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
 
 
 def _short_label(rule) -> str:
-    if rule.newtonian:
+    if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)
         extra = f" {rule.integrator}" if rule.name == "newton" and rule.integrator != "verlet" else ""
-        return f"{rule.name}{extra} dt={fmt(rule.dt, 3)}"
+        mass = f" m={fmt(rule.mass, 3)}" if rule.mass != 1.0 else ""
+        return f"{rule.name}{extra}{mass} dt={fmt(rule.dt, 3)}"
     if rule.name in ("momentum", "nesterov"):
         return f"{rule.name} lr={fmt(rule.lr, 3)} β={fmt(rule.beta, 3)}"
     return f"{rule.name} lr={fmt(rule.lr, 3)}"

@@ -565,11 +565,12 @@ def test_a_scene_with_lanes_races_its_own_rules_until_a_chip_is_clicked():
     assert np.all(w.particles.pos[n0:] == w.particles.pos[n0])
     assert [w.rules[i].mass for i in new[1:]] == [1.0, 0.2, 0.03]
     frame(app)
-    click(app, app.instruments.chips["adam"].center)
-    assert app.instruments.world_lanes is None and app.instruments.lanes == ["adam"]
+    click(app, app.instruments.chips["adam"].center)  # the scene's rule names, and adam
+    assert app.instruments.world_lanes is None and app.instruments.lanes == ["gd", "adam", "newton"]
     frame(app)
     click(app, (700, 420))
-    assert w.rules[w.particles.rule[-1]].name == "adam" and w.n == n0 + 5
+    assert [w.rules[r].name for r in w.particles.rule[-3:]] == ["gd", "adam", "newton"]
+    assert w.n == n0 + 4 + 3
 
 
 def test_the_ledger_reads_an_optimizer_balls_twin():
