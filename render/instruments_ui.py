@@ -148,8 +148,7 @@ class Instruments:
             elif not on:
                 self._stop_basins()
         elif name == "ledger" and on and not was:
-            self.ledger.clear()
-            self.ledger.push(self.app.world)
+            self._ledger_key = None  # the plot starts over with the next tick
 
     def states(self) -> dict[str, bool]:
         return dict(self.on)
@@ -301,13 +300,11 @@ class Instruments:
         return float(lam.max()) if len(lam) else float("nan")
 
     # == dropping and removing ====================================================================
-    def lane_rule(self, name: str) -> Rule:
-        return self.app.rule_for(name)
-
     def _lane_ids(self) -> list[int]:
         if self.world_lanes is not None:
             return list(self.world_lanes)
-        return [ins.find_or_add_rule(self.app.world, self.lane_rule(n)) for n in self.lanes]
+        # each lane as its rule key would make it: the window's step for that rule family
+        return [ins.find_or_add_rule(self.app.world, self.app.rule_for(n)) for n in self.lanes]
 
     def drop(self, pos: np.ndarray, vel: np.ndarray | None = None) -> slice:
         """Drop balls at pos [k, 2] (velocity [k, 2] in the current rule's units): one per race
