@@ -26,6 +26,7 @@ AUTO_LOG_MEDIAN = 0.15  # switch to log when the median pixel sits this low in t
 CLIP_PERCENTILE = 92.0  # linear shading tops out here (steep walls far out do not wash it out)
 NAN_RGB = (30, 30, 34)  # pixels where V is not finite
 MINIMUM_RADIUS = 6  # pixels, the ring that marks a known minimum
+SHADE_COLUMNS = 64  # columns per block when shading the map (temporaries stay in cache)
 DRAFT_FACTOR = 2  # while zooming / panning the map is computed at 1/DRAFT_FACTOR resolution
 
 
@@ -126,6 +127,9 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     Viridis fill (lightly banded between levels), a soft relief light, and anti-aliased
     iso-lines at `levels` equal steps of s: each pixel's distance to the nearest level
     crossing, in pixels, is |f - round(f)| / |grad f| with f = s * levels.
+
+    The shading variable and its gradient are computed on the whole grid; everything after
+    is per pixel, done SHADE_COLUMNS columns at a time so that its temporaries stay in cache.
     """
     finite = np.isfinite(v)
     s = shading(np.where(finite, v, shading.vmin)).astype(np.float32)
@@ -133,6 +137,17 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     # neighbouring differences (central inside, one-sided at the edges)
     gx = np.gradient(f, axis=0)
     gy = np.gradient(f, axis=1)
+    out = np.empty(v.shape + (3,), dtype=np.uint8)
+    for i in range(0, v.shape[0], SHADE_COLUMNS):
+        j = i + SHADE_COLUMNS
+        out[i:j] = _shade_block(s[i:j], f[i:j], gx[i:j], gy[i:j], levels)
+    out[~finite] = NAN_RGB
+    return out
+
+
+def _shade_block(s: np.ndarray, f: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                 levels: int) -> np.ndarray:
+    """`shade` for a block of columns: s, f, gx, gy float32 [k, h] -> RGB uint8 [k, h, 3]."""
     slope = np.hypot(gx, gy)  # levels per pixel
 
     # fill: the LUT index of (1 - BAND_MIX) s + BAND_MIX (band centre)
@@ -186,9 +201,7 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     rgb *= A[..., None]
     rgb += B[..., None]
     np.clip(rgb, 0, 255, out=rgb)
-    out = rgb.astype(np.uint8)
-    out[~finite] = NAN_RGB
-    return out
+    return rgb.astype(np.uint8)
 
 
 _LUT_F32 = colormap.VIRIDIS.astype(np.float32)

@@ -121,3 +121,19 @@ def test_numpy_alpha_blend_is_the_blit_on_every_alpha_and_colour():
                              layer.get_shifts())
     lit = (s >> 24).ravel() > 0
     assert np.array_equal(after.ravel()[lit], want[lit])
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "rastrigin", "gaussian_wells", "saddle"])
+def test_map_shaded_in_blocks_is_the_map_shaded_whole(monkeypatch, name):
+    from render import landscape
+    from render.view import View
+
+    pot = get_potential(name)
+    view = View.fit(pot.view, (333, 211)).zoom_about(100, 90, 1.3)
+    xs, ys = view.pixel_centres()
+    v = pot.value_grid(xs, ys)
+    v[5:9, 7:12] = np.nan  # some pixels where V is not finite
+    sh = landscape.Shading.for_values(v, landscape.uses_log(pot))
+    blocks = landscape.shade(v, sh)
+    monkeypatch.setattr(landscape, "SHADE_COLUMNS", 10_000)
+    assert np.array_equal(blocks, landscape.shade(v, sh))
