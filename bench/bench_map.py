@@ -4,8 +4,15 @@
 
 Times render.landscape.Landscape.surface() for a view it has not seen (the home view zoomed
 one wheel notch, ZOOM_STEP, about a point off-centre: a cache miss, as a real zoom is), median
-of the repeats, plus its parts: V on the pixel grid (potential.value_grid), the shading fit
-(Shading.for_values), the colours and iso-lines (shade), and the surface (blit_array + minima).
+of the repeats, two ways:
+
+- draft: `surface(view, potential, draft=True)`, what the window shows at every step of a
+  zoom or pan (render/app.py: drafts until the view has rested DRAFT_SECONDS): the map at
+  half resolution, smooth-scaled up. This is the cost a zoom or pan step adds to its frame.
+- full: `surface(view, potential)`, the map at full resolution, built once when the view
+  rests; with its parts: V on the pixel grid (potential.value_grid), the shading fit
+  (Shading.for_values), the colours and iso-lines (shade), and the surface (blit_array +
+  minima).
 """
 from __future__ import annotations
 
@@ -37,10 +44,14 @@ def measure(potential, repeats: int) -> dict:
     from render.view import View
 
     home = View.fit(potential.view, SIZE)
-    total, parts = [], {"value_grid": [], "shading_fit": [], "shade": [], "surface": []}
+    total, drafts = [], []
+    parts = {"value_grid": [], "shading_fit": [], "shade": [], "surface": []}
     for k in range(repeats):
         # a fresh view each time (never a cache hit): zoom in about a point, alternating a pan
         view = home.zoom_about(0.4 * SIZE[0], 0.6 * SIZE[1], ZOOM ** (1 + k % 2)).pan(3 * k, -2 * k)
+        land = L.Landscape()
+        _, t = _timed(land.surface, view, potential, True)
+        drafts.append(t)
         land = L.Landscape()
         _, t = _timed(land.surface, view, potential)
         total.append(t)
@@ -63,7 +74,8 @@ def measure(potential, repeats: int) -> dict:
         for key, dt in zip(parts, (t1, t2, t3, t4)):
             parts[key].append(dt)
     return {"potential": potential.name, "median_ms": 1e3 * statistics.median(total),
-            "worst_ms": 1e3 * max(total),
+            "worst_ms": 1e3 * max(total), "draft_median_ms": 1e3 * statistics.median(drafts),
+            "draft_worst_ms": 1e3 * max(drafts),
             "parts_ms": {k: 1e3 * statistics.median(v) for k, v in parts.items()}}
 
 
@@ -91,13 +103,15 @@ def main() -> None:
         emit({"maps": rows})
         return
     print(f"map rebuild at {SIZE[0]}x{SIZE[1]} (median of {a.repeats}), ms")
-    print(f"{'potential':<36}{'total':>8}{'worst':>8}{'V grid':>8}{'fit':>8}{'shade':>8}{'surface':>8}")
+    print(f"{'potential':<36}{'draft':>8}{'worst':>8}{'full':>8}{'worst':>8}{'V grid':>8}{'fit':>8}"
+          f"{'shade':>8}{'surface':>8}")
     for r in rows:
         if "error" in r:
             print(f"{r['potential']:<36} error: {r['error']}")
             continue
         p = r["parts_ms"]
-        print(f"{r['potential'][:35]:<36}{r['median_ms']:>8.1f}{r['worst_ms']:>8.1f}{p['value_grid']:>8.1f}"
+        print(f"{r['potential'][:35]:<36}{r['draft_median_ms']:>8.1f}{r['draft_worst_ms']:>8.1f}"
+              f"{r['median_ms']:>8.1f}{r['worst_ms']:>8.1f}{p['value_grid']:>8.1f}"
               f"{p['shading_fit']:>8.1f}{p['shade']:>8.1f}{p['surface']:>8.1f}")
 
 
