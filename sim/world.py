@@ -145,6 +145,10 @@ class World:
         p.vel[:] = p.origin_vel
         p.status[:] = ALIVE
         p.reset_state()
+        for rid, r in enumerate(self.rules):  # a throw seeds heavy-ball momentum, as in drop()
+            if r.name in ("momentum", "nesterov"):
+                rows = p.rule == rid
+                p.buf_a[rows] = p.origin_vel[rows] * (-1.0 / r.lr)
         self._frozen = np.zeros(0, dtype=np.intp)
         self._reset_ledger()
         self._grad_valid = False

@@ -283,3 +283,13 @@ def test_thrown_momentum_ball_keeps_its_throw():
     still.drop(np.array([[0.0, 0.0]]))
     still.tick(5)
     np.testing.assert_array_equal(still.particles.pos[0], [0.0, 0.0])
+
+
+def test_restart_replays_a_thrown_momentum_ball_exactly():
+    w = World(Rosen(), Rule("momentum", lr=1e-4, beta=0.9))
+    w.drop(np.array([[-1.0, 1.0], [0.5, 0.5]]), vel=np.array([[0.02, -0.01], [0.0, 0.0]]))
+    w.tick(300)
+    first = w.particles.pos.copy()
+    w.restart()
+    w.tick(300)
+    np.testing.assert_array_equal(w.particles.pos, first)
