@@ -37,6 +37,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pygame
 
+from render.balls import RULE_COLORS
+from render.hud import fmt
 from sim import instruments as ins
 from sim.particles import ALIVE
 
@@ -60,16 +62,6 @@ STATUS_COLORS: dict[str, tuple[int, int, int]] = {
 }
 CHIP = 9  # pixels: the square status chip beside a metric
 
-RULE_COLORS: dict[str, tuple[int, int, int]] = {  # as render/balls.py draws the balls
-    "gd": (255, 255, 255),
-    "momentum": (255, 140, 50),
-    "nesterov": (255, 215, 90),
-    "adagrad": (130, 225, 255),
-    "rmsprop": (175, 150, 255),
-    "adam": (255, 95, 215),
-    "newton": (255, 72, 64),
-    "langevin": (255, 170, 190),
-}
 
 LEDGER_SERIES = ("kinetic", "potential", "dissipated", "drift")
 LEDGER_COLORS: dict[str, tuple[int, int, int]] = {
@@ -103,28 +95,6 @@ _panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 # ================================================================================================
 # Small helpers
 # ================================================================================================
-
-def fmt(v: Any, digits: int = 4) -> str:
-    """A number for a panel: compact, minus as U+2212, "—" when not a finite number."""
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return DASH
-    if not math.isfinite(v):
-        return DASH
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1e5 or a < 1e-3:
-        mant, exp = f"{v:.{max(digits - 2, 1)}e}".split("e")
-        s = f"{mant}e{int(exp)}"
-    else:
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
-        s = f"{v:.{decimals}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-    return s.replace("-", "\u2212")
-
 
 def render_text(font: pygame.font.Font, s: str, color: tuple[int, int, int] = TEXT) -> pygame.Surface:
     """An anti-aliased text surface, cached by (text, font, color).
