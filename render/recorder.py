@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 import pygame
 
+from sim.files import publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
+
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
     from PIL import Image
 except ImportError:  # pragma: no cover - reported by Recorder.start
@@ -66,40 +68,6 @@ def auto_path(ext: str, folder: str | os.PathLike = ".", now: _dt.datetime | Non
     """`folder/newton-descent-YYYYmmdd-HHMMSS.ext` (not yet made unique: see unique_path)."""
     now = now or _dt.datetime.now()
     return Path(folder) / f"{PREFIX}-{now:%Y%m%d-%H%M%S}.{ext.lstrip('.')}"
-
-
-def unique_path(path: str | os.PathLike) -> Path:
-    """`path` if nothing exists there, else the first free `stem-1.ext`, `stem-2.ext`, ..."""
-    p = Path(path)
-    if not os.path.lexists(p):
-        return p
-    i = 1
-    while True:
-        cand = p.with_name(f"{p.stem}-{i}{p.suffix}")
-        if not os.path.lexists(cand):
-            return cand
-        i += 1
-
-
-def _publish(tmp: str, path: Path) -> Path:
-    """Move the finished temp file to `path`, or to the next free name: never overwrites.
-
-    A hard link fails if the name was taken in the meantime; where links are not supported
-    (some network or FAT file systems) it falls back to a checked rename.
-    """
-    while True:
-        cand = unique_path(path)
-        try:
-            os.link(tmp, cand)
-        except FileExistsError:
-            continue
-        except OSError:
-            if os.path.lexists(cand):
-                continue
-            os.replace(tmp, cand)
-            return cand
-        os.unlink(tmp)
-        return cand
 
 
 def _temp_in(folder: Path, name: str, suffix: str) -> tuple[int, str]:
@@ -136,7 +104,7 @@ def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = No
         pygame.image.save(surface, tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        out = _publish(tmp, target)
+        out = publish_new(tmp, target)
         tmp = None
         return out
     except (OSError, pygame.error) as e:
@@ -428,7 +396,7 @@ class Recorder:
                 self._mp4 = None
                 with open(self._tmp, "rb+") as f:  # type: ignore[arg-type]
                     os.fsync(f.fileno())
-            out = _publish(self._tmp, self.path if not os.path.lexists(self.path) else self._wanted)
+            out = publish_new(self._tmp, self.path if not os.path.lexists(self.path) else self._wanted)
         except (OSError, ValueError, RuntimeError) as e:
             self._abort()
             self.message = f"cannot save {name}: {_why(e)}"

@@ -91,6 +91,7 @@ import numpy as np
 
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
+from sim.files import publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
@@ -857,33 +858,6 @@ def save_new_scene(world: World, path: str | os.PathLike, *, title: str = "", ca
     return _atomic_write(path, data, replace=False)
 
 
-def _free_name(path: Path) -> Path:
-    if not os.path.lexists(path):
-        return path
-    i = 1
-    while os.path.lexists(cand := path.with_name(f"{path.stem}-{i}{path.suffix}")):
-        i += 1
-    return cand
-
-
-def _publish_new(tmp: str, path: Path) -> Path:
-    """Give the finished temp file the first free name from `path` on; never overwrites (a hard
-    link fails if the name was taken meanwhile; without hard links, a checked rename)."""
-    while True:
-        cand = _free_name(path)
-        try:
-            os.link(tmp, cand)
-        except FileExistsError:
-            continue
-        except OSError:
-            if os.path.lexists(cand):
-                continue
-            os.replace(tmp, cand)
-            return cand
-        os.unlink(tmp)
-        return cand
-
-
 def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
@@ -897,7 +871,7 @@ def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
         if replace:
             os.replace(tmp, path)
         else:
-            path = _publish_new(tmp, path)
+            path = publish_new(tmp, path)
         tmp = None
         _fsync_dir(folder)
     except OSError as e:
