@@ -36,7 +36,7 @@ TRAIL_STAMP_BUDGET = 400_000  # most trail points stamped per frame in all
 TRAIL_EXACT_MAX = 5000  # up to this many balls, every path is sampled densely enough
 SPARSE_ON = 1 / 20  # trails keep only the lit pixels once fewer than this share is lit ...
 SPARSE_OFF = 1 / 8  # ... and the whole image again once more than this share would be
-STAMP_CHUNK = 16384  # paths per block when sampling trails (keeps the temporaries in cache)
+STAMP_CHUNK = 65536  # paths per block when sampling trails (keeps the temporaries in cache)
 TILE = 32  # pixels: the sparse trail layer is blitted in tiles of this size that hold a lit one
 
 
