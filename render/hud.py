@@ -399,9 +399,13 @@ class Hud:
         w, h = surface.get_size()
         digits = "1234567890"
         left = keys.help_lines()
+        instruments: list[tuple[str, str]] = []
+        if ("", "— instruments —") in left:  # the instruments group goes under the mouse, right
+            cut = left.index(("", "— instruments —"))
+            left, instruments = left[:cut], [("", ""), ("", "instruments")] + left[cut + 1:]
         pots = [(digits[i] if i < 10 else "", name) for i, name in enumerate(potential_names)]
         right = [("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
-        right += [("", ""), ("", "mouse")] + list(keys.MOUSE)
+        right += [("", ""), ("", "mouse")] + list(keys.MOUSE) + instruments
         for font, extra in ((f.body, 2), (f.small, 0)):
             lh = font.get_linesize() + extra
             title = f.text("Newton Descent — keys", f.title, TEXT)
@@ -411,7 +415,7 @@ class Hud:
         ks = [f.text(k, font, ACCENT) for k, _ in left]
         ds = [f.text(d, font, TEXT) for _, d in left]
         rk = [f.text(k, font, ACCENT) for k, _ in right]
-        rd = [f.text(d, font, TEXT if k or d not in ("potentials", "mouse") else DIM)
+        rd = [f.text(d, font, TEXT if k or d not in ("potentials", "mouse", "instruments") else DIM)
               for k, d in right]
         kw = max(s.get_width() for s in ks)
         dw = max(s.get_width() for s in ds)
