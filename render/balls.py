@@ -34,8 +34,8 @@ TRAIL_DECAY = 0.955  # trail intensity kept per tick (about 1.5 s of trail at 60
 TRAIL_SAMPLES_MAX = 256  # most points stamped along one ball's path in one frame
 TRAIL_STAMP_BUDGET = 400_000  # most trail points stamped per frame in all
 TRAIL_EXACT_MAX = 5000  # up to this many balls, every path is sampled densely enough
-SPARSE_ON = 1 / 20  # trails keep only the lit pixels once fewer than this share is lit ...
-SPARSE_OFF = 1 / 8  # ... and the whole image again once more than this share would be
+SPARSE_ON = 1 / 16  # trails keep only the lit pixels once fewer than this share is lit ...
+SPARSE_OFF = 1 / 10  # ... and the whole image again once more would be (break-even ~1/13)
 STAMP_CHUNK = 65536  # paths per block when sampling trails (keeps the temporaries in cache)
 TILE = 32  # pixels: the sparse trail layer is blitted in tiles of this size that hold a lit one
 
