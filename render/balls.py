@@ -483,10 +483,6 @@ class Trails:
         if live is None:
             flat[lin] = 255
             return
-        if len(lin) + len(live) > len(flat) * SPARSE_OFF:  # too many: keep the whole image
-            flat[lin] = 255
-            self._live = None
-            return
         fresh = lin[flat[lin] == 0]  # not lit yet (may repeat)
         flat[lin] = 255
         if len(fresh):
@@ -495,6 +491,9 @@ class Trails:
             order = np.arange(len(fresh))
             self._slot[fresh] = order
             fresh = fresh[self._slot[fresh] == order]  # one of each pixel
+            if len(live) + len(fresh) > len(flat) * SPARSE_OFF:  # too many: the whole image
+                self._live = None
+                return
             self._live = np.concatenate([live, fresh])
 
     def _remember(self, sx: np.ndarray, sy: np.ndarray, visible: np.ndarray) -> None:
@@ -515,7 +514,7 @@ class Trails:
             del alpha
             surface.blit(self.layer, (0, 0))
             if self._flat_ok and np.count_nonzero(self.intensity) < self.intensity.size * SPARSE_ON:
-                self._live = np.flatnonzero(self.intensity)  # few lit pixels: go sparse
+                self._live = np.flatnonzero(self.intensity.reshape(-1) != 0)  # few lit: go sparse
             return
         live = self._live
         if len(live) == 0:

@@ -137,3 +137,16 @@ def test_map_shaded_in_blocks_is_the_map_shaded_whole(monkeypatch, name):
     blocks = landscape.shade(v, sh)
     monkeypatch.setattr(landscape, "SHADE_COLUMNS", 10_000)
     assert np.array_equal(blocks, landscape.shade(v, sh))
+
+
+def test_many_balls_on_few_pixels_keep_the_trails_sparse():
+    """Whether trails stay sparse depends on how many pixels are lit, not on how many balls
+    stamp them (100k balls resting in a valley light a few thousand pixels)."""
+    t = balls.Trails()
+    t.reset((100, 100))
+    lin = np.repeat(np.arange(0, 10_000, 997), 2_000)  # 20,000 stamps on 11 pixels
+    for _ in range(5):
+        t.fade(1)
+        t._light(lin)
+        assert t.sparse
+        assert sorted(t._live.tolist()) == list(range(0, 10_000, 997))
