@@ -44,6 +44,7 @@ CHIP_GAP = 4
 BASIN_TICKS_PER_FRAME = 400  # most basin ticks one frame runs ...
 BASIN_SECONDS_PER_FRAME = 0.008  # ... and at most this much wall time (the window stays live)
 BASIN_GRID_X = 160  # grid columns; rows follow the window's aspect
+BASIN_TICKS_CAP = 30000  # a basin job never runs more ticks than this
 BASIN_BAR_SIZE = (360, 28)
 MASS_RANGE = (1e-4, 1e4)
 LAM_SAMPLE = 4096  # balls whose curvature bounds the mass control's dt
@@ -100,6 +101,15 @@ def _count_wrapped(font: pygame.font.Font, text: str, width: int) -> int:
         else:
             line = trial
     return rows + (1 if line else 0)
+
+
+def basin_ticks(rule) -> int:
+    """Ticks a basin job may run: enough for a Newtonian ball to settle (its energy decays
+    like exp(-friction t / m), so about 30 m / friction of simulated time), within bounds."""
+    if rule.newtonian and rule.friction > 0:
+        need = 30.0 * rule.mass / (rule.friction * rule.dt)
+        return int(min(max(need, ins.BASIN_MAX_TICKS), BASIN_TICKS_CAP))
+    return ins.BASIN_MAX_TICKS
 
 
 class Instruments:
@@ -452,7 +462,8 @@ class Instruments:
         gy = max(2, int(round(gx * view.h / max(view.w, 1))))
         self.old_job = self.job if keep_old and self.job is not None and self.job.done else None
         w = app.world
-        self.job = ins.BasinJob(w.potential, w.rule, view.rect(), grid=(gx, gy), seed=w.seed)
+        self.job = ins.BasinJob(w.potential, w.rule, view.rect(), grid=(gx, gy), seed=w.seed,
+                                max_ticks=basin_ticks(w.rule))
         self.job_key = self._basin_key()
 
     def _stop_basins(self) -> None:

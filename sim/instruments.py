@@ -36,6 +36,8 @@ BASIN_GRID = (160, 100)
 BASIN_MAX_TICKS = 3000
 BASIN_TOLERANCE = 1e-6  # |grad V| and per-tick displacement below this: settled
 BASIN_CHECK_EVERY = 10  # ticks between settle checks (divergence is checked every tick)
+BASIN_TRAP_FRACTION = 0.25  # "trapped": within this fraction of the match radius of a listed minimum
+BASIN_TRAP_STEP = 0.01  # ... and moving less than this fraction of the match radius per tick
 BASIN_MATCH_FRACTION = 0.02  # match radius to a known minimum, as a fraction of the view diagonal
 BASIN_MAX_CLUSTERS = 255  # discovered (unlisted) end points beyond this join the nearest cluster
 DIVERGED = -1
@@ -522,6 +524,13 @@ class BasinJob:
         gn = np.hypot(g[:, 0], g[:, 1])
         dn = np.hypot(s.pos[:, 0] - self._prev[:, 0], s.pos[:, 1] - self._prev[:, 1])
         settled = (gn <= self.tolerance) & (dn <= self.tolerance)
+        if self.n_listed:
+            # trapped: slow and deep inside a listed minimum's match radius (an underdamped
+            # Newtonian ball rings down there for a long time before meeting the tolerance)
+            m = np.asarray(self._centers[: self.n_listed])
+            d2 = ((s.pos[:, None, :] - m[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+            r = BASIN_TRAP_FRACTION * self.match_radius
+            settled |= (d2 <= r * r) & (dn <= BASIN_TRAP_STEP * self.match_radius)
         if settled.any():
             self._finish(settled, self._classify(s.pos[settled]))
 

@@ -590,3 +590,24 @@ def test_the_ledger_reads_an_optimizer_balls_twin():
     with um.patch.object(P, "draw_ledger_panel", spy):
         frame(app)
     assert app.selected() == 0 and seen["rows"] == 1  # ball 0 is momentum, 1 its newton twin
+
+
+def test_newton_basins_settle_within_the_job_budget():
+    """An underdamped Newtonian ball rings down slowly: the UI gives the job enough ticks and
+    the job counts a slow ball deep in a listed minimum's well as settled there."""
+    from sim import instruments as ins
+    from sim.potentials import get_potential
+
+    pot = get_potential("himmelblau")
+    rule = Rule("newton", dt=0.01, friction=0.5)
+    job = ins.BasinJob(pot, rule, pot.view, grid=(40, 25), max_ticks=IU.basin_ticks(rule))
+    while not job.done:
+        job.advance(2000)
+    labels = job.labels
+    assert (labels == ins.MOVING).mean() < 0.05
+    assert set(np.unique(labels[labels >= 0])) == {0, 1, 2, 3}
+    # a point started right at a minimum is labelled with that minimum
+    for k, m in enumerate(pot.minima):
+        i = int((m[0] - pot.view[0]) / (pot.view[1] - pot.view[0]) * 40)
+        j = int((m[1] - pot.view[2]) / (pot.view[3] - pot.view[2]) * 25)
+        assert labels[i, j] == k
