@@ -66,18 +66,32 @@ def frame_args(impl: str, n: int, quick: bool) -> list[str]:
     return ["bench/bench_compare.py", "--impl", impl, "--n", str(n), "--json", *q]
 
 
-def run_frames(quick: bool, sizes) -> dict:
-    """Per size, every implementation back to back (so a noisy spell hits them alike)."""
-    out: dict = {}
+def run_frames(quick: bool, sizes, repeats: int = 1) -> dict:
+    """Per size, every implementation back to back (so a noisy spell hits them alike), the
+    whole round `repeats` times; each cell keeps the run with the median of the medians and
+    lists every run's median (`medians_ms`)."""
+    runs: dict = {}
     for n in sizes:
-        for impl in IMPLS:
-            t0 = time.perf_counter()
-            load = load_average().split()[0]
-            r = run_in_subprocess(frame_args(impl, n, quick), timeout=240)
-            r["load_1min"] = load
-            out.setdefault(impl, {})[n] = r
-            msg = r.get("error") or f"{r['median_ms']:.2f} ms median, {r['fps']:.1f} fps"
-            log(f"  frames  {impl:<10} {n:>9,}: {msg}  [{time.perf_counter() - t0:.0f} s]")
+        for rep in range(repeats):
+            for impl in IMPLS:
+                t0 = time.perf_counter()
+                load = load_average().split()[0]
+                r = run_in_subprocess(frame_args(impl, n, quick), timeout=240)
+                r["load_1min"] = load
+                runs.setdefault(impl, {}).setdefault(n, []).append(r)
+                msg = r.get("error") or f"{r['median_ms']:.2f} ms median, {r['fps']:.1f} fps"
+                log(f"  frames  {impl:<10} {n:>9,} #{rep + 1}: {msg}  [{time.perf_counter() - t0:.0f} s]")
+    out: dict = {}
+    for impl, by_n in runs.items():
+        for n, rs in by_n.items():
+            ok = sorted((r for r in rs if "median_ms" in r), key=lambda r: r["median_ms"])
+            if not ok:
+                out.setdefault(impl, {})[n] = rs[-1]
+                continue
+            best = dict(ok[(len(ok) - 1) // 2])
+            best["medians_ms"] = [r["median_ms"] for r in rs if "median_ms" in r]
+            best["loads_1min"] = [r["load_1min"] for r in rs]
+            out.setdefault(impl, {})[n] = best
     return out
 
 
@@ -89,7 +103,7 @@ def run_all(a) -> dict:
     t_all = time.perf_counter()
     if "frames" in only:
         log("frame times (each in its own process) ...")
-        res["frames"] = run_frames(a.quick, SIZES)
+        res["frames"] = run_frames(a.quick, SIZES, a.repeats or (1 if a.quick else 3))
     if "sim" in only:
         log("simulation ticks per second ...")
         res["sim"] = run_in_subprocess(["bench/bench_sim.py", "--json", "--window",
@@ -147,9 +161,13 @@ def _ms(r: dict | None) -> float | None:
 
 
 def frames_table(fr: dict) -> list[str]:
-    loads = [float(r["load_1min"]) for per in fr.values() for r in per.values() if "load_1min" in r]
+    loads = [float(x) for per in fr.values() for r in per.values()
+             for x in r.get("loads_1min", [r["load_1min"]] if "load_1min" in r else [])]
+    runs = max((len(r.get("medians_ms", [])) for per in fr.values() for r in per.values()), default=1)
     lines = [f"Frame time at {SIZE[0]}x{SIZE[1]}, {POTENTIAL} + {RULE}, same balls and step size everywhere "
-             f"(median / worst ms per frame, fps from the median; ×: how many times our fps)"
+             f"(median / worst ms per frame, fps from the median; ×: how many times our fps"
+             + (f"; each cell the median of {runs} runs, every program's runs interleaved" if runs > 1 else "")
+             + ")"
              + (f"; 1-min load average during these runs {min(loads):.2f}–{max(loads):.2f} on "
                 f"{machine_cores()} cores" if loads else ""), ""]
     head = "| balls | ours: median / worst ms | ours fps | floor ms | ours ÷ floor | " \
@@ -171,6 +189,14 @@ def frames_table(fr: dict) -> list[str]:
             cells += [_f(1e3 / m if m else None, ".1f") if m else (f"error: {r['error'][:40]}" if r and "error" in r else "—"),
                       (f"{m / om:.1f}×" if m and om else "—")]
         lines.append("| " + " | ".join(cells) + " |")
+    spread = []
+    for impl in ("ours", "floor"):
+        for n in SIZES:
+            ms_ = fr.get(impl, {}).get(n, {}).get("medians_ms", [])
+            if len(ms_) > 1:
+                spread.append(f"{impl} {n:,}: " + " / ".join(f"{m:.2f}" for m in ms_))
+    if spread:
+        lines += ["", "Every run's median ms (the spread is the machine's noise): " + "; ".join(spread)]
     return lines
 
 
@@ -356,6 +382,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="", help="comma list of: frames,sim,map,startup,memory")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--repeats", type=int, default=0,
+                    help="runs of each frame measurement (default 3, --quick 1); the median is kept")
     ap.add_argument("--write-results", action="store_true")
     ap.add_argument("--json", metavar="OUT.json", help="also save every raw number")
     a = ap.parse_args()
