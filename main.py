@@ -348,7 +348,8 @@ def run_render(args: argparse.Namespace) -> int:
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size, scene=scene, record=record,
                instruments=instruments, play=args.play,
-               rule_given=args.dynamics is not None or any(getattr(args, k) is not None for k in NUMERIC_PARAMS))
+               # the landscape's suggested step size applies unless the user gave one
+               rule_given=args.lr is not None or args.dt is not None)
 
 
 def list_scenes() -> int:

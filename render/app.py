@@ -738,7 +738,7 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
 
     potential: a Potential or a built-in name; rule: a Rule or a rule name. Returns the exit
     status. Extra keywords understood: `starts` (a list of (x, y) drop points), `rule_given`
-    (False: the user chose no rule or parameter, so the landscape's suggested step size
+    (False: the user gave no step size, lr or dt, so the landscape's suggested one
     applies), `scene` ((world, info) from sim.scene.load_scene: its world, view, paused state,
     caption, instruments), `instruments` ({name: on}), `play` (run even if the scene starts
     paused), `record` (headless: record the frames to this .gif/.mp4; see render/scene_ui.py).
