@@ -26,13 +26,7 @@ from sim.world import World  # noqa: E402
 SIZE = (1100, 760)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def display():
-    pygame.display.init()
-    pygame.font.init()
-    pygame.display.set_mode((8, 8))
-    yield
-    pygame.display.quit()
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def make_app(potential="bowl", rule=None, size=SIZE, balls=()):

@@ -19,13 +19,7 @@ from sim.world import World  # noqa: E402
 SIZE = (640, 400)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def display():
-    pygame.display.init()
-    pygame.font.init()
-    pygame.display.set_mode((8, 8))
-    yield
-    pygame.display.quit()
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def session(n_per_rule: int, frames: int):

@@ -29,13 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZE = (640, 400)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def display():
-    pygame.display.init()
-    pygame.font.init()
-    pygame.display.set_mode((8, 8))
-    yield
-    pygame.display.quit()
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 @pytest.fixture
