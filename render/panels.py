@@ -630,7 +630,9 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
         edges, obs, pred = ins.boltzmann_histogram(vals, world.potential, T,
                                                    view or world.potential.view, bins)
         chi2, used = chi_square(obs, pred, edges, int(np.isfinite(vals).sum()))
-        w.row(("heat", ACCENT), (f"  T = {fmt(T)}   n = {len(vals)}", TEXT))
+        above = int(np.count_nonzero(vals > edges[-1]))  # not yet down in the thermal range
+        w.row(("heat", ACCENT), (f"  T = {fmt(T)}   n = {len(vals)}", TEXT),
+              (f"   {above} above the range" if above else "", DIM))
         surface.fill(HEAT_BAR, pygame.Rect(w.x0, w.y + (w.line_h - CHIP) // 2, CHIP, CHIP))
         w.x0 += CHIP + 4
         w.row(("balls", HEAT_BAR), ("   — exp(−V/T)", HEAT_CURVE),
