@@ -290,6 +290,9 @@ def write_dump(dump: dict[str, Any], out: Path) -> None:
                 arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
                           for k, v in dump.items()}
                 np.savez_compressed(fh, **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a dump is an ordinary file
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):

@@ -187,3 +187,14 @@ def test_list_scenes_names_every_preset():
 def test_bad_window_options(tmp_path, args, message):
     r = run(*args, cwd=tmp_path)
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_dump_is_an_ordinary_file(tmp_path):
+    out = tmp_path / "m.json"
+    old = os.umask(0o022)
+    try:
+        r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "2", "--dump", str(out))
+    finally:
+        os.umask(old)
+    assert r.returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o644
