@@ -221,7 +221,6 @@ def run_steps(args: argparse.Namespace) -> int:
 
     from sim.world import World
     world = World(potential, rule, seed=args.seed)
-    world.keep_prev = False
     if args.start:
         world.drop(np.array(args.start, dtype=np.float64))
     else:

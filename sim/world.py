@@ -29,7 +29,9 @@ class World:
         self.rng = np.random.default_rng(seed)
         self.tick_count = 0
         self.time = 0.0  # simulated time (sum of the current rule's tick_time)
-        self.keep_prev = True  # copy positions before each tick (interpolation, last finite)
+        # copy positions before each tick: for interpolation, and so a particle that turns
+        # non-finite is frozen at its last finite position (False only for benchmarks)
+        self.keep_prev = True
         self._grad_ok = False
         self._grad_ok_rules: set[int] = set()  # mixed worlds: rules whose rows' grad is current
         self._mixed = False

@@ -198,3 +198,17 @@ def test_dump_is_an_ordinary_file(tmp_path):
         os.umask(old)
     assert r.returncode == 0
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_particle_that_turns_nan_keeps_its_last_finite_position(tmp_path):
+    """sqrt(x): gd walks x down to 0, steps past it, and the next gradient is NaN. The dump
+    must hold where it was last finite (past 0), not its start."""
+    out = tmp_path / "n.json"
+    r = run("--headless", "--expr", "sqrt(x) + y**2", "--dynamics", "gd", "--lr", "0.1",
+            "--start=1,0", "--steps", "100", "--dump", str(out))
+    assert r.returncode == 0, r.stderr
+    d = json.loads(out.read_text())
+    assert d["status"] == ["diverged"]
+    x_path = [p[0][0] for p in d["positions"]]
+    first_bad = next(i for i, x in enumerate(x_path) if x < 0)
+    assert x_path[-1] == x_path[first_bad] < 0  # frozen where it left the domain
