@@ -22,6 +22,7 @@ import numpy as np
 PROG = "newton-descent"
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
+MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
@@ -233,6 +234,11 @@ def run_steps(args: argparse.Namespace) -> int:
     record_at = list(range(0, n_steps + 1, every))
     if record_at[-1] != n_steps:
         record_at.append(n_steps)
+    per_record = world.n * 8 * (3 + (2 if rule.newtonian else 0))  # positions, values, velocities
+    if len(record_at) * per_record > MAX_DUMP_BYTES:
+        raise UsageError(f"the dump would hold {len(record_at) * per_record / 1e9:.1f} GB "
+                         f"({len(record_at):,} records x {world.n:,} particles); "
+                         f"record less often with --every")
     positions, values, velocities = [], [], []
 
     def record() -> None:

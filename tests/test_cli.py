@@ -212,3 +212,11 @@ def test_particle_that_turns_nan_keeps_its_last_finite_position(tmp_path):
     x_path = [p[0][0] for p in d["positions"]]
     first_bad = next(i for i, x in enumerate(x_path) if x < 0)
     assert x_path[-1] == x_path[first_bad] < 0  # frozen where it left the domain
+
+
+def test_a_dump_too_big_for_memory_is_refused_before_the_run(tmp_path):
+    out = tmp_path / "big.npz"
+    r = run("--headless", "--potential", "bowl", "--particles", "1000000", "--steps", "1000",
+            "--every", "1", "--dump", str(out))
+    assert r.returncode == 2 and "record less often with --every" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
