@@ -56,6 +56,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"'{text}' must be from 0 to 2**63 - 1")
+    return value
+
+
 def _point(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
@@ -142,7 +152,7 @@ Bad input prints one line to stderr and exits with status 2.""",
     balls.add_argument("--start", type=_point, action="append", metavar="X,Y",
                        help="a ball's start (repeat for more; write --start=-1,2 for negatives)")
     balls.add_argument("--particles", type=_count, metavar="K", help="K balls at seeded random places in the view")
-    balls.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    balls.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (0)")
 
     win = p.add_argument_group("window, scenes, recording")
     win.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (1280x800)")
@@ -180,6 +190,8 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
         if value is not None:
             changes[name] = value
     if args.integrator is not None:
+        if changes["name"] != "newton" and args.integrator in ("verlet", "symplectic", "euler"):
+            raise UsageError(f"--integrator is for --dynamics newton, not {changes['name']}")
         changes["integrator"] = args.integrator
     try:
         return Rule(**changes)
@@ -219,6 +231,9 @@ def run_steps(args: argparse.Namespace) -> int:
         raise UsageError("give either --start points or --particles, not both")
     if not args.start and not args.particles:
         raise UsageError("no balls: give --start=X,Y (repeatable) or --particles K (K > 0)")
+    from sim.particles import MAX_PARTICLES
+    if (args.particles or len(args.start or ())) > MAX_PARTICLES:
+        raise UsageError(f"--particles: at most {MAX_PARTICLES:,} balls")
 
     from sim.world import World
     world = World(potential, rule, seed=args.seed)
@@ -231,14 +246,15 @@ def run_steps(args: argparse.Namespace) -> int:
     every = args.every if args.every else max(1, math.ceil(n_steps / MAX_RECORDS_DEFAULT))
     if args.every == 0:
         raise UsageError("--every must be at least 1")
+    n_records = n_steps // every + 1 + (1 if n_steps % every else 0)
+    per_record = world.n * 8 * (3 + (2 if rule.newtonian else 0))  # positions, values, velocities
+    if n_records * per_record > MAX_DUMP_BYTES:
+        raise UsageError(f"the dump would hold {n_records * per_record / 1e9:.1f} GB "
+                         f"({n_records:,} records x {world.n:,} particles); "
+                         f"record less often with --every")
     record_at = list(range(0, n_steps + 1, every))
     if record_at[-1] != n_steps:
         record_at.append(n_steps)
-    per_record = world.n * 8 * (3 + (2 if rule.newtonian else 0))  # positions, values, velocities
-    if len(record_at) * per_record > MAX_DUMP_BYTES:
-        raise UsageError(f"the dump would hold {len(record_at) * per_record / 1e9:.1f} GB "
-                         f"({len(record_at):,} records x {world.n:,} particles); "
-                         f"record less often with --every")
     positions, values, velocities = [], [], []
 
     def record() -> None:

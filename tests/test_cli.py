@@ -145,6 +145,11 @@ def test_bad_input_one_line_exit_2_no_file(tmp_path, extra, message):
     (["--particles", "-3", "--steps", "3"], "must not be negative"),
     (["--steps", "3"], "no balls"),
     (["--start=1,1"], "--headless needs --steps"),
+    (["--start=1,1", "--steps", "3", "--seed", "-1"], "must be from 0 to 2**63 - 1"),
+    (["--start=1,1", "--steps", "3", "--seed", str(2**64)], "must be from 0 to 2**63 - 1"),
+    (["--particles", "5000000", "--steps", "0"], "at most 4,000,000 balls"),
+    (["--start=1,1", "--steps", "3", "--integrator", "euler"], "--integrator is for --dynamics newton"),
+    (["--start=1,1", "--steps", "200000000", "--every", "1"], "record less often with --every"),
 ])
 def test_bad_balls_and_counts(tmp_path, args, message):
     out = tmp_path / "o.json"
