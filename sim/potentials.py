@@ -400,21 +400,23 @@ class GaussianWells(BuiltinPotential):
     depths: np.ndarray = field(default_factory=lambda: np.array(WELL_DEPTHS, dtype=float))  # [m]
     widths: np.ndarray = field(default_factory=lambda: np.array(WELL_WIDTHS, dtype=float))  # [m]
 
-    def _wells(self):
-        """Per well: (cx, cy, depth, 1/(2w²), 1/w²) as Python floats."""
-        for (cx, cy), d, w in zip(self.centers, self.depths, self.widths):
-            yield float(cx), float(cy), float(d), 0.5 / (w * w), 1.0 / (w * w)
-
-    def _value(self, x, y):
-        v = self.stiffness * (x * x + y * y)
-        for cx, cy, d, half_inv_w2, _ in self._wells():
-            dx = x - cx
-            dy = y - cy
+    def _wells(self, x, y):
+        """Per well: (dx, dy, g, inv_w2) with dx = x − cx, dy = y − cy, the well's Gaussian
+        g = exp(−(dx² + dy²)/(2w²)) (arrays like x) and 1/w² (a Python float)."""
+        for (cx, cy), w in zip(self.centers, self.widths):
+            half_inv_w2 = 0.5 / (float(w) * float(w))
+            dx = x - float(cx)
+            dy = y - float(cy)
             e = dx * dx
             e += dy * dy
             e *= -half_inv_w2
             np.exp(e, out=e)
-            e *= d
+            yield dx, dy, e, 2.0 * half_inv_w2
+
+    def _value(self, x, y):
+        v = self.stiffness * (x * x + y * y)
+        for (_, _, e, _), d in zip(self._wells(x, y), self.depths):
+            e *= float(d)
             v -= e
         return v
 
@@ -422,14 +424,8 @@ class GaussianWells(BuiltinPotential):
         k2 = 2.0 * self.stiffness
         gx = k2 * x
         gy = k2 * y
-        for cx, cy, d, half_inv_w2, inv_w2 in self._wells():
-            dx = x - cx
-            dy = y - cy
-            e = dx * dx
-            e += dy * dy
-            e *= -half_inv_w2
-            np.exp(e, out=e)
-            e *= d * inv_w2  # d e / w²
+        for (dx, dy, e, inv_w2), d in zip(self._wells(x, y), self.depths):
+            e *= float(d) * inv_w2  # d e / w²
             dx *= e
             dy *= e
             gx += dx
@@ -441,10 +437,8 @@ class GaussianWells(BuiltinPotential):
         hxx = np.full_like(x, k2)
         hxy = np.zeros_like(x)
         hyy = np.full_like(y, k2)
-        for cx, cy, d, half_inv_w2, inv_w2 in self._wells():
-            dx = x - cx
-            dy = y - cy
-            e = d * inv_w2 * np.exp(-half_inv_w2 * (dx * dx + dy * dy))
+        for (dx, dy, e, inv_w2), d in zip(self._wells(x, y), self.depths):
+            e *= float(d) * inv_w2
             hxx += e * (1.0 - inv_w2 * dx * dx)
             hxy -= e * inv_w2 * dx * dy
             hyy += e * (1.0 - inv_w2 * dy * dy)
