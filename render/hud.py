@@ -117,31 +117,41 @@ class Line:
     parts: list[tuple[str, str, tuple[int, int, int]]]
 
 
-class History:
-    """Ring buffer of (sim time, mean V, mean E) for the live plot."""
+class Ring:
+    """Ring buffer of fixed-width float rows for live plots: data [size, width]."""
 
-    def __init__(self, size: int = HISTORY) -> None:
-        self.data = np.full((size, 3), np.nan)
+    def __init__(self, size: int, width: int) -> None:
+        self.data = np.full((size, width), np.nan)
         self.count = 0
-        self.version = 0  # changes whenever the data does (the plot caches by it)
+        self.version = 0  # changes whenever the data does (plots cache by it)
 
     def clear(self) -> None:
         self.data[:] = np.nan
         self.count = 0
         self.version += 1
 
-    def add(self, t: float, loss: float, energy: float) -> None:
-        self.data[self.count % len(self.data)] = (t, loss, energy)
+    def append(self, row) -> None:
+        self.data[self.count % len(self.data)] = row
         self.count += 1
         self.version += 1
 
     def series(self) -> np.ndarray:
-        """The samples in time order: [k, 3]."""
+        """The samples in time order: [k, width]."""
         k = min(self.count, len(self.data))
         if self.count <= len(self.data):
             return self.data[:k]
         i = self.count % len(self.data)
         return np.concatenate([self.data[i:], self.data[:i]])
+
+
+class History(Ring):
+    """Ring buffer of (sim time, mean V, mean E) for the live plot."""
+
+    def __init__(self, size: int = HISTORY) -> None:
+        super().__init__(size, 3)
+
+    def add(self, t: float, loss: float, energy: float) -> None:
+        self.append((t, loss, energy))
 
 
 class Hud:

@@ -38,7 +38,7 @@ import numpy as np
 import pygame
 
 from render.balls import RULE_COLORS
-from render.hud import fmt
+from render.hud import Ring, fmt
 from sim import instruments as ins
 from sim.particles import ALIVE
 
@@ -346,38 +346,24 @@ def _twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
 # Energy ledger
 # ================================================================================================
 
-class LedgerHistory:
+class LedgerHistory(Ring):
     """Ring buffer of ledger totals for the live plot: per sample (time, kinetic, potential,
     dissipated, drift), shape [capacity, 5]."""
 
     FIELDS = ("time",) + LEDGER_SERIES
 
     def __init__(self, capacity: int = LEDGER_HISTORY) -> None:
-        self.data = np.full((max(int(capacity), 2), len(self.FIELDS)), np.nan)
-        self.count = 0
-
-    def clear(self) -> None:
-        self.data[:] = np.nan
-        self.count = 0
+        super().__init__(max(int(capacity), 2), len(self.FIELDS))
 
     def add(self, t: float, total: dict) -> None:
         """Append one sample from a ledger's `total` dict."""
-        self.data[self.count % len(self.data)] = [t] + [total.get(k, math.nan) for k in LEDGER_SERIES]
-        self.count += 1
+        self.append([t] + [total.get(k, math.nan) for k in LEDGER_SERIES])
 
     def push(self, world, rows: Any = None) -> dict:
         """Append the ledger of world (rows: selection, default all) now; returns the ledger."""
         led = ins.ledger(world, rows)
         self.add(world.time, led["total"])
         return led
-
-    def series(self) -> np.ndarray:
-        """The samples in time order: [k, 5]."""
-        k = min(self.count, len(self.data))
-        if self.count <= len(self.data):
-            return self.data[:k]
-        i = self.count % len(self.data)
-        return np.concatenate([self.data[i:], self.data[:i]])
 
 
 def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
