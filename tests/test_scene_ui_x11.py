@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from test_window_x11 import ROOT, _wait, xserver  # noqa: F401  (xserver is a fixture)
+from test_window_x11 import ROOT, _wait, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
@@ -19,25 +19,15 @@ FORMULA = "x**2 + y**2 + 0.5*x*y"
 
 
 def test_lesson_formula_save_record_next_quit(xserver, tmp_path):  # noqa: F811
-    env = dict(os.environ, DISPLAY=xserver, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-    env.pop("SDL_VIDEODRIVER", None)
-
-    def xdo(*args, check=True):
-        return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True,
-                              timeout=20, check=check)
+    env = x_env(xserver)
+    xdo = xdotool(env)
 
     app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--scene", "ravine_gd_vs_momentum",
                             "--size", "960x600"],
                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:
-        def window():
-            if app.poll() is not None:
-                raise AssertionError(f"main.py exited early: {app.returncode}\n{app.stderr.read()}")
-            r = xdo("search", "--onlyvisible", "--pid", str(app.pid), check=False)
-            return r.stdout.split()[0] if r.returncode == 0 and r.stdout.strip() else None
-
-        win = _wait(window, 30, "the Newton Descent window")
+        win = wait_window(app, xdo)
         time.sleep(1.0)
         xdo("mousemove", "--window", win, "40", "300")
         xdo("key", "space")  # hides the caption card and runs the lesson

@@ -61,29 +61,43 @@ def xserver():
             proc.kill()
 
 
-def test_real_window_click_keys_screenshot_quit(xserver, tmp_path):
-    env = dict(os.environ, DISPLAY=xserver, SDL_AUDIODRIVER="dummy",
-               PYGAME_HIDE_SUPPORT_PROMPT="1")
-    env.pop("SDL_VIDEODRIVER", None)  # the real X11 driver, not the test suite's dummy
+def x_env(display: str) -> dict:
+    """The environment for a real window on `display` (the X11 driver, not the suite's dummy)."""
+    env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+    env.pop("SDL_VIDEODRIVER", None)
+    return env
 
+
+def xdotool(env: dict):
+    """A function that runs xdotool with `env`: xdo(*args, check=True)."""
     def xdo(*args, check=True):
         return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True,
                               timeout=20, check=check)
+    return xdo
+
+
+def wait_window(app: subprocess.Popen, xdo) -> str:
+    """The id of app's visible window, once it has one. SDL names the window in UTF-8, which
+    this xdotool's --name search cannot read, so it is found by process id."""
+    def window():
+        if app.poll() is not None:
+            raise AssertionError(f"main.py exited early: {app.returncode}\n{app.stderr.read()}")
+        r = xdo("search", "--onlyvisible", "--pid", str(app.pid), check=False)
+        return r.stdout.split()[0] if r.returncode == 0 and r.stdout.strip() else None
+
+    return _wait(window, 30, "the Newton Descent window")
+
+
+def test_real_window_click_keys_screenshot_quit(xserver, tmp_path):
+    env = x_env(xserver)
+    xdo = xdotool(env)
 
     app = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "--potential", "bowl", "--dynamics", "momentum",
          "--size", f"{SIZE[0]}x{SIZE[1]}"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # SDL names the window in UTF-8, which this xdotool's --name search cannot read; find
-        # it by process id, then check its title
-        def window():
-            if app.poll() is not None:
-                raise AssertionError(f"main.py exited early: {app.returncode}\n{app.stderr.read()}")
-            r = xdo("search", "--onlyvisible", "--pid", str(app.pid), check=False)
-            return r.stdout.split()[0] if r.returncode == 0 and r.stdout.strip() else None
-
-        win = _wait(window, 30, "the Newton Descent window")
+        win = wait_window(app, xdo)
         _wait(lambda: xdo("getwindowname", win).stdout.strip() == "Newton Descent", 10,
               "the window title")
         time.sleep(1.0)  # first frames (the map) drawn
