@@ -1,7 +1,6 @@
 """End to end under Xvfb + xdotool, as a new user would: open a lesson, run it, type a formula
 in the editor, save the scene (Ctrl+S), record a GIF (F9 twice), open the next lesson (Ctrl+O),
 quit. Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
-import os
 import subprocess
 import sys
 import time
