@@ -296,12 +296,18 @@ def step_verlet(r: Rule, s: State, V, rng, temperature: float = 0.0) -> bool:
     return True
 
 
-def step_symplectic(r: Rule, s: State, V, rng) -> bool:
-    """Semi-implicit Euler: v <- v - (dt/m)(grad V(x) + friction v); x <- x + dt v."""
+def _velocity_change(r: Rule, s: State, V) -> None:
+    """s.tmp <- (dt/m)(grad V(x) + friction v) from the current state (grad cached in s.grad):
+    the velocity both Euler integrators take off in one tick."""
     V.grad(s.pos, out=s.grad)
     np.multiply(s.vel, r.friction, out=s.tmp)
     s.tmp += s.grad
     s.tmp *= r.dt / r.mass
+
+
+def step_symplectic(r: Rule, s: State, V, rng) -> bool:
+    """Semi-implicit Euler: v <- v - (dt/m)(grad V(x) + friction v); x <- x + dt v."""
+    _velocity_change(r, s, V)
     if r.friction:
         # friction's work over the step: friction * v_old . (x_new - x_old) = f dt v_old . v_new
         np.subtract(s.vel, s.tmp, out=s.tmp2)  # v_new
@@ -316,10 +322,7 @@ def step_symplectic(r: Rule, s: State, V, rng) -> bool:
 
 def step_euler(r: Rule, s: State, V, rng) -> bool:
     """Explicit Euler from the old state: x <- x + dt v; v <- v - (dt/m)(grad V(x_old) + f v_old)."""
-    V.grad(s.pos, out=s.grad)
-    np.multiply(s.vel, r.friction, out=s.tmp)
-    s.tmp += s.grad
-    s.tmp *= r.dt / r.mass
+    _velocity_change(r, s, V)
     if r.friction:
         s.dissipated += r.friction * r.dt * _sqnorm(s.vel, s.tmp2)
     np.multiply(s.vel, r.dt, out=s.tmp2)
