@@ -221,8 +221,9 @@ class World:
             p.energy0[:] = self.potential.value(p.pos) + self.kinetic()
 
     def _update_mixed(self) -> None:
+        """Mixed: the particles are not all on one rule (the fast path steps rules[rule[0]])."""
         r = self.particles.rule
-        self._mixed = bool(len(r)) and bool((r != r[0]).any() or len(self.rules) > 1 and r[0] != 0)
+        self._mixed = bool(len(r)) and bool((r != r[0]).any())
 
     def _refresh_frozen(self) -> None:
         self._frozen = np.flatnonzero(self.particles.status == DIVERGED)
