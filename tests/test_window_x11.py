@@ -25,13 +25,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_display() -> int:
-    for n in range(90, 400):
-        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
-            return n
-    pytest.skip("no free X display number")
-
-
 def _wait(predicate, timeout: float, what: str):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -42,23 +35,45 @@ def _wait(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _read_display_number(fd: int, proc: subprocess.Popen, timeout: float) -> int:
+    """What Xvfb writes to -displayfd: its display number, written only once it accepts
+    connections (so there is no race with a half-started or a still-dying server)."""
+    import select
+    data = b""
+    end = time.monotonic() + timeout
+    while not data.endswith(b"\n"):
+        left = end - time.monotonic()
+        if left <= 0 or proc.poll() is not None:
+            pytest.fail(f"Xvfb did not start (status {proc.poll()}, wrote {data!r})")
+        ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+        if ready:
+            chunk = os.read(fd, 64)
+            if not chunk:
+                pytest.fail(f"Xvfb closed -displayfd without a display number (status {proc.poll()})")
+            data += chunk
+    return int(data)
+
+
 @pytest.fixture
 def xserver():
-    n = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    """A private Xvfb. It picks a free display number itself (-displayfd), so two tests, or two
+    suites on one machine, never race for the same one."""
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], pass_fds=(w,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
     try:
-        _wait(lambda: os.path.exists(f"/tmp/.X11-unix/X{n}") or proc.poll() is not None, 10,
-              "Xvfb to start")
-        if proc.poll() is not None:
-            pytest.fail(f"Xvfb :{n} exited with status {proc.returncode}")
+        n = _read_display_number(r, proc, 20)
         yield f":{n}"
     finally:
+        os.close(r)
         proc.terminate()
         try:
             proc.wait(5)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 def x_env(display: str) -> dict:
