@@ -85,6 +85,7 @@ class App:
         self.status = 0
         self.rng = np.random.default_rng([int(seed), 7])  # clouds (the world has its own)
         self.real_time = 0.0  # seconds of (nominal, when headless) frame time so far
+        self.frame_seconds = NOMINAL_FRAME  # the last frame's length (real in the window)
         self.view_changed_at = -1e9
         self.frames = 0
         self.mouse: tuple[int, int] | None = None
@@ -426,6 +427,7 @@ class App:
         from sim.clock import advance
 
         self.real_time += max(float(frame_seconds), 0.0)
+        self.frame_seconds = float(frame_seconds)
         self.frames += 1
         self.instruments.frame()  # a slice of the basin job, even while paused
         if self.paused:

@@ -9,9 +9,13 @@ How the app wires it (render/app.py; not done here):
 - every frame, after drawing the scene and BEFORE drawing the red dot:
   `if recorder.recording: recorder.add_frame(screen)`; then
   `draw_recording_dot(screen, recorder)` so the dot shows on screen but not in the file.
-  `add_frame` keeps every `every`-th call (default 2: 30 fps from the nominal 60 Hz loop), so
-  the GIF plays at the simulation's speed. Headless `--frames N --record OUT.gif`: the same
-  three calls around the offscreen loop, then `recorder.stop()`.
+  The window passes the real length of each frame, `add_frame(screen, seconds)`: a frame is
+  kept once about 1/30 s has passed since the last kept one, and each GIF frame shows for as
+  long as it was on screen (a slow window gives a GIF that plays at the speed it was watched,
+  not fast). Without `seconds` every `every`-th call is kept (default 2: 30 fps from the
+  nominal 60 Hz loop) on the nominal schedule, so headless output is the same to the byte on
+  any machine. Headless `--frames N --record OUT.gif`: the same three calls around the
+  offscreen loop, then `recorder.stop()`.
 - screenshots: `save_screenshot(screen)` (auto-named, never overwrites, atomic); scenes:
   `save_scene(world, unique_path(auto_path("toml")))` (sim/scene.py).
 
@@ -48,7 +52,9 @@ PREFIX = "newton-descent"
 MAX_WIDTH = 640  # recorded frames are downscaled to at most this many pixels wide
 NOMINAL_HZ = 60  # the loop's nominal frame rate (the simulation's schedule)
 EVERY = 2  # keep every 2nd frame: 30 fps
-MAX_SECONDS = 300  # a recording stops by itself after this much (nominal) time
+MAX_SECONDS = 300  # a recording stops by itself after this much (recorded) time
+MAX_FRAME_SECONDS = 0.25  # one real frame counts for at most this long (as the simulation clock)
+KEEP_SLACK = 0.75  # with real frame times, keep a frame once 0.75 of a recorded frame has passed
 GIF_LOOP = 0  # 0 = loop forever
 QUEUE_FRAMES = 8  # frames waiting for the encoder thread before add_frame waits for it
 DOT_RADIUS = 7
@@ -266,6 +272,7 @@ class Recorder:
         self.max_width = int(max_width)
         self.nominal_hz = float(nominal_hz)
         self.max_frames = max(1, int(max_seconds * nominal_hz / every))
+        self.max_seconds = float(max_seconds)
         self.path: Path | None = None
         self._wanted: Path | None = None
         self.frames = 0
@@ -277,7 +284,12 @@ class Recorder:
         self._mp4: Any = None
         self._size: tuple[int, int] | None = None
         self._prev: np.ndarray | None = None
-        self._clock_cs = 0.0  # nominal time written so far, centiseconds
+        self._clock_cs = 0.0  # time written so far, centiseconds
+        self._mp4_slots = -1  # MP4 frame slots filled so far (-1: none yet)
+        self._since = 0.0  # real seconds since the last kept frame (timed add_frame)
+        self.seconds = 0.0  # recorded time so far
+        self._pending: tuple | None = None  # (rgb, box, prev): the GIF frame waiting for its delay
+        self._last_interval = 0.0  # seconds between the last two recorded frames
         self.threaded = threaded  # encode GIF frames on a worker thread (the loop stays smooth)
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
@@ -344,14 +356,24 @@ class Recorder:
         self._prev = None
         self._gif = None
         self._mp4 = None
+        self._mp4_slots = -1
         self._clock_cs = 0.0
+        self._since = 0.0
+        self.seconds = 0.0
+        self._pending = None
+        self._last_interval = 0.0
         self._error = None
         if not self.message:
             self.message = f"recording {target.name}"
         return target
 
-    def add_frame(self, surface: pygame.Surface) -> bool:
-        """Offer the frame just drawn; every `every`-th one is recorded. Returns whether it was.
+    def add_frame(self, surface: pygame.Surface, seconds: float | None = None) -> bool:
+        """Offer the frame just drawn. Returns whether it was recorded.
+
+        `seconds`: how long the previous frame was on screen (the window's real frame time).
+        Then a frame is kept once about `frame_ms` has passed since the last kept one, and the
+        file plays at the speed the window ran. None: every `every`-th call is kept, on the
+        nominal schedule (headless: the same bytes on any machine).
 
         At the length cap the recording stops by itself (see `message`; `path` is the file).
         A write failure stops the recording, removes the temp file and raises RecorderError.
@@ -360,16 +382,27 @@ class Recorder:
             return False
         self._raise_worker_error()
         self._calls += 1
-        if (self._calls - 1) % self.every:
-            return False
+        if seconds is None:
+            if (self._calls - 1) % self.every:
+                return False
+            interval = self.frame_ms / 1000.0
+        else:
+            s = float(seconds)
+            s = min(s, MAX_FRAME_SECONDS) if s == s and s > 0.0 else 0.0
+            self._since += s
+            if self._calls > 1 and self._since < KEEP_SLACK * self.frame_ms / 1000.0:
+                return False
+            interval, self._since = self._since, 0.0
         try:
-            self._write(surface)
+            self._write(surface, interval if self.frames else 0.0)
         except (OSError, ValueError, RuntimeError, pygame.error) as e:
             self._fail(e)
         self.frames += 1
-        if self.frames >= self.max_frames:
+        if self.frames > 1:
+            self.seconds += interval
+        if (seconds is None and self.frames >= self.max_frames) or self.seconds >= self.max_seconds - 1e-9:
             path = self.stop()
-            self.message = f"recording stopped at the {self.max_frames * self.frame_ms / 1000:.0f} s cap: saved {path}"
+            self.message = f"recording stopped at the {self.max_seconds:.0f} s cap: saved {path}"
         return True
 
     def stop(self) -> Path:
@@ -386,6 +419,7 @@ class Recorder:
         self._raise_worker_error()
         try:
             if self._gif is not None:
+                self._flush_pending()
                 self._gif.close()
                 self._file.flush()
                 os.fsync(self._file.fileno())
@@ -435,12 +469,12 @@ class Recorder:
         """The worker: encode queued frames in order; after a failure, drain and keep it."""
         q = self._queue
         while True:
-            rgb = q.get()  # type: ignore[union-attr]
-            if rgb is None:
+            item = q.get()  # type: ignore[union-attr]
+            if item is None:
                 return
             if self._error is None:
                 try:
-                    self._encode(rgb)
+                    self._encode(*item)
                 except BaseException as e:  # noqa: BLE001 - handed to the main thread
                     self._error = e
 
@@ -457,6 +491,7 @@ class Recorder:
         _unlink_quietly(self._tmp)
         self._tmp = None
         self._prev = None
+        self._pending = None
 
     def _frame_size(self, surface: pygame.Surface) -> tuple[int, int]:
         if self._size is None:
@@ -468,7 +503,8 @@ class Recorder:
             self._size = (w, h)
         return self._size
 
-    def _write(self, surface: pygame.Surface) -> None:
+    def _write(self, surface: pygame.Surface, interval: float) -> None:
+        """Record one frame; `interval`: seconds since the previous recorded frame."""
         size = self._frame_size(surface)
         rgb = _surface_rgb(surface, size)
         if self.path is not None and self.path.suffix.lower() == ".mp4":
@@ -477,7 +513,12 @@ class Recorder:
 
                 self._mp4 = iio.get_writer(self._tmp, fps=self.fps, codec="libx264", quality=7,
                                            macro_block_size=2, ffmpeg_log_level="error")
-            self._mp4.append_data(rgb)
+            # a fixed frame rate: the frame fills the slots that passed since the last one
+            self._clock_cs += 100.0 * interval
+            slots = round(self._clock_cs * self.fps / 100.0)
+            for _ in range(max(1, min(slots - self._mp4_slots, 8)) if self._mp4_slots >= 0 else 1):
+                self._mp4.append_data(rgb)
+            self._mp4_slots = max(slots, self._mp4_slots + 1)
             return
         if self._gif is None:
             self._gif = _GifStream(self._file, size)
@@ -486,18 +527,35 @@ class Recorder:
                 self._worker = threading.Thread(target=self._work, name="gif-encoder", daemon=True)
                 self._worker.start()
         if self._queue is not None:
-            self._queue.put(rgb)  # blocks when the encoder is QUEUE_FRAMES behind: no frame is dropped
+            # blocks when the encoder is QUEUE_FRAMES behind: no frame is dropped
+            self._queue.put((rgb, interval))
         else:
-            self._encode(rgb)
+            self._encode(rgb, interval)
 
-    def _encode(self, rgb: np.ndarray) -> None:
-        """Crop to the changed box, quantize, write: one GIF frame (worker or main thread)."""
+    def _encode(self, rgb: np.ndarray, interval: float) -> None:
+        """One GIF frame (worker or main thread). A frame's delay is the time until the next
+        one, so the frame waits (`_pending`) until the next arrives, or until stop()."""
         box = _changed_box(self._prev, rgb)
         prev, self._prev = self._prev, rgb  # a read-only view of fresh bytes: safe to keep
-        step = 100.0 * self.every / self.nominal_hz  # centiseconds per recorded frame
+        self._flush_pending(interval)
+        self._pending = (rgb, box, prev)
+        if interval > 0.0:
+            self._last_interval = interval
+
+    def _flush_pending(self, interval: float | None = None) -> None:
+        """Crop, quantize and write the waiting frame, shown for `interval` seconds (None, for
+        the last frame: as long as the frame before it, or one nominal frame when it is the only
+        one). Rounding is accumulated: exact on average."""
+        if self._pending is None:
+            return
+        rgb, box, prev = self._pending
+        self._pending = None
+        if interval is None:
+            interval = self._last_interval or self.frame_ms / 1000.0
+        step = 100.0 * interval
         start = round(self._clock_cs)
         self._clock_cs += step
-        delay = max(1, round(self._clock_cs) - start)  # accumulated rounding: exact on average
+        delay = max(1, round(self._clock_cs) - start)
         self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay, prev)
 
 

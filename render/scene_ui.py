@@ -438,7 +438,8 @@ class SceneUI:
         if not rec.recording:
             return
         try:
-            rec.add_frame(surface)
+            # the window records at the speed it runs; headless, on the nominal schedule
+            rec.add_frame(surface, None if self.app.headless else self.app.frame_seconds)
         except RecorderError as e:
             self.app.tell(str(e), hud.WARN)
             return

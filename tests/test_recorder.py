@@ -286,3 +286,90 @@ def test_mp4_when_imageio_ffmpeg_is_installed(tmp_path):
     finally:
         reader.close()
     assert sorted(os.listdir(tmp_path)) == ["v.mp4"]
+
+
+def gif_durations(path) -> list[int]:
+    """Each frame's display time in milliseconds, as the GIF file says."""
+    with Image.open(path) as im:
+        out = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(im.info["duration"])
+        return out
+
+
+@pytest.mark.parametrize("frame_seconds, every_nth, ms", [
+    (1 / 20, 1, 50),  # a slow window (20 fps): every frame kept, each shown 50 ms
+    (1 / 100, 3, 30),  # a fast one (100 fps): every 3rd frame, 30 ms apart
+    (1 / 60, 2, None),  # the nominal 60 Hz: every 2nd frame, 33 or 34 ms (1/30 s on average)
+])
+@pytest.mark.parametrize("threaded", [False, True])
+def test_window_gif_plays_at_the_speed_the_window_ran(tmp_path, frame_seconds, every_nth, ms, threaded):
+    rec = R.Recorder(folder=tmp_path, threaded=threaded)
+    rec.start(tmp_path / "w.gif")
+    s = scene_surface()
+    calls = 60
+    kept = []
+    for k in range(calls):
+        draw_ball(s, k % 20)
+        kept.append(rec.add_frame(s, frame_seconds))
+    assert [i for i, kk in enumerate(kept) if kk] == list(range(0, calls, every_nth))
+    path = rec.stop()
+    d = gif_durations(path)
+    assert len(d) == len(range(0, calls, every_nth))
+    if ms is not None:
+        assert d == [ms] * len(d)
+    else:
+        assert set(d) <= {30, 40} or set(d) <= {33, 34} or set(d) <= {30, 40, 33, 34}
+    # the whole GIF lasts as long as the window ran (the last frame as long as the one before)
+    real = len(d) * every_nth * frame_seconds * 1000
+    assert abs(sum(d) - real) <= 20, (sum(d), real)
+
+
+def test_window_gif_follows_uneven_frames_and_clamps_a_stall(tmp_path):
+    rec = R.Recorder(folder=tmp_path, threaded=False)
+    rec.start(tmp_path / "u.gif")
+    s = scene_surface()
+    times = [0.016, 0.05, 0.016, 0.016, 5.0, 0.04, 0.01, 0.01, 0.02]
+    kept = []
+    for k, t in enumerate(times):
+        draw_ball(s, k)
+        kept.append(rec.add_frame(s, t))
+    # kept: the first; then once >= 25 ms has gathered since the last kept one
+    assert kept == [True, True, False, True, True, True, False, False, True]
+    path = rec.stop()
+    # each frame shows until the next kept one: 50, 32, 250 (a 5 s stall counts as 0.25 s,
+    # as it does for the simulation clock), 40, 40, and the last one as long as the one before
+    assert gif_durations(path) == [50, 30, 250, 40, 40, 40]
+    assert abs(rec.seconds - (0.05 + 0.032 + 0.25 + 0.04 + 0.04)) < 1e-9
+
+
+def test_window_recording_stops_at_the_time_cap(tmp_path):
+    rec = R.Recorder(folder=tmp_path, max_seconds=1.0, threaded=False)
+    rec.start(tmp_path / "cap.gif")
+    s = scene_surface()
+    n = 0
+    while rec.recording and n < 1000:
+        draw_ball(s, n % 20)
+        rec.add_frame(s, 0.1)  # 10 fps: 1 s is 10 intervals, 11 frames
+        n += 1
+    assert not rec.recording and rec.frames == 11
+    assert "1 s cap" in rec.message and sum(gif_durations(rec.path)) == 1100
+
+
+@pytest.mark.skipif(not R.mp4_available(), reason="MP4 needs imageio-ffmpeg (optional)")
+def test_window_mp4_from_a_slow_window_lasts_as_long_as_it_ran(tmp_path):
+    import imageio.v2 as iio
+
+    rec = R.Recorder(folder=tmp_path)
+    rec.start(tmp_path / "slow.mp4")
+    s = scene_surface((320, 200))
+    for k in range(11):  # 10 fps for 1 s: 11 frames, 10 intervals
+        draw_ball(s, k)
+        rec.add_frame(s, 0.1)
+    path = rec.stop()
+    reader = iio.get_reader(str(path))
+    try:  # 30 fps video: 1 s is 30 slots after the first frame
+        assert reader.count_frames() == 31
+    finally:
+        reader.close()
