@@ -73,7 +73,8 @@ class App:
         self.world.keep_prev = True
         self.headless = headless
         self.potentials = list(POTENTIALS.values())
-        self.home = View.fit(world.potential.view, size)
+        self.home_rect = world.potential.view  # what Home shows: the landscape's or the scene's
+        self.home = View.fit(self.home_rect, size)
         self.view = self.home
         self.paused = False
         self.time_scale = 1.0
@@ -327,7 +328,8 @@ class App:
         self.world.set_potential(potential)
         self.steps = list(suggestions(potential))
         self.world.set_rule(suggest(potential, self.world.rule))
-        self.home = View.fit(potential.view, (self.view.w, self.view.h))
+        self.home_rect = potential.view
+        self.home = View.fit(self.home_rect, (self.view.w, self.view.h))
         self._set_view(self.home, interactive=False)
         self.history.clear()
         self._sample_stats()
@@ -400,7 +402,7 @@ class App:
     def cmd_reset_view(self, _arg) -> None:
         from render.view import View
 
-        self.home = View.fit(self.world.potential.view, (self.view.w, self.view.h))
+        self.home = View.fit(self.home_rect, (self.view.w, self.view.h))
         self._set_view(self.home, interactive=False)
 
     def cmd_screenshot(self, _arg) -> None:
@@ -525,7 +527,7 @@ class App:
         from render.view import View
 
         at_home = self.view == self.home
-        self.home = View.fit(self.world.potential.view, size)
+        self.home = View.fit(self.home_rect, size)
         self.view = self.home if at_home else self.view.resized(size)
         self.trails.reset(size)
 

@@ -211,7 +211,8 @@ class SceneUI:
         app.steps = list(suggestions(world.potential))
         fam = family(world.rule.name)
         app.steps[fam] = world.rule.dt if fam == 2 else world.rule.lr
-        app.home = View.fit(info.view, (app.view.w, app.view.h))
+        app.home_rect = info.view  # Home comes back to the scene's view
+        app.home = View.fit(app.home_rect, (app.view.w, app.view.h))
         app._set_view(app.home, interactive=False)
         app.paused = bool(info.paused)
         app.acc = 0.0
