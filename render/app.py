@@ -322,12 +322,16 @@ class App:
 
     def set_potential(self, potential) -> None:
         """Switch landscape: fit the view, take its suggested step sizes, keep the balls."""
-        from render.tuning import suggest, suggestions
+        from render.tuning import rescale_step, suggest, suggestions
         from render.view import View
 
+        old = list(suggestions(self.world.potential))
         self.world.set_potential(potential)
         self.steps = list(suggestions(potential))
-        self.world.set_rule(suggest(potential, self.world.rule))
+        if len(self.world.rules) == 1:
+            self.world.set_rule(suggest(potential, self.world.rule))
+        else:  # race lanes and twins keep their rules, each step rescaled to the new landscape
+            self.world.retune([rescale_step(r, old, self.steps) for r in self.world.rules])
         self.home_rect = potential.view
         self.home = View.fit(self.home_rect, (self.view.w, self.view.h))
         self._set_view(self.home, interactive=False)

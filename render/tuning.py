@@ -82,3 +82,15 @@ def suggest(potential, rule: Rule) -> Rule:
     if fam == 2:
         return rule.with_(dt=dt)
     return rule.with_(lr=(gd, mom, dt, ada)[fam])
+
+
+def rescale_step(rule: Rule, old: tuple | list, new: tuple | list) -> Rule:
+    """`rule` moved from a landscape with suggestions `old` to one with `new`: its step scaled
+    by its family's ratio, so lanes that differ only in step size stay apart (and a rule on
+    the old suggestion gets the new one exactly)."""
+    fam = family(rule.name)
+    key = "dt" if fam == 2 else "lr"
+    step = getattr(rule, key)
+    a, b = float(old[fam]), float(new[fam])
+    value = b if step == a or not (a > 0 and np.isfinite(step * b / a)) else step * b / a
+    return rule.with_(**{key: value})

@@ -80,9 +80,11 @@ def race_rules(base: Rule, names: Sequence[str]) -> list[Rule]:
 
 
 def find_or_add_rule(world: World, rule: Rule) -> int:
-    """Id of `rule` in world.rules (an identical one is reused), adding it when absent."""
+    """Id of `rule` in world.rules, adding it when absent. A rule that steps the same way (the
+    same name and effective parameters; the ones it does not read may differ) is reused."""
+    want = (rule.name, rule.params())
     for i, r in enumerate(world.rules):
-        if r == rule:
+        if r == rule or (r.name, r.params()) == want:
             return i
     return world.add_rule(rule)
 

@@ -193,6 +193,15 @@ class World:
         self._reset_ledger()
         return self.rules[0]
 
+    def retune(self, rules: list[Rule]) -> None:
+        """Give every rule new parameters at once, keeping each rule's name and particles (race
+        lanes survive a new landscape's step sizes). Buffers are kept, as in set_params."""
+        if len(rules) != len(self.rules) or any(a.name != b.name for a, b in zip(rules, self.rules)):
+            raise ValueError("retune keeps the rules: the same number, with the same names")
+        self.rules[:] = list(rules)
+        self._grad_valid = False
+        self._reset_ledger()
+
     def _carry_over(self, old: Rule, new: Rule, rows: np.ndarray) -> None:
         p = self.particles
         heavy = ("momentum", "nesterov")

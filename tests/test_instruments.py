@@ -513,3 +513,32 @@ def test_heat_values_only_langevin_balls():
     lid = w.add_rule(Rule("langevin", temperature=1.0))
     w.drop(np.array([[2.0, 0.0], [0.0, 1.0]]), rule_id=lid)
     np.testing.assert_allclose(np.sort(ins.heat_values(w)), [0.5, 2.0])
+
+
+def test_find_or_add_rule_reuses_a_rule_that_steps_the_same_way():
+    from sim.world import World
+
+    w = World(get_potential("bowl"), Rule("momentum", lr=0.01, dt=0.01))
+    newton = Rule("newton", dt=0.02, lr=0.5)  # lr is not newton's: it may differ
+    i = ins.find_or_add_rule(w, newton)
+    assert ins.find_or_add_rule(w, newton.with_(lr=0.003)) == i
+    assert ins.find_or_add_rule(w, newton.with_(dt=0.021)) != i  # dt is
+    assert len(w.rules) == 3
+
+
+def test_world_retune_keeps_rules_and_particles_and_refuses_a_new_rule_set():
+    from sim.world import World
+
+    w = World(get_potential("bowl"), Rule("gd", lr=0.1))
+    rid = w.add_rule(Rule("newton", dt=0.05))
+    w.drop(np.array([[1.0, 1.0]]))
+    w.drop(np.array([[1.0, 1.0]]), rule_id=rid)
+    w.retune([Rule("gd", lr=0.2), Rule("newton", dt=0.01)])
+    assert [r.lr for r in w.rules][:1] == [0.2] and w.rules[1].dt == 0.01
+    assert w.particles.rule.tolist() == [0, 1]
+    w.tick(1)
+    assert w.particles.pos[0] == pytest.approx([0.8, 0.8])  # gd with the new lr
+    with pytest.raises(ValueError, match="same names"):
+        w.retune([Rule("adam"), Rule("newton")])
+    with pytest.raises(ValueError):
+        w.retune([Rule("gd")])

@@ -605,3 +605,69 @@ def test_newton_basins_settle_within_the_job_budget():
         i = int((m[0] - pot.view[0]) / (pot.view[1] - pot.view[0]) * 40)
         j = int((m[1] - pot.view[2]) / (pot.view[3] - pot.view[2]) * 25)
         assert labels[i, j] == k
+
+
+def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
+    from render.tuning import suggestions
+
+    app = make_app("himmelblau", Rule("momentum", lr=1e-4))
+    press(app, "k")
+    frame(app)
+    click(app, (500, 300))
+    w = app.world
+    ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
+    n_rules = len(w.rules)
+    app.cmd_cycle_potential(1)  # himmelblau -> the next landscape
+    assert w.potential.name != "himmelblau"
+    assert np.array_equal(w.particles.rule, ids)  # no lane collapsed onto one rule
+    assert [w.rules[r].name for r in w.particles.rule] == names
+    new = suggestions(w.potential)
+    for r in w.rules:  # each lane on the new landscape's step for its family
+        fam = {"gd": 0, "momentum": 1, "nesterov": 1, "newton": 2, "langevin": 2}.get(r.name, 3)
+        assert (r.dt if fam == 2 else r.lr) == new[fam], r
+    frame(app)
+    click(app, (400, 300))  # a new race drop joins the same lanes
+    assert len(w.rules) == n_rules and np.array_equal(w.particles.rule[len(ids):], ids)
+    w.tick(50)
+    assert len({tuple(p) for p in np.round(w.particles.pos[: len(ids)], 12)}) == len(ids)
+
+
+def test_a_formula_keeps_a_scenes_lanes_and_their_step_ratios():
+    from sim.scene import find_scene, load_scene
+
+    app = make_app()
+    world, info = load_scene(find_scene("overdamped_limit"))
+    app.scene_ui.open_scene(world, info)
+    from render.tuning import suggestions
+
+    before = list(app.world.rules)
+    old = suggestions(app.world.potential)
+    assert app.scene_ui.apply_formula("25*x**2 + 100*y**2 + 3*x*y")  # far steeper
+    frame(app)
+    w = app.world
+    new = suggestions(w.potential)
+    assert new[0] < old[0] / 10 and new[2] < old[2] / 2
+    assert len(w.rules) == 4 and [r.name for r in w.rules] == [r.name for r in before]
+    assert [r.mass for r in w.rules] == [r.mass for r in before]
+    assert app.instruments.on["race"] and app.instruments.world_lanes == [0, 1, 2, 3]
+    # each lane's step moved by its family's ratio: gd by the gd ratio, newton by the dt ratio
+    assert w.rules[0].lr == pytest.approx(before[0].lr * new[0] / old[0], rel=1e-12)
+    for i in (1, 2, 3):
+        assert w.rules[i].dt == pytest.approx(before[i].dt * new[2] / old[2], rel=1e-12)
+    w.tick(400)
+    assert w.counts()[1] == 0  # nothing diverged on the new landscape
+
+
+def test_twins_stay_exact_across_a_landscape_change():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (300, 250))
+    w = app.world
+    w.tick(50)
+    app.cmd_cycle_potential(1)
+    app.update(1 / 60)  # the instruments follow the retuned rules
+    assert w.rules[w.particles.rule[1]] == ins.newton_twin(w.rule)
+    for _ in range(5):
+        app.update(1 / 60)
+        w.tick(100)
+    assert _pair_gap(app) < 1e-9
