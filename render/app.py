@@ -490,7 +490,10 @@ class App:
             self._resize(size)
         w = self.world
         draft = self.interacting()
-        surface.blit(self.landscape.surface(self.view, w.potential, draft), (0, 0))
+        if self.instruments.basins_shown():  # a grey relief under the basin colours
+            surface.blit(self.landscape.grey_surface(self.view, w.potential, draft), (0, 0))
+        else:
+            surface.blit(self.landscape.surface(self.view, w.potential, draft), (0, 0))
         if self.show["field"] and not draft:
             surface.blit(self.field.surface(self.view, w.potential), (0, 0))
         self.instruments.draw_map(surface)  # basin shading
@@ -637,7 +640,7 @@ class App:
         ]
         H.text_panel(surface, lines, "topleft", (M, M), min_width=300)
         if w.potential is not None and self.landscape.shading is not None:
-            H.colorbar(surface, self.landscape.shading, (W - M, M))
+            H.colorbar(surface, self.landscape.shading, (W - M, M), grey=self.instruments.basins_shown())
         self._ball_panel(surface)
         hint = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
                                                 (" help", "body", hud.DIM)])],

@@ -31,6 +31,17 @@ def polynomial_lut(coeffs: np.ndarray, n: int = 256) -> np.ndarray:
 VIRIDIS: np.ndarray = polynomial_lut(_VIRIDIS_COEFFS)  # [256, 3] uint8, dark purple -> yellow
 
 
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """The map as a light grey relief (uint8 [..., 3] -> uint8 [..., 3]): its luminance,
+    squeezed into 70..225 so that coloured shading on top stays readable. Viridis's luminance
+    rises with V, so the grey keeps the order of the values (and the colourbar, greyed the
+    same way, still reads them)."""
+    rgb = np.asarray(rgb)
+    lum = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    g = (70.0 + lum * (155.0 / 255.0)).astype(np.uint8)
+    return np.repeat(g[..., None], 3, axis=-1)
+
+
 def apply(lut: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Colours for values s in [0, 1] (any shape; NaN -> 0): -> uint8 [..., 3]."""
     idx = np.nan_to_num(s, nan=0.0) * (len(lut) - 1) + 0.5

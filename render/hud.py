@@ -234,10 +234,13 @@ class Hud:
         return rect, blits
 
     # -- colourbar -----------------------------------------------------------------------
-    def colorbar(self, surface: pygame.Surface, shading, xy: tuple[int, int]) -> pygame.Rect:
-        """A vertical viridis bar with V values, top right at xy."""
-        key = ("colorbar", shading, tuple(xy), self.fonts.system)
-        rect, first, outline, ticks, labels = self._layout(key, lambda: self._colorbar_layout(shading, xy))
+    def colorbar(self, surface: pygame.Surface, shading, xy: tuple[int, int],
+                 grey: bool = False) -> pygame.Rect:
+        """A vertical viridis bar with V values, top right at xy (grey=True: the map is shown
+        in grey under basin colours, and so is the bar)."""
+        key = ("colorbar", shading, tuple(xy), self.fonts.system, grey)
+        rect, first, outline, ticks, labels = self._layout(
+            key, lambda: self._colorbar_layout(shading, xy, grey))
         surface.blits(first, doreturn=False)
         pygame.draw.rect(surface, (230, 230, 235), outline, 1)
         # tick marks and labels never overlap (labels start 4 pixels right of the marks)
@@ -248,7 +251,7 @@ class Hud:
         self.panels.append(rect)
         return rect
 
-    def _colorbar_layout(self, shading, xy: tuple[int, int]) -> tuple:
+    def _colorbar_layout(self, shading, xy: tuple[int, int], grey: bool = False) -> tuple:
         f = self.fonts
         bw, bh = COLORBAR_SIZE
         vals, pos = shading.ticks(6)
@@ -260,10 +263,11 @@ class Hud:
         rect = pygame.Rect(0, 0, width, height)
         rect.topright = xy
         bx, by = rect.x + PAD, rect.y + PAD + title.get_height() + 6 + 3
-        key = (bw, bh)
+        key = (bw, bh, grey)
         if self._bar_key != key:
             t = np.linspace(1.0, 0.0, bh)[None, :].repeat(bw, axis=0)
-            self._bar = pygame.surfarray.make_surface(colormap.apply(colormap.VIRIDIS, t))
+            rgb = colormap.apply(colormap.VIRIDIS, t)
+            self._bar = pygame.surfarray.make_surface(colormap.grey(rgb) if grey else rgb)
             self._bar_key = key
         first = [(self._panel(rect.size), rect.topleft), (title, (rect.x + PAD, rect.y + PAD)),
                  (self._bar, (bx, by))]

@@ -494,6 +494,10 @@ class Instruments:
         return " · ".join(parts)
 
     # == drawing ==================================================================================
+    def basins_shown(self) -> bool:
+        """Whether basin colours are over the map (then the map under them is grey)."""
+        return self.old_job is not None or self.job is not None
+
     def draw_map(self, surface: pygame.Surface) -> None:
         """Basin shading over the map (the last finished job while a new view's job runs)."""
         job = self.old_job if self.old_job is not None else self.job

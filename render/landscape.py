@@ -242,6 +242,7 @@ class Landscape:
         self.shading: Shading | None = None
         self.view: View | None = None
         self.builds = 0
+        self._grey: tuple[pygame.Surface, pygame.Surface] | None = None  # (map, its grey copy)
 
     def invalidate(self) -> None:
         self._key = None
@@ -256,6 +257,18 @@ class Landscape:
             self.view = view
             self.builds += 1
         return self._surface
+
+    def grey_surface(self, view: View, potential, draft: bool = False) -> pygame.Surface:
+        """The same map as a grey relief (colormap.grey), cached with it: what basin colours
+        are laid over, so that each basin reads as one colour whatever V is under it."""
+        from render.colormap import grey
+
+        src = self.surface(view, potential, draft)
+        if self._grey is None or self._grey[0] is not src:
+            out = pygame.Surface(src.get_size())
+            pygame.surfarray.blit_array(out, grey(pygame.surfarray.array3d(src)))
+            self._grey = (src, out)
+        return self._grey[1]
 
     def _build(self, view: View, potential, draft: bool = False) -> pygame.Surface:
         grid = view

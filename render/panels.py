@@ -526,9 +526,17 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
         dx0, dy0 = int(round(left + i0 * cw)), int(round(top + j0 * ch))
         dx1, dy1 = int(round(left + i1 * cw)), int(round(top + j1 * ch))
         if (dx1 - dx0) <= 2 * vis.w + 256 and (dy1 - dy0) <= 2 * vis.h + 256:
-            sub = small.subsurface(pygame.Rect(i0, j0, i1 - i0, j1 - j0))
-            scaled = pygame.transform.scale(sub, (max(dx1 - dx0, 1), max(dy1 - dy0, 1)))
-            surface.blit(scaled, (dx0, dy0))
+            cells = (i0, j0, i1 - i0, j1 - j0)
+            size = (max(dx1 - dx0, 1), max(dy1 - dy0, 1))
+            if _basin_cache.get("scaled_key") != (key, cells, size):
+                # bilinear: basin borders come out soft instead of in cell-sized steps
+                sub = small.subsurface(pygame.Rect(cells))
+                try:
+                    scaled = pygame.transform.smoothscale(sub, size)
+                except (ValueError, pygame.error):
+                    scaled = pygame.transform.scale(sub, size)
+                _basin_cache["scaled_key"], _basin_cache["scaled"] = (key, cells, size), scaled
+            surface.blit(_basin_cache["scaled"], (dx0, dy0))
         else:  # cells much larger than the screen: look each visible pixel's cell up directly
             i = np.clip(((vis.x + np.arange(vis.w) + 0.5 - left) / cw).astype(np.int64), 0, gx - 1)
             j = np.clip(((vis.y + np.arange(vis.h) + 0.5 - top) / ch).astype(np.int64), 0, gy - 1)

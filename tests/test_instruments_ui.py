@@ -671,3 +671,64 @@ def test_twins_stay_exact_across_a_landscape_change():
         app.update(1 / 60)
         w.tick(100)
     assert _pair_gap(app) < 1e-9
+
+
+def test_each_basin_reads_as_its_own_colour_over_a_grey_relief():
+    """Under basin shading the map is grey (colormap.grey), so a point's hue says its basin
+    whatever V is there: classify sampled pixels by the nearest palette hue and compare with
+    the job's labels."""
+    from render import colormap
+
+    g = colormap.grey(colormap.VIRIDIS)
+    assert (g[:, 0] == g[:, 1]).all() and (g[:, 1] == g[:, 2]).all()
+    # keeps V's order (up to the polynomial fit's wiggle of one level) over a wide range
+    assert (np.diff(g[:, 0].astype(int)) >= -1).all() and g[-1, 0] - g[0, 0] > 100
+
+    app = make_app("himmelblau", Rule("gd", lr=0.002))
+    app.instruments.basin_sync = True
+    press(app, "b")
+    app.update(1 / 60)
+    job = app.instruments.job
+    assert job.done
+    surf = frame(app)
+    pal = np.array(P.BASIN_PALETTE[: len(job.centers)], float)
+    chroma = pal - pal.mean(axis=1, keepdims=True)
+    chroma /= np.linalg.norm(chroma, axis=1, keepdims=True)
+    gx, gy = job.grid
+    x0, x1, y0, y1 = job.view
+    hits = total = 0
+    rng = np.random.default_rng(0)
+    blocked = list(app.hud.panels) + list(app.instruments.rects.values())
+    for _ in range(400):
+        i, j = int(rng.integers(gx)), int(rng.integers(gy))
+        lab = int(job.labels[i, j])
+        if lab < 0:
+            continue
+        # the cell and its neighbours agree (not on a soft border)
+        nb = job.labels[max(i - 2, 0): i + 3, max(j - 2, 0): j + 3]
+        if (nb != lab).any():
+            continue
+        wx, wy = x0 + (i + 0.5) * (x1 - x0) / gx, y0 + (j + 0.5) * (y1 - y0) / gy
+        px, py = (int(v) for v in app.view.to_screen(np.array([[wx, wy]]))[0])
+        if not (0 <= px < SIZE[0] and 0 <= py < SIZE[1]) or any(r.collidepoint(px, py) for r in blocked):
+            continue
+        c = np.array(surf.get_at((px, py))[:3], float)
+        c -= c.mean()
+        if np.linalg.norm(c) < 1e-9:
+            continue
+        total += 1
+        hits += int(np.argmax(chroma @ (c / np.linalg.norm(c))) == lab)
+    assert total > 100 and hits / total > 0.97, (hits, total)
+    # the colourbar went grey with the map (it is the panel at the top right)
+    from render import hud
+
+    rect = next(r for r in app.hud.panels if r.topright == (SIZE[0] - hud.MARGIN, hud.MARGIN))
+    x = rect.x + hud.PAD + hud.COLORBAR_SIZE[0] // 2  # down the middle of the bar itself
+
+    def bar_spread(s):
+        col = [s.get_at((x, y))[:3] for y in range(rect.y + rect.h // 3, rect.y + 2 * rect.h // 3)]
+        return max(max(c) - min(c) for c in col)
+
+    assert bar_spread(surf) <= 2
+    press(app, "b")  # basins off: the colour map and bar come back
+    assert bar_spread(frame(app)) > 60
