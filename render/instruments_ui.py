@@ -643,6 +643,24 @@ class Instruments:
         raise KeyError(name)
 
     # -- the panels ------------------------------------------------------------------------------
+    def _twin_rules(self) -> dict[int, int]:
+        """{twin rule id: its balls' rule id} for rules that only twins use (not lanes)."""
+        b, t = self.pairs
+        p = self.app.world.particles
+        n = len(p.rule)
+        ok = (b < n) & (t < n)
+        b, t = b[ok], t[ok]
+        if not len(t):
+            return {}
+        others = np.ones(n, dtype=bool)
+        others[t] = False
+        lanes = set(np.unique(p.rule[others]).tolist())
+        out: dict[int, int] = {}
+        for tr, br in zip(p.rule[t].tolist(), p.rule[b].tolist()):
+            if tr not in lanes and tr not in out:
+                out[tr] = br
+        return out
+
     def _draw_race(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         from render.balls import RULE_COLORS, rule_palette
 
@@ -650,7 +668,7 @@ class Instruments:
         lh = self._row_h()
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
-        P.draw_race_legend(surface, rect, w, self.font, rule_palette(w.rules))
+        P.draw_race_legend(surface, rect, w, self.font, rule_palette(w.rules), self._twin_rules())
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
         hint = ("lanes: this scene's rules (click a rule to choose instead)"

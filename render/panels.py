@@ -243,9 +243,12 @@ def draw_line_plot(surface: pygame.Surface, rect: pygame.Rect,
 # ================================================================================================
 
 def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
-                     colors: Sequence[tuple[int, int, int]] | None = None) -> None:
+                     colors: Sequence[tuple[int, int, int]] | None = None,
+                     twins: dict[int, int] | None = None) -> None:
     """One row per rule that has balls: its color, name and parameters, and the current loss
-    of its most recent ball (diverged balls: "diverged"); the leader is marked."""
+    of its most recent ball (diverged balls: "diverged"); the leader is marked. `twins` maps a
+    twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
+    its own but an indented "twin:" row under its lane, with a ring (as on the map)."""
     rect = pygame.Rect(rect)
     with _Clip(surface, rect):
         draw_panel(surface, rect)
@@ -263,26 +266,46 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
         for rid in rules:
             row = last.get(rid)
             losses[rid] = float(world.potential.value(p.pos[row:row + 1])[0]) if row is not None else math.nan
-        finite = {k: v for k, v in losses.items() if math.isfinite(v)}
+        order = race_rows(rules, twins)
+        lanes = [rid for rid, twin in order if not twin]
+        finite = {k: losses[k] for k in lanes if math.isfinite(losses[k])}
         leader = min(finite, key=finite.get) if finite else None
-        for rid in rules:
+        for rid, twin in order:
             rule = world.rules[rid]
             color = tuple(colors[rid]) if colors is not None and rid < len(colors) else \
                 RULE_COLORS.get(rule.name, TEXT)
             cy = w.y + w.line_h // 2
-            pygame.draw.circle(surface, color, (w.x0 + 5, cy), 5)
-            w.x0 += 14
+            indent = 14 if twin else 0
+            if twin:
+                pygame.draw.circle(surface, color, (w.x0 + indent + 5, cy), 5, 2)
+            else:
+                pygame.draw.circle(surface, color, (w.x0 + 5, cy), 5)
+            w.x0 += 14 + indent
             loss = fmt(losses[rid]) if rid in last else "diverged"
-            lead = rid == leader and len(rules) > 1
-            tone = ACCENT if lead else TEXT if rid in last else STATUS_COLORS["bad"]
-            w.row((_short_label(rule), color), (loss + (" best" if lead else ""), tone),
-                  col=(loss_col,))
-            w.x0 -= 14
+            lead = rid == leader and len(lanes) > 1
+            tone = ACCENT if lead else (DIM if twin else TEXT) if rid in last else STATUS_COLORS["bad"]
+            label = f"twin {_short_label(rule, integrator=False)}" if twin else _short_label(rule)
+            w.row((label, color), (loss + (" best" if lead else ""), tone), col=(loss_col - indent,))
+            w.x0 -= 14 + indent
 
 
-def _short_label(rule) -> str:
+def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list[tuple[int, bool]]:
+    """The race legend's rows: (rule id, is a twin row), lanes in `rules` order, each lane's
+    twin rules right under it. A twin whose lane has no balls is a lane row of its own."""
+    twins = {t: b for t, b in (twins or {}).items() if t in rules and b in rules and t != b}
+    out: list[tuple[int, bool]] = []
+    for rid in rules:
+        if rid in twins:
+            continue
+        out.append((rid, False))
+        out.extend((t, True) for t in sorted(twins) if twins[t] == rid)
+    return out
+
+
+def _short_label(rule, integrator: bool = True) -> str:
     if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)
-        extra = f" {rule.integrator}" if rule.name == "newton" and rule.integrator != "verlet" else ""
+        extra = (f" {rule.integrator}" if integrator and rule.name == "newton"
+                 and rule.integrator != "verlet" else "")
         mass = f" m={fmt(rule.mass, 3)}" if rule.mass != 1.0 else ""
         return f"{rule.name}{extra}{mass} dt={fmt(rule.dt, 3)}"
     if rule.name in ("momentum", "nesterov"):

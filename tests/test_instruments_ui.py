@@ -732,3 +732,33 @@ def test_each_basin_reads_as_its_own_colour_over_a_grey_relief():
     assert bar_spread(surf) <= 2
     press(app, "b")  # basins off: the colour map and bar come back
     assert bar_spread(frame(app)) > 60
+
+
+def test_race_legend_groups_each_twin_under_its_lane():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.002))
+    press(app, "k")
+    press(app, "j")
+    frame(app)
+    click(app, (640, 400))
+    w = app.world
+    b, t = app.instruments.pairs
+    twins = app.instruments._twin_rules()
+    assert len(t) and set(twins) == set(w.particles.rule[t].tolist()) - set(w.particles.rule[b].tolist())
+    for tr, br in twins.items():  # each twin rule follows the lane of its balls
+        rows = np.flatnonzero(w.particles.rule[t] == tr)
+        assert set(w.particles.rule[b[rows]].tolist()) == {br}
+        assert w.rules[br].name in app.instruments.lanes
+    order = P.race_rows(sorted(set(w.particles.rule.tolist())), twins)
+    lane_rows = np.setdiff1d(np.arange(w.n), t)
+    assert [rid for rid, tw in order if not tw] == sorted(set(w.particles.rule[lane_rows].tolist()))
+    assert sum(tw for _, tw in order) == len(twins) > 0
+    # the twin rows are drawn with a hollow ring (as twins are on the map), the lanes with a dot
+    surf = frame(app)
+    rect = app.instruments.rects["race"]
+    lh = app.instruments._row_h()
+    for k, (rid, tw) in enumerate(order):
+        cy = rect.y + P.PAD + (k + 1) * lh + app.instruments.font.get_linesize() // 2
+        cx = rect.x + P.PAD + (19 if tw else 5)
+        centre = tuple(surf.get_at((cx, cy)))[:3]
+        colour = rule_palette(w.rules)[rid]
+        assert (max(abs(a - c) for a, c in zip(centre, colour)) < 40) != tw, (k, rid, tw, centre, colour)

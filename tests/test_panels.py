@@ -295,3 +295,11 @@ def test_progress_bar_fill_follows_progress(font):
         filled = int((row == np.array(P.ACCENT, dtype=np.uint8)).all(axis=1).sum())
         inner = rect.w - 8 - 2
         assert filled == pytest.approx(p * inner, abs=1)
+
+
+def test_race_rows_put_each_twin_under_its_lane():
+    assert P.race_rows([0, 1, 2, 3, 4], {3: 0, 4: 2}) == [(0, False), (3, True), (1, False),
+                                                           (2, False), (4, True)]
+    assert P.race_rows([0, 1, 2], {2: 0, 1: 0}) == [(0, False), (1, True), (2, True)]
+    assert P.race_rows([0, 2], {2: 1}) == [(0, False), (2, False)]  # its lane has no balls
+    assert P.race_rows([0, 1], None) == [(0, False), (1, False)]
