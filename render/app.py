@@ -31,6 +31,7 @@ ZOOM_STEP = 1.2  # per wheel notch
 DRAFT_SECONDS = 0.25  # after a zoom or pan, maps are drafts until the view rests this long
 TIME_SCALE_RANGE = (1.0 / 64.0, 64.0)
 STEP_RANGE = (1e-9, 1e3)  # lr and dt stay inside this
+MAX_DT_BOOST = 16.0  # most extra ticks a second that make up for a dt the mass control lowered
 FRICTION_RANGE = (1e-3, 1e4)  # friction below the low end becomes 0; 0 steps up to it
 TEMPERATURE_RANGE = (1e-4, 1e4)
 STATS_EVERY = 4  # ticks between samples of the live plot
@@ -376,6 +377,15 @@ class App:
             return
         self.say(f"{name} = {getattr(self.world.rule, name):.4g}{note}")
 
+    def dt_boost(self) -> float:
+        """How many more ticks a second to run because the mass control lowered newton's dt
+        below the step the user chose (steps[2]): so a light ball keeps the pace of the
+        chosen dt instead of crawling. At most MAX_DT_BOOST; 1 otherwise."""
+        r = self.world.rule
+        if not r.newtonian or not r.dt > 0.0:
+            return 1.0
+        return float(min(max(self.steps[2] / r.dt, 1.0), MAX_DT_BOOST))
+
     def cmd_time_scale(self, factor: float) -> None:
         self.time_scale = float(np.clip(self.time_scale * factor, *TIME_SCALE_RANGE))
         self.say(f"time {time_scale_label(self.time_scale)}")
@@ -439,7 +449,7 @@ class App:
         if self.paused:
             self.alpha = 1.0
             return 0
-        adv = advance(self.acc, frame_seconds, self.time_scale)
+        adv = advance(self.acc, frame_seconds, self.time_scale * self.dt_boost())
         self.acc, self.alpha = adv.acc, adv.alpha
         self._tick(adv.ticks)
         return adv.ticks
@@ -624,6 +634,9 @@ class App:
         clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
                  else f"iteration {w.tick_count:,}")
         timeline = [(f"{clock}    time {time_scale_label(self.time_scale)}", "body", hud.TEXT)]
+        boost = self.dt_boost()
+        if boost > 1.0:  # the mass control's smaller dt, made up with more ticks a second
+            timeline.append((f"  ({boost:.3g}× ticks: small dt)", "body", hud.DIM))
         if self.paused:
             timeline.append(("    PAUSED", "body", hud.ACCENT))
         if fps is not None:

@@ -290,7 +290,11 @@ class Instruments:
         want = app.steps[2]  # the newton family's step the user chose
         newton, _flow = ins.overdamped_rules(r.friction, mass, want, self._lam_max())
         w.set_params(mass=mass, dt=newton.dt)
-        note = f"   dt = {P.fmt(newton.dt, 3)} (kept stable)" if newton.dt < want else ""
+        note = ""
+        if newton.dt < want:
+            boost = app.dt_boost()
+            slower = "; motion slower" if boost < want / newton.dt else ""
+            note = f"   dt = {P.fmt(newton.dt, 3)} (kept stable), ×{boost:.3g} ticks a second{slower}"
         app.say(f"mass = {mass:.4g}{note}")
 
     def _lam_max(self, at: np.ndarray | None = None) -> float:

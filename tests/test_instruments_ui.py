@@ -762,3 +762,32 @@ def test_race_legend_groups_each_twin_under_its_lane():
         centre = tuple(surf.get_at((cx, cy)))[:3]
         colour = rule_palette(w.rules)[rid]
         assert (max(abs(a - c) for a, c in zip(centre, colour)) < 40) != tw, (k, rid, tw, centre, colour)
+
+
+def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
+    """Lowering the mass lowers dt (stability); the window runs that many more ticks a second,
+    so one real second is still about steps[2] * 60 units of simulated time (up to the cap)."""
+    from render.app import MAX_DT_BOOST
+
+    app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016), balls=[(1.0, 0.5)])
+    app.steps[2] = 0.016
+    for presses in (0, 3, 3, 6):
+        for _ in range(presses):
+            press(app, ";")
+        said = app.toast_msg[0] if app.toast_msg else ""
+        r = app.world.rule
+        want = min(0.016 / r.dt, MAX_DT_BOOST)
+        assert app.dt_boost() == pytest.approx(want)
+        if want > 1:
+            assert f"×{want:.3g} ticks a second" in said
+            assert ("motion slower" in said) == (0.016 / r.dt > MAX_DT_BOOST)
+        t0 = app.world.time
+        for _ in range(60):  # one real second
+            app.update(1 / 60)
+        elapsed = app.world.time - t0
+        assert elapsed == pytest.approx(60 * r.dt * want, rel=0.03)
+        if want < MAX_DT_BOOST:
+            assert elapsed == pytest.approx(60 * 0.016, rel=0.03)  # the chosen pace, exactly
+    assert app.world.rule.dt < 0.016 / MAX_DT_BOOST  # the last one was capped: slower
+    app.cmd_rule("gd")  # an optimizer: no boost
+    assert app.dt_boost() == 1.0
