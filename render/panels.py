@@ -96,6 +96,20 @@ _panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 # Small helpers
 # ================================================================================================
 
+def fit_text(font: pygame.font.Font, s: str, width: int) -> str:
+    """`s`, or as much of it as fits in `width` pixels followed by ".."."""
+    if font.size(s)[0] <= width:
+        return s
+    lo, hi = 0, len(s)
+    while lo < hi:  # the longest prefix that fits with the dots
+        mid = (lo + hi + 1) // 2
+        if font.size(s[:mid].rstrip() + "..")[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return s[:lo].rstrip() + ".."
+
+
 def render_text(font: pygame.font.Font, s: str, color: tuple[int, int, int] = TEXT) -> pygame.Surface:
     """An anti-aliased text surface, cached by (text, font, color).
 
@@ -285,6 +299,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
             lead = rid == leader and len(lanes) > 1
             tone = ACCENT if lead else (DIM if twin else TEXT) if rid in last else STATUS_COLORS["bad"]
             label = f"twin {_short_label(rule, integrator=False)}" if twin else _short_label(rule)
+            label = fit_text(font, label, loss_col - indent - 6)  # never into the loss column
             w.row((label, color), (loss + (" best" if lead else ""), tone), col=(loss_col - indent,))
             w.x0 -= 14 + indent
 

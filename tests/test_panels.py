@@ -303,3 +303,15 @@ def test_race_rows_put_each_twin_under_its_lane():
     assert P.race_rows([0, 1, 2], {2: 0, 1: 0}) == [(0, False), (1, True), (2, True)]
     assert P.race_rows([0, 2], {2: 1}) == [(0, False), (2, False)]  # its lane has no balls
     assert P.race_rows([0, 1], None) == [(0, False), (1, False)]
+
+
+def test_fit_text_cuts_to_the_width_with_dots():
+    pygame.font.init()
+    font = pygame.font.Font(None, 18)
+    s = "twin newton m=0.00488 dt=0.00313"
+    assert P.fit_text(font, s, 10_000) == s
+    w = font.size(s)[0]
+    cut = P.fit_text(font, s, w - 20)
+    assert cut.endswith("..") and s.startswith(cut[:-2]) and font.size(cut)[0] <= w - 20
+    assert font.size(P.fit_text(font, s, w // 2))[0] <= w // 2
+    assert P.fit_text(font, s, 1) == ".."
