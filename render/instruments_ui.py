@@ -139,6 +139,7 @@ class Instruments:
         self._rules_list: list = app.world.rules
         self._rules_seen: tuple = tuple(app.world.rules)
         self._ledger_key: tuple | None = None
+        self._ledger_now: tuple | None = None  # (frame, tick, n, totals) of the last sample
 
     @property
     def font(self) -> pygame.font.Font:
@@ -452,7 +453,8 @@ class Instruments:
         if key != self._ledger_key:
             self.ledger.clear()
             self._ledger_key = key
-        self.ledger.push(w)
+        # the panel drawn later this frame shows the same sums: nothing changes in between
+        self._ledger_now = (self.app.frames, w.tick_count, w.n, self.ledger.push(w))
 
     # == basins ===================================================================================
     def _basin_key(self) -> tuple:
@@ -773,7 +775,9 @@ class Instruments:
             hit = np.flatnonzero(b == k)
             if len(hit):
                 k = int(t[hit[0]])
-        P.draw_ledger_panel(surface, rect, w, self.font, self.ledger, rows=k)
+        now = self._ledger_now
+        everyone = now[3] if now is not None and now[:3] == (self.app.frames, w.tick_count, w.n) else None
+        P.draw_ledger_panel(surface, rect, w, self.font, self.ledger, rows=k, everyone=everyone)
 
     def _draw_stability(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """The ball under the cursor, else the point under it, else the focus ball."""

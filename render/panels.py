@@ -398,22 +398,24 @@ class LedgerHistory(Ring):
         self.append([t] + [total.get(k, math.nan) for k in LEDGER_SERIES])
 
     def push(self, world, rows: Any = None) -> dict:
-        """Append the ledger of world (rows: selection, default all) now; returns the ledger."""
-        led = ins.ledger(world, rows)
-        self.add(world.time, led["total"])
-        return led
+        """Append the ledger totals of world (rows: selection, default all) now; returns them."""
+        total = ins.ledger_total(world, rows)
+        self.add(world.time, total)
+        return total
 
 
 def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
-                      history: LedgerHistory | None = None, rows: Any = None) -> None:
+                      history: LedgerHistory | None = None, rows: Any = None,
+                      everyone: dict | None = None) -> None:
     """Kinetic, potential, dissipated, drift for the selected ball (rows) and for all balls, and
-    the history as a plot. Optimizer balls have no mass: their columns read "—"."""
+    the history as a plot. Optimizer balls have no mass: their columns read "—". `everyone`:
+    the all-balls totals when the caller has them for this very state (saves a second pass)."""
     rect = pygame.Rect(rect)
     with _Clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
-        everyone = ins.ledger(world)["total"]
-        sel = ins.ledger(world, rows)["total"] if rows is not None else None
+        everyone = everyone if everyone is not None else ins.ledger_total(world)
+        sel = ins.ledger_total(world, rows) if rows is not None else None
         c1, c2 = 96, 96 + max((rect.w - 2 * PAD - 96) // 2, 60)
         w.row(("energy ledger", ACCENT), ("ball" if sel is not None else "", DIM),
               (f"all ({everyone['count']})", DIM), col=(c1, c2))

@@ -260,6 +260,42 @@ def ledger(world: World, rows: Any = None) -> dict[str, Any]:
     return out
 
 
+def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
+    """ledger(world, rows)["total"] without the per-row arrays: the same sums, computed on the
+    rows that apply only (no NaN-filled copies; views when all rows apply), for the panel and
+    its live plot, which need only these numbers every frame."""
+    p = world.particles
+    n = world.n
+    newt = np.array([r.newtonian for r in world.rules], dtype=bool)
+    mass = np.array([r.mass for r in world.rules], dtype=np.float64)
+    idx = None if rows is None else _rows(world, rows)
+    rid = p.rule if idx is None else p.rule[idx]
+    status = p.status if idx is None else p.status[idx]
+    applies = newt[rid] & (status == ALIVE)
+    k = int(np.count_nonzero(applies))
+    selected = n if idx is None else len(idx)
+    total: dict[str, Any] = {"count": k, "na": int(selected - k)}
+    if not k:
+        total.update(kinetic=math.nan, potential=math.nan, dissipated=math.nan, initial=math.nan,
+                     drift=math.nan)
+        return total
+    if idx is None and k == n:
+        take: Any = slice(None)  # every row applies: work on views
+    else:
+        take = np.flatnonzero(applies) if idx is None else idx[applies]
+    pos, vel = p.pos[take], p.vel[take]
+    m = mass[p.rule[take]] if len(np.unique(mass[newt])) > 1 else float(mass[newt][0])
+    with np.errstate(all="ignore"):
+        v2 = np.einsum("ij,ij->i", vel, vel)
+        kinetic = 0.5 * float(np.dot(m, v2)) if isinstance(m, np.ndarray) else 0.5 * m * float(v2.sum())
+        potential = float(world.potential.value(pos).sum())
+        dissipated = float(p.dissipated[take].sum())
+        initial = float(p.energy0[take].sum())
+    total.update(kinetic=kinetic, potential=potential, dissipated=dissipated, initial=initial,
+                 drift=kinetic + potential + dissipated - initial)
+    return total
+
+
 # ================================================================================================
 # Stability
 # ================================================================================================

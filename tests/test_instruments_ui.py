@@ -576,9 +576,9 @@ def test_the_ledger_reads_an_optimizer_balls_twin():
     seen = {}
     real = P.draw_ledger_panel
 
-    def spy(surface, rect, world, font, history=None, rows=None):
+    def spy(surface, rect, world, font, history=None, rows=None, everyone=None):
         seen["rows"] = rows
-        return real(surface, rect, world, font, history, rows)
+        return real(surface, rect, world, font, history, rows, everyone)
 
     import unittest.mock as um
     with um.patch.object(P, "draw_ledger_panel", spy):
@@ -791,3 +791,28 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
     assert app.world.rule.dt < 0.016 / MAX_DT_BOOST  # the last one was capped: slower
     app.cmd_rule("gd")  # an optimizer: no boost
     assert app.dt_boost() == 1.0
+
+
+def test_ledger_sums_run_once_a_frame_and_match_a_fresh_count(monkeypatch):
+    app = make_app("himmelblau", Rule("newton", dt=0.01, friction=0.3),
+                   balls=[(1.0, 1.0), (-2.0, 0.5), (3.0, -1.0)])
+    press(app, "y")
+    calls = []
+    real = ins.ledger_total
+
+    def counted(world, rows=None):
+        out = real(world, rows)
+        if rows is None:
+            calls.append(out)
+        return out
+
+    monkeypatch.setattr(ins, "ledger_total", counted)
+    for _ in range(5):
+        app.update(1 / 60)
+        frame(app)
+    assert len(calls) == 5  # the plot's sample, reused by the panel
+    assert calls[-1] == real(app.world)
+    assert calls[-1]["drift"] == pytest.approx(ins.ledger(app.world)["total"]["drift"], abs=1e-12)
+    app.world.tick(3)  # the world moved after the sample: the panel counts afresh
+    frame(app)
+    assert len(calls) == 6
