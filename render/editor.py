@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pygame
 
+from render.hud import fit_text
 from sim.expression import FormulaError, parse_formula
 
 PROMPT = "V(x, y) = "
@@ -270,21 +271,7 @@ class FormulaEditor:
             msg, color = self.error, ERROR_COLOR
         else:
             msg, color = (HINT_OK if self.text.strip() else HINT_EMPTY), HINT_COLOR
-        surface.blit(font.render(_fit(msg, font, rect.w - 2 * PAD), True, color), (x0, y0 + 2 * line))
-
-
-def _fit(text: str, font: pygame.font.Font, width: int) -> str:
-    """Shorten text with an ellipsis until it fits in width pixels."""
-    if font.size(text)[0] <= width:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if font.size(text[:mid] + "...")[0] <= width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return text[:lo] + "..."
+        surface.blit(font.render(fit_text(font, msg, rect.w - 2 * PAD), True, color), (x0, y0 + 2 * line))
 
 
 def _clipboard_text() -> str:

@@ -34,6 +34,20 @@ MESSAGE_SECONDS = 5.0
 LAYOUT_CACHE = 512  # cached HUD layouts kept (panels, colourbar, axes, plot) before a clear
 
 
+def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
+    """`text`, or as much of it as fits in `width` pixels followed by an ellipsis."""
+    if font.size(text)[0] <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if font.size(text[:mid].rstrip() + "…")[0] <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
+
+
 def fmt(v: float, digits: int = 4) -> str:
     """A number for the HUD: compact, minus as U+2212, "—" when not finite."""
     try:

@@ -38,7 +38,7 @@ import numpy as np
 import pygame
 
 from render.balls import RULE_COLORS
-from render.hud import Ring, fmt
+from render.hud import Ring, fit_text, fmt
 from sim import instruments as ins
 from sim.particles import ALIVE
 
@@ -96,24 +96,10 @@ _panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 # Small helpers
 # ================================================================================================
 
-def fit_text(font: pygame.font.Font, s: str, width: int) -> str:
-    """`s`, or as much of it as fits in `width` pixels followed by ".."."""
-    if font.size(s)[0] <= width:
-        return s
-    lo, hi = 0, len(s)
-    while lo < hi:  # the longest prefix that fits with the dots
-        mid = (lo + hi + 1) // 2
-        if font.size(s[:mid].rstrip() + "..")[0] <= width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return s[:lo].rstrip() + ".."
-
-
 def render_text(font: pygame.font.Font, s: str, color: tuple[int, int, int] = TEXT) -> pygame.Surface:
     """An anti-aliased text surface, cached by (text, font, color).
 
-    Panels use only Latin, Greek, "−", "·", "²" and "—", which pygame's bundled font has too."""
+    Panels use only Latin, Greek, "−", "·", "²", "—" and "…", which pygame's bundled font has too."""
     key = (s, id(font), color)
     surf = _text_cache.get(key)
     if surf is None:

@@ -565,7 +565,7 @@ class SceneUI:
             room = right - hud.MARGIN - more.get_width() - 2 * hud.PAD
             if room < 60:
                 return None
-            title = _fit(title, f.body, room)
+            title = hud.fit_text(f.body, title, room)
             text = f.text(title, f.body, hud.TEXT)
             width = text.get_width() + more.get_width() + 2 * hud.PAD
             rect = pygame.Rect(hud.MARGIN, below + 6, width, text.get_height() + 2 * hud.PAD - 2)
@@ -600,15 +600,6 @@ class SceneUI:
         cx, cy = rect.x + hud.PAD + DOT_RADIUS, rect.centery
         pygame.draw.circle(surface, DOT_COLOR, (cx, cy), DOT_RADIUS)
         surface.blit(label, (cx + DOT_RADIUS + 8, cy - label.get_height() // 2))
-
-
-def _fit(text: str, font: pygame.font.Font, width: int) -> str:
-    """text, shortened with an ellipsis until it fits in width pixels."""
-    if font.size(text)[0] <= width:
-        return text
-    while text and font.size(text + "…")[0] > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 def _preset_of(info) -> str | None:

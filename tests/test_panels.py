@@ -306,13 +306,15 @@ def test_race_rows_put_each_twin_under_its_lane():
     assert P.race_rows([0, 1], None) == [(0, False), (1, False)]
 
 
-def test_fit_text_cuts_to_the_width_with_dots():
+def test_fit_text_cuts_to_the_width_with_an_ellipsis():
+    from render.hud import fit_text
+
     pygame.font.init()
     font = pygame.font.Font(None, 18)
     s = "twin newton m=0.00488 dt=0.00313"
-    assert P.fit_text(font, s, 10_000) == s
+    assert fit_text(font, s, 10_000) == s
     w = font.size(s)[0]
-    cut = P.fit_text(font, s, w - 20)
-    assert cut.endswith("..") and s.startswith(cut[:-2]) and font.size(cut)[0] <= w - 20
-    assert font.size(P.fit_text(font, s, w // 2))[0] <= w // 2
-    assert P.fit_text(font, s, 1) == ".."
+    cut = fit_text(font, s, w - 20)
+    assert cut.endswith("…") and s.startswith(cut[:-1]) and font.size(cut)[0] <= w - 20
+    assert font.size(fit_text(font, s, w // 2))[0] <= w // 2
+    assert fit_text(font, s, 1) == "…"
