@@ -276,17 +276,21 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
                 RULE_COLORS.get(rule.name, TEXT)
             cy = w.y + w.line_h // 2
             indent = 14 if twin else 0
+            dark = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2] < 100
             if twin:
                 pygame.draw.circle(surface, color, (w.x0 + indent + 5, cy), 5, 2)
             else:
                 pygame.draw.circle(surface, color, (w.x0 + 5, cy), 5)
+            if dark:  # a dark shade: outline its dot, write its label in the text colour
+                pygame.draw.circle(surface, DIM, (w.x0 + indent + 5, cy), 6, 1)
             w.x0 += 14 + indent
             loss = fmt(losses[rid]) if rid in last else "diverged"
             lead = rid == leader and len(lanes) > 1
             tone = ACCENT if lead else (DIM if twin else TEXT) if rid in last else STATUS_COLORS["bad"]
             label = f"twin {_short_label(rule, integrator=False)}" if twin else _short_label(rule)
             label = fit_text(font, label, loss_col - indent - 6)  # never into the loss column
-            w.row((label, color), (loss + (" best" if lead else ""), tone), col=(loss_col - indent,))
+            w.row((label, TEXT if dark else color), (loss + (" best" if lead else ""), tone),
+                  col=(loss_col - indent,))
             w.x0 -= 14 + indent
 
 

@@ -816,3 +816,24 @@ def test_ledger_sums_run_once_a_frame_and_match_a_fresh_count(monkeypatch):
     app.world.tick(3)  # the world moved after the sample: the panel counts afresh
     frame(app)
     assert len(calls) == 6
+
+
+def test_lanes_of_one_rule_get_distinct_shades_of_its_colour():
+    from render.balls import RULE_COLORS
+    from sim.scene import find_scene, load_scene
+
+    world, _ = load_scene(find_scene("overdamped_limit"))  # gd and three newton masses
+    pal = rule_palette(world.rules)
+    assert pal[0] == RULE_COLORS["gd"] and pal[1] == RULE_COLORS["newton"]
+    assert len(set(pal)) == len(pal)
+    for a in range(len(pal)):  # far enough apart to tell on screen
+        for b in range(a):
+            assert max(abs(x - y) for x, y in zip(pal[a], pal[b])) >= 60, (pal[a], pal[b])
+    # shades keep the hue: red stays the strongest channel of every newton lane
+    assert all(c[0] == max(c) for c in pal[1:])
+    # and every shade of every rule colour differs from the colour (white included)
+    from render.balls import shade_of
+
+    for c in RULE_COLORS.values():
+        for k in range(1, 5):
+            assert max(abs(x - y) for x, y in zip(shade_of(c, k), c)) >= 60
