@@ -75,6 +75,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("ctrl+s",), "scene", "save", "save the scene (a new .toml in the current folder)"),
     Binding(("ctrl+o", "ctrl+shift+o"), "scene", "next",
             "open the next lesson / saved scene (Shift: previous)", "Ctrl+O"),
+    Binding(("ctrl+l",), "scene", "list", "choose a lesson or saved scene from a list", "Ctrl+L"),
     Binding(("e",), "scene", "formula", "type a formula for the landscape V(x, y)"),
     Binding(("?",), "scene", "caption", "show / hide the scene's caption"),
     Binding(("s",), "screenshot", None, "screenshot (PNG in the current folder)"),

@@ -25,6 +25,7 @@ import pygame
 
 from render import hud
 from render.editor import FormulaEditor
+from render.picker import Row, ScenePicker
 from render.recorder import DOT_COLOR, DOT_RADIUS, Recorder, RecorderError, auto_path
 
 WINDOW_MAX_BALLS = 2_000_000  # the window refuses drops beyond this many balls (memory, speed)
@@ -84,6 +85,8 @@ class SceneUI:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.editor = FormulaEditor()
+        self.picker = ScenePicker()
+        self._picker_files: list[Path] = []  # what the picker's rows are
         self.recorder = Recorder()
         self.title = ""
         self.caption = ""
@@ -124,6 +127,13 @@ class SceneUI:
     def handle(self, event) -> bool:
         """Take the events that belong here; True when the App should not see this one."""
         t = event.type
+        if self.picker.active:
+            if t in (pygame.KEYDOWN, pygame.MOUSEWHEEL, pygame.MOUSEBUTTONDOWN):
+                result = self.picker.handle_event(event)
+                if result and result[0] == "open":
+                    self.open_file(self._picker_files[result[1]], result[1], len(self._picker_files))
+                return True
+            return t in (pygame.TEXTINPUT, pygame.KEYUP, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION)
         if self.editor.active:
             if t in (pygame.KEYDOWN, pygame.TEXTINPUT, pygame.KEYUP, pygame.TEXTEDITING):
                 result = self.editor.handle_event(event)
@@ -165,6 +175,8 @@ class SceneUI:
             self.save()
         elif name in ("next", "previous"):
             self.cycle(+1 if (name == "next") != shift else -1)
+        elif name == "list":
+            self.open_picker()
         elif name in ("record", "record_mp4"):
             self.toggle_recording(mp4=(name == "record_mp4") or shift)
         elif name == "caption":
@@ -301,6 +313,12 @@ class SceneUI:
             pass
         return files
 
+    def _files_or_say(self) -> list[Path]:
+        files = self.scene_files()
+        if not files:
+            self.app.tell("no scenes found (assets/scenes is missing)", hud.WARN)
+        return files
+
     def _position(self, files: list[Path]) -> int | None:
         """Index of the scene on screen (or last tried) in files."""
         for cand in (self._cycle, self.origin):
@@ -321,15 +339,26 @@ class SceneUI:
     def cycle(self, direction: int = 1) -> Path | None:
         """Ctrl+O: open the next scene (Ctrl+Shift+O: the previous one). A file that cannot
         be read is a message; the world on screen stays."""
-        from sim.scene import SceneError, load_scene
-
-        files = self.scene_files()
+        files = self._files_or_say()
         if not files:
-            self.app.tell("no scenes found (assets/scenes is missing)", hud.WARN)
             return None
         i = self._position(files)
         i = (0 if direction > 0 else len(files) - 1) if i is None else (i + direction) % len(files)
-        path = files[i]
+        return self.open_file(files[i], i, len(files))
+
+    def open_picker(self) -> None:
+        """Ctrl+L: the list of lessons and saved scenes, the one on screen chosen."""
+        files = self._files_or_say()
+        if not files:
+            return
+        self._picker_files = files
+        self.picker.open(scene_rows(files), self._position(files))
+
+    def open_file(self, path: Path, i: int, n: int) -> Path | None:
+        """Open scene file `path` (number i of n in the list). A file that cannot be read
+        is a message; the world on screen stays."""
+        from sim.scene import SceneError, load_scene
+
         self._cycle = path
         try:
             world, info = load_scene(path)
@@ -340,7 +369,7 @@ class SceneUI:
             self.app.tell(f"scene not opened: {path.name}: out of memory", hud.WARN)
             return None
         self.open_scene(world, info, path)
-        self.app.say(f"scene {i + 1} of {len(files)}: {path.stem}")
+        self.app.say(f"scene {i + 1} of {n}: {path.stem}")
         return path
 
     def _forget_stale_caption(self) -> None:
@@ -432,6 +461,8 @@ class SceneUI:
             m = hud.MARGIN
             rect = pygame.Rect(m, h - m - eh, w - 2 * m, eh)
             self.editor.draw(surface, rect, font)
+        if self.picker.active:
+            self.picker.draw(surface, self.app.fonts.body, self.app.fonts.small)
 
     def after_frame(self, surface: pygame.Surface) -> None:
         """The frame is complete: record it, then draw the REC dot over it."""
@@ -613,6 +644,29 @@ def _preset_of(info) -> str | None:
         if title == info.title:
             return name
     return None
+
+
+def scene_rows(files: list[Path]) -> list[Row]:
+    """The scene list's rows: a preset by its lesson number and title, a saved scene by its
+    file name and when it was saved."""
+    import datetime as _dt
+
+    from sim.scene import SCENES_DIR, list_presets
+
+    titles = dict(list_presets())
+    lessons = [name for name in titles if name in {f.stem for f in files}]
+    rows = []
+    for f in files:
+        if f.parent == SCENES_DIR and f.stem in titles:
+            k = lessons.index(f.stem) + 1
+            rows.append(Row(f"{k}. {titles[f.stem] or f.stem}", f"lesson  {f.stem}"))
+            continue
+        try:
+            when = _dt.datetime.fromtimestamp(f.stat().st_mtime).strftime("saved %Y-%m-%d %H:%M")
+        except OSError:
+            when = "saved scene"
+        rows.append(Row(f.name, f"{when}   {f.parent}"))
+    return rows
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -501,3 +501,71 @@ def test_shift_f9_without_imageio_ffmpeg_records_a_gif_and_says_so(in_tmp, monke
         frame(app)
     key(app, pygame.K_F9)
     assert gif_frames(next(in_tmp.glob("*.gif")))[0] == 2
+
+
+def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
+    app = make_app()
+    ctrl(app, pygame.K_s)  # one saved scene joins the lessons
+    saved = sorted(in_tmp.glob("newton-descent-*.toml"))
+    assert len(saved) == 1
+    ctrl(app, pygame.K_l)
+    picker = app.scene_ui.picker
+    presets = list_presets()
+    assert picker.active and len(picker.rows) == len(presets) + 1
+    for k, ((name, title), row) in enumerate(zip(presets, picker.rows)):
+        assert row.title == f"{k + 1}. {title}" and name in row.detail
+    assert picker.rows[-1].title == saved[0].name and picker.rows[-1].detail.startswith("saved ")
+    surf = frame(app)  # drawn: a card in the middle with a row per scene
+    assert picker.rect is not None and picker.rect.collidepoint(SIZE[0] // 2, SIZE[1] // 2)
+    assert len(picker.row_rects) == len(picker.rows)  # all fit at this size
+    # keys go to the list: q does not quit, digits do not switch landscape
+    pot = app.world.potential.name
+    key(app, pygame.K_q, "q")
+    key(app, pygame.K_3, "3")
+    assert app.running and app.world.potential.name == pot and picker.active
+    key(app, pygame.K_DOWN)
+    key(app, pygame.K_DOWN)
+    key(app, pygame.K_UP)
+    assert picker.index == 1
+    key(app, pygame.K_RETURN)
+    assert not picker.active
+    world, info = load_scene(find_scene(presets[1][0]))
+    assert app.scene_ui.title == info.title == presets[1][1]
+    assert np.array_equal(app.world.particles.pos, world.particles.pos)
+    # reopened, the list starts on the scene on screen; a click on a row opens that row
+    ctrl(app, pygame.K_l)
+    assert picker.index == 1
+    frame(app)
+    i, rect = picker.row_rects[-1]
+    click(app, rect.center)
+    assert not picker.active and app.scene_ui.origin is not None
+    assert Path(app.scene_ui.origin).name == saved[0].name
+    # Esc, Ctrl+L or a click outside close it and change nothing
+    for close in (lambda: key(app, pygame.K_ESCAPE), lambda: ctrl(app, pygame.K_l),
+                  lambda: click(app, (5, 5))):
+        ctrl(app, pygame.K_l)
+        frame(app)
+        assert picker.active
+        close()
+        assert not picker.active and app.running
+        assert Path(app.scene_ui.origin).name == saved[0].name
+
+
+def test_the_scene_list_scrolls_in_a_small_window(in_tmp):
+    app = make_app(size=(640, 300))
+    for _ in range(6):
+        ctrl(app, pygame.K_s)
+    ctrl(app, pygame.K_l)
+    picker = app.scene_ui.picker
+    n = len(picker.rows)
+    frame(app, (640, 300))
+    assert 1 <= picker.visible < n and len(picker.row_rects) == picker.visible
+    assert picker.rect.h <= 300
+    key(app, pygame.K_END)
+    frame(app, (640, 300))
+    assert picker.index == n - 1 and picker.row_rects[-1][0] == n - 1  # scrolled to the end
+    app.handle(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=100))
+    frame(app, (640, 300))
+    assert picker.row_rects[0][0] == 0
+    key(app, pygame.K_ESCAPE)
+    assert not picker.active

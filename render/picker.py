@@ -1,0 +1,133 @@
+"""The scene list (Ctrl+L): every lesson and every scene saved in the current folder, one row
+each, to open with a click or the keys, instead of stepping through them with Ctrl+O.
+
+How render/scene_ui.py wires it: `open(rows, current)` shows the list; while `active`, every
+key and left click goes to `handle_event(event)` first, which returns ("open", index),
+("cancel",) or None; `draw(surface, font)` draws it over everything else.
+
+Keys: Up / Down (and PageUp / PageDown / Home / End) move the choice, Enter opens it, Esc or
+Ctrl+L closes the list. The wheel scrolls; a click on a row opens it, a click outside closes.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import pygame
+
+from render import hud
+
+WIDTH = 640  # pixels, at most (narrower windows: the window less the margins)
+ROW_GAP = 6  # pixels between a row's title and the next row
+HINT = "Up / Down: choose    Enter or click: open    Esc: close"
+SELECTED_BG = (70, 80, 110)
+
+
+class Row(NamedTuple):
+    title: str  # "Lesson 1: ..." or the file name
+    detail: str  # one line under the title (the preset's name, or when the file was saved)
+
+
+class ScenePicker:
+    def __init__(self) -> None:
+        self.active = False
+        self.rows: list[Row] = []
+        self.index = 0
+        self.top = 0  # the first row on screen
+        self.visible = 1  # how many rows fit (set by draw)
+        self.row_rects: list[tuple[int, pygame.Rect]] = []  # (row index, screen rect), last draw
+        self.rect: pygame.Rect | None = None
+
+    def open(self, rows: list[Row], current: int | None = None) -> None:
+        self.rows = list(rows)
+        self.index = min(max(current or 0, 0), max(len(self.rows) - 1, 0))
+        self.top = max(0, self.index - 2)
+        self.active = bool(self.rows)
+
+    def close(self) -> None:
+        self.active = False
+        self.row_rects = []
+        self.rect = None
+
+    def _move(self, delta: int) -> None:
+        if not self.rows:
+            return
+        self.index = min(max(self.index + delta, 0), len(self.rows) - 1)
+        if self.index < self.top:
+            self.top = self.index
+        elif self.index >= self.top + self.visible:
+            self.top = self.index - self.visible + 1
+
+    def handle_event(self, event: Any) -> tuple | None:
+        """Take one event while the list is open: ("open", i), ("cancel",) or None."""
+        t = event.type
+        if t == pygame.KEYDOWN:
+            k = event.key
+            if k == pygame.K_ESCAPE or (k == pygame.K_l and event.mod & pygame.KMOD_CTRL):
+                self.close()
+                return ("cancel",)
+            if k in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                self.close()
+                return ("open", self.index)
+            step = {pygame.K_UP: -1, pygame.K_DOWN: 1, pygame.K_PAGEUP: -self.visible,
+                    pygame.K_PAGEDOWN: self.visible, pygame.K_HOME: -len(self.rows),
+                    pygame.K_END: len(self.rows)}.get(k)
+            if step is not None:
+                self._move(step)
+            return None
+        if t == pygame.MOUSEWHEEL:
+            self.top = min(max(self.top - int(event.y), 0), max(len(self.rows) - self.visible, 0))
+            return None
+        if t == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for i, r in self.row_rects:
+                if r.collidepoint(event.pos):
+                    self.index = i
+                    self.close()
+                    return ("open", i)
+            if self.rect is None or not self.rect.collidepoint(event.pos):
+                self.close()
+                return ("cancel",)
+        return None
+
+    def draw(self, surface: pygame.Surface, font: pygame.font.Font, small: pygame.font.Font) -> None:
+        if not self.active:
+            return
+        sw, sh = surface.get_size()
+        m, pad = hud.MARGIN, hud.PAD
+        width = min(WIDTH, sw - 2 * m)
+        title_h, detail_h = font.get_linesize(), small.get_linesize()
+        row_h = title_h + detail_h + ROW_GAP
+        head = font.get_linesize() + 8
+        foot = small.get_linesize() + 8
+        room = sh - 2 * m - head - foot - 2 * pad
+        self.visible = max(1, min(len(self.rows), room // row_h))
+        self.top = min(self.top, max(len(self.rows) - self.visible, 0))
+        height = head + self.visible * row_h + foot + 2 * pad
+        rect = pygame.Rect(0, 0, width, height)
+        rect.center = (sw // 2, sh // 2)
+        self.rect = rect
+        card = hud.panel(rect.size)
+        card.blit(hud.panel(rect.size), (0, 0))  # darker: the map must not show through much
+        surface.blit(card, rect.topleft)
+        x, y = rect.x + pad, rect.y + pad
+        more = f"   {self.index + 1} of {len(self.rows)}"
+        surface.blit(font.render("Open a scene", True, hud.ACCENT), (x, y))
+        surface.blit(small.render(more, True, hud.DIM), (x + font.size("Open a scene")[0], y + 2))
+        y += head
+        self.row_rects = []
+        inner = width - 2 * pad
+        for i in range(self.top, min(self.top + self.visible, len(self.rows))):
+            r = pygame.Rect(x - 4, y - 2, inner + 8, row_h - 2)
+            if i == self.index:
+                pygame.draw.rect(surface, SELECTED_BG, r, border_radius=4)
+            row = self.rows[i]
+            surface.blit(font.render(hud.fit_text(font, row.title, inner), True, hud.TEXT), (x, y))
+            surface.blit(small.render(hud.fit_text(small, row.detail, inner), True, hud.DIM),
+                         (x, y + title_h))
+            self.row_rects.append((i, r))
+            y += row_h
+        if self.top > 0 or self.top + self.visible < len(self.rows):
+            scroll = "  (wheel or PageUp / PageDown for more)"
+        else:
+            scroll = ""
+        surface.blit(small.render(hud.fit_text(small, HINT + scroll, inner), True, hud.DIM),
+                     (x, rect.bottom - pad - small.get_linesize()))
