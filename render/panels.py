@@ -470,7 +470,11 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
 
 
 def _limit_text(limit: float) -> str:
-    return f"stable < {fmt(limit, 3)}" if math.isfinite(limit) else "no fixed limit"
+    if not math.isfinite(limit):
+        return "no fixed limit"
+    if limit <= 0.0:  # explicit Euler without friction: every step size gains energy
+        return "unstable at any step"
+    return f"stable < {fmt(limit, 3)}"
 
 
 # ================================================================================================

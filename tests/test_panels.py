@@ -318,3 +318,12 @@ def test_fit_text_cuts_to_the_width_with_an_ellipsis():
     assert cut.endswith("…") and s.startswith(cut[:-1]) and font.size(cut)[0] <= w - 20
     assert font.size(fit_text(font, s, w // 2))[0] <= w // 2
     assert fit_text(font, s, 1) == "…"
+
+
+def test_limit_text_says_when_no_step_is_stable():
+    # explicit Euler on a frictionless oscillator: |1 + i·ω·dt| > 1 for every dt > 0
+    limit = ins.omega_dt_limit(Rule("newton", friction=0.0, integrator="euler"))
+    assert limit == 0.0
+    assert P._limit_text(limit) == "unstable at any step"
+    assert P._limit_text(2.0) == "stable < 2"
+    assert P._limit_text(float("inf")) == "no fixed limit"
