@@ -513,10 +513,12 @@ class Recorder:
 
                 self._mp4 = iio.get_writer(self._tmp, fps=self.fps, codec="libx264", quality=7,
                                            macro_block_size=2, ffmpeg_log_level="error")
-            # a fixed frame rate: the frame fills the slots that passed since the last one
+            # a fixed frame rate: the frame fills the slots that passed since the last one (at
+            # most 8: a frame counts for 0.25 s at most, 7.5 slots at 30 fps)
             self._clock_cs += 100.0 * interval
             slots = round(self._clock_cs * self.fps / 100.0)
-            for _ in range(max(1, min(slots - self._mp4_slots, 8)) if self._mp4_slots >= 0 else 1):
+            copies = 1 if self._mp4_slots < 0 else max(1, min(slots - self._mp4_slots, 8))
+            for _ in range(copies):
                 self._mp4.append_data(rgb)
             self._mp4_slots = max(slots, self._mp4_slots + 1)
             return
