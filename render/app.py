@@ -323,16 +323,20 @@ class App:
 
     def set_potential(self, potential) -> None:
         """Switch landscape: fit the view, take its suggested step sizes, keep the balls."""
-        from render.tuning import rescale_step, suggest, suggestions
+        from render.instruments_ui import retuned_rules
+        from render.tuning import rescale, suggest, suggestions
         from render.view import View
 
         old = list(suggestions(self.world.potential))
         self.world.set_potential(potential)
-        self.steps = list(suggestions(potential))
+        new = list(suggestions(potential))
         if len(self.world.rules) == 1:
+            self.steps = new
             self.world.set_rule(suggest(potential, self.world.rule))
         else:  # race lanes and twins keep their rules, each step rescaled to the new landscape
-            self.world.retune([rescale_step(r, old, self.steps) for r in self.world.rules])
+            self.world.retune(retuned_rules(self.world.rules, old, new))
+            # the chosen steps move the same way (a step the mass control lowered stays lower)
+            self.steps = [rescale(s, a, b) for s, a, b in zip(self.steps, old, new)]
         self.home_rect = potential.view
         self.home = View.fit(self.home_rect, (self.view.w, self.view.h))
         self._set_view(self.home, interactive=False)

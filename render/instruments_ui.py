@@ -23,7 +23,7 @@ How the App calls it (render/app.py):
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pygame
@@ -71,6 +71,58 @@ def partner_rule(rule: Rule) -> Rule | None:
     if rule.name == "newton" and rule.friction > 0.0:
         return ins.gradient_flow_rule(rule.friction, rule.dt)
     return None
+
+
+def _close(a: Rule, b: Rule) -> bool:
+    """a and b step the same way (names equal, effective parameters equal to 1e-9)."""
+    pa, pb = a.params(), b.params()
+    if a.name != b.name or pa.keys() != pb.keys():
+        return False
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-300) if isinstance(x, float) else x == y
+               for x, y in ((pa[k], pb[k]) for k in pa))
+
+
+def _derived(r: Rule, q: Rule) -> Rule | None:
+    """If rule r is the partner of rule q, a function giving r again from a new q; else None.
+
+    r is the Newtonian twin of q (gd / momentum) at r's own dt: the twin's path per tick is the
+    same at any dt, so a lesson may pick its own. Or r is the gradient flow of newton q
+    (gd, lr = dt / friction)."""
+    if q.name in ins.TWIN_RULES and r.name == "newton" and _close(r, newton_twin(q.with_(dt=r.dt))):
+        return lambda q2: r.with_(**newton_twin(q2.with_(dt=r.dt)).params())
+    if (q.name == "newton" and q.friction > 0.0 and r.name == "gd"
+            and math.isclose(r.lr, q.dt / q.friction, rel_tol=1e-9)):
+        return lambda q2: r.with_(lr=q2.dt / q2.friction)
+    return None
+
+
+def retuned_rules(rules: list[Rule], old: Sequence[float], new: Sequence[float]) -> list[Rule]:
+    """The rules of a world with several (race lanes, twins) moved to a landscape whose
+    suggested steps are `new` (they were `old`): each rule's step scaled by its family's ratio
+    (tuning.rescale_step), except a rule that is the partner of another (a lesson's Newtonian
+    twin of its momentum lane, the gradient flow of its newton lane): that one is derived again
+    from its retuned partner, so the pair stays exact."""
+    from render.tuning import rescale_step
+
+    source: dict[int, tuple[int, Any]] = {}
+    for j, r in enumerate(rules):
+        for i, q in enumerate(rules):
+            if i == j or source.get(i, (None,))[0] == j:
+                continue
+            make = _derived(r, q)
+            if make is not None:
+                source[j] = (i, make)
+                break
+    out: list[Rule | None] = [None] * len(rules)
+
+    def final(j: int, seen: frozenset = frozenset()) -> Rule:
+        if out[j] is None:
+            i, make = source.get(j, (None, None))
+            out[j] = (rescale_step(rules[j], old, new) if i is None or i in seen
+                      else make(final(i, seen | {j})))
+        return out[j]
+
+    return [final(j) for j in range(len(rules))]
 
 
 def _empty_pairs() -> tuple[np.ndarray, np.ndarray]:
@@ -662,7 +714,8 @@ class Instruments:
         others[t] = False
         lanes = set(np.unique(p.rule[others]).tolist())
         out: dict[int, int] = {}
-        for tr, br in zip(p.rule[t].tolist(), p.rule[b].tolist()):
+        # one row per (twin rule, ball rule) combination, not per pair
+        for tr, br in np.unique(np.column_stack([p.rule[t], p.rule[b]]), axis=0).tolist():
             if tr not in lanes and tr not in out:
                 out[tr] = br
         return out

@@ -205,8 +205,9 @@ class SceneUI:
         except (FormulaError, ValueError, ArithmeticError, RecursionError, MemoryError) as e:
             self.app.tell(f"formula not applied: {e}", hud.WARN)
             return False
+        # as a landscape key does: the balls, lanes and twins stay (the instruments follow the
+        # new landscape by themselves: the ledger and basins restart, twin rules re-derive)
         self.app.set_potential(pot)
-        self._world_changed()
         self.app.tell(f"V = {pot.formula}")
         return True
 

@@ -90,7 +90,10 @@ def rescale_step(rule: Rule, old: tuple | list, new: tuple | list) -> Rule:
     the old suggestion gets the new one exactly)."""
     fam = family(rule.name)
     key = "dt" if fam == 2 else "lr"
-    step = getattr(rule, key)
-    a, b = float(old[fam]), float(new[fam])
-    value = b if step == a or not (a > 0 and np.isfinite(step * b / a)) else step * b / a
-    return rule.with_(**{key: value})
+    return rule.with_(**{key: rescale(getattr(rule, key), old[fam], new[fam])})
+
+
+def rescale(step: float, old: float, new: float) -> float:
+    """`step` scaled by new/old; exactly `new` when it was exactly `old`."""
+    a, b = float(old), float(new)
+    return b if step == a or not (a > 0 and np.isfinite(step * b / a)) else step * b / a

@@ -632,7 +632,7 @@ def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     assert len({tuple(p) for p in np.round(w.particles.pos[: len(ids)], 12)}) == len(ids)
 
 
-def test_a_formula_keeps_a_scenes_lanes_and_their_step_ratios():
+def test_a_formula_keeps_a_scenes_lanes_and_their_relations():
     from sim.scene import find_scene, load_scene
 
     app = make_app()
@@ -650,10 +650,13 @@ def test_a_formula_keeps_a_scenes_lanes_and_their_step_ratios():
     assert len(w.rules) == 4 and [r.name for r in w.rules] == [r.name for r in before]
     assert [r.mass for r in w.rules] == [r.mass for r in before]
     assert app.instruments.on["race"] and app.instruments.world_lanes == [0, 1, 2, 3]
-    # each lane's step moved by its family's ratio: gd by the gd ratio, newton by the dt ratio
-    assert w.rules[0].lr == pytest.approx(before[0].lr * new[0] / old[0], rel=1e-12)
+    # newton lanes moved by the dt ratio; the gd lane is the gradient flow of the first (the
+    # lesson's point: lr = dt / friction), so it is derived again, not rescaled on its own
     for i in (1, 2, 3):
         assert w.rules[i].dt == pytest.approx(before[i].dt * new[2] / old[2], rel=1e-12)
+    assert before[0].lr == before[1].dt / before[1].friction
+    assert w.rules[0].lr == w.rules[1].dt / w.rules[1].friction
+    assert w.rules[0].lr != pytest.approx(before[0].lr * new[0] / old[0], rel=1e-3)
     w.tick(400)
     assert w.counts()[1] == 0  # nothing diverged on the new landscape
 
@@ -837,3 +840,69 @@ def test_lanes_of_one_rule_get_distinct_shades_of_its_colour():
     for c in RULE_COLORS.values():
         for k in range(1, 5):
             assert max(abs(x - y) for x, y in zip(shade_of(c, k), c)) >= 60
+
+
+def test_a_lessons_twin_lanes_stay_twins_on_a_new_landscape():
+    """momentum_is_newton races momentum against its exact Newtonian twin; on another landscape
+    the twin lane is derived again from the retuned momentum lane (not rescaled on its own,
+    which broke the pair and sent the newton balls off to infinity)."""
+    from sim.scene import find_scene, load_scene
+
+    app = make_app()
+    world, info = load_scene(find_scene("momentum_is_newton"))
+    app.scene_ui.open_scene(world, info)
+    w = app.world
+    mom = next(i for i, r in enumerate(w.rules) if r.name == "momentum")
+    newt = next(i for i, r in enumerate(w.rules) if r.name == "newton")
+
+    def twin_gap():  # the lesson's twin is taken at its own dt (any dt gives the same path)
+        want = ins.newton_twin(w.rules[mom].with_(dt=w.rules[newt].dt)).params()
+        got = w.rules[newt].params()
+        return max(abs(got[k] - want[k]) / abs(want[k]) for k in ("dt", "mass", "friction"))
+
+    assert twin_gap() < 1e-12
+    lr0 = w.rules[mom].lr
+    press(app, "1")  # bowl
+    assert w.potential.name == "bowl" and w.rules[mom].lr != lr0
+    assert twin_gap() < 1e-12
+    assert app.dt_boost() == 1.0
+    app.paused = False
+    for _ in range(120):
+        app.update(1 / 60)
+    assert w.counts()[1] == 0
+    p = w.particles
+    a, b = np.flatnonzero(p.rule == mom), np.flatnonzero(p.rule == newt)
+    assert len(a) == len(b) > 0
+    assert np.abs(p.pos[a] - p.pos[b]).max() < 1e-8  # still on top of each other
+
+
+def test_a_new_landscape_does_not_speed_up_a_world_with_lanes():
+    from sim.scene import find_scene, load_scene
+
+    for name in ("euler_vs_verlet", "overdamped_limit", "momentum_is_newton"):
+        app = make_app()
+        world, info = load_scene(find_scene(name))
+        app.scene_ui.open_scene(world, info)
+        assert app.dt_boost() == 1.0
+        for key_ in "2", "4":
+            press(app, key_)
+            assert app.dt_boost() == 1.0, (name, key_)
+
+
+def test_a_formula_keeps_the_twins_and_their_rings():
+    app = make_app("gaussian_wells", Rule("momentum", lr=0.02, beta=0.9))
+    press(app, "j")
+    click(app, (300, 250))
+    w = app.world
+    b0, t0 = (a.copy() for a in app.instruments.pairs)
+    assert len(b0) == 1
+    assert app.scene_ui.apply_formula("x**2 + 3*y**2 + sin(x)")
+    app.update(1 / 60)
+    b, t = app.instruments.pairs
+    assert np.array_equal(b, b0) and np.array_equal(t, t0)  # still a pair, not a race lane
+    assert app.instruments.world_lanes is None
+    assert w.rules[w.particles.rule[t[0]]] == ins.newton_twin(w.rule)
+    for _ in range(5):
+        app.update(1 / 60)
+        w.tick(50)
+    assert _pair_gap(app) < 1e-9
