@@ -286,13 +286,18 @@ def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
     pos, vel = p.pos[take], p.vel[take]
     m = mass[p.rule[take]] if len(np.unique(mass[newt])) > 1 else float(mass[newt][0])
     with np.errstate(all="ignore"):
-        v2 = np.einsum("ij,ij->i", vel, vel)
-        kinetic = 0.5 * float(np.dot(m, v2)) if isinstance(m, np.ndarray) else 0.5 * m * float(v2.sum())
-        potential = float(world.potential.value(pos).sum())
-        dissipated = float(p.dissipated[take].sum())
-        initial = float(p.energy0[take].sum())
-    total.update(kinetic=kinetic, potential=potential, dissipated=dissipated, initial=initial,
-                 drift=kinetic + potential + dissipated - initial)
+        kinetic = np.einsum("ij,ij->i", vel, vel)
+        kinetic *= 0.5 * m
+        potential = world.potential.value(pos)
+        dissipated, initial = p.dissipated[take], p.energy0[take]
+        # the drift row by row, then summed (as ledger() does): the difference of the big
+        # sums would lose the digits that matter when V has a large offset
+        drift = kinetic + potential
+        drift += dissipated
+        drift -= initial
+        total.update(kinetic=float(kinetic.sum()), potential=float(potential.sum()),
+                     dissipated=float(dissipated.sum()), initial=float(initial.sum()),
+                     drift=float(drift.sum()))
     return total
 
 

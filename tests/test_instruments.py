@@ -215,6 +215,21 @@ def test_ledger_total_is_ledgers_total(rows):
             assert got[key] == pytest.approx(want[key], rel=1e-12, abs=1e-12), key
 
 
+def test_ledger_total_drift_keeps_its_digits_under_a_large_offset():
+    """V = x² + y² + 1e5: the energies are ~1e5 each, the drift ~1e-5; summing the drift row by
+    row keeps it to the digits the per-row ledger has."""
+    from sim.expression import expression_potential
+
+    w = World(expression_potential("x**2 + y**2 + 100000"), Rule("newton", dt=0.05, friction=0.0),
+              seed=3)
+    w.drop_random(20_000)
+    w.tick(5)
+    want = ins.ledger(w)["total"]["drift"]
+    got = ins.ledger_total(w)["drift"]
+    assert want != 0.0
+    assert got == pytest.approx(want, rel=1e-9)
+
+
 def _drift_series(integrator: str, friction: float, ticks: int, dt: float = 0.05,
                   every: int = 10, potential: str = "bowl"):
     w = World(get_potential(potential), Rule("newton", dt=dt, friction=friction, integrator=integrator))
