@@ -75,7 +75,10 @@ class ScenePicker:
                 self._move(step)
             return None
         if t == pygame.MOUSEWHEEL:
-            self.top = min(max(self.top - int(event.y), 0), max(len(self.rows) - self.visible, 0))
+            step = int(event.y) or (1 if event.y > 0 else -1 if event.y < 0 else 0)
+            self.top = min(max(self.top - step, 0), max(len(self.rows) - self.visible, 0))
+            # the choice scrolls along, so Enter never opens a row that is not on screen
+            self.index = min(max(self.index, self.top), self.top + self.visible - 1)
             return None
         if t == pygame.MOUSEBUTTONDOWN and event.button == 1:
             for i, r in self.row_rects:
@@ -99,8 +102,12 @@ class ScenePicker:
         head = font.get_linesize() + 8
         foot = small.get_linesize() + 8
         room = sh - 2 * m - head - foot - 2 * pad
+        if width < 2 * pad + 40 or room < row_h:  # no room for one row: keys still work (Esc)
+            self.rect, self.row_rects = None, []
+            return
         self.visible = max(1, min(len(self.rows), room // row_h))
         self.top = min(self.top, max(len(self.rows) - self.visible, 0))
+        self.top = min(max(self.top, self.index - self.visible + 1), self.index)  # choice shown
         height = head + self.visible * row_h + foot + 2 * pad
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (sw // 2, sh // 2)

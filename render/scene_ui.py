@@ -353,6 +353,7 @@ class SceneUI:
         if not files:
             return
         self._picker_files = files
+        self.app.drag = None  # a press the list would swallow the release of: forget it
         self.picker.open(scene_rows(files), self._position(files))
 
     def open_file(self, path: Path, i: int, n: int) -> Path | None:
@@ -611,7 +612,7 @@ class SceneUI:
     def _rec_label(self) -> pygame.Surface:
         f = self.app.fonts
         rec = self.recorder
-        secs = int(rec.frames * rec.frame_ms / 1000.0)
+        secs = int(rec.seconds)  # the time recorded so far (what the file will last, and the cap)
         return f.text(f"REC  {secs // 60}:{secs % 60:02d}   F9: stop", f.small, (255, 235, 235))
 
     def _rec_width(self) -> int:

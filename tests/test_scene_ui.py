@@ -569,3 +569,33 @@ def test_the_scene_list_scrolls_in_a_small_window(in_tmp):
     assert picker.row_rects[0][0] == 0
     key(app, pygame.K_ESCAPE)
     assert not picker.active
+
+
+def test_the_scene_list_keeps_its_choice_on_screen_and_survives_a_tiny_window(in_tmp):
+    app = make_app(size=(640, 200))
+    for _ in range(4):
+        ctrl(app, pygame.K_s)
+    # a right-button press (a pan) when the list opens is forgotten, not left dangling
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(300, 100), button=3, mod=0))
+    ctrl(app, pygame.K_l)
+    picker = app.scene_ui.picker
+    assert app.drag is None
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(300, 100), button=3, mod=0))
+    frame(app, (640, 200))
+    n = len(picker.rows)
+    assert picker.visible < n
+    for _ in range(n):  # wheel down to the end: the choice scrolls along
+        app.handle(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=-1))
+        frame(app, (640, 200))
+        shown = [i for i, _ in picker.row_rects]
+        assert picker.index in shown
+    chosen = picker.index
+    assert chosen in shown
+    key(app, pygame.K_RETURN)  # opens the chosen row, which is on screen
+    assert not picker.active and app.scene_ui._cycle == app.scene_ui._picker_files[chosen]
+    ctrl(app, pygame.K_l)
+    assert picker.active
+    frame(app, (20, 20))  # far too small to draw: nothing drawn, no error, Esc still closes
+    assert picker.rect is None
+    key(app, pygame.K_ESCAPE)
+    assert not picker.active and app.running
