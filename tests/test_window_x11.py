@@ -65,6 +65,10 @@ def xserver():
     os.close(w)
     try:
         n = _read_display_number(r, proc, 20)
+        # and it answers a client (xdotool) before the app is started on it
+        env = dict(os.environ, DISPLAY=f":{n}")
+        _wait(lambda: subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True,
+                                     timeout=10).returncode == 0, 20, f"Xvfb :{n} to answer")
         yield f":{n}"
     finally:
         os.close(r)
