@@ -226,46 +226,14 @@ def _rows(world: World, rows: Any) -> np.ndarray:
     return a[(a >= 0) & (a < n)]
 
 
-def ledger(world: World, rows: Any = None) -> dict[str, Any]:
-    """Energy bookkeeping for the selected particles (default: all).
+LEDGER_KEYS = ("kinetic", "potential", "dissipated", "initial", "drift")
 
-    Per row (arrays [k]; nan where it does not apply: optimizer balls have no mass, diverged
-    balls no energy): kinetic 1/2 m |v|^2, potential V(x), dissipated (taken out by friction
-    since the drop or the last ledger reset; negative when heat put energy in), initial
-    (total energy then), drift = kinetic + potential + dissipated - initial. `applies` [k] bool.
-    `total`: the same five sums over the rows that apply, plus `count` (how many) and `na`
-    (how many selected rows are optimizer or diverged balls).
-    """
-    idx = _rows(world, rows)
+
+def _ledger_parts(world: World, rows: Any) -> tuple[np.ndarray | None, np.ndarray, dict | None]:
+    """(selected row indices, None for all; `applies` over the selection; the five per-row
+    arrays over the rows that apply, None when none do). Works on views when every ball
+    applies (no copies), and evaluates V only where it applies."""
     p = world.particles
-    newt = np.array([r.newtonian for r in world.rules], dtype=bool)
-    mass = np.array([r.mass for r in world.rules], dtype=np.float64)
-    rid = p.rule[idx].astype(np.intp)
-    applies = newt[rid] & (p.status[idx] == ALIVE)
-    nan = np.nan
-    with np.errstate(all="ignore"):
-        v = p.vel[idx]
-        kinetic = np.where(applies, 0.5 * mass[rid] * np.einsum("ij,ij->i", v, v), nan)
-        potential = np.where(applies, world.potential.value(p.pos[idx]), nan)
-        dissipated = np.where(applies, p.dissipated[idx], nan)
-        initial = np.where(applies, p.energy0[idx], nan)
-        drift = kinetic + potential + dissipated - initial
-    out: dict[str, Any] = dict(rows=idx, applies=applies, kinetic=kinetic, potential=potential,
-                               dissipated=dissipated, initial=initial, drift=drift)
-    k = int(applies.sum())
-    total: dict[str, Any] = {"count": k, "na": int(len(idx) - k)}
-    for key in ("kinetic", "potential", "dissipated", "initial", "drift"):
-        total[key] = float(out[key][applies].sum()) if k else nan
-    out["total"] = total
-    return out
-
-
-def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
-    """ledger(world, rows)["total"] without the per-row arrays: the same sums, computed on the
-    rows that apply only (no NaN-filled copies; views when all rows apply), for the panel and
-    its live plot, which need only these numbers every frame."""
-    p = world.particles
-    n = world.n
     newt = np.array([r.newtonian for r in world.rules], dtype=bool)
     mass = np.array([r.mass for r in world.rules], dtype=np.float64)
     idx = None if rows is None else _rows(world, rows)
@@ -273,13 +241,9 @@ def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
     status = p.status if idx is None else p.status[idx]
     applies = newt[rid] & (status == ALIVE)
     k = int(np.count_nonzero(applies))
-    selected = n if idx is None else len(idx)
-    total: dict[str, Any] = {"count": k, "na": int(selected - k)}
     if not k:
-        total.update(kinetic=math.nan, potential=math.nan, dissipated=math.nan, initial=math.nan,
-                     drift=math.nan)
-        return total
-    if idx is None and k == n:
+        return idx, applies, None
+    if idx is None and k == world.n:
         take: Any = slice(None)  # every row applies: work on views
     else:
         take = np.flatnonzero(applies) if idx is None else idx[applies]
@@ -290,15 +254,50 @@ def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
         kinetic *= 0.5 * m
         potential = world.potential.value(pos)
         dissipated, initial = p.dissipated[take], p.energy0[take]
-        # the drift row by row, then summed (as ledger() does): the difference of the big
-        # sums would lose the digits that matter when V has a large offset
+        # the drift row by row (summed later): the difference of the big sums would lose the
+        # digits that matter when V has a large offset
         drift = kinetic + potential
         drift += dissipated
         drift -= initial
-        total.update(kinetic=float(kinetic.sum()), potential=float(potential.sum()),
-                     dissipated=float(dissipated.sum()), initial=float(initial.sum()),
-                     drift=float(drift.sum()))
+    parts = dict(kinetic=kinetic, potential=potential, dissipated=dissipated, initial=initial,
+                 drift=drift)
+    return idx, applies, parts
+
+
+def _ledger_sums(applies: np.ndarray, parts: dict | None) -> dict[str, Any]:
+    k = int(np.count_nonzero(applies))
+    total: dict[str, Any] = {"count": k, "na": int(len(applies) - k)}
+    for key in LEDGER_KEYS:
+        total[key] = float(parts[key].sum()) if parts is not None else math.nan
     return total
+
+
+def ledger(world: World, rows: Any = None) -> dict[str, Any]:
+    """Energy bookkeeping for the selected particles (default: all).
+
+    Per row (arrays [k]; nan where it does not apply: optimizer balls have no mass, diverged
+    balls no energy): kinetic 1/2 m |v|^2, potential V(x), dissipated (taken out by friction
+    since the drop or the last ledger reset; negative when heat put energy in), initial
+    (total energy then), drift = kinetic + potential + dissipated - initial. `applies` [k] bool.
+    `total`: the same five sums over the rows that apply, plus `count` (how many) and `na`
+    (how many selected rows are optimizer or diverged balls).
+    """
+    idx, applies, parts = _ledger_parts(world, rows)
+    out: dict[str, Any] = dict(rows=np.arange(world.n) if idx is None else idx, applies=applies)
+    for key in LEDGER_KEYS:
+        a = np.full(len(applies), np.nan)
+        if parts is not None:
+            a[applies] = parts[key]
+        out[key] = a
+    out["total"] = _ledger_sums(applies, parts)
+    return out
+
+
+def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
+    """ledger(world, rows)["total"] without the per-row arrays (no NaN-filled copies), for the
+    panel and its live plot, which need only these numbers every frame."""
+    _idx, applies, parts = _ledger_parts(world, rows)
+    return _ledger_sums(applies, parts)
 
 
 # ================================================================================================
