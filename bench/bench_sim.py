@@ -2,7 +2,7 @@
 
     python bench/bench_sim.py [--sizes 1000,10000,100000,1000000] [--seconds 1.0] [--window] [--json]
 
-Step sizes are the ones the window picks for Rosenbrock (render/tuning.py), so the particles
+Step sizes are the ones the window picks for Rosenbrock (sim/tuning.py), so the particles
 behave as on screen (few diverge; a diverged particle still costs its share of a tick). The
 last column of the JSON says how many had diverged by the end.
 """
@@ -22,7 +22,7 @@ from sim.potentials import get_potential  # noqa: E402
 from sim.world import World  # noqa: E402
 
 POTENTIAL = "rosenbrock"
-# used when render/tuning.py is not there
+# used when sim/tuning.py is not there
 PARAMS = {"gd": dict(lr=2e-5), "momentum": dict(lr=1e-5), "nesterov": dict(lr=1e-5),
           "adagrad": dict(lr=1e-2), "rmsprop": dict(lr=1e-2), "adam": dict(lr=1e-2),
           "newton": dict(dt=2e-3), "langevin": dict(dt=2e-3)}
@@ -31,7 +31,7 @@ SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 def make_rule(name: str, potential) -> Rule:
     try:
-        from render.tuning import suggest  # numpy + sim only
+        from sim.tuning import suggest  # numpy + sim only
 
         return suggest(potential, Rule(name))
     except ImportError:

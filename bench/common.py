@@ -33,7 +33,7 @@ WARMUP_FRAMES = 3  # dropped from the statistics (first map build, buffer growth
 
 
 def scene_rule(potential_name: str = POTENTIAL, rule_name: str = RULE):
-    """The rule the window itself would pick for this landscape (render/tuning.py's
+    """The rule the window itself would pick for this landscape (sim/tuning.py's
     suggested step size), so every program below moves the balls the same way."""
     from sim.dynamics import Rule
     from sim.potentials import get_potential
@@ -41,7 +41,7 @@ def scene_rule(potential_name: str = POTENTIAL, rule_name: str = RULE):
     potential = get_potential(potential_name)
     rule = Rule(rule_name)
     try:
-        from render.tuning import suggest  # numpy + sim only; no pygame
+        from sim.tuning import suggest  # numpy + sim only; no pygame
         rule = suggest(potential, rule)
     except ImportError:
         pass

@@ -52,14 +52,14 @@ def make(potential: str, rule, n: int = 0, seed: int = 0):
 
     pot = get_potential(potential)
     r = rule if isinstance(rule, Rule) else Rule(rule)
-    from render.tuning import suggest
+    from sim.tuning import suggest
 
     r = suggest(pot, r)
     world = World(pot, r, seed=seed)
     app = App(world, SIZE, seed=seed, headless=True)
     if n:
         world.drop_random(n)
-    app.trails.forget_paths()
+    app.layers.trails.forget_paths()
     surf = pygame.display.get_surface()
     return app, surf
 
@@ -94,15 +94,15 @@ def scene_mixed(out, n: int, k: int) -> None:
     for rid in range(4):
         pos = np.column_stack([rng.uniform(x0, x1, n // 4), rng.uniform(y0, y1, n // 4)])
         w.drop(pos, rule_id=rid)
-    app.trails.forget_paths()
+    app.layers.trails.forget_paths()
     name = f"mixed-{n}"
     frames(name, app, surf, k // 3, out)
-    app.paused = True
+    app.runtime.paused = True
     frames(name, app, surf, 3, out)
-    app.paused = False
-    app.time_scale = 4.0
+    app.runtime.paused = False
+    app.runtime.time_scale = 4.0
     frames(name, app, surf, k // 3, out)
-    app.time_scale = 0.5
+    app.runtime.time_scale = 0.5
     frames(name, app, surf, k // 3, out)
 
 
@@ -112,16 +112,16 @@ def scene_overlays(out) -> None:
 
     app, surf = make("gaussian_wells", Rule("newton", dt=0.02, friction=0.2), 40, seed=2)
     app.world.drop(np.array([[0.3, -0.2]]), np.array([[1.5, 0.5]]))
-    app.last_dropped = app.world.n - 1
+    app.runtime.balls.last_dropped = app.world.n - 1
     app.show.update(arrows=True, field=True)
     frames("overlays", app, surf, 30, out)
-    app.mouse = (640, 400)
+    app.gestures.mouse = (640, 400)
     app.show["help"] = True
     frames("overlays", app, surf, 10, out)
     app.show["help"] = False
     app.zoom((500, 300), 1.44)
     frames("overlays", app, surf, 30, out)
-    app.cmd_rule("gd")
+    app.runtime.set_rule("gd")
     frames("overlays", app, surf, 20, out)
 
 

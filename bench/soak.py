@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     import pygame
 
     from render.app import NOMINAL_FRAME, App
-    from render.tuning import suggest
+    from sim.tuning import suggest
     from sim.dynamics import Rule
     from sim.potentials import get_potential
     from sim.world import World
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     world = World(pot, suggest(pot, Rule(args.rule)), seed=1)
     app = App(world, (w, h), seed=1, headless=True)
     world.drop_random(args.balls)
-    app.trails.forget_paths()
+    app.layers.trails.forget_paths()
     assert app.show["trails"], "trails must be on for the soak"
     print(f"soak: {args.frames:,} frames, {world.n:,} balls, trails on, {args.potential} / "
           f"{world.rule.label()}, {w}x{h}", flush=True)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         app.draw(screen)
         pygame.display.flip()
         if i % args.restart == 0:
-            app.cmd_restart(None)
+            app.runtime.balls.restart()
         if i == WARM_UP:
             baseline = rss_mib()
             print(f"{i:>8} {baseline:9.1f} {'(baseline after warm-up)':>13}", flush=True)

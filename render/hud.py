@@ -6,11 +6,12 @@ Non-finite numbers are written "—", never "nan".
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pygame
+
+from sim.text import fmt  # noqa: F401  (re-exported: the panels write numbers with it)
 
 from render import colormap, keys
 from render.view import View, format_tick, nice_ticks
@@ -46,29 +47,6 @@ def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
         else:
             hi = mid - 1
     return text[:lo].rstrip() + "…"
-
-
-def fmt(v: float, digits: int = 4) -> str:
-    """A number for the HUD: compact, minus as U+2212, "—" when not finite."""
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(v):
-        return "—"
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1e5 or a < 1e-3:
-        s = f"{v:.{max(digits - 2, 1)}e}"
-        mant, exp = s.split("e")
-        s = f"{mant}e{int(exp)}"
-    else:
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
-        s = f"{v:.{decimals}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-    return s.replace("-", "\u2212")
 
 
 class Fonts:

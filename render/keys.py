@@ -1,5 +1,7 @@
 """The one key table: key -> (command, argument, description). The help overlay is printed
-from it, and the input handler looks keys up in it; nothing else binds keys.
+from it, and the input router looks keys up in it; nothing else binds keys. A command is a
+`Cmd`; the App maps each one to a method (render/app.py `App.commands`), which gets the
+binding's argument and whether Shift was held.
 
 A key is named by the character it types (".", "<", "+", "g", "1") or by a pygame key name
 ("space", "tab", "page up", "home", "f1", "escape", "[+]" is keypad plus); a "shift+" prefix
@@ -9,6 +11,7 @@ types it), then key names.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +20,43 @@ import pygame
 from sim.dynamics import RULES
 
 
+class Cmd(enum.Enum):
+    """Everything a key can ask for."""
+
+    PAUSE = enum.auto()
+    STEP = enum.auto()
+    RULE = enum.auto()  # arg: rule name
+    CYCLE_RULE = enum.auto()  # arg: +1 / -1
+    POTENTIAL = enum.auto()  # arg: index into the landscape list
+    CYCLE_POTENTIAL = enum.auto()
+    STEP_SIZE = enum.auto()  # arg: factor
+    FRICTION = enum.auto()
+    TEMPERATURE = enum.auto()
+    TIME_SCALE = enum.auto()
+    RESTART = enum.auto()
+    CLEAR = enum.auto()
+    TOGGLE = enum.auto()  # arg: "trails", "arrows", "field", "help"
+    RESET_VIEW = enum.auto()
+    SAVE_SCENE = enum.auto()
+    NEXT_SCENE = enum.auto()  # Shift: previous
+    SCENE_LIST = enum.auto()
+    FORMULA = enum.auto()
+    CAPTION = enum.auto()
+    SCREENSHOT = enum.auto()
+    RECORD = enum.auto()  # Shift: MP4
+    INSTRUMENT = enum.auto()  # arg: an instrument's name
+    MASS = enum.auto()  # arg: factor
+    INTEGRATOR = enum.auto()
+    QUIT = enum.auto()
+
+
+INSTRUMENT_CMDS = (Cmd.INSTRUMENT, Cmd.MASS, Cmd.INTEGRATOR)  # the help's own group
+
+
 @dataclass(frozen=True)
 class Binding:
     keys: tuple[str, ...]  # every key that triggers it (see the module docstring)
-    command: str  # a method name on the controller: "cmd_" + command
+    command: Cmd
     arg: Any
     description: str
     label: str = ""  # how the help overlay writes the keys (default: keys joined by " / ")
@@ -41,58 +77,58 @@ def _pretty(key: str) -> str:
 
 def _potential_bindings() -> list[Binding]:
     digits = "1234567890"
-    return [Binding((d,), "potential", i, f"potential #{i + 1}") for i, d in enumerate(digits)]
+    return [Binding((d,), Cmd.POTENTIAL, i, f"potential #{i + 1}") for i, d in enumerate(digits)]
 
 
 KEYS: tuple[Binding, ...] = (
-    Binding(("space",), "pause", None, "pause / resume"),
-    Binding((".",), "step", None, "single tick (while paused)"),
-    Binding(("g",), "rule", "gd", "rule: gradient descent"),
-    Binding(("m",), "rule", "momentum", "rule: heavy-ball momentum"),
-    Binding(("n",), "rule", "newton", "rule: Newton's law with friction"),
-    Binding(("a",), "rule", "adam", "rule: Adam"),
-    Binding(("l",), "rule", "langevin", "rule: Langevin (Newton + heat)"),
-    Binding(("tab",), "cycle_rule", +1, f"next rule ({len(RULES)} in all)"),
-    Binding(("shift+tab",), "cycle_rule", -1, "previous rule"),
+    Binding(("space",), Cmd.PAUSE, None, "pause / resume"),
+    Binding((".",), Cmd.STEP, None, "single tick (while paused)"),
+    Binding(("g",), Cmd.RULE, "gd", "rule: gradient descent"),
+    Binding(("m",), Cmd.RULE, "momentum", "rule: heavy-ball momentum"),
+    Binding(("n",), Cmd.RULE, "newton", "rule: Newton's law with friction"),
+    Binding(("a",), Cmd.RULE, "adam", "rule: Adam"),
+    Binding(("l",), Cmd.RULE, "langevin", "rule: Langevin (Newton + heat)"),
+    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(RULES)} in all)"),
+    Binding(("shift+tab",), Cmd.CYCLE_RULE, -1, "previous rule"),
     *_potential_bindings(),
-    Binding(("page down",), "cycle_potential", +1, "next potential"),
-    Binding(("page up",), "cycle_potential", -1, "previous potential"),
-    Binding(("+", "=", "[+]"), "step_size", 1.25, "step size ×1.25 (lr, or dt for newton)",
+    Binding(("page down",), Cmd.CYCLE_POTENTIAL, +1, "next potential"),
+    Binding(("page up",), Cmd.CYCLE_POTENTIAL, -1, "previous potential"),
+    Binding(("+", "=", "[+]"), Cmd.STEP_SIZE, 1.25, "step size ×1.25 (lr, or dt for newton)",
             "+ or ="),
-    Binding(("-", "[-]"), "step_size", 1 / 1.25, "step size ÷1.25", "−"),
-    Binding(("]",), "friction", 1.25, "friction ×1.25"),
-    Binding(("[",), "friction", 1 / 1.25, "friction ÷1.25"),
-    Binding(("}",), "temperature", 1.25, "temperature ×1.25 (langevin)"),
-    Binding(("{",), "temperature", 1 / 1.25, "temperature ÷1.25"),
-    Binding((">", "/"), "time_scale", 2.0, "time ×2 (faster)"),
-    Binding(("<", ","), "time_scale", 0.5, "time ÷2 (slower)"),
-    Binding(("r",), "restart", None, "restart every ball from its drop point"),
-    Binding(("c",), "clear", None, "clear all balls"),
-    Binding(("t",), "toggle", "trails", "trails on / off"),
-    Binding(("v",), "toggle", "arrows", "velocity and −∇V arrows on balls"),
-    Binding(("f",), "toggle", "field", "−∇V field overlay"),
-    Binding(("home",), "reset_view", None, "reset the view"),
-    Binding(("ctrl+s",), "scene", "save", "save the scene (a new .toml in the current folder)"),
-    Binding(("ctrl+o", "ctrl+shift+o"), "scene", "next",
+    Binding(("-", "[-]"), Cmd.STEP_SIZE, 1 / 1.25, "step size ÷1.25", "−"),
+    Binding(("]",), Cmd.FRICTION, 1.25, "friction ×1.25"),
+    Binding(("[",), Cmd.FRICTION, 1 / 1.25, "friction ÷1.25"),
+    Binding(("}",), Cmd.TEMPERATURE, 1.25, "temperature ×1.25 (langevin)"),
+    Binding(("{",), Cmd.TEMPERATURE, 1 / 1.25, "temperature ÷1.25"),
+    Binding((">", "/"), Cmd.TIME_SCALE, 2.0, "time ×2 (faster)"),
+    Binding(("<", ","), Cmd.TIME_SCALE, 0.5, "time ÷2 (slower)"),
+    Binding(("r",), Cmd.RESTART, None, "restart every ball from its drop point"),
+    Binding(("c",), Cmd.CLEAR, None, "clear all balls"),
+    Binding(("t",), Cmd.TOGGLE, "trails", "trails on / off"),
+    Binding(("v",), Cmd.TOGGLE, "arrows", "velocity and −∇V arrows on balls"),
+    Binding(("f",), Cmd.TOGGLE, "field", "−∇V field overlay"),
+    Binding(("home",), Cmd.RESET_VIEW, None, "reset the view"),
+    Binding(("ctrl+s",), Cmd.SAVE_SCENE, None, "save the scene (a new .toml in the current folder)"),
+    Binding(("ctrl+o", "ctrl+shift+o"), Cmd.NEXT_SCENE, None,
             "open the next lesson / saved scene (Shift: previous)", "Ctrl+O"),
-    Binding(("ctrl+l",), "scene", "list", "choose a lesson or saved scene from a list", "Ctrl+L"),
-    Binding(("e",), "scene", "formula", "type a formula for the landscape V(x, y)"),
-    Binding(("?",), "scene", "caption", "show / hide the scene's caption"),
-    Binding(("s",), "screenshot", None, "screenshot (PNG in the current folder)"),
-    Binding(("f9", "shift+f9"), "scene", "record",
+    Binding(("ctrl+l",), Cmd.SCENE_LIST, None, "choose a lesson or saved scene from a list", "Ctrl+L"),
+    Binding(("e",), Cmd.FORMULA, None, "type a formula for the landscape V(x, y)"),
+    Binding(("?",), Cmd.CAPTION, None, "show / hide the scene's caption"),
+    Binding(("s",), Cmd.SCREENSHOT, None, "screenshot (PNG in the current folder)"),
+    Binding(("f9", "shift+f9"), Cmd.RECORD, None,
             "record the window to a GIF, start / stop (Shift: MP4)", "F9"),
-    Binding(("h", "f1"), "toggle", "help", "this help"),
-    # instruments (render/instruments_ui.py); the help lists them as a group of their own
-    Binding(("k",), "instrument", "race", "race: a click drops one ball per lane"),
-    Binding(("j",), "instrument", "twin", "bridge panel; new balls bring their twin (ring)"),
-    Binding((";",), "instrument", ("mass", 0.5), "mass ÷2 (newton → gradient flow)"),
-    Binding(("'",), "instrument", ("mass", 2.0), "mass ×2"),
-    Binding(("y",), "instrument", "ledger", "energy ledger: kinetic, potential, dissipated, drift"),
-    Binding(("i",), "instrument", "integrator", "integrator: verlet → symplectic → euler"),
-    Binding(("x",), "instrument", "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
-    Binding(("b",), "instrument", "basins", "basins of attraction (B or Esc: off)"),
-    Binding(("u",), "instrument", "heat", "heat: V histogram vs Boltzmann (langevin)"),
-    Binding(("escape", "q"), "quit", None, "quit"),
+    Binding(("h", "f1"), Cmd.TOGGLE, "help", "this help"),
+    # instruments; the help lists them as a group of their own
+    Binding(("k",), Cmd.INSTRUMENT, "race", "race: a click drops one ball per lane"),
+    Binding(("j",), Cmd.INSTRUMENT, "twin", "bridge panel; new balls bring their twin (ring)"),
+    Binding((";",), Cmd.MASS, 0.5, "mass ÷2 (newton → gradient flow)"),
+    Binding(("'",), Cmd.MASS, 2.0, "mass ×2"),
+    Binding(("y",), Cmd.INSTRUMENT, "ledger", "energy ledger: kinetic, potential, dissipated, drift"),
+    Binding(("i",), Cmd.INTEGRATOR, None, "integrator: verlet → symplectic → euler"),
+    Binding(("x",), Cmd.INSTRUMENT, "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
+    Binding(("b",), Cmd.INSTRUMENT, "basins", "basins of attraction (B or Esc: off)"),
+    Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin)"),
+    Binding(("escape", "q"), Cmd.QUIT, None, "quit"),
 )
 
 # the mouse is not a key, but the help lists it the same way
@@ -168,12 +204,12 @@ def help_lines() -> list[tuple[str, str]]:
     group: list[tuple[str, str]] = []
     pot_done = False
     for b in KEYS:
-        if b.command == "potential":
+        if b.command is Cmd.POTENTIAL:
             if not pot_done:
                 rows.append(("1 … 9, 0", "choose potential 1 … 10"))
                 pot_done = True
             continue
-        (group if b.command == "instrument" else rows).append((b.keys_label, b.description))
+        (group if b.command in INSTRUMENT_CMDS else rows).append((b.keys_label, b.description))
     if group:
         rows.append(("", "— instruments —"))
     return rows + group

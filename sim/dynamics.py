@@ -14,6 +14,7 @@ How state carries over when the world switches rule (World.set_rule):
 """
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -22,6 +23,23 @@ import numpy as np
 
 RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "langevin")
 NEWTONIAN = ("newton", "langevin")
+HEAVY_BALL = ("momentum", "nesterov")  # the rules with a momentum buffer u that a throw seeds
+
+
+class Family(enum.IntEnum):
+    """Rules that share a step-size scale (the window remembers one step per family). The value
+    indexes a landscape's suggested steps (sim/tuning.py)."""
+
+    GD = 0
+    HEAVY_BALL = 1
+    NEWTON = 2  # steps with dt, not lr
+    ADAPTIVE = 3
+
+
+FAMILY: dict[str, Family] = {"gd": Family.GD, "momentum": Family.HEAVY_BALL,
+                             "nesterov": Family.HEAVY_BALL, "newton": Family.NEWTON,
+                             "langevin": Family.NEWTON, "adagrad": Family.ADAPTIVE,
+                             "rmsprop": Family.ADAPTIVE, "adam": Family.ADAPTIVE}
 INTEGRATORS = ("verlet", "symplectic", "euler")
 
 # which parameters each rule reads (the dump's `params` lists exactly these)
@@ -86,6 +104,28 @@ class Rule:
     @property
     def newtonian(self) -> bool:
         return self.name in NEWTONIAN
+
+    @property
+    def family(self) -> Family:
+        return FAMILY.get(self.name, Family.GD)
+
+    @property
+    def step_name(self) -> str:
+        """The parameter that sets this rule's step size: "dt" (newton family) or "lr"."""
+        return "dt" if self.family == Family.NEWTON else "lr"
+
+    @property
+    def step_size(self) -> float:
+        return self.dt if self.family == Family.NEWTON else self.lr
+
+    def with_step(self, value: float) -> "Rule":
+        """This rule with its step size (lr, or dt for the newton family) set to value."""
+        return replace(self, **{self.step_name: value})
+
+    @property
+    def keeps_throw(self) -> bool:
+        """Whether a thrown ball keeps its velocity (a momentum buffer or a real velocity)."""
+        return self.newtonian or self.name in HEAVY_BALL
 
     @property
     def eps_value(self) -> float:
@@ -335,7 +375,7 @@ def step(r: Rule, s: State, V, rng: np.random.Generator) -> bool:
     """Advance every particle in `s` by one tick of rule r. Returns whether s.grad = grad V(pos)."""
     if r.name == "gd":
         return step_gd(r, s, V, rng)
-    if r.name in ("momentum", "nesterov"):
+    if r.name in HEAVY_BALL:
         return step_momentum(r, s, V, rng)
     if r.name == "adagrad":
         return step_adagrad(r, s, V, rng)

@@ -98,6 +98,7 @@ from sim.files import publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
+from sim.quantity import kinetic_energy, rule_masses
 from sim.world import World
 
 FORMAT = 1  # schema version written to [scene] format
@@ -233,9 +234,8 @@ def _bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
 def _default_energy0(pot: Potential, rules: list[Rule], pos: np.ndarray, vel: np.ndarray,
                      rule: np.ndarray) -> np.ndarray:
     """Energy at drop, as World.drop computes it: V(pos) + 1/2 m |vel|^2 (m = 0 for optimizers)."""
-    masses = np.array([r.mass if r.newtonian else 0.0 for r in rules])[rule]
     with np.errstate(all="ignore"):
-        return pot.value(pos) + 0.5 * masses * np.einsum("ij,ij->i", vel, vel)
+        return pot.value(pos) + kinetic_energy(vel, rule_masses(rules, rule))
 
 
 def _particles_to_dict(world: World) -> dict:
@@ -653,27 +653,11 @@ def _complete(a: dict[str, np.ndarray], pot: Potential, rules: list[Rule]) -> di
 
 
 def _restore_particles(world: World, a: dict[str, np.ndarray]) -> None:
-    """Put the arrays into the world through its public commands.
-
-    World has no public "set every array" command, and its private bookkeeping (which rows
-    are frozen, whether several rules are mixed, whether the cached gradient is valid) must
-    follow the arrays. So: drop n + 1 particles, overwrite the first n rows, then remove the
-    extra one: `World.remove` recomputes all of that bookkeeping from the arrays.
-    """
-    n = len(a["pos"])
-    if n == 0:
-        return
-    pos = np.vstack([a["pos"], a["pos"][:1]])
+    """Put the arrays into the world (World.load_particles)."""
     try:
-        world.drop(pos)
+        world.load_particles(a)
     except ValueError as e:
         raise SceneError(f"[particles] {e}") from None
-    p = world.particles
-    for k, (_, dtype) in FIELDS.items():
-        getattr(p, k)[:n] = a[k].astype(dtype, copy=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[n] = True
-    world.remove(mask)
 
 
 # =============================================================================================

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import NEWTONIAN, Rule, State, step
+from sim.dynamics import HEAVY_BALL, Rule, State, step
 from sim.particles import ALIVE, DIVERGED, Particles
 from sim.potential_base import Potential
+from sim.quantity import kinetic_energy, rule_masses
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
 TICK_CHUNK = 32768  # rows per block in a tick: copy, gradient, update and bound check while
@@ -78,8 +79,7 @@ class World:
     def kinetic(self) -> np.ndarray:
         """Kinetic energy 1/2 m |v|^2 per particle [n] (zero for optimizer rules: no mass)."""
         p = self.particles
-        masses = np.array([r.mass if r.newtonian else 0.0 for r in self.rules])[p.rule]
-        return 0.5 * masses * np.einsum("ij,ij->i", p.vel, p.vel)
+        return kinetic_energy(p.vel, rule_masses(self.rules, p.rule))
 
     def counts(self) -> tuple[int, int]:
         """(alive, diverged)."""
@@ -95,12 +95,12 @@ class World:
         s = self.particles.add(pos, vel, rule_id)
         p = self.particles
         r = self.rules[rule_id]
-        if vel is not None and r.name in ("momentum", "nesterov"):
+        if vel is not None and r.name in HEAVY_BALL:
             # a throw: seed the buffer so the first step moves by about v per tick (u = -v / lr);
             # with no throw the buffer stays fresh (zero), exactly as torch would start
             p.buf_a[s] = p.vel[s] * (-1.0 / r.lr)
         with np.errstate(all="ignore"):
-            ke = 0.5 * r.mass * np.einsum("ij,ij->i", p.vel[s], p.vel[s]) if r.newtonian else 0.0
+            ke = kinetic_energy(p.vel[s], r.mass) if r.newtonian else 0.0
             p.energy0[s] = self.potential.value(p.pos[s]) + ke
         self._grad_valid = False
         self._update_mixed()
@@ -112,6 +112,23 @@ class World:
         u = self.rng.random((k, 2))
         pos = np.column_stack([x0 + (x1 - x0) * u[:, 0], y0 + (y1 - y0) * u[:, 1]])
         return self.drop(pos)
+
+    def load_particles(self, arrays: dict[str, np.ndarray]) -> None:
+        """Replace every particle with the rows of `arrays` (each field of sim.particles.FIELDS,
+        all of one length n), as a saved scene or a history snapshot holds them. The world's
+        bookkeeping (frozen rows, mixed rules, the gradient cache) follows the arrays."""
+        from sim.particles import FIELDS
+
+        n = len(arrays["pos"])
+        self.particles.clear()
+        if n:
+            self.particles.add(np.zeros((n, 2)), None, 0)
+            p = self.particles
+            for k, (_, dtype) in FIELDS.items():
+                getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        self._grad_valid = False
+        self._refresh_frozen()
+        self._update_mixed()
 
     def add_rule(self, rule: Rule) -> int:
         """Register an extra rule (race lanes, Newtonian twins); returns its id."""
@@ -148,7 +165,7 @@ class World:
         p.status[:] = ALIVE
         p.reset_state()
         for rid, r in enumerate(self.rules):  # a throw seeds heavy-ball momentum, as in drop()
-            if r.name in ("momentum", "nesterov"):
+            if r.name in HEAVY_BALL:
                 rows = p.rule == rid
                 p.buf_a[rows] = p.origin_vel[rows] * (-1.0 / r.lr)
         self._frozen = np.zeros(0, dtype=np.intp)
@@ -193,6 +210,11 @@ class World:
         self._reset_ledger()
         return self.rules[0]
 
+    def replace_rule(self, rule_id: int, rule: Rule) -> None:
+        """New parameters for one rule (a partner rule following its ball's): its balls keep
+        their buffers and the energy ledger keeps counting."""
+        self.rules[rule_id] = rule
+
     def retune(self, rules: list[Rule]) -> None:
         """Give every rule new parameters at once, keeping each rule's name and particles (race
         lanes survive a new landscape's step sizes). Buffers are kept, as in set_params."""
@@ -204,7 +226,7 @@ class World:
 
     def _carry_over(self, old: Rule, new: Rule, rows: np.ndarray) -> None:
         p = self.particles
-        heavy = ("momentum", "nesterov")
+        heavy = HEAVY_BALL
         if old.name in heavy and new.name in heavy:
             return
         if old.newtonian and new.name in heavy:

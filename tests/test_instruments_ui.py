@@ -14,12 +14,14 @@ import pytest  # noqa: E402
 
 import main as cli  # noqa: E402
 from render import instruments_ui as IU  # noqa: E402
+from render import basins_ui as BU  # noqa: E402
 from render import keys  # noqa: E402
+from sim import balls as BALLS  # noqa: E402
 from render import panels as P  # noqa: E402
 from render.app import App, run  # noqa: E402
 from render.balls import rule_palette  # noqa: E402
 from sim import instruments as ins  # noqa: E402
-from sim.dynamics import Rule  # noqa: E402
+from sim.dynamics import RULES, Rule  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
 from sim.world import World  # noqa: E402
 
@@ -74,12 +76,12 @@ INSTRUMENT_KEYS = (("k", "race"), ("j", "twin"), ("y", "ledger"), ("x", "stabili
 def test_each_key_toggles_its_instrument_and_its_panel_appears(ch, name):
     rule = Rule("langevin", dt=0.05, temperature=0.5) if name == "heat" else Rule("newton", dt=0.05)
     app = make_app(rule=rule, balls=[(1.0, 1.0), (-1.5, 0.5)] * (200 if name == "heat" else 1))
-    app.instruments.basin_sync = False
+    app.instruments.basins.sync = False
     app.update(1 / 60)
     off = frame(app)
     assert name not in app.instruments.rects
     press(app, ch)
-    assert app.instruments.on[name]
+    assert app.instruments.states()[name]
     app.update(1 / 60)
     on = frame(app)
     rect = app.instruments.rects[name]
@@ -89,7 +91,7 @@ def test_each_key_toggles_its_instrument_and_its_panel_appears(ch, name):
     assert panel_bg > 0.2 * rect.w * rect.h  # the dark panel backdrop
     assert rect in app.hud.panels  # the axis labels keep clear of it
     press(app, ch)
-    assert not app.instruments.on[name]
+    assert not app.instruments.states()[name]
     frame(app)
     assert name not in app.instruments.rects
 
@@ -115,13 +117,13 @@ def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
     rows = keys.help_lines()
     assert ("", "— instruments —") in rows
     head = rows.index(("", "— instruments —"))
-    mine = [b for b in keys.KEYS if b.command == "instrument"]
+    mine = [b for b in keys.KEYS if b.command in keys.INSTRUMENT_CMDS]
     assert len(mine) == 9
     assert rows[head + 1:] == [(b.keys_label, b.description) for b in mine]
     for label in ("K", "J", "Y", "I", "X", "B", "U", ";", "'"):
         assert label in [k for k, _ in rows[head + 1:]]
-    for b in mine:  # every instrument command exists
-        assert b.arg in IU.INSTRUMENTS or b.arg == "integrator" or hasattr(IU.Instruments, "cmd_" + b.arg[0])
+    for b in mine:  # every instrument command names an instrument or is the mass / integrator
+        assert b.arg in IU.INSTRUMENTS or b.command in (keys.Cmd.MASS, keys.Cmd.INTEGRATOR)
     app = make_app()
     drawn = []
     real = app.fonts.text
@@ -140,8 +142,8 @@ def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
     frame(app)
     click(app, (500, 300))
     w = app.world
-    lanes = app.instruments.lanes
-    assert lanes == list(IU.DEFAULT_LANES)
+    lanes = app.runtime.balls.race.lanes
+    assert lanes == list(BALLS.DEFAULT_LANES)
     assert w.n == len(lanes)
     assert np.all(w.particles.pos == w.particles.pos[0])  # the same world point
     assert np.allclose(w.particles.pos[0], app.view.pixel_to_world(500, 300))
@@ -150,8 +152,8 @@ def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
     pal = rule_palette(w.rules)
     assert len({pal[r] for r in w.particles.rule}) == len(lanes)  # distinct colours
     # each lane has its own family's step (what its rule key would give)
-    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.steps[3]
-    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.steps[2]
+    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.runtime.steps[3]
+    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.runtime.steps[2]
     app.update(1 / 60)
     surf = frame(app)
     rect = app.instruments.rects["race"]
@@ -163,25 +165,25 @@ def test_race_lane_chips_toggle_lanes_and_are_not_drops():
     app = make_app()
     press(app, "k")
     frame(app)
-    chip = app.instruments.chips["adam"]
+    chip = app.instruments.race.chips["adam"]
     click(app, chip.center)
-    assert "adam" not in app.instruments.lanes and app.world.n == 0
+    assert "adam" not in app.runtime.balls.race.lanes and app.world.n == 0
     frame(app)
-    click(app, app.instruments.chips["rmsprop"].center)
-    assert "rmsprop" in app.instruments.lanes
-    assert app.instruments.lanes == sorted(app.instruments.lanes, key=list(IU.RULES).index)
+    click(app, app.instruments.race.chips["rmsprop"].center)
+    assert "rmsprop" in app.runtime.balls.race.lanes
+    assert app.runtime.balls.race.lanes == sorted(app.runtime.balls.race.lanes, key=list(RULES).index)
     click(app, (600, 400))
-    assert sorted(app.world.rules[r].name for r in app.world.particles.rule) == sorted(app.instruments.lanes)
-    for name in list(app.instruments.lanes):  # the last lane stays
+    assert sorted(app.world.rules[r].name for r in app.world.particles.rule) == sorted(app.runtime.balls.race.lanes)
+    for name in list(app.runtime.balls.race.lanes):  # the last lane stays
         frame(app)
-        click(app, app.instruments.chips[name].center)
-    assert len(app.instruments.lanes) == 1
+        click(app, app.instruments.race.chips[name].center)
+    assert len(app.runtime.balls.race.lanes) == 1
 
 
 def test_race_drag_throws_every_lane_with_the_same_world_velocity():
     app = make_app("bowl", Rule("momentum", lr=0.02))
     press(app, "k")
-    app.instruments.lanes = ["momentum", "newton"]
+    app.runtime.balls.race.lanes = ["momentum", "newton"]
     app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(500, 300), button=1, mod=0))
     app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(560, 300), rel=(60, 0), buttons=(1, 0, 0)))
     app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(560, 300), button=1, mod=0))
@@ -197,7 +199,7 @@ def test_race_drag_throws_every_lane_with_the_same_world_velocity():
 # -- bridge: twins and the mass control --------------------------------------------------------------
 
 def _pair_gap(app):
-    b, t = app.instruments.pairs
+    b, t = app.runtime.balls.pairs
     d = app.world.particles.pos[b] - app.world.particles.pos[t]
     return float(np.abs(d).max())
 
@@ -208,7 +210,7 @@ def test_twin_drops_ball_and_twin_that_stay_on_top_of_each_other():
     click(app, (300, 250))
     w = app.world
     assert w.n == 2
-    b, t = app.instruments.pairs
+    b, t = app.runtime.balls.pairs
     assert list(b) == [0] and list(t) == [1]
     twin = w.rules[w.particles.rule[1]]
     assert twin == ins.newton_twin(w.rule)
@@ -259,7 +261,7 @@ def test_removing_a_ball_takes_its_twin_and_keeps_the_other_pairs():
     click(app, (300, 250), button=3)
     w = app.world
     assert w.n == 2
-    b, t = app.instruments.pairs
+    b, t = app.runtime.balls.pairs
     assert len(b) == 1 and w.rules[w.particles.rule[t[0]]].name == "newton"
     assert np.allclose(w.particles.pos[b[0]], app.view.pixel_to_world(700, 500))
     w.tick(300)
@@ -272,14 +274,14 @@ def test_a_new_rule_drops_the_pairs():
     click(app, (300, 250))
     press(app, "g")
     app.update(1 / 60)
-    assert len(app.instruments.pairs[0]) == 0
+    assert len(app.runtime.balls.pairs.balls) == 0
 
 
 def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
     """Newton with friction 1 and its gd(lr = dt/friction) partner from one point: the gap after
     the same simulated time shrinks as ';' lowers the mass (the overdamped limit)."""
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016))
-    app.steps[2] = 0.016
+    app.runtime.steps[2] = 0.016
     press(app, "j")
     gaps, masses = [], []
     for presses in (0, 3, 3, 3):
@@ -287,7 +289,7 @@ def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
             press(app, ";")
         r = app.world.rule
         assert r.friction * r.dt / r.mass <= ins.OVERDAMPED_FRICTION_DT + 1e-12
-        app.cmd_clear(None)
+        app.runtime.balls.clear()
         click(app, (300, 250))
         w = app.world
         assert w.n == 2 and w.rules[w.particles.rule[1]] == ins.gradient_flow_rule(1.0, r.dt)
@@ -305,15 +307,15 @@ def test_mass_keys_only_move_newtonian_rules():
     app = make_app(rule=Rule("momentum", lr=0.02))
     press(app, ";")
     assert app.world.rule == Rule("momentum", lr=0.02)
-    assert "mass" in app.toast_msg[0]
+    assert "mass" in app.notices.toast[0]
 
 
 def test_flow_partner_refused_where_gradient_flow_steps_are_unstable():
     app = make_app("himmelblau", Rule("newton", friction=0.5, dt=0.05))
     press(app, "j")
     click(app, (300, 250))
-    assert app.world.n == 1 and len(app.instruments.pairs[0]) == 0
-    assert "lr·λmax" in app.toast_msg[0]
+    assert app.world.n == 1 and len(app.runtime.balls.pairs.balls) == 0
+    assert "lr·λmax" in app.notices.toast[0]
 
 
 # -- ledger and integrator ----------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_integrator_key_cycles_verlet_symplectic_euler():
         press(app, "i")
         seen.append(app.world.rule.integrator)
     assert seen == ["symplectic", "euler", "verlet", "symplectic"]
-    assert "symplectic" in app.toast_msg[0]
+    assert "symplectic" in app.notices.toast[0]
 
 
 def test_ledger_plot_shows_euler_drift_grow_and_verlet_stay_bounded():
@@ -336,7 +338,7 @@ def test_ledger_plot_shows_euler_drift_grow_and_verlet_stay_bounded():
         press(app, "y")
         for _ in range(240):
             app.update(1 / 60)
-        s = app.instruments.ledger.series()
+        s = app.instruments.ledger.history.series()
         assert len(s) == 240 and np.isfinite(s).all()
         drifts[integ] = np.abs(s[:, 4])
     v, e = drifts["verlet"], drifts["euler"]
@@ -352,7 +354,7 @@ def test_ledger_history_restarts_when_the_rule_changes():
         app.update(1 / 60)
     press(app, "i")
     app.update(1 / 60)
-    assert app.instruments.ledger.count == 1
+    assert app.instruments.ledger.history.count == 1
 
 
 # -- stability --------------------------------------------------------------------------------------------
@@ -365,7 +367,7 @@ def test_stability_panel_reads_the_ball_under_the_cursor_with_status_colours():
     px = app.view.world_to_pixel(1.0, 1.0)
     app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=px, rel=(0, 0), buttons=(0, 0, 0)))
     surf = frame(app)
-    assert app.hover == 0
+    assert app.frame.hover == 0
     rect = app.instruments.rects["stability"]
     lam = ins.stability(app.world.potential, app.world.rule, np.array([[1.0, 1.0]]))["lam_max"][0]
     expect = "bad" if 0.6 * lam >= 2 else "warn" if 0.6 * lam > 1.6 else "ok"
@@ -373,16 +375,16 @@ def test_stability_panel_reads_the_ball_under_the_cursor_with_status_colours():
     # away from every ball: the point under the cursor, under the current rule
     app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(20, 700), rel=(0, 0), buttons=(0, 0, 0)))
     frame(app)
-    assert app.hover is None and "stability" in app.instruments.rects
+    assert app.frame.hover is None and "stability" in app.instruments.rects
 
 
 # -- basins -----------------------------------------------------------------------------------------------
 
 def _basin_app(budget=30):
     app = make_app("double_well", Rule("gd", lr=0.01))
-    app.instruments.basin_sync = False
-    app.instruments.basin_budget = budget
-    app.instruments.basin_seconds = None  # a fixed number of ticks per frame: testable
+    app.instruments.basins.sync = False
+    app.instruments.basins.budget = budget
+    app.instruments.basins.seconds = None  # a fixed number of ticks per frame: testable
     return app
 
 
@@ -390,21 +392,21 @@ def test_basins_progress_across_frames_in_slices_and_shade_the_map():
     app = _basin_app(budget=30)
     before = frame(app)
     press(app, "b")
-    job = app.instruments.job
+    job = app.instruments.basins.job
     assert job is not None and job.ticks == 0
     per_frame, progress = [], []
     for _ in range(400):
         app.update(1 / 60)
-        per_frame.append(app.instruments.last_basin_ticks)
+        per_frame.append(app.instruments.basins.last_ticks)
         progress.append(job.progress)
         if job.done:
             break
         surf = frame(app)
-        assert app.instruments.rects["basins"].h == IU.BASIN_BAR_SIZE[1]  # the progress bar
+        assert app.instruments.rects["basins"].h == BU.BASIN_BAR_SIZE[1]  # the progress bar
     assert job.done and len(per_frame) > 3
     assert max(per_frame) <= 30 and all(t > 0 for t in per_frame)
     assert progress == sorted(progress)
-    assert app.instruments.basin_progress() == 1.0
+    assert app.instruments.basins.progress() == 1.0
     surf = frame(app)
     assert differing(surf, before, pygame.Rect(300, 250, 500, 300)) > 0.5  # shaded
     labels = job.labels
@@ -416,26 +418,26 @@ def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
     app = _basin_app(budget=5)
     press(app, "b")
     app.update(1 / 60)
-    job = app.instruments.job
+    job = app.instruments.basins.job
     assert job.running
     app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
-    assert app.running and job.cancelled and app.instruments.job is None
-    assert not app.instruments.on["basins"]
+    assert app.running and job.cancelled and app.instruments.basins.job is None
+    assert not app.instruments.states()["basins"]
     press(app, "b")
     app.update(1 / 60)
-    assert app.instruments.job.running
-    job2 = app.instruments.job
+    assert app.instruments.basins.job.running
+    job2 = app.instruments.basins.job
     press(app, "b")
-    assert job2.cancelled and app.instruments.job is None
+    assert job2.cancelled and app.instruments.basins.job is None
     app.update(1 / 60)
-    assert app.instruments.last_basin_ticks == 0
-    app.instruments.basin_budget = 10_000
+    assert app.instruments.basins.last_ticks == 0
+    app.instruments.basins.budget = 10_000
     press(app, "b")
     app.update(1 / 60)
-    assert app.instruments.job.done
+    assert app.instruments.basins.job.done
     esc = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0)
     app.handle(esc)  # a finished map: Esc takes it away first
-    assert app.running and not app.instruments.on["basins"] and app.instruments.job is None
+    assert app.running and not app.instruments.states()["basins"] and app.instruments.basins.job is None
     app.handle(esc)
     assert not app.running  # no basins: Esc quits as before
 
@@ -444,23 +446,23 @@ def test_basins_restart_when_rule_potential_or_view_change():
     app = _basin_app(budget=10_000)
     press(app, "b")
     app.update(1 / 60)
-    first = app.instruments.job
+    first = app.instruments.basins.job
     assert first.done
     press(app, "m")  # a new rule: a new job, the old shading goes at once
     app.update(1 / 60)
-    second = app.instruments.job
+    second = app.instruments.basins.job
     assert second is not first and second.rule.name == "momentum"
-    assert app.instruments.old_job is None
-    app.instruments.basin_budget = 5
+    assert app.instruments.basins.old_job is None
+    app.instruments.basins.budget = 5
     app.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
     app.update(1 / 60)
-    third = app.instruments.job
+    third = app.instruments.basins.job
     assert third is not second and third.view == app.view.rect()
-    assert app.instruments.old_job is second
+    assert app.instruments.basins.old_job is second
     press(app, "2")  # a new potential
     app.update(1 / 60)
-    assert app.instruments.job.potential is app.world.potential
-    assert app.instruments.old_job is None
+    assert app.instruments.basins.job.potential is app.world.potential
+    assert app.instruments.basins.old_job is None
 
 
 # -- heat -------------------------------------------------------------------------------------------------
@@ -480,41 +482,41 @@ def test_heat_panel_shows_the_histogram_for_langevin_balls():
 
 def test_scene_hooks_set_and_read_instruments():
     app = make_app()
-    app.set_instrument("ledger", True)
-    app.set_instrument("race", True)
-    assert app.instrument_states() == {n: n in ("ledger", "race") for n in IU.INSTRUMENTS}
+    app.instruments.set("ledger", True)
+    app.instruments.set("race", True)
+    assert app.instruments.states() == {n: n in ("ledger", "race") for n in IU.INSTRUMENTS}
     with pytest.raises(KeyError):
-        app.set_instrument("nonsense", True)
-    app.set_instrument("twin", True)
-    app.instruments.drop(np.array([[1.0, 1.0]]))
-    assert len(app.instruments.pairs[0]) == 3  # gd and momentum: newton twins; newton: gd flow
-    app.world = World(get_potential("bowl"), Rule("gd", lr=0.05))
-    app.world_changed()
-    assert len(app.instruments.pairs[0]) == 0
+        app.instruments.set("nonsense", True)
+    app.instruments.set("twin", True)
+    app.runtime.balls.drop(np.array([[1.0, 1.0]]))
+    assert len(app.runtime.balls.pairs.balls) == 3  # gd and momentum: newton twins; newton: gd flow
+    app.runtime.load_world(World(get_potential("bowl"), Rule("gd", lr=0.05)), paused=False)
+    assert len(app.runtime.balls.pairs.balls) == 0
 
 
 def test_seeded_balls_race_and_get_twins():
     app = make_app("gaussian_wells", Rule("momentum", lr=0.02), balls=[(1.0, 1.0), (-2.0, 0.5)])
-    app.set_instrument("race", True)
-    app.instruments.seed_drops()
+    app.instruments.set("race", True)
+    app.runtime.balls.seed_drops()
     w = app.world
-    assert w.n == 2 * len(IU.DEFAULT_LANES)
-    for name in IU.DEFAULT_LANES:
+    assert w.n == 2 * len(BALLS.DEFAULT_LANES)
+    for name in BALLS.DEFAULT_LANES:
         rows = [i for i in range(w.n) if w.rules[w.particles.rule[i]].name == name]
         assert np.allclose(w.particles.pos[rows], [(1.0, 1.0), (-2.0, 0.5)])
     app2 = make_app("gaussian_wells", Rule("momentum", lr=0.02), balls=[(1.0, 1.0), (-2.0, 0.5)])
-    app2.set_instrument("twin", True)
-    app2.instruments.seed_drops()
-    assert app2.world.n == 4 and len(app2.instruments.pairs[0]) == 2
+    app2.instruments.set("twin", True)
+    app2.runtime.balls.seed_drops()
+    assert app2.world.n == 4 and len(app2.runtime.balls.pairs.balls) == 2
 
 
 def test_headless_show_pictures_are_deterministic_and_show_the_panels(tmp_path, capsys, monkeypatch):
     seen = []
     real = IU.Instruments.draw_panels
 
-    def spy(self, surface):
-        real(self, surface)
+    def spy(self, *args):
+        out = real(self, *args)
         seen.append(dict(self.rects))
+        return out
 
     monkeypatch.setattr(IU.Instruments, "draw_panels", spy)
     show = {"ledger": True, "stability": True, "twin": True, "race": True, "basins": True}
@@ -549,7 +551,7 @@ def test_a_scene_with_lanes_races_its_own_rules_until_a_chip_is_clicked():
     world, info = load_scene(find_scene("overdamped_limit"))
     app.scene_ui.open_scene(world, info)
     app.scene_ui.caption_open = False
-    assert app.instruments.on["race"]  # the scene switches race on
+    assert app.instruments.states()["race"]  # the scene switches race on
     n0 = app.world.n
     frame(app)
     click(app, (700, 420))
@@ -559,8 +561,8 @@ def test_a_scene_with_lanes_races_its_own_rules_until_a_chip_is_clicked():
     assert np.all(w.particles.pos[n0:] == w.particles.pos[n0])
     assert [w.rules[i].mass for i in new[1:]] == [1.0, 0.2, 0.03]
     frame(app)
-    click(app, app.instruments.chips["adam"].center)  # the scene's rule names, and adam
-    assert app.instruments.world_lanes is None and app.instruments.lanes == ["gd", "adam", "newton"]
+    click(app, app.instruments.race.chips["adam"].center)  # the scene's rule names, and adam
+    assert app.runtime.balls.race.world_lanes is None and app.runtime.balls.race.lanes == ["gd", "adam", "newton"]
     frame(app)
     click(app, (700, 420))
     assert [w.rules[r].name for r in w.particles.rule[-3:]] == ["gd", "adam", "newton"]
@@ -594,7 +596,7 @@ def test_newton_basins_settle_within_the_job_budget():
 
     pot = get_potential("himmelblau")
     rule = Rule("newton", dt=0.01, friction=0.5)
-    job = ins.BasinJob(pot, rule, pot.view, grid=(40, 25), max_ticks=IU.basin_ticks(rule))
+    job = ins.BasinJob(pot, rule, pot.view, grid=(40, 25), max_ticks=BU.basin_ticks(rule))
     while not job.done:
         job.advance(2000)
     labels = job.labels
@@ -608,7 +610,7 @@ def test_newton_basins_settle_within_the_job_budget():
 
 
 def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
-    from render.tuning import suggestions
+    from sim.tuning import suggestions
 
     app = make_app("himmelblau", Rule("momentum", lr=1e-4))
     press(app, "k")
@@ -617,7 +619,7 @@ def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     w = app.world
     ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
     n_rules = len(w.rules)
-    app.cmd_cycle_potential(1)  # himmelblau -> the next landscape
+    app.cycle_potential(1)  # himmelblau -> the next landscape
     assert w.potential.name != "himmelblau"
     assert np.array_equal(w.particles.rule, ids)  # no lane collapsed onto one rule
     assert [w.rules[r].name for r in w.particles.rule] == names
@@ -638,7 +640,7 @@ def test_a_formula_keeps_a_scenes_lanes_and_their_relations():
     app = make_app()
     world, info = load_scene(find_scene("overdamped_limit"))
     app.scene_ui.open_scene(world, info)
-    from render.tuning import suggestions
+    from sim.tuning import suggestions
 
     before = list(app.world.rules)
     old = suggestions(app.world.potential)
@@ -649,7 +651,7 @@ def test_a_formula_keeps_a_scenes_lanes_and_their_relations():
     assert new[0] < old[0] / 10 and new[2] < old[2] / 2
     assert len(w.rules) == 4 and [r.name for r in w.rules] == [r.name for r in before]
     assert [r.mass for r in w.rules] == [r.mass for r in before]
-    assert app.instruments.on["race"] and app.instruments.world_lanes == [0, 1, 2, 3]
+    assert app.instruments.states()["race"] and app.runtime.balls.race.world_lanes == [0, 1, 2, 3]
     # newton lanes moved by the dt ratio; the gd lane is the gradient flow of the first (the
     # lesson's point: lr = dt / friction), so it is derived again, not rescaled on its own
     for i in (1, 2, 3):
@@ -667,7 +669,7 @@ def test_twins_stay_exact_across_a_landscape_change():
     click(app, (300, 250))
     w = app.world
     w.tick(50)
-    app.cmd_cycle_potential(1)
+    app.cycle_potential(1)
     app.update(1 / 60)  # the instruments follow the retuned rules
     assert w.rules[w.particles.rule[1]] == ins.newton_twin(w.rule)
     for _ in range(5):
@@ -688,10 +690,10 @@ def test_each_basin_reads_as_its_own_colour_over_a_grey_relief():
     assert (np.diff(g[:, 0].astype(int)) >= -1).all() and g[-1, 0] - g[0, 0] > 100
 
     app = make_app("himmelblau", Rule("gd", lr=0.002))
-    app.instruments.basin_sync = True
+    app.instruments.basins.sync = True
     press(app, "b")
     app.update(1 / 60)
-    job = app.instruments.job
+    job = app.instruments.basins.job
     assert job.done
     surf = frame(app)
     pal = np.array(P.BASIN_PALETTE[: len(job.centers)], float)
@@ -744,13 +746,13 @@ def test_race_legend_groups_each_twin_under_its_lane():
     frame(app)
     click(app, (640, 400))
     w = app.world
-    b, t = app.instruments.pairs
-    twins = app.instruments._twin_rules()
+    b, t = app.runtime.balls.pairs
+    twins = app.runtime.balls.pairs.twin_rules(app.world)
     assert len(t) and set(twins) == set(w.particles.rule[t].tolist()) - set(w.particles.rule[b].tolist())
     for tr, br in twins.items():  # each twin rule follows the lane of its balls
         rows = np.flatnonzero(w.particles.rule[t] == tr)
         assert set(w.particles.rule[b[rows]].tolist()) == {br}
-        assert w.rules[br].name in app.instruments.lanes
+        assert w.rules[br].name in app.runtime.balls.race.lanes
     order = P.race_rows(sorted(set(w.particles.rule.tolist())), twins)
     lane_rows = np.setdiff1d(np.arange(w.n), t)
     assert [rid for rid, tw in order if not tw] == sorted(set(w.particles.rule[lane_rows].tolist()))
@@ -758,9 +760,9 @@ def test_race_legend_groups_each_twin_under_its_lane():
     # the twin rows are drawn with a hollow ring (as twins are on the map), the lanes with a dot
     surf = frame(app)
     rect = app.instruments.rects["race"]
-    lh = app.instruments._row_h()
+    lh = app.fonts.small.get_linesize() + P.LINE_GAP
     for k, (rid, tw) in enumerate(order):
-        cy = rect.y + P.PAD + (k + 1) * lh + app.instruments.font.get_linesize() // 2
+        cy = rect.y + P.PAD + (k + 1) * lh + app.fonts.small.get_linesize() // 2
         cx = rect.x + P.PAD + (19 if tw else 5)
         centre = tuple(surf.get_at((cx, cy)))[:3]
         colour = rule_palette(w.rules)[rid]
@@ -773,14 +775,14 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
     from render.app import MAX_DT_BOOST
 
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016), balls=[(1.0, 0.5)])
-    app.steps[2] = 0.016
+    app.runtime.steps[2] = 0.016
     for presses in (0, 3, 3, 6):
         for _ in range(presses):
             press(app, ";")
-        said = app.toast_msg[0] if app.toast_msg else ""
+        said = app.notices.toast[0] if app.notices.toast else ""
         r = app.world.rule
         want = min(0.016 / r.dt, MAX_DT_BOOST)
-        assert app.dt_boost() == pytest.approx(want)
+        assert app.runtime.dt_boost() == pytest.approx(want)
         if want > 1:
             assert f"×{want:.3g} ticks a second" in said
             assert ("motion slower" in said) == (0.016 / r.dt > MAX_DT_BOOST)
@@ -792,8 +794,8 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
         if want < MAX_DT_BOOST:
             assert elapsed == pytest.approx(60 * 0.016, rel=0.03)  # the chosen pace, exactly
     assert app.world.rule.dt < 0.016 / MAX_DT_BOOST  # the last one was capped: slower
-    app.cmd_rule("gd")  # an optimizer: no boost
-    assert app.dt_boost() == 1.0
+    app.runtime.set_rule("gd")  # an optimizer: no boost
+    assert app.runtime.dt_boost() == 1.0
 
 
 def test_ledger_sums_run_once_a_frame_and_match_a_fresh_count(monkeypatch):
@@ -865,8 +867,8 @@ def test_a_lessons_twin_lanes_stay_twins_on_a_new_landscape():
     press(app, "1")  # bowl
     assert w.potential.name == "bowl" and w.rules[mom].lr != lr0
     assert twin_gap() < 1e-12
-    assert app.dt_boost() == 1.0
-    app.paused = False
+    assert app.runtime.dt_boost() == 1.0
+    app.runtime.paused = False
     for _ in range(120):
         app.update(1 / 60)
     assert w.counts()[1] == 0
@@ -883,10 +885,10 @@ def test_a_new_landscape_does_not_speed_up_a_world_with_lanes():
         app = make_app()
         world, info = load_scene(find_scene(name))
         app.scene_ui.open_scene(world, info)
-        assert app.dt_boost() == 1.0
+        assert app.runtime.dt_boost() == 1.0
         for key_ in "2", "4":
             press(app, key_)
-            assert app.dt_boost() == 1.0, (name, key_)
+            assert app.runtime.dt_boost() == 1.0, (name, key_)
 
 
 def test_a_formula_keeps_the_twins_and_their_rings():
@@ -894,13 +896,13 @@ def test_a_formula_keeps_the_twins_and_their_rings():
     press(app, "j")
     click(app, (300, 250))
     w = app.world
-    b0, t0 = (a.copy() for a in app.instruments.pairs)
+    b0, t0 = (a.copy() for a in app.runtime.balls.pairs)
     assert len(b0) == 1
     assert app.scene_ui.apply_formula("x**2 + 3*y**2 + sin(x)")
     app.update(1 / 60)
-    b, t = app.instruments.pairs
+    b, t = app.runtime.balls.pairs
     assert np.array_equal(b, b0) and np.array_equal(t, t0)  # still a pair, not a race lane
-    assert app.instruments.world_lanes is None
+    assert app.runtime.balls.race.world_lanes is None
     assert w.rules[w.particles.rule[t[0]]] == ins.newton_twin(w.rule)
     for _ in range(5):
         app.update(1 / 60)

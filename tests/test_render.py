@@ -11,8 +11,9 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 
 from render import app as appmod  # noqa: E402
-from render import keys  # noqa: E402
-from render.app import App, run, save_png, screenshot_path  # noqa: E402
+from render import camera, keys, vectors  # noqa: E402
+from sim import balls  # noqa: E402
+from render.app import App, run  # noqa: E402
 from render.balls import RULE_COLORS, SPRITE_MAX  # noqa: E402
 from render.colormap import VIRIDIS  # noqa: E402
 from render.hud import fmt  # noqa: E402
@@ -117,7 +118,7 @@ def test_map_is_cached_until_view_or_potential_changes():
     app = make_app()
     frame(app)
     frame(app)
-    assert app.landscape.builds == 1  # never per frame
+    assert app.layers.landscape.builds == 1  # never per frame
 
 
 def test_resizing_rebuilds_the_map_for_the_new_size():
@@ -125,7 +126,7 @@ def test_resizing_rebuilds_the_map_for_the_new_size():
     frame(app)
     s = frame(app, (500, 300))
     assert (app.view.w, app.view.h) == (500, 300)
-    assert app.landscape.builds == 2
+    assert app.layers.landscape.builds == 2
     assert s.get_at((499, 299))[:3] != (0, 0, 0)
 
 
@@ -147,7 +148,7 @@ def test_contour_lines_are_drawn():
 
 def test_a_dropped_ball_is_drawn_where_its_world_position_maps():
     app = make_app()
-    app.paused = True
+    app.runtime.paused = True
     plain = pygame.surfarray.array3d(frame(app)).astype(int)
     x, y = 0.55, 0.3
     app.world.drop(np.array([[x, y]]))
@@ -166,7 +167,7 @@ def test_a_dropped_ball_is_drawn_where_its_world_position_maps():
 
 def test_many_balls_are_splatted_at_their_pixels_in_their_rule_colour():
     app = make_app(rule=Rule("momentum", lr=0.01))
-    app.paused = True
+    app.runtime.paused = True
     app.show["trails"] = False
     rng = np.random.default_rng(1)
     pos = rng.uniform([-3, -2], [3, 2], (SPRITE_MAX + 500, 2))
@@ -185,8 +186,8 @@ def test_diverged_balls_are_not_drawn_but_counted():
     app.world.drop(np.array([[3.0, 2.0]]))
     app.world.tick(20)
     assert app.world.counts() == (0, 1)
-    app.proj.project(app.world, app.view, 1.0)
-    assert not app.proj.visible.any()
+    app.layers.proj.project(app.world, app.view, 1.0)
+    assert not app.layers.proj.visible.any()
     frame(app)  # the HUD copes (no NaN anywhere)
 
 
@@ -207,13 +208,13 @@ def test_trails_fade_and_follow_balls():
     for _ in range(20):
         app.update(1 / 60)
         frame(app)
-    t = app.trails.intensity
+    t = app.layers.trails.intensity
     assert t.max() == 255 and (t > 0).sum() > 20  # a path, not a dot
-    app.paused = True
+    app.runtime.paused = True
     for _ in range(5):  # paused: no ticks, no fading
         app.update(1 / 60)
         frame(app)
-    assert (app.trails.intensity > 0).sum() >= (t > 0).sum() * 0.9
+    assert (app.layers.trails.intensity > 0).sum() >= (t > 0).sum() * 0.9
 
 
 # -- input ----------------------------------------------------------------------------------
@@ -231,7 +232,7 @@ def test_drag_throws_a_ball_with_the_drag_velocity():
     ev = pygame.event.Event
     app.handle(ev(pygame.MOUSEBUTTONDOWN, pos=(300, 200), button=1, mod=0))
     app.handle(ev(pygame.MOUSEMOTION, pos=(340, 180), rel=(40, -20), buttons=(1, 0, 0)))
-    assert app.drag is not None and app.drag.moved
+    assert app.gestures.drag is not None and app.gestures.drag.moved
     frame(app)  # the drag line is drawn without trouble
     app.handle(ev(pygame.MOUSEBUTTONUP, pos=(360, 170), button=1, mod=0))
     assert app.world.n == 1
@@ -239,7 +240,7 @@ def test_drag_throws_a_ball_with_the_drag_velocity():
     start = np.array(app.view.pixel_to_world(300, 200))
     end = np.array(app.view.pixel_to_world(360, 170))
     assert np.allclose(p.pos[0], start)
-    expect = (end - start) / (appmod.THROW_SECONDS * 60 * 0.02)
+    expect = (end - start) / (vectors.THROW_SECONDS * 60 * 0.02)
     assert np.allclose(p.vel[0], expect)
     assert p.vel[0, 0] > 0 and p.vel[0, 1] > 0  # right and up on screen = +x, +y
 
@@ -247,7 +248,7 @@ def test_drag_throws_a_ball_with_the_drag_velocity():
 def test_shift_click_drops_a_cloud():
     app = make_app()
     click(app, (320, 200), mod=pygame.KMOD_LSHIFT)
-    assert app.world.n == appmod.CLOUD_SIZE
+    assert app.world.n == balls.CLOUD_SIZE
     d = app.world.particles.pos - np.array(app.view.pixel_to_world(320, 200))
     assert np.hypot(d[:, 0], d[:, 1]).max() <= app.view.length(appmod.CLOUD_RADIUS) + 1e-12
 
@@ -282,24 +283,24 @@ def test_wheel_zooms_about_the_cursor():
     before = app.view.pixel_to_world(150, 320)
     s0 = app.view.scale
     app.handle(ev(pygame.MOUSEWHEEL, x=0, y=1, flipped=False))
-    assert app.view.scale == pytest.approx(s0 * appmod.ZOOM_STEP)
+    assert app.view.scale == pytest.approx(s0 * camera.ZOOM_STEP)
     assert np.allclose(app.view.pixel_to_world(150, 320), before)
     app.handle(ev(pygame.MOUSEWHEEL, x=0, y=-2, flipped=False))
-    assert app.view.scale == pytest.approx(s0 / appmod.ZOOM_STEP)
+    assert app.view.scale == pytest.approx(s0 / camera.ZOOM_STEP)
     key(app, pygame.K_HOME)
-    assert app.view == app.home
+    assert app.view == app.camera.home
 
 
 def test_space_pauses_and_period_steps_one_tick():
     app = make_app()
     app.world.drop(np.array([[1.0, 1.0]]))
     key(app, pygame.K_SPACE, " ")
-    assert app.paused
+    assert app.runtime.paused
     assert app.update(0.5) == 0 and app.world.tick_count == 0
     key(app, pygame.K_PERIOD, ".")
     assert app.world.tick_count == 1
     key(app, pygame.K_SPACE, " ")
-    assert not app.paused
+    assert not app.runtime.paused
     assert app.update(3 / 60 + 1e-9) == 3
 
 
@@ -345,7 +346,7 @@ def test_number_keys_and_page_keys_choose_the_potential():
 
 
 def test_switching_potential_applies_its_suggested_step_size():
-    from render.tuning import SUGGESTED
+    from sim.tuning import SUGGESTED
 
     app = make_app(rule=Rule("momentum", lr=0.5))
     key(app, pygame.K_3, "3")  # rosenbrock
@@ -358,7 +359,7 @@ def test_step_size_friction_time_scale_keys_and_toasts():
     app = make_app(rule=Rule("gd", lr=0.04))
     key(app, pygame.K_EQUALS, "+", mod=pygame.KMOD_LSHIFT)
     assert app.world.rule.lr == pytest.approx(0.05)
-    assert "lr = 0.05" in app.toast_msg[0]
+    assert "lr = 0.05" in app.notices.toast[0]
     key(app, pygame.K_KP_MINUS, "-")
     assert app.world.rule.lr == pytest.approx(0.04)
     key(app, pygame.K_n, "n")
@@ -368,17 +369,17 @@ def test_step_size_friction_time_scale_keys_and_toasts():
     f = app.world.rule.friction
     key(app, pygame.K_RIGHTBRACKET, "]")
     assert app.world.rule.friction == pytest.approx(f * 1.25)
-    assert "friction" in app.toast_msg[0]
+    assert "friction" in app.notices.toast[0]
     app.world.set_params(friction=0.0)
     key(app, pygame.K_RIGHTBRACKET, "]")
     assert app.world.rule.friction > 0
     key(app, pygame.K_PERIOD, ">", mod=pygame.KMOD_LSHIFT)
-    assert app.time_scale == 2.0 and not app.paused  # ">" is not "."
+    assert app.runtime.time_scale == 2.0 and not app.runtime.paused  # ">" is not "."
     key(app, pygame.K_COMMA, "<", mod=pygame.KMOD_LSHIFT)
     key(app, pygame.K_COMMA, "<", mod=pygame.KMOD_LSHIFT)
-    assert app.time_scale == 0.5
+    assert app.runtime.time_scale == 0.5
     key(app, pygame.K_PERIOD, "", mod=pygame.KMOD_LSHIFT)  # no text: US layout fallback
-    assert app.time_scale == 1.0
+    assert app.runtime.time_scale == 1.0
 
 
 def test_toggles_and_quit():
@@ -402,8 +403,11 @@ def test_toggles_and_quit():
 
 
 def test_every_command_in_the_key_table_exists():
+    app = make_app()
+    table = app.router.commands
     for b in keys.KEYS:
-        assert callable(getattr(App, "cmd_" + b.command)), b.command
+        assert callable(table[b.command]), b.command
+    assert set(table) == set(keys.Cmd)
 
 
 def test_help_overlay_lists_every_binding_in_the_table(monkeypatch):
@@ -420,7 +424,7 @@ def test_help_overlay_lists_every_binding_in_the_table(monkeypatch):
     app.hud.help(frame(app), [p.name for p in app.potentials])
     text = "\n".join(drawn)
     for b in keys.KEYS:
-        if b.command == "potential":  # the potentials column: one digit per name
+        if b.command is keys.Cmd.POTENTIAL:  # the potentials column: one digit per name
             assert app.potentials[b.arg].name in drawn
             assert "1234567890"[b.arg] in drawn
         else:
@@ -468,20 +472,17 @@ def test_no_display_is_one_line_and_status_2(capsys):
 
 
 def test_screenshot_names_never_overwrite(tmp_path):
-    import datetime
+    from render.recorder import save_screenshot
 
-    now = datetime.datetime(2024, 5, 6, 7, 8, 9)
-    p0 = screenshot_path(str(tmp_path), now)
-    assert os.path.basename(p0) == "newton-descent-20240506-070809.png"
+    p0 = tmp_path / "shot.png"
     open(p0, "wb").close()
-    p1 = screenshot_path(str(tmp_path), now)
-    assert p1.endswith("-070809-1.png")
-    open(p1, "wb").close()
-    assert screenshot_path(str(tmp_path), now).endswith("-070809-2.png")
     surf = pygame.Surface((4, 4))
-    with pytest.raises(FileExistsError):
-        save_png(surf, p0)
+    p1 = save_screenshot(surf, p0)  # the name is taken: saved beside it
+    assert p1 != p0 and p1.parent == tmp_path and p1.suffix == ".png"
     assert os.path.getsize(p0) == 0  # untouched
+    assert pygame.image.load(str(p1)).get_size() == (4, 4)
+    p2 = save_screenshot(surf, p0)
+    assert len({p0, p1, p2}) == 3
 
 
 def test_s_saves_a_screenshot_in_the_current_folder(tmp_path, monkeypatch):
@@ -495,7 +496,7 @@ def test_s_saves_a_screenshot_in_the_current_folder(tmp_path, monkeypatch):
     frame(app)  # same second: a second file, not an overwrite
     files = sorted(tmp_path.glob("newton-descent-*.png"))
     assert len(files) == 2
-    assert str(files[-1]) in app.message[0] or str(files[0]) in app.message[0]
+    assert str(files[-1]) in app.notices.message[0] or str(files[0]) in app.notices.message[0]
     img = pygame.image.load(str(files[0]))
     assert img.get_size() == SIZE
 
@@ -507,7 +508,7 @@ def test_a_screenshot_that_cannot_be_written_is_a_message(tmp_path, monkeypatch)
     frame(app)
     key(app, pygame.K_s, "s")
     frame(app)  # saving happens after the frame is drawn: no exception
-    assert app.message[0].startswith("screenshot failed")
+    assert app.notices.message[0].startswith("screenshot failed")
     assert app.running
     frame(app)  # and the message is drawn
 
@@ -516,14 +517,14 @@ def test_zooming_draws_draft_maps_then_the_full_map_once_the_view_rests():
     world = World(get_potential("bowl"), Rule("gd", lr=0.05), seed=3)
     app = App(world, SIZE, seed=3, headless=False)
     frame(app)
-    assert app.landscape._key[-1] is False
+    assert app.layers.landscape._key[-1] is False
     app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(100, 100), rel=(0, 0), buttons=(0, 0, 0)))
     app.handle(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=1, flipped=False))
     frame(app)
-    assert app.landscape._key[-1] is True  # a draft while the wheel turns
-    app.update(appmod.DRAFT_SECONDS + 0.01)
+    assert app.layers.landscape._key[-1] is True  # a draft while the wheel turns
+    app.update(camera.DRAFT_SECONDS + 0.01)
     frame(app)
-    assert app.landscape._key[-1] is False and app.landscape.view == app.view
+    assert app.layers.landscape._key[-1] is False and app.layers.landscape.view == app.view
 
 
 def test_frame_rate_never_changes_the_physics():

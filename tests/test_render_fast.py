@@ -31,16 +31,16 @@ def session(n_per_rule: int, frames: int):
     rng = np.random.default_rng(2)
     for rid in range(3):
         world.drop(rng.uniform(-5, 5, (n_per_rule, 2)), rule_id=rid)
-    app.trails.forget_paths()
+    app.layers.trails.forget_paths()
     surf = pygame.Surface(SIZE, 0, 32)
     shots, modes = [], []
     for i in range(frames):
-        app.paused = frames // 3 <= i < frames // 3 + 3
-        app.time_scale = 4.0 if i > frames // 2 else 1.0
+        app.runtime.paused = frames // 3 <= i < frames // 3 + 3
+        app.runtime.time_scale = 4.0 if i > frames // 2 else 1.0
         app.update(1 / 60)
         app.draw(surf)
         shots.append(pygame.image.tobytes(surf, "RGBX"))
-        modes.append(app.trails.sparse)
+        modes.append(app.layers.trails.sparse)
     return shots, modes
 
 
@@ -74,7 +74,7 @@ def test_cached_hud_layouts_draw_what_fresh_layouts_draw(monkeypatch):
         world = World(get_potential("rosenbrock"), Rule("newton", dt=0.002, friction=0.5), seed=4)
         app = App(world, SIZE, seed=4, headless=True)
         world.drop_random(300)
-        app.last_dropped = 7
+        app.runtime.balls.last_dropped = 7
         surf = pygame.Surface(SIZE, 0, 32)
         shots = []
         for i in range(40):

@@ -15,12 +15,13 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import main as cli  # noqa: E402
-from render import hud, keys, scene_ui  # noqa: E402
+from render import hud, keys  # noqa: E402
 from render.app import App, run  # noqa: E402
 from render.recorder import DOT_COLOR  # noqa: E402
 from render.view import View  # noqa: E402
 from sim.dynamics import Rule  # noqa: E402
 from sim.expression import normalize_formula  # noqa: E402
+from sim import balls  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
 from sim.scene import find_scene, list_presets, load_scene  # noqa: E402
 from sim.world import World  # noqa: E402
@@ -85,18 +86,18 @@ def gif_frames(path):
 
 def test_ctrl_s_and_ctrl_o_are_looked_up_before_s_and_o():
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=pygame.KMOD_CTRL, unicode="\x13")
-    assert keys.lookup(ev).arg == "save"
+    assert keys.lookup(ev).command is keys.Cmd.SAVE_SCENE
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0, unicode="s")
-    assert keys.lookup(ev).command == "screenshot"
+    assert keys.lookup(ev).command is keys.Cmd.SCREENSHOT
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=pygame.KMOD_LCTRL, unicode="")
-    assert keys.lookup(ev).arg == "next"
+    assert keys.lookup(ev).command is keys.Cmd.NEXT_SCENE
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o,
                             mod=pygame.KMOD_CTRL | pygame.KMOD_SHIFT, unicode="")
-    assert keys.lookup(ev).arg == "next"  # Shift reverses it (scene_ui)
+    assert keys.lookup(ev).command is keys.Cmd.NEXT_SCENE  # Shift reverses it (scene_ui)
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F9, mod=0, unicode="")
-    assert keys.lookup(ev).arg == "record"
+    assert keys.lookup(ev).command is keys.Cmd.RECORD
     ev = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F9, mod=pygame.KMOD_SHIFT, unicode="")
-    assert keys.lookup(ev).arg == "record"  # Shift: MP4 (scene_ui)
+    assert keys.lookup(ev).command is keys.Cmd.RECORD  # Shift: MP4 (scene_ui)
 
 
 def test_help_lists_the_scene_keys():
@@ -138,7 +139,7 @@ def test_keys_typed_into_the_editor_run_no_commands():
     for k, ch in ((pygame.K_q, "q"), (pygame.K_1, "1"), (pygame.K_c, "c"), (pygame.K_SPACE, " ")):
         key(app, k, ch)
         text(app, ch)
-    assert app.running and not app.paused and app.world.n == 3
+    assert app.running and not app.runtime.paused and app.world.n == 3
     assert app.world.potential.name == "bowl"
     assert app.scene_ui.editor.text == "q1c "
 
@@ -191,12 +192,12 @@ def test_ctrl_s_saves_a_scene_that_loads_back_to_the_same_state(in_tmp):
     for _ in range(10):
         app.update(1 / 60)
     app.zoom((100, 120), 1.7)
-    app.cmd_toggle("field")
+    app.toggle("field")
     ctrl(app, pygame.K_s)
     files = sorted(in_tmp.glob("newton-descent-*.toml"))
     assert len(files) == 1
     assert not list(in_tmp.glob("*.png"))  # Ctrl+S is not S: no screenshot
-    assert str(files[0]) in app.message[0]
+    assert str(files[0]) in app.notices.message[0]
     frame(app)
     world, info = load_scene(files[0])
     w0 = app.world
@@ -233,10 +234,10 @@ def test_home_returns_to_the_scene_view_until_the_landscape_changes(in_tmp):
     other.zoom((100, 100), 0.3)
     key(other, pygame.K_HOME)
     assert other.view == scene_view  # Home: the scene's view, not the landscape's
-    other._resize((SIZE[0] + 200, SIZE[1]))  # at home, a resize keeps the scene's framing
+    other.camera.resize((SIZE[0] + 200, SIZE[1]))  # at home, a resize keeps the scene's framing
     assert other.view.rect()[0] <= scene_view.rect()[0] and other.view.rect()[1] >= scene_view.rect()[1]
     assert other.view.scale == pytest.approx(scene_view.scale, rel=1e-9)
-    other.cmd_cycle_potential(1)
+    other.cycle_potential(1)
     key(other, pygame.K_HOME)  # a new landscape: Home fits the landscape again
     assert other.view == View.fit(other.world.potential.view, (other.view.w, other.view.h))
 
@@ -246,16 +247,16 @@ def test_a_scene_that_cannot_be_saved_is_a_message_and_nothing_is_lost(tmp_path,
     before = app.world.particles.pos.copy()
     monkeypatch.setattr(os, "getcwd", lambda: str(tmp_path / "gone"))
     ctrl(app, pygame.K_s)
-    assert app.message[0].startswith("scene not saved") and app.message[3] == hud.WARN
+    assert app.notices.message[0].startswith("scene not saved") and app.notices.message[3] == hud.WARN
     assert app.running and np.array_equal(app.world.particles.pos, before)
     frame(app)
     key(app, pygame.K_F9)  # a recording that cannot start: a message too
-    assert app.message[0].startswith("recording not started")
-    assert not app.scene_ui.recorder.recording
+    assert app.notices.message[0].startswith("recording not started")
+    assert not app.recording.recorder.recording
     frame(app)
     key(app, pygame.K_s, "s")
     frame(app)
-    assert app.message[0].startswith("screenshot failed") and app.running
+    assert app.notices.message[0].startswith("screenshot failed") and app.running
 
 
 def test_ctrl_o_cycles_through_the_presets(in_tmp):
@@ -264,7 +265,7 @@ def test_ctrl_o_cycles_through_the_presets(in_tmp):
     app = make_app()
     ctrl(app, pygame.K_o)
     assert app.scene_ui.title == dict(list_presets())[names[0]]
-    assert app.scene_ui.caption_open and app.paused
+    assert app.scene_ui.caption_open and app.runtime.paused
     frame(app)
     ctrl(app, pygame.K_o)
     assert app.scene_ui.title == dict(list_presets())[names[1]]
@@ -288,7 +289,7 @@ def test_a_broken_scene_file_is_a_message_and_the_world_stays(in_tmp, monkeypatc
     monkeypatch.setattr(app.scene_ui, "scene_files", lambda: [bad])
     ctrl(app, pygame.K_o)
     assert app.world is world
-    assert app.message[0].startswith("scene not opened: broken.toml") and "nope" in app.message[0]
+    assert app.notices.message[0].startswith("scene not opened: broken.toml") and "nope" in app.notices.message[0]
     frame(app)
 
 
@@ -296,7 +297,7 @@ def test_a_scene_opens_paused_with_its_caption_card_and_title():
     world, info = load_scene(find_scene("ravine_gd_vs_momentum"))
     app = App(world, SIZE, headless=True)
     app.scene_ui.open_scene(world, info, "ravine_gd_vs_momentum")
-    assert app.paused and app.scene_ui.caption_open
+    assert app.runtime.paused and app.scene_ui.caption_open
     assert app.view == View.fit(info.view, SIZE)
     surf = frame(app)
     card = app.scene_ui.card_rect
@@ -307,7 +308,7 @@ def test_a_scene_opens_paused_with_its_caption_card_and_title():
     app.update(0.5)
     assert world.tick_count == 0  # paused: nothing moves until Space
     key(app, pygame.K_SPACE, " ")
-    assert not app.scene_ui.caption_open and not app.paused
+    assert not app.scene_ui.caption_open and not app.runtime.paused
     app.update(0.1)
     assert world.tick_count > 0
     frame(app)
@@ -336,11 +337,13 @@ def test_scene_instruments_switch_on_what_the_window_knows():
     info.instruments = {"trails": False, "field": True, "race": True, "made_up": True}
     app = App(world, SIZE, headless=True)
     seen = {}
-    app.set_instrument = lambda name, on: seen.__setitem__(name, on)  # what the instruments add
+    real = app.instruments.set
+    app.instruments.set = lambda name, on: seen.__setitem__(name, on) or real(name, on)
     app.scene_ui.open_scene(world, info)
     assert app.show["trails"] is False and app.show["field"] is True and app.show["arrows"] is False
-    assert seen["race"] is True and seen["basins"] is False and seen["made_up"] is True
-    assert app.scene_ui.instrument_states()["field"] is True
+    assert seen["race"] is True and seen["basins"] is False and "made_up" not in seen  # ignored
+    assert app.instruments.states()["race"] is True
+    assert app.instrument_states()["field"] is True
 
 
 def test_run_with_a_scene_headless_shows_the_caption_and_starts_paused(tmp_path, capsys):
@@ -386,7 +389,7 @@ def test_f9_records_the_window_to_a_gif_without_the_red_dot(in_tmp):
     app = make_app(headless=False)
     frame(app)
     key(app, pygame.K_F9)
-    assert app.scene_ui.recorder.recording and app.message is None  # no toast in the file
+    assert app.recording.recorder.recording and app.notices.message is None  # no toast in the file
     surf = None
     for _ in range(9):
         app.update(1 / 60)
@@ -395,9 +398,9 @@ def test_f9_records_the_window_to_a_gif_without_the_red_dot(in_tmp):
     px = pygame.surfarray.array3d(surf).reshape(-1, 3)
     assert (np.abs(px.astype(int) - DOT_COLOR).sum(axis=1) < 10).sum() > 50
     key(app, pygame.K_F9)
-    assert not app.scene_ui.recorder.recording
+    assert not app.recording.recorder.recording
     gifs = list(in_tmp.glob("newton-descent-*.gif"))
-    assert len(gifs) == 1 and str(gifs[0]) in app.message[0]
+    assert len(gifs) == 1 and str(gifs[0]) in app.notices.message[0]
     n, size = gif_frames(gifs[0])
     assert n == 5 and size == SIZE  # every 2nd of 9 frames: 30 fps from the 60 Hz loop
     # ... but not in the file
@@ -415,7 +418,7 @@ def test_quitting_while_recording_saves_the_recording(in_tmp, capsys):
     key(app, pygame.K_F9)
     for _ in range(4):
         frame(app)
-    assert app.scene_ui.close(0, report=print) == 0
+    assert app.recording.close(0, report=print) == 0
     out = capsys.readouterr().out
     gif = next(in_tmp.glob("newton-descent-*.gif"))
     assert str(gif) in out and gif_frames(gif)[0] == 2
@@ -440,24 +443,24 @@ def test_headless_record_writes_the_frames_deterministically(tmp_path, capsys):
 
 def test_the_ball_limit_is_a_message(monkeypatch):
     app = make_app(balls=0)
-    app.scene_ui.max_balls = 250
+    app.runtime.balls.max_balls = 250
     click(app, (320, 200), mod=pygame.KMOD_SHIFT)  # a cloud of 200
     assert app.world.n == 200
     click(app, (300, 200), mod=pygame.KMOD_SHIFT)
     assert app.world.n == 200
-    assert app.message[0].startswith("ball limit reached") and "250" in app.message[0]
-    assert app.message[3] == hud.WARN
+    assert app.notices.message[0].startswith("ball limit reached") and "250" in app.notices.message[0]
+    assert app.notices.message[3] == hud.WARN
     frame(app)
-    assert scene_ui.WINDOW_MAX_BALLS == 2_000_000
+    assert balls.WINDOW_MAX_BALLS == 2_000_000
     # the program's own limit (sim.particles) is a message too
     import sim.particles as particles
 
     monkeypatch.setattr(particles, "MAX_PARTICLES", 201)
-    app.scene_ui.max_balls = 10**9
+    app.runtime.balls.max_balls = 10**9
     click(app, (320, 220))
     assert app.world.n == 201
     click(app, (330, 220))
-    assert app.world.n == 201 and "limit" in app.message[0]
+    assert app.world.n == 201 and "limit" in app.notices.message[0]
 
 
 def test_too_many_balls_on_the_command_line_is_one_line_and_status_2(capsys, monkeypatch):
@@ -494,9 +497,9 @@ def test_shift_f9_without_imageio_ffmpeg_records_a_gif_and_says_so(in_tmp, monke
     monkeypatch.setattr(recorder.Recorder, "_mp4_warned", False)
     app = make_app()
     key(app, pygame.K_F9, "", pygame.KMOD_SHIFT)
-    rec = app.scene_ui.recorder
+    rec = app.recording.recorder
     assert rec.recording and rec.path.suffix == ".gif"
-    assert "imageio-ffmpeg" in app.message[0] and app.message[3] == hud.WARN
+    assert "imageio-ffmpeg" in app.notices.message[0] and app.notices.message[3] == hud.WARN
     for _ in range(3):
         frame(app)
     key(app, pygame.K_F9)
@@ -579,7 +582,7 @@ def test_the_scene_list_keeps_its_choice_on_screen_and_survives_a_tiny_window(in
     app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(300, 100), button=3, mod=0))
     ctrl(app, pygame.K_l)
     picker = app.scene_ui.picker
-    assert app.drag is None
+    assert app.gestures.drag is None
     app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(300, 100), button=3, mod=0))
     frame(app, (640, 200))
     n = len(picker.rows)
@@ -592,7 +595,7 @@ def test_the_scene_list_keeps_its_choice_on_screen_and_survives_a_tiny_window(in
     chosen = picker.index
     assert chosen in shown
     key(app, pygame.K_RETURN)  # opens the chosen row, which is on screen
-    assert not picker.active and app.scene_ui._cycle == app.scene_ui._picker_files[chosen]
+    assert not picker.active and app.scene_ui.cycled == app.scene_ui.picker_files[chosen]
     ctrl(app, pygame.K_l)
     assert picker.active
     frame(app, (20, 20))  # far too small to draw: nothing drawn, no error, Esc still closes

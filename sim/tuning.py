@@ -1,5 +1,5 @@
-"""Suggested step sizes per landscape, applied when the user switches potential (or between
-rule families) in the window, so every landscape looks alive and few balls diverge.
+"""Suggested step sizes per landscape and rule Family, so every landscape looks alive and few
+balls diverge.
 
 How the table was made: curvature lambda = the largest |Hessian eigenvalue| at the known
 minima; gd lr = 0.05/lambda, momentum lr = 0.02/lambda (an oscillation of about a second,
@@ -34,15 +34,6 @@ SUGGESTED: dict[str, tuple[float, float, float, float]] = {
     "gaussian_wells": (0.01, 0.002, 0.02, 0.02),
 }
 
-FAMILY = {"gd": 0, "momentum": 1, "nesterov": 1, "newton": 2, "langevin": 2,
-          "adagrad": 3, "rmsprop": 3, "adam": 3}
-
-
-def family(rule_name: str) -> int:
-    """0 gd, 1 heavy ball, 2 newton, 3 adaptive: rules in one family share a step size scale."""
-    return FAMILY.get(rule_name, 0)
-
-
 def estimate(potential) -> tuple[float, float, float, float]:
     """Suggestions for a landscape not in the table (a user's formula): the same recipe, with
     lambda the largest |Hessian eigenvalue| at the lowest points of a coarse grid."""
@@ -72,25 +63,21 @@ def _round(x: float) -> float:
 
 
 def suggestions(potential) -> tuple[float, float, float, float]:
+    """The landscape's suggested step per Family (indexed by Family's value)."""
     return SUGGESTED.get(potential.name) or estimate(potential)
 
 
 def suggest(potential, rule: Rule) -> Rule:
     """`rule` with the step size suggested for this landscape (lr, or dt for newton family)."""
-    gd, mom, dt, ada = suggestions(potential)
-    fam = family(rule.name)
-    if fam == 2:
-        return rule.with_(dt=dt)
-    return rule.with_(lr=(gd, mom, dt, ada)[fam])
+    return rule.with_step(suggestions(potential)[rule.family])
 
 
 def rescale_step(rule: Rule, old: tuple | list, new: tuple | list) -> Rule:
     """`rule` moved from a landscape with suggestions `old` to one with `new`: its step scaled
     by its family's ratio, so lanes that differ only in step size stay apart (and a rule on
     the old suggestion gets the new one exactly)."""
-    fam = family(rule.name)
-    key = "dt" if fam == 2 else "lr"
-    return rule.with_(**{key: rescale(getattr(rule, key), old[fam], new[fam])})
+    fam = rule.family
+    return rule.with_step(rescale(rule.step_size, old[fam], new[fam]))
 
 
 def rescale(step: float, old: float, new: float) -> float:

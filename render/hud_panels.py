@@ -1,0 +1,92 @@
+"""The HUD's own text panels: what is running (landscape, rule, balls, clock) and the ball in
+focus (position, V, |∇V|, energy) with the live plot of mean V and mean E."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from render import hud
+from render.balls import RULE_COLORS
+from sim.quantity import kinetic_energy
+from sim.runtime import Runtime, time_scale_label
+
+
+def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
+    """The top-left panel: landscape (and formula), rule and parameters, balls, clock."""
+    w = runtime.world
+    alive, diverged = w.counts()
+    r = w.rule
+    count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged else ""),
+              "body", hud.TEXT)]
+    if diverged:
+        count.append((f"   {diverged:,} diverged", "body", hud.WARN))
+    clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
+             else f"iteration {w.tick_count:,}")
+    timeline = [(f"{clock}    time {time_scale_label(runtime.time_scale)}", "body", hud.TEXT)]
+    boost = runtime.dt_boost()
+    if boost > 1.0:  # the mass control's smaller dt, made up with more ticks a second
+        timeline.append((f"  ({boost:.3g}× ticks: small dt)", "body", hud.DIM))
+    if runtime.paused:
+        timeline.append(("    PAUSED", "body", hud.ACCENT))
+    if fps is not None:
+        timeline.append((f"    {fps:.0f} fps", "body", hud.DIM))
+    formula = getattr(w.potential, "formula", "")
+    lines = [hud.Line([(w.potential.name, "title", hud.TEXT)])]
+    if formula:
+        lines.append(hud.Line([(f"V = {formula}", "small", hud.DIM)]))
+    lines += [
+        hud.Line([("● ", "body", RULE_COLORS.get(r.name, hud.TEXT)),
+                  (r.label().replace("  ", "   "), "body", hud.TEXT)]),
+        hud.Line(count),
+        hud.Line(timeline),
+    ]
+    return lines
+
+
+def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]:
+    """The bottom-right panel's text: ball k (under the cursor or last dropped), then the plot's
+    legend."""
+    w = runtime.world
+    lines: list = []
+    if k is None:
+        lines.append(hud.Line([("click: drop a ball   drag: throw   shift+click: 200",
+                                "small", hud.DIM)]))
+    else:
+        p = w.particles
+        pos = p.pos[k:k + 1]
+        rule = w.rules[int(p.rule[k])]
+        v = float(w.potential.value(pos)[0])
+        g = w.potential.grad(pos)[0]
+        vel = p.vel[k] if rule.newtonian else (p.pos[k] - p.prev[k])
+        ke = float(kinetic_energy(vel[None, :], rule.mass)[0]) if rule.newtonian else None
+        which = "under the cursor" if hovered else "last dropped"
+        diverged = bool(p.status[k])
+        lines.append(hud.Line([(f"ball #{k}  ", "body", hud.TEXT), (which, "small", hud.DIM)]
+                              + ([("   diverged", "small", hud.WARN)] if diverged else [])))
+        lines.append(hud.Line([(f"x = {hud.fmt(pos[0, 0])}    y = {hud.fmt(pos[0, 1])}",
+                                "body", hud.TEXT)]))
+        lines.append(hud.Line([(f"V = {hud.fmt(v)}    |∇V| = {hud.fmt(float(np.hypot(*g)))}",
+                                "body", hud.TEXT)]))
+        if ke is not None:
+            lines.append(hud.Line([(f"KE = {hud.fmt(ke)}    E = V + KE = {hud.fmt(v + ke)}",
+                                    "body", hud.TEXT)]))
+        else:
+            lines.append(hud.Line([(f"step = {hud.fmt(float(np.hypot(*vel)))} per tick",
+                                    "body", hud.TEXT)]))
+    legend = [("━ mean V", "small", hud.LOSS_COLOR)]
+    if any(r.newtonian for r in w.rules):
+        legend.append(("    ━ mean E", "small", hud.ENERGY_COLOR))
+    lines.append(hud.Line(legend))
+    return lines
+
+
+def draw_ball_panel(surface: pygame.Surface, h: hud.Hud, runtime: Runtime, history: hud.History,
+                    k: int | None, hovered: bool) -> None:
+    """The ball panel in the bottom-right corner, its plot under the text."""
+    W, Hh = surface.get_size()
+    M = hud.MARGIN
+    pw, ph = hud.PLOT_SIZE
+    rect = h.text_panel(surface, ball_lines(runtime, k, hovered), "bottomright", (W - M, Hh - M),
+                        min_width=pw + 56, extra=ph + 8)
+    plot = pygame.Rect(rect.x + hud.PAD, rect.bottom - hud.PAD - ph, pw, ph)
+    h.plot(surface, history, plot, any(r.newtonian for r in runtime.world.rules))

@@ -1,0 +1,285 @@
+"""The instrument panels as objects: race, bridge, energy ledger, stability, heat.
+
+Each panel says how tall it needs to be now (`measure`) and draws itself into the rect the
+layout gives it (`draw`); both read the frame's `Context` (the runtime, the font, the ball in
+focus), never the App. Numbers come from sim/instruments.py, drawing from render/panels.py.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+
+from render import panels as P
+from render.view import View
+from sim import instruments as ins
+from sim.dynamics import RULES
+from sim.pairs import partner_rule
+from sim.particles import ALIVE
+from sim.runtime import Runtime
+
+PANEL_WIDTH = 340  # pixels
+LEDGER_PLOT_H = 84  # pixels
+HEAT_PLOT_H = 120
+CHIP_COLUMNS = 4  # race lane chips per row
+CHIP_GAP = 4
+RING_OUTLINE = (14, 14, 20)
+HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
+
+_wrap_cache: dict[tuple, int] = {}
+
+
+def wrapped_rows(font: pygame.font.Font, text: str, width: int) -> int:
+    """How many rows panels._Writer.wrapped uses for text at this width (cached)."""
+    key = (font, text, width)
+    hit = _wrap_cache.get(key)
+    if hit is None:
+        if len(_wrap_cache) > 256:
+            _wrap_cache.clear()
+        hit = _wrap_cache[key] = _count_wrapped(font, text, width)
+    return hit
+
+
+def _count_wrapped(font: pygame.font.Font, text: str, width: int) -> int:
+    rows, line = 0, ""
+    for w in text.split():
+        trial = f"{line} {w}" if line else w
+        if line and font.size(trial)[0] > width:
+            rows += 1
+            line = w
+        else:
+            line = trial
+    return rows + (1 if line else 0)
+
+
+@dataclass
+class Context:
+    """What the panels read in one frame."""
+
+    runtime: Runtime
+    font: pygame.font.Font
+    view: View
+    frames: int  # frames drawn so far (a sample taken this frame is current)
+    mouse: tuple[int, int] | None
+    hover: int | None  # the ball under the cursor
+    selected: int | None  # under the cursor, else the last dropped
+
+    @property
+    def world(self):
+        return self.runtime.world
+
+    @property
+    def row_h(self) -> int:
+        return self.font.get_linesize() + P.LINE_GAP
+
+    def focus(self, newtonian: bool = False) -> int | None:
+        """The ball the ledger and stability panels single out: the selection, else the newest
+        ball that is not a twin (newtonian: the newest newton or langevin ball, twins too)."""
+        if self.selected is not None:
+            return self.selected
+        w = self.world
+        keep = np.ones(w.n, dtype=bool)
+        if newtonian:
+            keep = np.array([r.newtonian for r in w.rules], dtype=bool)[w.particles.rule]
+        else:
+            t = self.runtime.balls.pairs.twins
+            keep[t[t < w.n]] = False
+        rows = np.flatnonzero(keep)
+        return int(rows[-1]) if len(rows) else None
+
+
+class RacePanel:
+    """The race legend (each lane's loss) and the lane chips (click: add or remove a lane)."""
+
+    name = "race"
+
+    def __init__(self) -> None:
+        self.chips: dict[str, pygame.Rect] = {}
+
+    def measure(self, ctx: Context) -> int:
+        lh, pad = ctx.row_h, 2 * P.PAD
+        w = ctx.world
+        k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
+        chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
+        return pad + (1 + k) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
+
+    def click(self, pos, runtime: Runtime) -> bool:
+        for name, r in self.chips.items():
+            if r.collidepoint(pos):
+                runtime.balls.toggle_lane(name)
+                return True
+        return False
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+        from render.balls import RULE_COLORS, rule_palette
+
+        w, font, lh = ctx.world, ctx.font, ctx.row_h
+        chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
+        chips_h = lh + chip_rows * (lh + CHIP_GAP)
+        P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
+                           ctx.runtime.balls.pairs.twin_rules(w))
+        x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
+        pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
+        hint = ("lanes: this scene's rules (click a rule to choose instead)"
+                if ctx.runtime.balls.race.world_lanes is not None else "lanes: click a rule to add or remove it")
+        surface.blit(P.render_text(font, hint, P.DIM), (x0, y))
+        y += lh
+        cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
+        names = set(ctx.runtime.balls.lane_names())
+        self.chips = {}
+        for i, name in enumerate(RULES):
+            r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
+                            y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
+            color = RULE_COLORS.get(name, P.TEXT)
+            if name in names:
+                pygame.draw.rect(surface, color, r, border_radius=5)
+                text = P.render_text(font, name, RING_OUTLINE)
+            else:
+                pygame.draw.rect(surface, P.GRID, r, width=1, border_radius=5)
+                text = P.render_text(font, name, P.DIM)
+            surface.blit(text, text.get_rect(center=r.center))
+            self.chips[name] = r
+
+
+class BridgePanel:
+    """The current rule's other side of the bridge, the mass control, the partner gap."""
+
+    name = "twin"
+
+    def measure(self, ctx: Context) -> int:
+        lh, pad = ctx.row_h, 2 * P.PAD
+        b = ins.bridge(ctx.world.rule)
+        rows = 1 + {"to_newton": 4, "to_momentum": 3}.get(b["direction"], 1)
+        rows += 1 if len(ctx.runtime.balls.pairs.split(ctx.world)[0][0]) else 0
+        rows += wrapped_rows(ctx.font, b["text"], PANEL_WIDTH - pad)
+        rows += len(self.extra_rows(ctx))
+        return pad + rows * lh + 2 + 4
+
+    @staticmethod
+    def extra_rows(ctx: Context) -> list[list[tuple[str, tuple[int, int, int]]]]:
+        """Rows under the bridge: the mass control and the overdamped limit (newton), or what
+        the ring is (gd / momentum)."""
+        r = ctx.world.rule
+        rows: list[list[tuple[str, tuple[int, int, int]]]] = []
+        if r.newtonian:
+            rows.append([("mass  ", P.ACCENT), ("; ÷2   ' ×2", P.TEXT),
+                         (f"    m = {P.fmt(r.mass)}   γ·dt/m = {P.fmt(r.friction * r.dt / r.mass, 3)}", P.DIM)])
+            if r.friction > 0:
+                rows.append([("m → 0", P.ACCENT),
+                             (f"  gradient flow: gd lr = dt/γ = {P.fmt(r.dt / r.friction)}", P.TEXT)])
+            else:
+                rows.append([("m → 0", P.ACCENT), ("  no friction: no gradient-flow limit", P.DIM)])
+        if ctx.runtime.balls.twin_on:
+            p = partner_rule(r)
+            ring = ("no partner for this rule" if p is None else
+                    "ring: gradient-flow partner (meets the ball as m → 0)" if r.name == "newton"
+                    else "ring: Newtonian twin, symplectic (sits on the ball)")
+            rows.append([(ring, P.DIM)])
+            flow = ctx.runtime.balls.pairs.split(ctx.world)[1]
+            if len(flow[0]):
+                gap = P.twin_gap(ctx.world, flow)
+                rows.append([("flow gap", P.DIM), (f"  max |x − x_flow| = {P.fmt(gap, 3)}", P.TEXT)])
+        return rows
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+        twins, _flow = ctx.runtime.balls.pairs.split(ctx.world)
+        pairs = twins if len(twins[0]) else None
+        P.draw_bridge_panel(surface, rect, ctx.world, ctx.font, pairs=pairs)
+        extra = self.extra_rows(ctx)
+        y = rect.bottom - P.PAD - len(extra) * ctx.row_h
+        with P._Clip(surface, rect):
+            for parts in extra:
+                x = rect.x + P.PAD
+                for text, color in parts:
+                    s = P.render_text(ctx.font, text, color)
+                    surface.blit(s, (x, y))
+                    x += s.get_width()
+                y += ctx.row_h
+
+
+class LedgerPanel:
+    """Kinetic, potential, dissipated and drift of the focus ball and of all balls, live."""
+
+    name = "ledger"
+
+    def __init__(self) -> None:
+        self.history = P.LedgerHistory()
+        self._key: tuple | None = None
+        self._now: tuple | None = None  # (frame, tick, n, totals) of the last sample
+
+    def restart(self) -> None:
+        """The plot starts over with the next tick."""
+        self.history.clear()
+        self._key = None
+
+    def after_ticks(self, runtime: Runtime, frames: int) -> None:
+        """The world ran: one sample (the history restarts when the rules, landscape or balls
+        changed)."""
+        w = runtime.world
+        key = (w, w.rules, tuple(w.rules), w.potential, w.n)
+        if self._key is None or not _same_key(key, self._key):
+            self.history.clear()
+            self._key = key
+        # the panel drawn later this frame shows the same sums: nothing changes in between
+        self._now = (frames, w.tick_count, w.n, self.history.push(w))
+
+    def measure(self, ctx: Context) -> int:
+        lh, pad = ctx.row_h, 2 * P.PAD
+        w = ctx.world
+        newt = np.array([r.newtonian for r in w.rules], dtype=bool)
+        p = w.particles
+        na = w.n - int(np.count_nonzero(newt[p.rule] & (p.status == ALIVE)))
+        return pad + (5 + (1 if na else 0)) * lh + LEDGER_PLOT_H
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+        """The focus ball's energy; an optimizer ball with a Newtonian twin shows its twin's
+        (the energy its path has in the mechanical picture)."""
+        w = ctx.world
+        k = ctx.focus(newtonian=True)
+        if k is not None and not w.rules[int(w.particles.rule[k])].newtonian:
+            pairs = ctx.runtime.balls.pairs
+            hit = np.flatnonzero(pairs.balls == k)
+            if len(hit):
+                k = int(pairs.twins[hit[0]])
+        now = self._now
+        everyone = now[3] if now is not None and now[:3] == (ctx.frames, w.tick_count, w.n) else None
+        P.draw_ledger_panel(surface, rect, w, ctx.font, self.history, rows=k, everyone=everyone)
+
+
+def _same_key(a: tuple, b: tuple) -> bool:
+    """Ledger keys: the same world, rules list and potential objects, equal rules and count."""
+    return a[0] is b[0] and a[1] is b[1] and a[2] == b[2] and a[3] is b[3] and a[4] == b[4]
+
+
+class StabilityPanel:
+    """Curvature against the step at the ball under the cursor (or the point, or the focus)."""
+
+    name = "stability"
+
+    def measure(self, ctx: Context) -> int:
+        return 2 * P.PAD + 5 * ctx.row_h
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+        row, point = ctx.hover, None
+        if row is None and ctx.mouse is not None:
+            point = ctx.view.pixel_to_world(ctx.mouse[0] + 0.5, ctx.mouse[1] + 0.5)
+        if row is None and point is None:
+            row = ctx.focus()
+        P.draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)
+
+
+class HeatPanel:
+    """The V histogram of the langevin balls against exp(−V/T)."""
+
+    name = "heat"
+
+    def measure(self, ctx: Context) -> int:
+        lh, pad = ctx.row_h, 2 * P.PAD
+        if P.heat_temperature(ctx.world) is None:
+            return pad + (1 + wrapped_rows(ctx.font, HEAT_NONE, PANEL_WIDTH - pad)) * lh
+        return pad + 2 * lh + HEAT_PLOT_H + lh + 4
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+        P.draw_heat_panel(surface, rect, ctx.world, ctx.font)

@@ -1,0 +1,262 @@
+"""The runtime: everything a key or a click can change, with no pygame in it.
+
+A `Runtime` owns the world, the step size remembered per rule family, the clock (paused,
+time scale, accumulator) and `balls` (sim/balls.py: drops, removals, race lanes, partner
+pairs). Every command the window issues is a method here or on `balls`; the command line,
+scenes and tests call the same methods. Whoever shows the state subscribes:
+`subscribe(callback)` gets a `Change` after each command that changed something,
+`listen(callback)` gets the one-line notices a command says (the window shows them as
+toasts). Nothing outside reaches into it.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from sim import instruments as ins
+from sim.clock import TICK_HZ, advance
+from sim.dynamics import INTEGRATORS, RULES, Family, Rule
+from sim.balls import Balls
+from sim.events import Change, Notice
+from sim.pairs import retuned_rules
+from sim.particles import ALIVE
+from sim.tuning import rescale, suggest, suggestions
+from sim.world import World
+
+TIME_SCALE_RANGE = (1.0 / 64.0, 64.0)
+STEP_RANGE = (1e-9, 1e3)  # lr and dt stay inside this
+MAX_DT_BOOST = 16.0  # most extra ticks a second that make up for a dt the mass control lowered
+FRICTION_RANGE = (1e-3, 1e4)  # friction below the low end becomes 0; 0 steps up to it
+TEMPERATURE_RANGE = (1e-4, 1e4)
+MASS_RANGE = (1e-4, 1e4)
+LAM_SAMPLE = 4096  # balls whose curvature bounds the mass control's dt
+
+INTEGRATOR_NOTES = {
+    "verlet": "velocity Verlet / BAOAB: second order, energy stays bounded",
+    "symplectic": "semi-implicit Euler: symplectic, first order (momentum's twin)",
+    "euler": "explicit Euler: energy drifts (watch the ledger)",
+}
+
+
+class Runtime:
+    """World + step memory + clock + balls, and every command on them."""
+
+    def __init__(self, world: World, seed: int = 0) -> None:
+        self.world = world
+        world.keep_prev = True
+        self.paused = False
+        self.time_scale = 1.0
+        self.acc = 0.0
+        self.alpha = 0.0
+        self.ticks_run = 0  # ticks this runtime has run in all (a counter for the trails' fade)
+        self.steps: list[float] = self._remembered_steps(world)
+        self._subscribers: list[Callable[[Change], None]] = []
+        self._listeners: list[Callable[[Notice], None]] = []
+        self.balls = Balls(self, seed)
+
+    # == observers ===================================================================================
+    def subscribe(self, callback: Callable[[Change], None]) -> None:
+        self._subscribers.append(callback)
+
+    def listen(self, callback: Callable[[Notice], None]) -> None:
+        self._listeners.append(callback)
+
+    def notify(self, change: Change) -> None:
+        """Tell every subscriber what changed."""
+        for cb in list(self._subscribers):
+            cb(change)
+
+    def say(self, text: str, warn: bool = False, long: bool = False) -> None:
+        note = Notice(text, warn, long)
+        for cb in list(self._listeners):
+            cb(note)
+
+    # == reading =====================================================================================
+    @property
+    def rule(self) -> Rule:
+        return self.world.rule
+
+    def rule_for(self, name: str) -> Rule:
+        """The current rule renamed, with that rule family's remembered step size."""
+        new = self.world.rule.with_(name=name)
+        return new.with_step(self.steps[new.family])
+
+    def dt_boost(self) -> float:
+        """How many more ticks a second to run because the mass control lowered newton's dt
+        below the step the user chose: so a light ball keeps the pace of the chosen dt instead
+        of crawling. At most MAX_DT_BOOST; 1 otherwise."""
+        r = self.world.rule
+        if not r.newtonian or not r.dt > 0.0:
+            return 1.0
+        return float(min(max(self.steps[Family.NEWTON] / r.dt, 1.0), MAX_DT_BOOST))
+
+    def throw_time(self, seconds: float) -> float:
+        """Simulated time in `seconds` of real time at time scale 1."""
+        return seconds * TICK_HZ * self.world.rule.tick_time
+
+    @staticmethod
+    def _remembered_steps(world: World) -> list[float]:
+        steps = list(suggestions(world.potential))
+        steps[world.rule.family] = world.rule.step_size
+        return steps
+
+    # == the clock ===================================================================================
+    def toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.say("paused" if self.paused else "running")
+
+    def single_step(self) -> None:
+        self.paused = True
+        self.tick(1)
+        self.say(f"tick {self.world.tick_count:,}")
+
+    def scale_time(self, factor: float) -> None:
+        self.time_scale = float(np.clip(self.time_scale * factor, *TIME_SCALE_RANGE))
+        self.say(f"time {time_scale_label(self.time_scale)}")
+
+    def advance(self, frame_seconds: float) -> int:
+        """One frame of real time: the ticks the accumulator grants (none while paused)."""
+        if self.paused:
+            self.alpha = 1.0
+            return 0
+        adv = advance(self.acc, frame_seconds, self.time_scale * self.dt_boost())
+        self.acc, self.alpha = adv.acc, adv.alpha
+        self.tick(adv.ticks)
+        return adv.ticks
+
+    def tick(self, n: int) -> None:
+        if n <= 0:
+            return
+        self.world.tick(n)
+        self.ticks_run += n
+        self.notify(Change.TICKS)
+
+    # == rules and parameters ========================================================================
+    def set_rule(self, name: str) -> None:
+        new = self.rule_for(name)
+        self.world.set_rule(new)
+        self.balls.sync()
+        self.say(new.label())
+
+    def cycle_rule(self, direction: int) -> None:
+        name = self.world.rule.name
+        i = RULES.index(name) if name in RULES else 0
+        self.set_rule(RULES[(i + direction) % len(RULES)])
+
+    def set_potential(self, potential) -> None:
+        """Switch landscape: take its suggested step sizes, keep the balls (race lanes and
+        twins keep their rules, each step rescaled to the new landscape)."""
+        old = list(suggestions(self.world.potential))
+        self.world.set_potential(potential)
+        new = list(suggestions(potential))
+        if len(self.world.rules) == 1:
+            self.steps = new
+            self.world.set_rule(suggest(potential, self.world.rule))
+        else:
+            self.world.retune(retuned_rules(self.world.rules, old, new))
+            # the chosen steps move the same way (a step the mass control lowered stays lower)
+            self.steps = [rescale(s, a, b) for s, a, b in zip(self.steps, old, new)]
+        self.balls.sync()
+        self.notify(Change.LANDSCAPE)
+        self.say(f"{potential.name}    {self.world.rule.label()}")
+
+    def scale_step(self, factor: float) -> None:
+        r = self.world.rule
+        value = float(np.clip(r.step_size * factor, *STEP_RANGE))
+        self._set_param(r.step_name, value)
+        self.steps[r.family] = self.world.rule.step_size
+
+    def scale_friction(self, factor: float) -> None:
+        lo, hi = FRICTION_RANGE
+        f = self.world.rule.friction
+        if f == 0.0:
+            value = lo if factor > 1 else 0.0
+        else:
+            value = f * factor
+            value = 0.0 if value < lo else min(value, hi)
+        self._set_param("friction", value, "" if self.world.rule.newtonian
+                        else "   (used by newton, langevin)")
+
+    def scale_temperature(self, factor: float) -> None:
+        lo, hi = TEMPERATURE_RANGE
+        t = self.world.rule.temperature
+        value = lo if t == 0.0 and factor > 1 else float(np.clip(t * factor, 0.0, hi))
+        if value < lo:
+            value = 0.0
+        self._set_param("temperature", value, "" if self.world.rule.name == "langevin"
+                        else "   (used by langevin)")
+
+    def _set_param(self, name: str, value: float, note: str = "") -> None:
+        try:
+            self.world.set_params(**{name: value})
+        except ValueError as e:
+            self.say(str(e), warn=True)
+            return
+        self.balls.sync()
+        self.say(f"{name} = {getattr(self.world.rule, name):.4g}{note}")
+
+    def cycle_integrator(self) -> None:
+        r = self.world.rule
+        new = INTEGRATORS[(INTEGRATORS.index(r.integrator) + 1) % len(INTEGRATORS)]
+        self.world.set_params(integrator=new)
+        self.balls.sync()
+        note = (INTEGRATOR_NOTES[new] if r.name == "newton" else
+                "langevin always steps with BAOAB" if r.name == "langevin" else "used by newton")
+        self.say(f"integrator = {new}   ({note})")
+
+    def scale_mass(self, factor: float) -> None:
+        """Scale the newton mass at fixed friction, with the step overdamped_rules allows: the
+        Newtonian path slides toward gradient flow (its twin partner) as the mass goes to 0."""
+        from sim.text import fmt
+
+        w = self.world
+        r = w.rule
+        if not r.newtonian:
+            self.say("mass is newton's and langevin's (press N)", warn=True)
+            return
+        mass = float(np.clip(r.mass * factor, *MASS_RANGE))
+        want = self.steps[Family.NEWTON]  # the newton family's step the user chose
+        newton, _flow = ins.overdamped_rules(r.friction, mass, want, self.lam_max())
+        w.set_params(mass=mass, dt=newton.dt)
+        self.balls.sync()
+        note = ""
+        if newton.dt < want:
+            boost = self.dt_boost()
+            slower = "; motion slower" if boost < want / newton.dt else ""
+            note = f"   dt = {fmt(newton.dt, 3)} (kept stable), ×{boost:.3g} ticks a second{slower}"
+        self.say(f"mass = {mass:.4g}{note}")
+
+    def lam_max(self, at: np.ndarray | None = None) -> float:
+        """Largest Hessian eigenvalue at the known minima and at `at` [k, 2] (default: a sample
+        of the alive balls): the curvature a path from there is expected to meet."""
+        w = self.world
+        if at is None:
+            p = w.particles
+            rows = np.flatnonzero(p.status == ALIVE)
+            at = p.pos[rows[:: max(1, len(rows) // LAM_SAMPLE)]]
+        pts = np.concatenate([np.asarray(w.potential.minima, float).reshape(-1, 2),
+                              np.asarray(at, float).reshape(-1, 2)])
+        if not len(pts):
+            return float("nan")
+        lam, _ = ins.hessian_eigs(w.potential.hessian(pts))
+        lam = lam[np.isfinite(lam)]
+        return float(lam.max()) if len(lam) else float("nan")
+
+    # == a new world =================================================================================
+    def load_world(self, world: World, paused: bool) -> None:
+        """Put a loaded scene's world in place: its rules, balls and clock, paused or not."""
+        world.keep_prev = True
+        self.world = world
+        self.steps = self._remembered_steps(world)
+        self.paused = bool(paused)
+        self.acc = 0.0
+        self.alpha = 1.0
+        self.balls.last_dropped = None
+        self.balls.world_replaced()
+
+
+def time_scale_label(s: float) -> str:
+    if s >= 1:
+        return f"×{s:g}"
+    return f"÷{1 / s:g}"

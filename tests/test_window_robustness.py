@@ -1,0 +1,70 @@
+"""Inputs that used to kill the window: each must leave it running, with a message where the
+user asked for something that cannot be done."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from render.app import App  # noqa: E402
+from sim.dynamics import Rule  # noqa: E402
+from sim.potentials import get_potential  # noqa: E402
+from sim.scene import find_scene, load_scene  # noqa: E402
+from sim.world import World  # noqa: E402
+
+SIZE = (640, 400)
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
+
+
+def scene_app(name: str) -> App:
+    world, info = load_scene(find_scene(name))
+    app = App(world, SIZE, headless=True)
+    app.scene_ui.open_scene(world, info, name)
+    return app
+
+
+def key(app, k, unicode=""):
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode=unicode, scancode=0))
+
+
+def click(app, pos, button=1):
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, mod=0))
+
+
+def test_a_rule_key_and_a_click_in_one_frame_drop_under_the_new_rule():
+    """momentum_is_newton has lanes: a rule key replaces them, and a click before the next
+    frame must drop under the new rule (the lane list used to be stale: IndexError)."""
+    app = scene_app("momentum_is_newton")
+    app.instruments.set("race", True)
+    app.scene_ui.caption_open = False
+    app.draw(pygame.Surface(SIZE, 0, 32))
+    n = app.world.n
+    key(app, pygame.K_g, "g")
+    click(app, (330, 380))  # no frame in between
+    assert app.world.n > n
+    assert {app.world.rules[int(r)].name for r in app.world.particles.rule[n:]} <= {"gd", "momentum",
+                                                                                   "nesterov", "adam",
+                                                                                   "newton"}
+    app.update(1 / 60)
+    app.draw(pygame.Surface(SIZE, 0, 32))
+    assert app.running
+
+
+@pytest.mark.parametrize("body", [
+    "[particles]\npos = " + "[" * 10000 + "]" * 10000 + "\n",  # nested 10,000 deep
+    "\ufeff[scene]\ntitle = 'x'\n",
+    "\x00\x01\x02",
+])
+def test_a_scene_file_the_reader_did_not_foresee_is_a_message(tmp_path, body):
+    path = tmp_path / "bad.toml"
+    path.write_text(body, encoding="utf-8")
+    app = App(World(get_potential("bowl"), Rule("gd", lr=0.05)), SIZE, headless=True)
+    app.world.drop(np.array([[1.0, 1.0]]))
+    assert app.scene_ui.open_file(path, 0, 1) is None
+    assert app.notices.message[0].startswith("scene not opened")
+    assert app.world.n == 1 and app.world.potential.name == "bowl"  # the world on screen stays
