@@ -23,7 +23,8 @@ PROG = "newton-descent"
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
-INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
+INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
+               "controls")
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
 

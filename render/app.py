@@ -14,6 +14,7 @@ import numpy as np
 
 from render import hud
 from render.camera import Camera
+from render.controls import WIDTH, ControlPanel
 from render.frame import Frame, Layers, Parts
 from render.input import Gestures, InputRouter
 from render.instruments_ui import Instruments
@@ -64,8 +65,10 @@ class App:
                                 InstrumentHooks(self.apply_instruments, self.instrument_states))
         self.recording = RecordingUI(self.runtime, headless)
         self.gestures = Gestures(self)
-        self.router = InputRouter([self._claim_modal, self._claim_caption, self._claim_instruments],
-                                  self.gestures, self._commands(), self.quit)
+        self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
+        self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
+        self.router = InputRouter([self._claim_modal, self._claim_controls, self._claim_caption,
+                                   self._claim_instruments], self.gestures, self._commands(), self.quit)
         self.frame = Frame(Parts(self.runtime, self.camera, self.gestures, self.instruments,
                                  self.scene_ui, self.recording, self.notices, self.hud, self.history,
                                  self.layers, self.show, [p.name for p in self.potentials]))
@@ -144,6 +147,29 @@ class App:
                     self.runtime.say("formula: cancelled")
                 return True
         return False
+
+    def _claim_controls(self, event) -> bool:
+        return self.controls_shown and self.controls.claim(event)
+
+    def run_command(self, cmd: Cmd, arg: Any = None) -> None:
+        """What a key bound to (cmd, arg) does (the control panel's buttons)."""
+        self.router.commands[cmd](arg, False)
+
+    def toggle_controls(self) -> None:
+        if not self.controls_shown:
+            self.controls_shown, self.controls.open = True, True
+        else:
+            self.controls.toggle()
+        self.runtime.say(f"control panel {'open' if self.controls.open else 'collapsed'}")
+
+    def control_state(self):
+        from render.controls import State
+
+        rt = self.runtime
+        toggles = dict(self.show)
+        toggles.update(self.instruments.states())
+        return State(rt.world.rule, rt.time_scale, rt.steps[rt.world.rule.family],
+                     rt.world.potential.name, [p.name for p in self.potentials], toggles, rt.paused)
 
     def _claim_caption(self, event) -> bool:
         """The caption card: Esc, Space or a click hides it; a click on the title shows it."""
@@ -227,6 +253,7 @@ class App:
             Cmd.INSTRUMENT: lambda a, s: self.instruments.toggle(a),
             Cmd.MASS: lambda a, s: rt.scale_mass(a),
             Cmd.INTEGRATOR: lambda a, s: rt.cycle_integrator(),
+            Cmd.CONTROLS: lambda a, s: self.toggle_controls(),
             Cmd.QUIT: lambda a, s: self.quit(),
         }
 
@@ -266,6 +293,8 @@ class App:
                         self.layers.trails.reset()
         if "help" in instruments:
             self.show["help"] = bool(instruments["help"])
+        if "controls" in instruments:  # the panel is the window's, not the scene's: never reset
+            self.controls_shown = self.controls.open = bool(instruments["controls"])
         from render.instruments_ui import INSTRUMENTS
 
         for name in INSTRUMENTS:
@@ -306,9 +335,19 @@ class App:
         return self.runtime.advance(frame_seconds)
 
     def draw(self, surface, fps: float | None = None) -> None:
-        """Draw one frame onto surface (the window, or any 32-bit surface)."""
+        """Draw one frame onto surface (the window, or any 32-bit surface): the map and its
+        panels, and the control panel at the right edge when it is shown."""
+        import pygame
+
         self.screen = surface
-        self.frame.draw(surface, self.real_time, self.frames, fps)
+        W, H = surface.get_size()
+        pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0
+        area = surface.subsurface((0, 0, W - pw, H)) if pw else surface
+        self.frame.draw(area, self.real_time, self.frames, fps)
+        if pw:
+            self.controls.draw(surface, pygame.Rect(W - pw, 0, pw, H), self.control_state())
+        else:
+            self.controls.rect = None
         if self.shot_requested:
             self.shot_requested = False
             self.save_screenshot(surface)

@@ -47,6 +47,7 @@ class Cmd(enum.Enum):
     INSTRUMENT = enum.auto()  # arg: an instrument's name
     MASS = enum.auto()  # arg: factor
     INTEGRATOR = enum.auto()
+    CONTROLS = enum.auto()  # the control panel: show / hide
     QUIT = enum.auto()
 
 
@@ -118,6 +119,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("f9", "shift+f9"), Cmd.RECORD, None,
             "record the window to a GIF, start / stop (Shift: MP4)", "F9"),
     Binding(("h", "f1"), Cmd.TOGGLE, "help", "this help"),
+    Binding(("p",), Cmd.CONTROLS, None, "control panel on the right: show / hide"),
     # instruments; the help lists them as a group of their own
     Binding(("k",), Cmd.INSTRUMENT, "race", "race: a click drops one ball per lane"),
     Binding(("j",), Cmd.INSTRUMENT, "twin", "bridge panel; new balls bring their twin (ring)"),

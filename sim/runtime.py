@@ -162,30 +162,40 @@ class Runtime:
         self.say(f"{potential.name}    {self.world.rule.label()}")
 
     def scale_step(self, factor: float) -> None:
-        r = self.world.rule
-        value = float(np.clip(r.step_size * factor, *STEP_RANGE))
-        self._set_param(r.step_name, value)
-        self.steps[r.family] = self.world.rule.step_size
+        self.set_value("step", self.world.rule.step_size * factor)
 
     def scale_friction(self, factor: float) -> None:
-        lo, hi = FRICTION_RANGE
         f = self.world.rule.friction
-        if f == 0.0:
-            value = lo if factor > 1 else 0.0
+        if f == 0.0:  # 0 steps up to the low end of the range
+            self.set_value("friction", FRICTION_RANGE[0] if factor > 1 else 0.0)
         else:
-            value = f * factor
-            value = 0.0 if value < lo else min(value, hi)
-        self._set_param("friction", value, "" if self.world.rule.newtonian
-                        else "   (used by newton, langevin)")
+            self.set_value("friction", f * factor)
 
     def scale_temperature(self, factor: float) -> None:
-        lo, hi = TEMPERATURE_RANGE
         t = self.world.rule.temperature
-        value = lo if t == 0.0 and factor > 1 else float(np.clip(t * factor, 0.0, hi))
-        if value < lo:
-            value = 0.0
-        self._set_param("temperature", value, "" if self.world.rule.name == "langevin"
-                        else "   (used by langevin)")
+        self.set_value("temperature", TEMPERATURE_RANGE[0] if t == 0.0 and factor > 1 else t * factor)
+
+    def set_value(self, name: str, value: float) -> None:
+        """One parameter to a value (the sliders and typed values; the keys scale by a factor):
+        "step" (lr, or dt for the newton family), "beta", "mass", "friction", "temperature",
+        "time_scale". Kept inside its range; friction and temperature below their range are 0."""
+        r = self.world.rule
+        value = float(value)
+        if name == "step":
+            self._set_param(r.step_name, float(np.clip(value, *STEP_RANGE)))
+            self.steps[r.family] = self.world.rule.step_size
+        elif name in ("friction", "temperature"):
+            lo, hi = FRICTION_RANGE if name == "friction" else TEMPERATURE_RANGE
+            value = 0.0 if value < lo else min(value, hi)
+            used = r.newtonian if name == "friction" else r.name == "langevin"
+            self._set_param(name, value, "" if used else
+                            "   (used by newton, langevin)" if name == "friction" else "   (used by langevin)")
+        elif name == "mass":
+            self.scale_mass(value / r.mass)
+        elif name == "time_scale":
+            self.scale_time(value / self.time_scale)
+        else:
+            self._set_param(name, value)
 
     def _set_param(self, name: str, value: float, note: str = "") -> None:
         try:

@@ -1,0 +1,404 @@
+"""The control panel on the right edge: every command a key gives, by mouse.
+
+Play/pause, single step, restart, clear; one button per rule; sliders for the step size, β,
+mass, friction, temperature and time scale (only what the current rule reads); the landscapes
+and the formula editor; a toggle for every instrument. Each control shows its key on hover,
+and a slider's number can be clicked to type an exact value. Controls issue the same commands
+the keys do (`App.commands` and the runtime's `set_value`), so the HUD, toasts and scenes stay
+consistent. Geometry is pure: `build(rect, state)` returns the widgets, tested offscreen.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pygame
+
+from render import hud
+from render.keys import KEYS, Cmd
+from sim.dynamics import HEAVY_BALL, RULES
+from sim.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
+
+WIDTH = 236  # pixels, the panel's width when open
+TAB = 22  # pixels, the strip that stays when it is collapsed
+ROW = 22  # pixels per button row
+GAP = 4
+SLIDER_H = 34  # label row + track
+TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE),
+           ("race", Cmd.INSTRUMENT), ("twin", Cmd.INSTRUMENT), ("ledger", Cmd.INSTRUMENT),
+           ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
+           ("help", Cmd.TOGGLE))
+# slider name -> (label, range, logarithmic); "step" is lr or dt
+SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
+    "step": ("step", STEP_RANGE, True),
+    "beta": ("β", (0.0, 0.999), False),
+    "mass": ("mass", MASS_RANGE, True),
+    "friction": ("friction γ", FRICTION_RANGE, True),
+    "temperature": ("temperature T", TEMPERATURE_RANGE, True),
+    "time_scale": ("time", TIME_SCALE_RANGE, True),
+}
+MORE = (("integrator", Cmd.INTEGRATOR), ("home view", Cmd.RESET_VIEW), ("save scene", Cmd.SAVE_SCENE),
+        ("scenes …", Cmd.SCENE_LIST), ("next scene", Cmd.NEXT_SCENE), ("caption", Cmd.CAPTION),
+        ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD))
+STEP_SPAN = 1e4  # the step slider spans the remembered step ÷ and × this (its range is huge)
+
+
+@dataclass
+class Widget:
+    """A button (kind "button"), a slider ("slider"), its number ("value") or a heading."""
+
+    kind: str
+    rect: pygame.Rect
+    label: str
+    action: tuple[Cmd, Any] | str | None = None  # a key command, or a slider's name
+    lit: bool = False
+    key: str = ""  # the key that does the same (shown on hover)
+    color: tuple[int, int, int] | None = None
+    lo: float = 0.0
+    hi: float = 1.0
+    log: bool = False
+    value: float = 0.0
+
+
+def key_of(cmd: Cmd, arg: Any = None) -> str:
+    """The key (as the help writes it) bound to this command and argument, or ""."""
+    for b in KEYS:
+        if b.command is cmd and (arg is None or b.arg == arg):
+            return b.keys_label
+    return ""
+
+
+def slider_names(rule) -> list[str]:
+    """The sliders the current rule reads (time scale always)."""
+    names = ["step"]
+    if rule.name in HEAVY_BALL or rule.name == "adam":
+        names.append("beta")
+    if rule.newtonian:
+        names += ["mass", "friction"]
+    if rule.name == "langevin":
+        names.append("temperature")
+    return names + ["time_scale"]
+
+
+def slider_value(name: str, rule, time_scale: float) -> float:
+    if name == "step":
+        return rule.step_size
+    if name == "time_scale":
+        return time_scale
+    return float(getattr(rule, name))
+
+
+def to_fraction(value: float, lo: float, hi: float, log: bool) -> float:
+    """Where value sits on a slider from lo to hi, 0..1 (0 for 0 on a log slider)."""
+    if log:
+        if value <= 0:
+            return 0.0
+        f = (math.log(value) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    else:
+        f = (value - lo) / (hi - lo)
+    return min(max(f, 0.0), 1.0)
+
+
+def from_fraction(f: float, lo: float, hi: float, log: bool) -> float:
+    f = min(max(f, 0.0), 1.0)
+    if log:
+        return math.exp(math.log(lo) + f * (math.log(hi) - math.log(lo)))
+    return lo + f * (hi - lo)
+
+
+@dataclass
+class State:
+    """What the panel shows: the current rule, time scale, landscape, toggles."""
+
+    rule: Any
+    time_scale: float
+    step_memory: float  # the family's remembered step (the step slider centres on it)
+    potential: str
+    potentials: list[str]
+    toggles: dict[str, bool]
+    paused: bool
+
+
+def build(rect: pygame.Rect, st: State) -> list[Widget]:
+    """Every widget of the open panel inside rect, top to bottom."""
+    out: list[Widget] = []
+    x, w = rect.x + hud.PAD, rect.w - 2 * hud.PAD
+    y = rect.y + hud.PAD
+    half = (w - GAP) // 2
+    quarter = (w - 3 * GAP) // 4
+
+    def button(bx, bw, label, action, lit=False, key="", color=None):
+        out.append(Widget("button", pygame.Rect(bx, y, bw, ROW), label, action, lit, key, color))
+
+    def heading(text):
+        nonlocal y
+        out.append(Widget("heading", pygame.Rect(x, y, w, 16), text))
+        y += 18
+
+    heading("run")
+    for i, (label, cmd) in enumerate((("run" if st.paused else "pause", Cmd.PAUSE),
+                                      ("step", Cmd.STEP), ("restart", Cmd.RESTART),
+                                      ("clear", Cmd.CLEAR))):
+        button(x + i * (quarter + GAP), quarter, label, (cmd, None), key=key_of(cmd),
+               lit=(cmd is Cmd.PAUSE and st.paused))
+    y += ROW + GAP + 4
+    heading("rule")
+    from render.balls import RULE_COLORS
+
+    for i, name in enumerate(RULES):
+        col, row = i % 2, i // 2
+        if col == 0 and i:
+            y += ROW + GAP
+        button(x + col * (half + GAP), half, name, (Cmd.RULE, name), lit=(st.rule.name == name),
+               key=key_of(Cmd.RULE, name) or "Tab", color=RULE_COLORS.get(name))
+    y += ROW + GAP + 4
+    heading("parameters")
+    for name in slider_names(st.rule):
+        label, (lo, hi), log = SLIDERS[name]
+        if name == "step":
+            label = st.rule.step_name
+            lo = max(STEP_RANGE[0], st.step_memory / STEP_SPAN)
+            hi = min(STEP_RANGE[1], st.step_memory * STEP_SPAN)
+        value = slider_value(name, st.rule, st.time_scale)
+        keys = {"step": key_of(Cmd.STEP_SIZE), "friction": key_of(Cmd.FRICTION),
+                "temperature": key_of(Cmd.TEMPERATURE), "time_scale": key_of(Cmd.TIME_SCALE),
+                "mass": key_of(Cmd.MASS)}.get(name, "")
+        track = pygame.Rect(x, y + 16, w, 12)
+        out.append(Widget("slider", track, label, name, key=keys, lo=lo, hi=hi, log=log, value=value))
+        out.append(Widget("value", pygame.Rect(x + w - 90, y, 90, 16), label, name, value=value))
+        y += SLIDER_H
+    y += 4
+    heading("landscape")
+    for i, name in enumerate(st.potentials):
+        col = i % 2
+        if col == 0 and i:
+            y += ROW - 4 + 2
+        out.append(Widget("button", pygame.Rect(x + col * (half + GAP), y, half, ROW - 4), name,
+                          (Cmd.POTENTIAL, i), st.potential == name, key_of(Cmd.POTENTIAL, i)))
+    y += ROW - 4 + GAP
+    button(x, w, "type a formula V(x, y) …", (Cmd.FORMULA, None), key=key_of(Cmd.FORMULA))
+    y += ROW + GAP + 4
+    heading("instruments")
+    for i, (name, cmd) in enumerate(TOGGLES):
+        col = i % 2
+        if col == 0 and i:
+            y += ROW + GAP
+        button(x + col * (half + GAP), half, name, (cmd, name), lit=st.toggles.get(name, False),
+               key=key_of(cmd, name))
+    y += ROW + GAP + 4
+    heading("scenes and files")
+    for i, (label, cmd) in enumerate(MORE):
+        col = i % 2
+        if col == 0 and i:
+            y += ROW + GAP
+        button(x + col * (half + GAP), half, label, (cmd, None), key=key_of(cmd))
+    return out
+
+
+def content_height(st: State) -> int:
+    """How tall the open panel's content is (it scrolls when the window is shorter)."""
+    ws = build(pygame.Rect(0, 0, WIDTH, 10_000), st)
+    return max(r.rect.bottom for r in ws) + hud.PAD if ws else 0
+
+
+class ControlPanel:
+    """The panel between frames: open or collapsed, scrolled, a slider being dragged, a value
+    being typed, the widget under the mouse. `command(cmd, arg)` runs a key's command;
+    `set_value(name, value)` sets a parameter (both the App's)."""
+
+    def __init__(self, fonts, command, set_value, is_open: bool = True) -> None:
+        self.fonts = fonts
+        self.command = command
+        self.set_value = set_value
+        self.open = is_open
+        self.scroll = 0
+        self.widgets: list[Widget] = []
+        self.rect: pygame.Rect | None = None  # where the panel was drawn
+        self.dragging: Widget | None = None
+        self.typing: tuple[str, str, str] | None = None  # (slider, text, error)
+        self.hover: Widget | None = None
+        self._mouse: tuple[int, int] | None = None
+
+    def width(self) -> int:
+        return WIDTH if self.open else TAB
+
+    def toggle(self) -> None:
+        self.open = not self.open
+        self.dragging = self.typing = None
+
+    # -- input -----------------------------------------------------------------------------
+    def claim(self, event) -> bool:
+        """Events for the panel: clicks, drags and the wheel over it; keys while typing."""
+        t = event.type
+        if self.typing is not None and t in (pygame.KEYDOWN, pygame.TEXTINPUT, pygame.KEYUP):
+            if t == pygame.KEYDOWN:
+                self._type_key(event)
+            return True
+        if t == pygame.MOUSEMOTION:
+            self._mouse = tuple(event.pos)
+            if self.dragging is not None:
+                self._drag_to(event.pos[0])
+                return True
+            return False
+        if t == pygame.MOUSEBUTTONUP and self.dragging is not None:
+            self.dragging = None
+            return True
+        inside = self.rect is not None and self.rect.collidepoint(getattr(event, "pos", (-1, -1)))
+        if t == pygame.MOUSEWHEEL:
+            mouse = self._mouse or pygame.mouse.get_pos()
+            if self.rect is not None and self.rect.collidepoint(mouse):
+                self.scroll = max(0, self.scroll - int(event.y) * 3 * ROW)
+                return True
+            return False
+        if t == pygame.MOUSEBUTTONDOWN and inside:
+            if event.button == 1:
+                self._press(tuple(event.pos))
+            return True
+        return t == pygame.MOUSEBUTTONUP and inside
+
+    def _press(self, pos) -> None:
+        self.typing = None
+        if not self.open or (self.rect is not None and pos[1] < self.rect.y + ROW and
+                             pos[0] > self.rect.right - ROW - hud.PAD):
+            self.toggle()
+            return
+        for wdg in self.widgets:
+            if not wdg.rect.collidepoint(pos):
+                continue
+            if wdg.kind == "button":
+                self.command(*wdg.action)
+            elif wdg.kind == "value":
+                self.typing = (wdg.action, "", "")
+            elif wdg.kind == "slider":
+                self.dragging = wdg
+                self._drag_to(pos[0])
+            return
+
+    def _drag_to(self, px: int) -> None:
+        w = self.dragging
+        f = (px - w.rect.x) / max(w.rect.w, 1)
+        value = from_fraction(f, w.lo, w.hi, w.log)
+        if w.action in ("friction", "temperature") and f <= 0.0:
+            value = 0.0  # the far left of a friction or heat slider is none at all
+        self.set_value(w.action, value)
+
+    def _type_key(self, event) -> None:
+        name, text, _err = self.typing
+        if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            value = parse_number(text)
+            if value is None:
+                self.typing = (name, text, "not a number")
+                return
+            self.typing = None
+            self.set_value(name, value)
+        elif event.key == pygame.K_ESCAPE:
+            self.typing = None
+        elif event.key == pygame.K_BACKSPACE:
+            self.typing = (name, text[:-1], "")
+        else:
+            ch = getattr(event, "unicode", "") or ""
+            if ch and ch in "0123456789.eE+-" and len(text) < 24:
+                self.typing = (name, text + ch, "")
+
+    # -- drawing ---------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, st: State) -> None:
+        self.rect = rect
+        panel = self._background(rect.size)
+        surface.blit(panel, rect)
+        f = self.fonts
+        tab = f.text("›" if self.open else "‹", f.body, hud.ACCENT)
+        surface.blit(tab, (rect.right - hud.PAD - tab.get_width(), rect.y + 4))
+        if not self.open:
+            self.widgets = []
+            label = f.text("P", f.small, hud.DIM)
+            surface.blit(label, (rect.x + (rect.w - label.get_width()) // 2, rect.y + 28))
+            return
+        total = content_height(st)
+        self.scroll = max(0, min(self.scroll, total - rect.h))
+        inner = pygame.Rect(rect.x, rect.y - self.scroll, rect.w, max(total, rect.h))
+        self.widgets = build(inner, st)
+        clip = surface.get_clip()
+        surface.set_clip(rect)
+        for wdg in self.widgets:
+            self._draw_widget(surface, wdg)
+        surface.set_clip(clip)
+        self._draw_hover(surface, rect)
+
+    def _background(self, size) -> pygame.Surface:
+        s = pygame.Surface(size, pygame.SRCALPHA, 32)
+        s.fill((12, 13, 22, 232))
+        pygame.draw.line(s, (255, 255, 255, 40), (0, 0), (0, size[1]))
+        return s
+
+    def _draw_widget(self, surface: pygame.Surface, wdg: Widget) -> None:
+        f = self.fonts
+        r = wdg.rect
+        if wdg.kind == "heading":
+            surface.blit(f.text(wdg.label.upper(), f.small, hud.ACCENT), r.topleft)
+        elif wdg.kind == "button":
+            label = hud.fit_text(f.small, wdg.label, r.w - 6)
+            if wdg.lit:
+                pygame.draw.rect(surface, wdg.color or hud.ACCENT, r, border_radius=5)
+                text = f.text(label, f.small, (14, 14, 20))
+            else:
+                pygame.draw.rect(surface, (70, 74, 92), r, width=1, border_radius=5)
+                text = f.text(label, f.small, hud.TEXT if wdg.color is None else wdg.color)
+            surface.blit(text, text.get_rect(center=r.center))
+        elif wdg.kind == "slider":
+            surface.blit(f.text(wdg.label, f.small, hud.DIM), (r.x, r.y - 16))
+            mid = r.centery
+            pygame.draw.line(surface, (70, 74, 92), (r.x, mid), (r.right, mid), 3)
+            fx = to_fraction(wdg.value, wdg.lo, wdg.hi, wdg.log)
+            knob = (int(r.x + fx * r.w), mid)
+            pygame.draw.line(surface, hud.ACCENT, (r.x, mid), knob, 3)
+            pygame.draw.circle(surface, hud.ACCENT, knob, 6)
+        elif wdg.kind == "value":
+            self._draw_value(surface, wdg)
+
+    def _draw_value(self, surface: pygame.Surface, wdg: Widget) -> None:
+        f = self.fonts
+        r = wdg.rect
+        if self.typing is not None and self.typing[0] == wdg.action:
+            _, text, err = self.typing
+            pygame.draw.rect(surface, (30, 32, 48), r)
+            pygame.draw.rect(surface, hud.WARN if err else hud.ACCENT, r, width=1)
+            s = f.text(err or (text + "▏"), f.small, hud.WARN if err else hud.TEXT)
+        else:
+            v = wdg.value
+            s = f.text(hud.fmt(v) if wdg.action != "time_scale" else f"×{v:g}", f.small, hud.TEXT)
+        surface.blit(s, (r.right - s.get_width() - 2, r.y))
+
+    def _draw_hover(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The hovered control's key (or what a click on a number does)."""
+        m = self._mouse
+        self.hover = None
+        if m is None or not rect.collidepoint(m):
+            return
+        for wdg in self.widgets:
+            if wdg.kind != "heading" and wdg.rect.collidepoint(m):
+                self.hover = wdg
+                break
+        if self.hover is None:
+            return
+        wdg = self.hover
+        tip = ("click to type a value" if wdg.kind == "value" else
+               f"key: {wdg.key}" if wdg.key else "")
+        if not tip:
+            return
+        f = self.fonts
+        s = f.text(tip, f.small, hud.TEXT)
+        box = pygame.Rect(0, 0, s.get_width() + 10, s.get_height() + 6)
+        box.topright = (rect.x - 4, max(rect.y, min(wdg.rect.y, surface.get_height() - box.h)))
+        pygame.draw.rect(surface, (12, 13, 22), box, border_radius=4)
+        pygame.draw.rect(surface, (70, 74, 92), box, width=1, border_radius=4)
+        surface.blit(s, (box.x + 5, box.y + 3))
+
+
+def parse_number(text: str) -> float | None:
+    """A typed number, or None (no eval: float() of the text, finite only)."""
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
