@@ -15,7 +15,7 @@ import numpy as np
 from render import hud
 from render.camera import Camera
 from render.controls import WIDTH, ControlPanel
-from render.frame import Frame, Layers, Parts
+from render.frame import PICK_RADIUS, Frame, Layers, Parts
 from render.input import Gestures, InputRouter
 from render.instruments_ui import Instruments
 from render.keys import Cmd
@@ -200,6 +200,9 @@ class App:
         import pygame
 
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            if self.runtime.balls.selected is not None:  # Esc deselects before it quits
+                self.runtime.balls.select(None)
+                return True
             return self.instruments.escape()
         if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
             return self.instruments.click(event.pos)
@@ -214,6 +217,21 @@ class App:
         if cloud:
             return self.runtime.balls.drop_cloud(centre, view.length(CLOUD_RADIUS), vel)
         return self.runtime.balls.drop(centre[None, :], None if vel is None else vel[None, :])
+
+    def click(self, pix, shift: bool = False) -> None:
+        """A left click: on a ball, select it; elsewhere, drop a ball (Shift: a cloud), or, while
+        a ball is selected, deselect it."""
+        balls = self.runtime.balls
+        if not shift:
+            k = self.layers.proj.nearest(pix[0] + 0.5, pix[1] + 0.5, PICK_RADIUS)
+            if k is not None and k < self.runtime.world.n:
+                balls.select(k)
+                self.runtime.say(f"ball #{k} selected   (Esc or a click on the map: deselect)")
+                return
+            if balls.selected is not None:
+                balls.select(None)
+                return
+        self.drop_at(pix, None, shift)
 
     def remove_at(self, pix) -> int:
         view = self.camera.view

@@ -79,9 +79,11 @@ class Frame:
         self._ticks_drawn = self.p.runtime.ticks_run
 
     def selected(self) -> int | None:
-        """The ball the HUD describes: under the cursor, else the last one dropped."""
+        """The ball the HUD describes: under the cursor, else the one a click chose, else the
+        last one dropped."""
         n = self.p.runtime.world.n
-        for k in (self.hover, self.p.runtime.balls.last_dropped):
+        balls = self.p.runtime.balls
+        for k in (self.hover, balls.selected, balls.last_dropped):
             if k is not None and 0 <= k < n:
                 return k
         return None
@@ -110,6 +112,11 @@ class Frame:
             c = (int(proj.sx[sel]), int(proj.sy[sel]))
             pygame.draw.circle(surface, (10, 10, 16), c, 11, 3)
             pygame.draw.circle(surface, (255, 255, 255), c, 10, 1)
+        chosen = p.runtime.balls.selected
+        if chosen is not None and chosen < len(proj.visible) and proj.visible[chosen]:
+            c = (int(proj.sx[chosen]), int(proj.sy[chosen]))
+            pygame.draw.circle(surface, (10, 10, 16), c, 15, 4)
+            pygame.draw.circle(surface, hud.ACCENT, c, 14, 2)
         d = p.gestures.drag
         if d is not None and d.button == 1 and d.moved:
             self._draw_throw(surface)

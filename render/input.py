@@ -31,6 +31,8 @@ class GestureTarget(Protocol):
 
     def drop_at(self, start: tuple[int, int], end: tuple[int, int] | None, cloud: bool) -> Any: ...
 
+    def click(self, pos: tuple[int, int], shift: bool) -> Any: ...
+
     def remove_at(self, pix: tuple[int, int]) -> int: ...
 
     def pan(self, dx: int, dy: int) -> None: ...
@@ -75,8 +77,10 @@ class Gestures:
         self.motion(event.pos)
         self.drag = None
         pos = tuple(event.pos)
-        if d.button == 1:
-            self.target.drop_at(d.start, pos if d.moved else None, d.shift)
+        if d.button == 1 and d.moved:
+            self.target.drop_at(d.start, pos, d.shift)
+        elif d.button == 1:
+            self.target.click(d.start, d.shift)
         elif d.button == 3 and not d.moved:
             self.target.remove_at(pos)
 

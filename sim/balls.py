@@ -57,6 +57,7 @@ class Balls:
         self.pairs = Pairs()
         self.rng = np.random.default_rng([int(seed), 7])  # clouds (the world has its own)
         self.last_dropped: int | None = None
+        self.selected: int | None = None  # the ball a click chose (the step panel reads it)
         w = rt.world
         self._n_seen = w.n
         self._rules_list = w.rules
@@ -188,10 +189,15 @@ class Balls:
             self.rt.say(f"removed {removed:,} ball{'s' if removed != 1 else ''}")
         return removed
 
+    def select(self, row: int | None) -> None:
+        """Choose a ball (None: none)."""
+        self.selected = row if row is not None and 0 <= row < self.rt.world.n else None
+
     def _population_changed(self, change: Change) -> None:
-        """Fewer balls than before means rows moved: the pairs are gone."""
+        """Fewer balls than before means rows moved: the pairs and the selection are gone."""
         if self.rt.world.n < self._n_seen:
             self.pairs.clear()
+            self.selected = None
         self._n_seen = self.rt.world.n
         self.rt.notify(change)
 

@@ -457,9 +457,9 @@ def test_the_ball_limit_is_a_message(monkeypatch):
 
     monkeypatch.setattr(particles, "MAX_PARTICLES", 201)
     app.runtime.balls.max_balls = 10**9
-    click(app, (320, 220))
+    click(app, (520, 300))  # away from the cloud (a click on a ball selects it)
     assert app.world.n == 201
-    click(app, (330, 220))
+    click(app, (560, 340))  # away from that ball (a click on a ball selects it)
     assert app.world.n == 201 and "limit" in app.notices.message[0]
 
 

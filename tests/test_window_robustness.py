@@ -68,3 +68,24 @@ def test_a_scene_file_the_reader_did_not_foresee_is_a_message(tmp_path, body):
     assert app.scene_ui.open_file(path, 0, 1) is None
     assert app.notices.message[0].startswith("scene not opened")
     assert app.world.n == 1 and app.world.potential.name == "bowl"  # the world on screen stays
+
+
+def test_a_click_on_a_ball_selects_it_esc_and_a_click_on_the_map_deselect():
+    app = App(World(get_potential("bowl"), Rule("gd", lr=0.05)), SIZE, headless=True)
+    app.runtime.paused = True
+    click(app, (300, 200))
+    assert app.world.n == 1 and app.runtime.balls.selected is None
+    surf = pygame.Surface(SIZE, 0, 32)
+    app.draw(surf)
+    click(app, (303, 198))  # on the ball: chosen, nothing dropped
+    assert app.world.n == 1 and app.runtime.balls.selected == 0
+    app.draw(surf)
+    ring = [tuple(surf.get_at((300 + dx, 200))[:3]) for dx in (-14, 14)]
+    assert any(c == (255, 206, 84) for c in ring)  # the selection ring, in the accent colour
+    key(app, pygame.K_ESCAPE, "\x1b")
+    assert app.running and app.runtime.balls.selected is None  # Esc deselects, it does not quit
+    click(app, (303, 198))
+    click(app, (500, 300))  # empty map while a ball is chosen: deselect, no drop
+    assert app.world.n == 1 and app.runtime.balls.selected is None
+    click(app, (500, 300))
+    assert app.world.n == 2
