@@ -11,21 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
+from render.theme import BALL_OUTLINE as OUTLINE, RULE_COLORS, UNKNOWN_RULE_COLOR  # noqa: F401
 from render.view import View
 from sim.particles import ALIVE
 
-# colour per rule name: warm and light, to stand out on viridis; outlined in dark
-RULE_COLORS: dict[str, tuple[int, int, int]] = {
-    "gd": (255, 255, 255),
-    "momentum": (255, 140, 50),
-    "nesterov": (255, 215, 90),
-    "adagrad": (130, 225, 255),
-    "rmsprop": (175, 150, 255),
-    "adam": (255, 95, 215),
-    "newton": (255, 72, 64),
-    "langevin": (255, 170, 190),
-}
-OUTLINE = (14, 14, 20)
 PROJECT_CHUNK = 65536  # particles per block when projecting (keeps the temporaries in cache)
 SPRITE_RADIUS = 5  # pixels
 SPRITE_MAX = 2500  # balls drawn as sprites up to this many on screen; splats above
@@ -66,7 +55,7 @@ def rule_palette(rules) -> list[tuple[int, int, int]]:
     for r in rules:
         k = seen.get(r.name, 0)
         seen[r.name] = k + 1
-        out.append(shade_of(RULE_COLORS.get(r.name, (255, 255, 255)), k))
+        out.append(shade_of(RULE_COLORS.get(r.name, UNKNOWN_RULE_COLOR), k))
     return out
 
 

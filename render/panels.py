@@ -37,110 +37,34 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pygame
 
-from render.balls import RULE_COLORS
-from render.hud import Ring, fit_text, fmt
+from render import widgets
+from render.hud import Ring, fmt
+from render.theme import (  # noqa: F401 (the colours and spacing are read here by others)
+    ACCENT, BASIN_DIVERGED_RGBA, BASIN_MOVING_RGBA, BASIN_PALETTE, DIM, GRID, HEAT_BAR, HEAT_CURVE,
+    LEDGER_COLORS, LINE_GAP, PANEL_EDGE_RGBA, PANEL_RADIUS, PANEL_RGBA, RULE_COLORS, STATUS_COLORS,
+    TEXT, TEXT_SHADOW)
+from render.theme import PANEL_PAD as PAD
+from render.widgets import (  # noqa: F401 (old names, read here by others)
+    clip, clip as _Clip, draw_panel, fit_text, rgba_surface, text as render_text)
 from sim import instruments as ins
 from sim.particles import ALIVE
 
-# --- the house look (matches render/hud.py) ------------------------------------------------------
-PANEL_RGBA = (12, 13, 22, 208)
-PANEL_EDGE_RGBA = (255, 255, 255, 28)
-PANEL_RADIUS = 8
-PAD = 8  # pixels inside a panel
-LINE_GAP = 2  # pixels between text rows
-TEXT = (236, 237, 242)
-DIM = (160, 164, 182)
-ACCENT = (255, 206, 84)
-GRID = (70, 74, 92)
 DASH = "—"
-
-STATUS_COLORS: dict[str, tuple[int, int, int]] = {
-    "ok": (96, 214, 120),
-    "warn": (255, 184, 56),
-    "bad": (255, 84, 72),
-    "n/a": (120, 124, 140),
-}
 CHIP = 9  # pixels: the square status chip beside a metric
 
 
 LEDGER_SERIES = ("kinetic", "potential", "dissipated", "drift")
-LEDGER_COLORS: dict[str, tuple[int, int, int]] = {
-    "kinetic": (120, 210, 255),
-    "potential": (255, 206, 84),
-    "dissipated": (255, 140, 50),
-    "drift": (255, 95, 215),
-}
 LEDGER_HISTORY = 360  # samples in the ledger plot
 
-HEAT_BAR = (120, 210, 255)
-HEAT_CURVE = (255, 206, 84)
 HEAT_BINS = ins.HEAT_BINS
 HEAT_MIN_EXPECTED = 5.0  # bins with fewer expected balls stay out of the chi-square
 
-# basins: distinct colors (Okabe-Ito, then Tableau), cycled when there are more minima
-BASIN_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
-    (213, 94, 0), (204, 121, 167), (255, 255, 255), (148, 103, 189), (140, 86, 75),
-    (188, 189, 34), (23, 190, 207),
-)
-BASIN_DIVERGED_RGBA = (0, 0, 0, 170)
-BASIN_MOVING_RGBA = (128, 128, 128, 60)
 BASIN_ALPHA = 110  # opacity of a basin's shade (0-255)
-
-_TEXT_CACHE_MAX = 1500
-_text_cache: dict[tuple, pygame.Surface] = {}
-_panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 
 
 # ================================================================================================
 # Small helpers
 # ================================================================================================
-
-def render_text(font: pygame.font.Font, s: str, color: tuple[int, int, int] = TEXT) -> pygame.Surface:
-    """An anti-aliased text surface, cached by (text, font, color).
-
-    Panels use only Latin, Greek, "−", "·", "²", "—" and "…", which pygame's bundled font has too."""
-    key = (s, id(font), color)
-    surf = _text_cache.get(key)
-    if surf is None:
-        if len(_text_cache) >= _TEXT_CACHE_MAX:
-            _text_cache.clear()
-        surf = _text_cache[key] = font.render(s, True, color)
-    return surf
-
-
-def draw_panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
-    """The semi-transparent dark rounded panel filling rect."""
-    rect = pygame.Rect(rect)
-    if rect.w <= 0 or rect.h <= 0:
-        return
-    s = _panel_cache.get(rect.size)
-    if s is None:
-        if len(_panel_cache) > 64:
-            _panel_cache.clear()
-        s = pygame.Surface(rect.size, pygame.SRCALPHA, 32)
-        radius = min(PANEL_RADIUS, rect.w // 2, rect.h // 2)
-        pygame.draw.rect(s, PANEL_RGBA, s.get_rect(), border_radius=radius)
-        pygame.draw.rect(s, PANEL_EDGE_RGBA, s.get_rect(), width=1, border_radius=radius)
-        _panel_cache[rect.size] = s
-    surface.blit(s, rect)
-
-
-class _Clip:
-    """Context manager: clip drawing to rect (within any clip already set), restore after."""
-
-    def __init__(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        self.surface, self.rect = surface, pygame.Rect(rect)
-
-    def __enter__(self) -> pygame.Rect:
-        self.old = self.surface.get_clip()
-        clip = self.rect.clip(self.old)
-        self.surface.set_clip(clip)
-        return clip
-
-    def __exit__(self, *exc) -> None:
-        self.surface.set_clip(self.old)
-
 
 class _Writer:
     """Writes rows of text pieces top to bottom inside a rect."""
@@ -166,24 +90,15 @@ class _Writer:
         for i, (text, color) in enumerate(parts):
             if 0 < i <= len(col):
                 x = max(x, self.x0 + col[i - 1])
-            s = render_text(self.font, text, color)
+            s = widgets.text(self.font, text, color)
             self.surface.blit(s, (x, top))
             x += s.get_width()
         self.y += self.line_h + LINE_GAP
         return top
 
     def wrapped(self, text: str, color: tuple[int, int, int] = DIM) -> None:
-        """A paragraph wrapped to the rect's width."""
-        words = text.split()
-        line = ""
-        for w in words:
-            trial = f"{line} {w}" if line else w
-            if line and self.font.size(trial)[0] > self.x1 - self.x0:
-                self.row((line, color))
-                line = w
-            else:
-                line = trial
-        if line:
+        """A paragraph wrapped to the rect's width (widgets.wrapped_lines)."""
+        for line in widgets.wrapped_lines(self.font, text, self.x1 - self.x0):
             self.row((line, color))
 
     def space(self, px: int) -> None:
@@ -250,7 +165,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
     its own but an indented "twin:" row under its lane, with a ring (as on the map)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
         # rows are indented 14 px by their colour dot; keep room for the widest loss
@@ -328,7 +243,7 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     a one-line explanation, and (given pairs of ball / twin rows) the largest gap between them."""
     rect = pygame.Rect(rect)
     b = ins.bridge(world.rule)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
         w.row(("bridge  ", ACCENT), ("optimizer = Newton with friction", DIM))
@@ -401,7 +316,7 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     the history as a plot. Optimizer balls have no mass: their columns read "—". `everyone`:
     the all-balls totals when the caller has them for this very state (saves a second pass)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
         everyone = everyone if everyone is not None else ins.ledger_total(world)
@@ -442,7 +357,7 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
     """Curvature against the step: λmax, lr·λmax, ω·dt, ζ at the ball under the cursor, each
     with an ok / warn / bad / n/a chip. Returns the metrics drawn (or None)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
         target = stability_rows(world, row, point)
@@ -498,16 +413,7 @@ def basin_surface(labels: np.ndarray, alpha: int = BASIN_ALPHA) -> pygame.Surfac
     """A gx x gy SRCALPHA surface, one pixel per grid cell, from labels [gx, gy] (x first,
     y up: row 0 of the surface is the largest y)."""
     labels = np.asarray(labels)
-    gx, gy = labels.shape
-    rgba = basin_colors(labels[:, ::-1], alpha)  # [gx, gy, 4], y flipped to screen order
-    s = pygame.Surface((gx, gy), pygame.SRCALPHA, 32)
-    px = pygame.surfarray.pixels3d(s)
-    px[...] = rgba[..., :3]
-    del px
-    pa = pygame.surfarray.pixels_alpha(s)
-    pa[...] = rgba[..., 3]
-    del pa
-    return s
+    return rgba_surface(basin_colors(labels[:, ::-1], alpha))  # y flipped to screen order
 
 
 _basin_cache: dict[str, Any] = {"key": None, "surface": None}
@@ -539,11 +445,12 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
         return None
     full = pygame.Rect(int(math.floor(left)), int(math.floor(top)),
                        max(int(round(right - left)), 1), max(int(round(bottom - top)), 1))
-    with _Clip(surface, surface.get_rect()) as clip:
-        vis = full.clip(clip)
+    with clip(surface, surface.get_rect()) as area:
+        vis = full.clip(area)
         if vis.w <= 0 or vis.h <= 0:
             return None
-        key = (id(job), job.ticks, job.cancelled, len(job.centers), alpha, int((job.labels >= 0).sum()),
+        # the job itself (held by the cache, so no other job can be taken for it), its progress
+        key = (job, job.ticks, job.cancelled, len(job.centers), alpha, int((job.labels >= 0).sum()),
                int((job.labels == ins.DIVERGED).sum()))
         if _basin_cache["key"] != key:
             _basin_cache["key"] = key
@@ -574,14 +481,7 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
         else:  # cells much larger than the screen: look each visible pixel's cell up directly
             i = np.clip(((vis.x + np.arange(vis.w) + 0.5 - left) / cw).astype(np.int64), 0, gx - 1)
             j = np.clip(((vis.y + np.arange(vis.h) + 0.5 - top) / ch).astype(np.int64), 0, gy - 1)
-            rgba = basin_colors(job.labels[:, ::-1][i[:, None], j[None, :]], alpha)
-            patch = pygame.Surface(vis.size, pygame.SRCALPHA, 32)
-            px = pygame.surfarray.pixels3d(patch)
-            px[...] = rgba[..., :3]
-            del px
-            pa = pygame.surfarray.pixels_alpha(patch)
-            pa[...] = rgba[..., 3]
-            del pa
+            patch = rgba_surface(basin_colors(job.labels[:, ::-1][i[:, None], j[None, :]], alpha))
             surface.blit(patch, vis.topleft)
     return full
 
@@ -592,7 +492,7 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, progress: floa
     rect = pygame.Rect(rect)
     p = float(progress) if math.isfinite(float(progress)) else 0.0
     p = min(max(p, 0.0), 1.0)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         bar = rect.inflate(-2 * 4, -2 * 4)
         if bar.w <= 0 or bar.h <= 0:
@@ -603,8 +503,8 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, progress: floa
             surface.fill(ACCENT, fill)
         if font is not None:
             text = f"{label} {int(p * 100)}%".strip()
-            s = render_text(font, text, TEXT)
-            back = render_text(font, text, (0, 0, 0))
+            s = widgets.text(font, text, TEXT)
+            back = widgets.text(font, text, TEXT_SHADOW)
             pos = (bar.centerx - s.get_width() // 2, bar.centery - s.get_height() // 2)
             surface.blit(back, (pos[0] + 1, pos[1] + 1))
             surface.blit(s, pos)
@@ -646,7 +546,7 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
     zero height)."""
     rect = pygame.Rect(rect)
     bars: list[pygame.Rect] = []
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         w = _Writer(surface, rect, font)
         T = heat_temperature(world)
@@ -690,8 +590,8 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
             pts = list(zip(cx[ok].tolist(), cy[ok].tolist()))
             if len(pts) >= 2:
                 pygame.draw.lines(surface, HEAT_CURVE, False, pts, 2)
-        lo = render_text(font, f"V = {fmt(edges[0], 3)}", DIM)
-        hi = render_text(font, fmt(edges[-1], 3), DIM)
+        lo = widgets.text(font, f"V = {fmt(edges[0], 3)}", DIM)
+        hi = widgets.text(font, fmt(edges[-1], 3), DIM)
         surface.blit(lo, (plot.x, plot.bottom + 1))
         surface.blit(hi, (plot.right - hi.get_width(), plot.bottom + 1))
     return bars

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render import panels as P  # noqa: E402
+from render import panels as P, widgets  # noqa: E402
 from sim import instruments as ins  # noqa: E402
 from sim.dynamics import Rule  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
@@ -120,13 +120,13 @@ def test_panels_respect_an_existing_clip(font):
 
 def test_no_nan_or_inf_is_ever_written(font, monkeypatch):
     seen: list[str] = []
-    real = P.render_text
+    real = widgets.text
 
     def spy(f, text, color=P.TEXT):
         seen.append(text)
         return real(f, text, color)
 
-    monkeypatch.setattr(P, "render_text", spy)
+    monkeypatch.setattr(widgets, "text", spy)  # every panel writes its text through it
     # diverged balls, a maximum (lambda < 0), an unbounded landscape under heat, a dead twin
     w = World(get_potential("saddle"), Rule("langevin", temperature=1.0, dt=0.1, friction=0.1), seed=1)
     w.drop(np.array([[0.0, 0.5], [0.0, 0.0]]))
