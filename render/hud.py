@@ -328,10 +328,10 @@ class Hud:
         if not finite.any():
             return [], []
         lo, hi = float(ys[finite].min()), float(ys[finite].max())
-        log = lo > 0 and hi / lo > 30.0  # a loss falling over decades reads better on log
+        log = lo > 0 and hi / lo > PLOT_LOG_RATIO  # a loss falling over decades reads better on log
         if log:
-            ys = np.log10(np.where(finite, ys, np.nan))
-            lo_t, hi_t = np.log10(lo), np.log10(hi)
+            ys = colormap.log_scale(np.where(finite, ys, np.nan))
+            lo_t, hi_t = colormap.log_scale(lo), colormap.log_scale(hi)
         else:
             lo_t, hi_t = lo, hi
         if hi_t - lo_t < 1e-12 * max(1.0, abs(hi_t)):
@@ -352,7 +352,7 @@ class Hud:
             s = self.fonts.text("log", self.fonts.small, DIM)
             blits.append((s, (rect.right + 4, rect.centery - s.get_height() // 2)))
         f = self.fonts
-        top, bottom = (10.0 ** hi_t, 10.0 ** lo_t) if log else (hi_t, lo_t)
+        top, bottom = (colormap.log_scale_inverse(hi_t), colormap.log_scale_inverse(lo_t)) if log else (hi_t, lo_t)
         blits.append((f.text(fmt(top, 3), f.small, DIM), (rect.right + 4, rect.y - 2)))
         s = f.text(fmt(bottom, 3), f.small, DIM)
         blits.append((s, (rect.right + 4, rect.bottom - s.get_height() + 2)))

@@ -61,8 +61,8 @@ class Shading:
             sample = finite[:: max(1, finite.size // 100000)]
             floor = float(np.percentile(sample - vmin, LOG_FLOOR_PERCENTILE))
             floor = max(floor, rng * LOG_FLOOR_MIN, 1e-300)
-            lo = float(np.log10(floor))
-            hi = float(np.log10(rng + floor))
+            lo = float(colormap.log_scale(floor))
+            hi = float(colormap.log_scale(rng, 0.0, floor))
             return cls(True, vmin, floor, lo, max(hi, lo + 1e-9))
         hi = float(np.percentile(finite, CLIP_PERCENTILE))
         if not hi > vmin:
@@ -74,8 +74,7 @@ class Shading:
         v = np.asarray(v, dtype=np.float64)
         if not self.log:
             return v
-        with np.errstate(all="ignore"):
-            return np.log10(np.maximum(v - self.vmin, 0.0) + self.floor)
+        return colormap.log_scale(v, self.vmin, self.floor)
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
         """V -> s in [0, 1] (NaN stays NaN)."""
