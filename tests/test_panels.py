@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from render import panels as P, widgets  # noqa: E402
 from sim import instruments as ins  # noqa: E402
-from sim.dynamics import Rule  # noqa: E402
+from sim.dynamics import Rule, newton_twin  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
 from sim.world import World  # noqa: E402
 
@@ -41,14 +41,18 @@ def _changed(s: pygame.Surface) -> np.ndarray:
 
 def _race_world():
     w = World(get_potential("himmelblau"), Rule("gd", lr=0.002))
-    ins.drop_race(w, (0.5, -0.5), ["gd", "momentum", "adam", "newton"])
+    for name in ["gd", "momentum", "adam", "newton"]:  # one ball per lane, at one point
+        w.drop(np.array([[0.5, -0.5]]), rule_id=ins.find_or_add_rule(w, w.rule.with_(name=name)))
     w.tick(20)
     return w
 
 
 def _twin_world():
     w = World(get_potential("gaussian_wells"), Rule("momentum", lr=0.05, beta=0.9))
-    pairs = ins.drop_with_twin(w, np.array([[2.0, 2.0], [-2.5, 1.0]]))
+    pos = np.array([[2.0, 2.0], [-2.5, 1.0]])
+    balls = w.drop(pos)
+    twins = w.drop(pos, rule_id=ins.find_or_add_rule(w, newton_twin(w.rule)))
+    pairs = (np.arange(balls.start, balls.stop), np.arange(twins.start, twins.stop))
     w.tick(30)
     return w, pairs
 
