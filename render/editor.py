@@ -1,15 +1,9 @@
 """The formula editor: a one-line text input for V(x, y) with live validation and history.
 
-How the app wires it (render/app.py; not done here):
-- one `FormulaEditor()` for the session. The E key: `editor.open(current_formula, swallow=event.unicode)`
-  (the potential's formula if it is a user formula, else ""). `swallow` drops the "e" that the
-  same key press also delivers as a TEXTINPUT event.
-- while `editor.active`, route every KEYDOWN and TEXTINPUT event to `editor.handle_event(e)`
-  and to nothing else (so typing "q" or "1" does not run commands). It returns
-  ("submit", text): `world.set_potential(expression_potential(text))`, fit the view to it,
-  balls stay where they are; ("cancel",): nothing changes; None: keep editing.
-- every frame while active: `editor.draw(screen, rect, font)` with
-  `rect.height >= editor.height(font)`, e.g. a strip along the bottom of the window.
+`open(initial, swallow)` starts editing (`swallow`: the character of the key that opened it,
+dropped when it arrives next as text); `handle_event(event)` takes keys and text and returns
+("submit", text), ("cancel",) or None; `draw(surface, rect, font)` draws it into a rect at
+least `height(font)` pixels high.
 
 Enter on a formula with an error does not submit: the error stays on screen, in red, with a
 caret under the column it points at. Up/Down walk through earlier formulas (and back to what

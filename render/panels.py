@@ -1,33 +1,9 @@
-"""The instrument panels (sim/instruments.py's numbers, drawn): each function draws one
-instrument into a given `pygame.Surface` inside a given `pygame.Rect`, reads the world, never
-changes it, and never draws outside the rect. Non-finite numbers are written "—".
-
-How the app calls them (the state it keeps between frames is listed with each):
-
-- `draw_race_legend(surface, rect, world, font, colors=None)` -- every frame while racing.
-  State: none (the race itself is `sim.instruments.drop_race(world, point, names)` on click,
-  with the list of names the user chose). `colors`: the balls' palette per rule id (e.g.
-  `render.balls.rule_palette(world.rules)`); default: this module's RULE_COLORS.
-- `draw_bridge_panel(surface, rect, world, font, pairs=None)` -- every frame while the bridge is
-  on. State: when the "twin" toggle is on, drop with `sim.instruments.drop_with_twin(world,
-  pos)` and keep the returned (ball rows, twin rows); pass them as `pairs` to show the gap.
-  (Rows shift when balls are removed: drop the pairs on any removal or clear.)
-- `draw_ledger_panel(surface, rect, world, font, history, rows=None)` -- every frame. State: one
-  `LedgerHistory`; call `history.push(world, rows)` once per tick batch (e.g. after each
-  update that ran ticks) and `history.clear()` when the rule, potential or balls change.
-  `rows`: the selected ball's row (or None for all balls).
-- `draw_stability_panel(surface, rect, world, font, row=None, point=None)` -- every frame; row:
-  the ball under the cursor, else point: the world point under the cursor (current rule).
-- `draw_basin_overlay(surface, job, to_screen=None, view=None, alpha=BASIN_ALPHA)` -- over the
-  map, every frame while a `sim.instruments.BasinJob` exists. State: the job. Between frames
-  call `job.advance(budget_ticks, max_seconds)` (e.g. 400 ticks, 8 ms) until `job.done`;
-  Esc -> `job.cancel()`; a new rule, potential or view makes a new job. `to_screen`: world
-  [k, 2] -> pixels [k, 2] (e.g. `render.view.View.to_screen`), or `view` = the world rect
-  (x0, x1, y0, y1) that `surface` shows, y up.
-- `draw_progress_bar(surface, rect, progress, font=None, label="")` -- while `job.running`.
-- `draw_heat_panel(surface, rect, world, font, view=None, bins=HEAT_BINS)` -- every frame for
-  langevin. State: none (the prediction is cached in sim.instruments per potential, T, view).
-  Returns the bar rects (handy for tests and hit-testing).
+"""The instrument panels, drawn: race legend, bridge, energy ledger, stability, basin overlay
+with its progress bar, heat histogram. Each `draw_*` function draws one instrument into a
+`pygame.Surface` inside a `pygame.Rect` from the numbers of sim/instruments.py: it reads the
+world, never changes it, and never draws outside the rect. Non-finite numbers are written "—".
+`LedgerHistory` keeps the ledger's totals for its plot; the basin overlay caches its last
+picture per job and progress.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The scene list (Ctrl+L): every lesson and every scene saved in the current folder, one row
 each, to open with a click or the keys, instead of stepping through them with Ctrl+O.
 
-How render/scene_ui.py wires it: `open(rows, current)` shows the list; while `active`, every
-key and left click goes to `handle_event(event)` first, which returns ("open", index),
-("cancel",) or None; `draw(surface, font)` draws it over everything else.
+`open(rows, current)` shows the list; while `active` it takes keys, the wheel and left clicks
+in `handle_event(event)`, which returns ("open", index), ("cancel",) or None; `draw(surface,
+font, small)` draws it centred in the window.
 
 Keys: Up / Down (and PageUp / PageDown / Home / End) move the choice, Enter opens it, Esc or
 Ctrl+L closes the list. The wheel scrolls; a click on a row opens it, a click outside closes.
