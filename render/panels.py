@@ -8,7 +8,8 @@ picture per job and progress.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pygame
@@ -21,7 +22,7 @@ from render.theme import (  # noqa: F401 (the colours and spacing are read here 
     TEXT, TEXT_SHADOW)
 from render.theme import PANEL_PAD as PAD
 from render.widgets import (  # noqa: F401 (old names, read here by others)
-    clip, clip as _Clip, draw_panel, fit_text, rgba_surface, text as render_text)
+    clip, clip as _Clip, draw_panel, fit_text, rgba_surface, smooth_scale, text as render_text)
 from sim import instruments as ins
 from sim.particles import ALIVE
 
@@ -41,6 +42,15 @@ BASIN_ALPHA = 110  # opacity of a basin's shade (0-255)
 # ================================================================================================
 # Small helpers
 # ================================================================================================
+
+@contextmanager
+def _panel_writer(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font
+                  ) -> Iterator["_Writer"]:
+    """Clip to rect, draw the panel background, and yield a writer for its rows."""
+    with clip(surface, rect):
+        draw_panel(surface, rect)
+        yield _Writer(surface, rect, font)
+
 
 class _Writer:
     """Writes rows of text pieces top to bottom inside a rect."""
@@ -141,9 +151,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
     its own but an indented "twin:" row under its lane, with a ring (as on the map)."""
     rect = pygame.Rect(rect)
-    with clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         # rows are indented 14 px by their colour dot; keep room for the widest loss
         loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
         w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
@@ -219,9 +227,7 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     a one-line explanation, and (given pairs of ball / twin rows) the largest gap between them."""
     rect = pygame.Rect(rect)
     b = ins.bridge(world.rule)
-    with clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         w.row(("bridge  ", ACCENT), ("optimizer = Newton with friction", DIM))
         tab = (120,)
         if b["direction"] == "to_newton":
@@ -292,9 +298,7 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     the history as a plot. Optimizer balls have no mass: their columns read "—". `everyone`:
     the all-balls totals when the caller has them for this very state (saves a second pass)."""
     rect = pygame.Rect(rect)
-    with clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         everyone = everyone if everyone is not None else ins.ledger_total(world)
         sel = ins.ledger_total(world, rows) if rows is not None else None
         c1, c2 = 96, 96 + max((rect.w - 2 * PAD - 96) // 2, 60)
@@ -333,9 +337,7 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
     """Curvature against the step: λmax, lr·λmax, ω·dt, ζ at the ball under the cursor, each
     with an ok / warn / bad / n/a chip. Returns the metrics drawn (or None)."""
     rect = pygame.Rect(rect)
-    with clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         target = stability_rows(world, row, point)
         w.row(("stability", ACCENT), (f"  {target[0].name}" if target else "", DIM))
         if target is None:
@@ -448,10 +450,7 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
             if _basin_cache.get("scaled_key") != (key, cells, size):
                 # bilinear: basin borders come out soft instead of in cell-sized steps
                 sub = small.subsurface(pygame.Rect(cells))
-                try:
-                    scaled = pygame.transform.smoothscale(sub, size)
-                except (ValueError, pygame.error):
-                    scaled = pygame.transform.scale(sub, size)
+                scaled = smooth_scale(sub, size)
                 _basin_cache["scaled_key"], _basin_cache["scaled"] = (key, cells, size), scaled
             surface.blit(_basin_cache["scaled"], (dx0, dy0))
         else:  # cells much larger than the screen: look each visible pixel's cell up directly
@@ -522,9 +521,7 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
     zero height)."""
     rect = pygame.Rect(rect)
     bars: list[pygame.Rect] = []
-    with clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         T = heat_temperature(world)
         if T is None:
             w.row(("heat", ACCENT), ("  no langevin balls", DIM))

@@ -25,6 +25,7 @@ import numpy as np
 import pygame
 
 from render.theme import REC_DOT as DOT_COLOR  # noqa: F401 (the REC dot's colour, read here)
+from render.widgets import smooth_scale
 from sim.files import publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
 
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
@@ -113,10 +114,7 @@ def _surface_rgb(surface: pygame.Surface, size: tuple[int, int]) -> np.ndarray:
         if src.get_bitsize() not in (24, 32):
             src = pygame.Surface(surface.get_size(), 0, 32)
             src.blit(surface, (0, 0))
-        try:
-            surface = pygame.transform.smoothscale(src, size)
-        except (ValueError, pygame.error):
-            surface = pygame.transform.scale(src, size)
+        surface = smooth_scale(src, size)
     tobytes = getattr(pygame.image, "tobytes", None) or pygame.image.tostring
     data = tobytes(surface, "RGB")
     return np.frombuffer(data, dtype=np.uint8).reshape(size[1], size[0], 3)

@@ -26,15 +26,19 @@ _surface_cache: dict[tuple, pygame.Surface] = {}
 
 # --- text -------------------------------------------------------------------------------------
 
+def _memo(cache: dict, limit: int, key: tuple, build) -> pygame.Surface:
+    """cache[key], made by build() on a miss (the cache is emptied once it holds limit)."""
+    s = cache.get(key)
+    if s is None:
+        if len(cache) >= limit:
+            cache.clear()
+        s = cache[key] = build()
+    return s
+
+
 def text(font: pygame.font.Font, s: str, color: Color = TEXT) -> pygame.Surface:
     """An anti-aliased text surface, cached by (text, font, colour). Do not draw on it."""
-    key = (s, font, color)
-    surf = _text_cache.get(key)
-    if surf is None:
-        if len(_text_cache) >= TEXT_CACHE_MAX:
-            _text_cache.clear()
-        surf = _text_cache[key] = font.render(s, True, color)
-    return surf
+    return _memo(_text_cache, TEXT_CACHE_MAX, (s, font, color), lambda: font.render(s, True, color))
 
 
 def fit_text(font: pygame.font.Font, s: str, width: int) -> str:
@@ -99,12 +103,7 @@ def make_panel(size: tuple[int, int]) -> pygame.Surface:
 
 
 def _cached(key: tuple, build) -> pygame.Surface:
-    s = _surface_cache.get(key)
-    if s is None:
-        if len(_surface_cache) >= SURFACE_CACHE_MAX:
-            _surface_cache.clear()
-        s = _surface_cache[key] = build()
-    return s
+    return _memo(_surface_cache, SURFACE_CACHE_MAX, key, build)
 
 
 def panel(size: tuple[int, int], layers: int = 1) -> pygame.Surface:
@@ -166,6 +165,15 @@ def clip(surface: pygame.Surface, rect: pygame.Rect) -> Iterator[pygame.Rect]:
         yield inner
     finally:
         surface.set_clip(old)
+
+
+def smooth_scale(surface: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+    """surface scaled to size (w, h), bilinear where pygame can (24 and 32-bit surfaces), else
+    nearest-neighbour."""
+    try:
+        return pygame.transform.smoothscale(surface, size)
+    except (ValueError, pygame.error):
+        return pygame.transform.scale(surface, size)
 
 
 # --- arrays -----------------------------------------------------------------------------------
