@@ -182,6 +182,14 @@ def flat_pixels(surface: pygame.Surface) -> tuple[np.ndarray, int]:
     return flat, stride
 
 
+def flat_alpha(surface: pygame.Surface) -> np.ndarray:
+    """A writable flat view of the alpha bytes of a 32-bit surface whose rows are packed
+    (pitch = 4 w), index = row * w + column. Lock held while the array lives."""
+    alpha = pygame.surfarray.pixels_alpha(surface)  # [w, h], strides (4, pitch)
+    w, h = surface.get_size()
+    return np.lib.stride_tricks.as_strided(alpha, shape=(w * h,), strides=(4,), writeable=True)
+
+
 def map_colors(surface: pygame.Surface, colors) -> np.ndarray:
     """Colours as the surface's uint32 pixel values (map_rgb can return them signed)."""
     return np.array([surface.map_rgb(c) & 0xFFFFFFFF for c in colors], dtype=np.uint32)
@@ -308,12 +316,6 @@ class Trails:
         """Whether only the lit pixels are being kept (see the class docstring)."""
         return self._live is not None
 
-    def _alpha_flat(self) -> np.ndarray:
-        """The layer's alpha bytes as a flat writable view, index = row * w + column."""
-        alpha = pygame.surfarray.pixels_alpha(self.layer)  # [w, h], strides (4, pitch)
-        w, h = self.size
-        return np.lib.stride_tricks.as_strided(alpha, shape=(w * h,), strides=(4,), writeable=True)
-
     def _set_lut(self, ticks: int) -> None:
         if ticks == self._lut_ticks:
             return
@@ -343,7 +345,7 @@ class Trails:
             lit = v != 0
             dark = live[~lit]
             if len(dark):  # draw writes the alpha of the lit ones
-                alpha = self._alpha_flat()
+                alpha = flat_alpha(self.layer)
                 alpha[dark] = 0
                 del alpha
                 self._live = live[lit]
@@ -542,7 +544,7 @@ class Trails:
                                   self.layer.get_shifts())
             del dst
             return
-        alpha = self._alpha_flat()
+        alpha = flat_alpha(self.layer)
         alpha[live] = self.intensity.reshape(-1)[live]
         del alpha
         # blit the tiles that hold a lit pixel, runs of neighbours in a tile row as one rect
