@@ -86,6 +86,10 @@ class Fonts:
             self.title = pygame.font.Font(None, 25)
             self.toast = pygame.font.Font(None, 27)
 
+    def role(self, name: str) -> pygame.font.Font:
+        """The font for a role of a panel line: "body", "small", "title" or "toast"."""
+        return {"body": self.body, "small": self.small, "title": self.title, "toast": self.toast}[name]
+
     def text(self, s: str, font: pygame.font.Font, color=TEXT) -> pygame.Surface:
         """`s` rendered in font (cached, see render.widgets.text); without a system font, ∇
         and − are spelled "grad " and "-" (pygame's own font lacks them)."""
@@ -185,7 +189,7 @@ class Hud:
         f = self.fonts
         rows = []
         for line in lines:
-            surfs = [f.text(t, getattr(f, role), col) for t, role, col in line.parts]
+            surfs = [f.text(t, f.role(role), col) for t, role, col in line.parts]
             w = sum(s.get_width() for s in surfs)
             h = max((s.get_height() for s in surfs), default=0)
             rows.append((surfs, w, h))
