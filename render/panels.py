@@ -247,13 +247,13 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
         else:
             w.row((world.rule.name, RULE_COLORS.get(world.rule.name, TEXT)), ("no twin", DIM), col=tab)
         if pairs is not None and len(pairs[0]) and len(pairs[0]) == len(pairs[1]):
-            gap = _twin_gap(world, pairs)
+            gap = twin_gap(world, pairs)
             w.row(("twin gap", DIM), (f"max |x − x_twin| = {fmt(gap, 3)}", TEXT), col=tab)
         w.space(2)
         w.wrapped(b["text"])
 
 
-def _twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
+def twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
     """Largest distance between a ball and its twin (alive pairs; nan when none)."""
     a, t = (np.asarray(x, dtype=np.intp) for x in pairs)
     n = world.n
@@ -265,6 +265,9 @@ def _twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
         return math.nan
     d = p.pos[a[alive]] - p.pos[t[alive]]
     return float(np.hypot(d[:, 0], d[:, 1]).max())
+
+
+_twin_gap = twin_gap  # the old name, read by render/instruments_ui.py
 
 
 # ================================================================================================
