@@ -818,11 +818,10 @@ class ExprPotential(Potential):
         self._all_prog = Program([self.expr, *self.grad_exprs, *self.hessian_exprs])
         self._expr_structure = _structure(self.expr)
 
-    @property
-    def cache_key(self) -> tuple:
-        """Potential.cache_key (name, formula text, view, minima, flags) and the parsed tree
-        itself, so that two different formulas never share a key."""
-        return Potential.cache_key.fget(self) + (("expr", self._expr_structure),)
+    def _key_parts(self) -> tuple:
+        """Potential's key parts (name, formula text, view, minima, flags) and the parsed tree
+        itself, so that two different formulas never share a cache key."""
+        return super()._key_parts() + (("expr", self._expr_structure),)
 
     def _value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return self._value_prog(x, y)[0]

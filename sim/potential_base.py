@@ -33,8 +33,20 @@ class Potential:
         """A hashable key for caches of what is computed from this landscape (maps, arrows):
         the class and every compared field (name, formula text, view, minima, flags and a
         subclass's parameters), floats exact to the bit, arrays by dtype, shape and bytes.
-        Two landscapes that differ in any of them never share a key; the same landscape
-        keeps its key for as long as none of them is changed."""
+        Two landscapes that differ in any of them never share a key. Made once and kept
+        until an attribute is assigned (arrays are values: assign a new one, do not write
+        into it)."""
+        key = self.__dict__.get("_cache_key")
+        if key is None:
+            key = self.__dict__["_cache_key"] = self._key_parts()
+        return key
+
+    def __setattr__(self, name: str, value) -> None:
+        super().__setattr__(name, value)
+        self.__dict__.pop("_cache_key", None)  # made afresh on the next read
+
+    def _key_parts(self) -> tuple:
+        """The parts of `cache_key` (subclasses with state outside their fields add it)."""
         parts: list = [type(self).__module__, type(self).__qualname__]
         for f in fields(self):
             if f.compare:  # the others are derived from these (ExprPotential's trees)

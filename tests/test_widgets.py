@@ -221,8 +221,10 @@ def test_cache_key_of_builtins_and_parameters():
     k = w.cache_key
     w.depths = w.depths.copy()
     assert w.cache_key == k  # equal values, equal key
-    w.depths[0] += 1e-12
+    w.depths = w.depths + np.array([1e-12, 0.0, 0.0, 0.0])
     assert w.cache_key != k  # any parameter, to the last bit
+    w.log_scale = not w.log_scale
+    assert w.cache_key != k and w.cache_key is w.cache_key  # made once per change
     z = GaussianWells("gaussian_wells", "wells", (-4.0, 4.0, -3.0, 3.0), stiffness=-0.0)
     assert z.cache_key != GaussianWells("gaussian_wells", "wells", (-4.0, 4.0, -3.0, 3.0),
                                         stiffness=0.0).cache_key
