@@ -9,6 +9,7 @@ import numpy as np
 import pygame
 
 from render.balls import flat_pixels, map_colors
+from render.theme import FIELD_COLOR, FORCE_COLOR, SHADOW, VELOCITY_COLOR  # noqa: F401 (read here)
 from render.view import View
 
 ARROW_MAX = 300  # balls that get arrows (the first ones on screen)
@@ -16,11 +17,8 @@ ARROW_LENGTH = 70.0  # pixels: the longest arrow on a ball
 CROWD = 60  # more arrows than this are drawn thin
 HEAD_LENGTH = 7.0  # pixels
 HEAD_ANGLE = np.deg2rad(28.0)
-VELOCITY_COLOR = (255, 255, 255)
-FORCE_COLOR = (90, 230, 255)
 FIELD_SPACING = 44  # pixels between quiver arrows
 FIELD_LENGTH = 30.0  # pixels: the longest quiver arrow
-FIELD_COLOR = (255, 255, 255, 150)
 SUPERSAMPLE = 3  # the quiver is drawn this much larger, then smooth-scaled (anti-aliased)
 
 
@@ -96,7 +94,7 @@ def draw_arrows(surface: pygame.Surface, tails: np.ndarray, tips: np.ndarray,
         return
     for dx, dy in ((1, 1), (-1, 0), (0, -1)):  # a shadow that keeps arrows readable on yellow
         off = np.array([dx, dy], dtype=float)
-        draw_segments(surface, starts + off, ends + off, (10, 10, 16), width)
+        draw_segments(surface, starts + off, ends + off, SHADOW, width)
     draw_segments(surface, starts, ends, color, width)
 
 
@@ -109,7 +107,7 @@ class FieldOverlay:
         self.ref = 1.0  # median |∇V| on the grid (arrow length scale, shared with ball arrows)
 
     def surface(self, view: View, potential) -> pygame.Surface:
-        key = (id(potential), potential.name, view)
+        key = (potential.cache_key, view)
         if key != self._key or self._surface is None:
             self._surface = self._build(view, potential)
             self._key = key

@@ -11,21 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
+from render.theme import BALL_OUTLINE as OUTLINE, RULE_COLORS, UNKNOWN_RULE_COLOR  # noqa: F401
 from render.view import View
 from sim.particles import ALIVE
 
-# colour per rule name: warm and light, to stand out on viridis; outlined in dark
-RULE_COLORS: dict[str, tuple[int, int, int]] = {
-    "gd": (255, 255, 255),
-    "momentum": (255, 140, 50),
-    "nesterov": (255, 215, 90),
-    "adagrad": (130, 225, 255),
-    "rmsprop": (175, 150, 255),
-    "adam": (255, 95, 215),
-    "newton": (255, 72, 64),
-    "langevin": (255, 170, 190),
-}
-OUTLINE = (14, 14, 20)
 PROJECT_CHUNK = 65536  # particles per block when projecting (keeps the temporaries in cache)
 SPRITE_RADIUS = 5  # pixels
 SPRITE_MAX = 2500  # balls drawn as sprites up to this many on screen; splats above
@@ -66,7 +55,7 @@ def rule_palette(rules) -> list[tuple[int, int, int]]:
     for r in rules:
         k = seen.get(r.name, 0)
         seen[r.name] = k + 1
-        out.append(shade_of(RULE_COLORS.get(r.name, (255, 255, 255)), k))
+        out.append(shade_of(RULE_COLORS.get(r.name, UNKNOWN_RULE_COLOR), k))
     return out
 
 
@@ -191,6 +180,14 @@ def flat_pixels(surface: pygame.Surface) -> tuple[np.ndarray, int]:
                                                        + surface.get_width(),),
                                            strides=(4,), writeable=True)
     return flat, stride
+
+
+def flat_alpha(surface: pygame.Surface) -> np.ndarray:
+    """A writable flat view of the alpha bytes of a 32-bit surface whose rows are packed
+    (pitch = 4 w), index = row * w + column. Lock held while the array lives."""
+    alpha = pygame.surfarray.pixels_alpha(surface)  # [w, h], strides (4, pitch)
+    w, h = surface.get_size()
+    return np.lib.stride_tricks.as_strided(alpha, shape=(w * h,), strides=(4,), writeable=True)
 
 
 def map_colors(surface: pygame.Surface, colors) -> np.ndarray:
@@ -319,12 +316,6 @@ class Trails:
         """Whether only the lit pixels are being kept (see the class docstring)."""
         return self._live is not None
 
-    def _alpha_flat(self) -> np.ndarray:
-        """The layer's alpha bytes as a flat writable view, index = row * w + column."""
-        alpha = pygame.surfarray.pixels_alpha(self.layer)  # [w, h], strides (4, pitch)
-        w, h = self.size
-        return np.lib.stride_tricks.as_strided(alpha, shape=(w * h,), strides=(4,), writeable=True)
-
     def _set_lut(self, ticks: int) -> None:
         if ticks == self._lut_ticks:
             return
@@ -354,7 +345,7 @@ class Trails:
             lit = v != 0
             dark = live[~lit]
             if len(dark):  # draw writes the alpha of the lit ones
-                alpha = self._alpha_flat()
+                alpha = flat_alpha(self.layer)
                 alpha[dark] = 0
                 del alpha
                 self._live = live[lit]
@@ -553,7 +544,7 @@ class Trails:
                                   self.layer.get_shifts())
             del dst
             return
-        alpha = self._alpha_flat()
+        alpha = flat_alpha(self.layer)
         alpha[live] = self.intensity.reshape(-1)[live]
         del alpha
         # blit the tiles that hold a lit pixel, runs of neighbours in a tile row as one rect

@@ -9,6 +9,7 @@ import numpy as np
 import pygame
 
 from render import panels as P
+from render import widgets
 from render.view import View
 from sim import instruments as ins
 
@@ -134,9 +135,9 @@ class BasinsView:
             rect = pygame.Rect((0, 0), BASIN_BAR_SIZE)
             parts = []
         else:
-            parts = [P.render_text(fonts.body, "basins  ", P.ACCENT),
-                     P.render_text(font, f"{job.rule.name}: {self.summary()}", P.TEXT),
-                     P.render_text(font, "    B: off", P.DIM)]
+            parts = [widgets.text(fonts.body, "basins  ", P.ACCENT),
+                     widgets.text(font, f"{job.rule.name}: {self.summary()}", P.TEXT),
+                     widgets.text(font, "    B: off", P.DIM)]
             rect = pygame.Rect(0, 0, sum(t.get_width() for t in parts) + 4 * P.PAD,
                                max(t.get_height() for t in parts) + 2 * P.PAD)
         rect.midtop = (W // 2, 12)
@@ -149,7 +150,7 @@ class BasinsView:
             P.draw_progress_bar(surface, rect, self.progress(), font,
                                 f"basins of {job.rule.name}   Esc: cancel  ")
         else:
-            P.draw_panel(surface, rect)
+            widgets.draw_panel(surface, rect)
             x = rect.x + 2 * P.PAD
             for t in parts:
                 surface.blit(t, (x, rect.centery - t.get_height() // 2))

@@ -6,32 +6,13 @@ from dataclasses import dataclass
 
 import pygame
 
-from render import hud
+from render import hud, widgets
+from render.widgets import wrap
 
 CARD_MAX_WIDTH = 640  # pixels
 CARD_MIN_WIDTH = 420  # narrower than this beside the panels: the card goes below them
 CARD_PAD = 14
 CARD_GAP = 12  # pixels kept free between the card and the panels beside it
-
-
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    """Words of text in lines no wider than width pixels (paragraphs kept; long words alone)."""
-    lines: list[str] = []
-    for para in text.splitlines() or [""]:
-        words = para.split()
-        if not words:
-            lines.append("")
-            continue
-        cur = words[0]
-        for w in words[1:]:
-            trial = f"{cur} {w}"
-            if font.size(trial)[0] <= width:
-                cur = trial
-            else:
-                lines.append(cur)
-                cur = w
-        lines.append(cur)
-    return lines
 
 
 @dataclass(frozen=True)
@@ -57,21 +38,14 @@ def free_span(width: int, panels: list[pygame.Rect]) -> Span:
 
 
 class CaptionCard:
-    """Draws the card or the title; one dark panel background per size (cached)."""
+    """Draws the card or the title on a darker panel (two layers: long text reads better)."""
 
     def __init__(self, fonts) -> None:
         self.fonts = fonts
-        self._panels: dict[tuple[int, int], pygame.Surface] = {}
 
-    def panel(self, size: tuple[int, int]) -> pygame.Surface:
-        s = self._panels.get(size)
-        if s is None:
-            if len(self._panels) > 16:
-                self._panels.clear()
-            s = hud.panel(size)
-            s.blit(hud.panel(size), (0, 0))  # twice: long text reads better on a darker card
-            self._panels[size] = s
-        return s
+    @staticmethod
+    def panel(size: tuple[int, int]) -> pygame.Surface:
+        return widgets.panel(size, 2)
 
     def draw_card(self, surface: pygame.Surface, span: Span, kicker: str | None, title: str,
                   caption: str, paused: bool, rec_width: int = 0) -> pygame.Rect:

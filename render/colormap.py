@@ -1,4 +1,5 @@
-"""Colormaps as 256-entry uint8 lookup tables (no matplotlib).
+"""Colormaps as 256-entry uint8 lookup tables (no matplotlib), and the log scale that the map,
+its colourbar and the HUD plot share.
 
 VIRIDIS uses the degree-6 polynomial fit of matplotlib's viridis (Matt Zucker's fit, max
 error about 0.01 per channel), evaluated once at import.
@@ -46,3 +47,16 @@ def apply(lut: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Colours for values s in [0, 1] (any shape; NaN -> 0): -> uint8 [..., 3]."""
     idx = np.nan_to_num(s, nan=0.0) * (len(lut) - 1) + 0.5
     return lut[np.clip(idx, 0, len(lut) - 1).astype(np.intp)]
+
+
+def log_scale(v, base: float = 0.0, floor: float = 0.0):
+    """The log scale of every log-shaded picture: log10(max(v - base, 0) + floor), elementwise
+    (arrays or scalars; NaN stays NaN). The map uses base = its lowest V and a small positive
+    floor; the plot of positive values uses the defaults, log10(v)."""
+    with np.errstate(all="ignore"):
+        return np.log10(np.maximum(np.subtract(v, base), 0.0) + floor)
+
+
+def log_scale_inverse(u, base: float = 0.0, floor: float = 0.0):
+    """The value whose `log_scale` is u: base + 10^u - floor."""
+    return base + np.power(10.0, u) - floor

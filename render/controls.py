@@ -147,7 +147,7 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     from render.balls import RULE_COLORS
 
     for i, name in enumerate(RULES):
-        col, row = i % 2, i // 2
+        col = i % 2
         if col == 0 and i:
             y += ROW + GAP
         button(x + col * (half + GAP), half, name, (Cmd.RULE, name), lit=(st.rule.name == name),

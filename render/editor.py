@@ -1,15 +1,9 @@
 """The formula editor: a one-line text input for V(x, y) with live validation and history.
 
-How the app wires it (render/app.py; not done here):
-- one `FormulaEditor()` for the session. The E key: `editor.open(current_formula, swallow=event.unicode)`
-  (the potential's formula if it is a user formula, else ""). `swallow` drops the "e" that the
-  same key press also delivers as a TEXTINPUT event.
-- while `editor.active`, route every KEYDOWN and TEXTINPUT event to `editor.handle_event(e)`
-  and to nothing else (so typing "q" or "1" does not run commands). It returns
-  ("submit", text): `world.set_potential(expression_potential(text))`, fit the view to it,
-  balls stay where they are; ("cancel",): nothing changes; None: keep editing.
-- every frame while active: `editor.draw(screen, rect, font)` with
-  `rect.height >= editor.height(font)`, e.g. a strip along the bottom of the window.
+`open(initial, swallow)` starts editing (`swallow`: the character of the key that opened it,
+dropped when it arrives next as text); `handle_event(event)` takes keys and text and returns
+("submit", text), ("cancel",) or None; `draw(surface, rect, font)` draws it into a rect at
+least `height(font)` pixels high.
 
 Enter on a formula with an error does not submit: the error stays on screen, in red, with a
 caret under the column it points at. Up/Down walk through earlier formulas (and back to what
@@ -20,7 +14,13 @@ from __future__ import annotations
 
 import pygame
 
-from render.hud import fit_text
+from render import widgets
+from render.theme import EDITOR_BG as BG, EDITOR_BORDER as BORDER  # noqa: F401
+from render.theme import EDITOR_BORDER_ERROR as BORDER_ERROR, EDITOR_CURSOR as CURSOR_COLOR
+from render.theme import EDITOR_ERROR as ERROR_COLOR, EDITOR_HINT as HINT_COLOR
+from render.theme import EDITOR_PROMPT as PROMPT_COLOR, EDITOR_TEXT as TEXT_COLOR
+from render.theme import PANEL_PAD as PAD
+from render.widgets import clip, fit_text
 from sim.expression import FormulaError, parse_formula
 
 PROMPT = "V(x, y) = "
@@ -28,17 +28,7 @@ HINT_EMPTY = "type a formula in x and y, e.g.  x**2 + 3*y**2 + sin(x*y)"
 HINT_OK = "Enter: apply    Esc: cancel    Up/Down: earlier formulas"
 MAX_HISTORY = 50
 MAX_CHARS = 2000  # the expression parser's own limit
-PAD = 8
 BLINK_MS = 530
-
-BG = (22, 25, 33)
-BORDER = (90, 110, 150)
-BORDER_ERROR = (200, 60, 60)
-PROMPT_COLOR = (150, 160, 180)
-TEXT_COLOR = (240, 240, 245)
-HINT_COLOR = (130, 138, 155)
-ERROR_COLOR = (240, 80, 80)
-CURSOR_COLOR = (250, 250, 250)
 
 _WORD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 
@@ -223,22 +213,30 @@ class FormulaEditor:
         """Draw the input box into rect: prompt, text, cursor; a red caret under the error
         column and the error message, or a grey hint when the formula is fine."""
         rect = pygame.Rect(rect)
-        old_clip = surface.get_clip()
-        surface.set_clip(rect.clip(old_clip) if old_clip else rect)
-        try:
+        with clip(surface, rect):
             self._draw(surface, rect, font)
-        finally:
-            surface.set_clip(old_clip)
 
     def _draw(self, surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font) -> None:
         surface.fill(BG, rect)
         pygame.draw.rect(surface, BORDER_ERROR if self.error else BORDER, rect, 1)
         line = font.get_linesize()
         x0, y0 = rect.x + PAD, rect.y + PAD
-        prompt = font.render(PROMPT, True, PROMPT_COLOR)
+        prompt = widgets.text(font, PROMPT, PROMPT_COLOR)
         surface.blit(prompt, (x0, y0))
         tx = x0 + prompt.get_width()
         avail = max(10, rect.right - PAD - tx)
+        with clip(surface, pygame.Rect(tx, y0, avail, 2 * line)):
+            self._draw_input(surface, pygame.Rect(tx, y0, avail, line), font)
+        if self.error:
+            msg, color = self.error, ERROR_COLOR
+        else:
+            msg, color = (HINT_OK if self.text.strip() else HINT_EMPTY), HINT_COLOR
+        surface.blit(widgets.text(font, fit_text(font, msg, rect.w - 2 * PAD), color), (x0, y0 + 2 * line))
+
+    def _draw_input(self, surface: pygame.Surface, field: pygame.Rect, font: pygame.font.Font) -> None:
+        """The typed text scrolled to keep the cursor in `field` (one line high), the error's
+        underline and caret below it, and the blinking cursor."""
+        tx, y0, avail, line = field.x, field.y, field.w, field.h
 
         def x_at(i: int) -> int:
             return font.size(self.text[:i])[0]
@@ -251,27 +249,18 @@ class FormulaEditor:
             self._scroll = max(0, cx - avail // 3)
         if font.size(self.text)[0] <= avail:
             self._scroll = 0
-        text_clip = pygame.Rect(tx, y0, avail, 2 * line).clip(surface.get_clip())
-        old = surface.get_clip()
-        surface.set_clip(text_clip)
         if self.text:
-            surface.blit(font.render(self.text, True, TEXT_COLOR), (tx - self._scroll, y0))
+            surface.blit(widgets.text(font, self.text, TEXT_COLOR), (tx - self._scroll, y0))
         if self.error_pos is not None:
             p = min(self.error_pos, len(self.text))
             ex = tx - self._scroll + x_at(p)
             w = max(font.size(self.text[p: p + 1] or " ")[0], 6)
             pygame.draw.line(surface, ERROR_COLOR, (ex, y0 + line - 2), (ex + w, y0 + line - 2), 2)
-            caret = font.render("^", True, ERROR_COLOR)
+            caret = widgets.text(font, "^", ERROR_COLOR)
             surface.blit(caret, (ex + w // 2 - caret.get_width() // 2, y0 + line))
         if (pygame.time.get_ticks() // BLINK_MS) % 2 == 0:
             x = tx - self._scroll + cx
             pygame.draw.line(surface, CURSOR_COLOR, (x, y0 + 1), (x, y0 + line - 3), 1)
-        surface.set_clip(old)
-        if self.error:
-            msg, color = self.error, ERROR_COLOR
-        else:
-            msg, color = (HINT_OK if self.text.strip() else HINT_EMPTY), HINT_COLOR
-        surface.blit(font.render(fit_text(font, msg, rect.w - 2 * PAD), True, color), (x0, y0 + 2 * line))
 
 
 def _clipboard_text() -> str:

@@ -6,6 +6,7 @@ Non-finite numbers are written "—", never "nan".
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,40 +14,24 @@ import pygame
 
 from sim.text import fmt  # noqa: F401  (re-exported: the panels write numbers with it)
 
-from render import colormap, keys
+from render import colormap, keys, widgets
+from render.theme import (  # noqa: F401 (the colours and spacing are read here by others)
+    ACCENT, COLORBAR_EDGE, DIM, ENERGY_COLOR, HELP_DIM_RGBA, HUD_ROW_GAP, LABEL_BOX_RADIUS,
+    LABEL_BOX_RGBA, LOSS_COLOR, MARGIN, PAD, PANEL_RADIUS, PANEL_RGBA, PLOT_AXIS, SHADOW, TEXT,
+    TICK, WARN)
 from render.view import View, format_tick, nice_ticks
+from render.widgets import fit_text, make_panel as panel  # noqa: F401 (read here by others)
 
-MARGIN = 12  # pixels between panels and the window edge
-PAD = 10  # pixels inside a panel
-PANEL_RGBA = (12, 13, 22, 208)
-PANEL_RADIUS = 8
-TEXT = (236, 237, 242)
-DIM = (160, 164, 182)
-ACCENT = (255, 206, 84)
-WARN = (255, 110, 96)
-LOSS_COLOR = (255, 206, 84)
-ENERGY_COLOR = (120, 210, 255)
 PLOT_SIZE = (250, 84)  # pixels
 COLORBAR_SIZE = (14, 230)  # pixels
 HISTORY = 360  # samples kept for the plot
+PLOT_LOG_RATIO = 30.0  # the plot goes log when its top is this many times its (positive) bottom
 FONT_CANDIDATES = ("dejavusans", "notosans", "liberationsans", "arial", "helvetica")
 TOAST_SECONDS = 2.2
 MESSAGE_SECONDS = 5.0
 LAYOUT_CACHE = 512  # cached HUD layouts kept (panels, colourbar, axes, plot) before a clear
 
 
-def fit_text(font: pygame.font.Font, text: str, width: int) -> str:
-    """`text`, or as much of it as fits in `width` pixels followed by an ellipsis."""
-    if font.size(text)[0] <= width:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:  # the longest prefix that fits with the ellipsis
-        mid = (lo + hi + 1) // 2
-        if font.size(text[:mid].rstrip() + "…")[0] <= width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return text[:lo].rstrip() + "…"
 
 
 class Fonts:
@@ -80,26 +65,17 @@ class Fonts:
             self.small = pygame.font.Font(None, 18)
             self.title = pygame.font.Font(None, 25)
             self.toast = pygame.font.Font(None, 27)
-        self._cache: dict[tuple, pygame.Surface] = {}
+
+    def role(self, name: str) -> pygame.font.Font:
+        """The font for a role of a panel line: "body", "small", "title" or "toast"."""
+        return {"body": self.body, "small": self.small, "title": self.title, "toast": self.toast}[name]
 
     def text(self, s: str, font: pygame.font.Font, color=TEXT) -> pygame.Surface:
+        """`s` rendered in font (cached, see render.widgets.text); without a system font, ∇
+        and − are spelled "grad " and "-" (pygame's own font lacks them)."""
         if not self.system:
             s = s.replace("∇", "grad ").replace("−", "-")
-        key = (s, id(font), color)
-        surf = self._cache.get(key)
-        if surf is None:
-            if len(self._cache) > 2000:
-                self._cache.clear()
-            surf = self._cache[key] = font.render(s, True, color)
-        return surf
-
-
-def panel(size: tuple[int, int]) -> pygame.Surface:
-    """A rounded, semi-transparent dark panel."""
-    s = pygame.Surface(size, pygame.SRCALPHA, 32)
-    pygame.draw.rect(s, PANEL_RGBA, s.get_rect(), border_radius=PANEL_RADIUS)
-    pygame.draw.rect(s, (255, 255, 255, 28), s.get_rect(), width=1, border_radius=PANEL_RADIUS)
-    return s
+        return widgets.text(font, s, color)
 
 
 @dataclass
@@ -109,13 +85,17 @@ class Line:
     parts: list[tuple[str, str, tuple[int, int, int]]]
 
 
+_RING_UIDS = itertools.count(1)
+
+
 class Ring:
     """Ring buffer of fixed-width float rows for live plots: data [size, width]."""
 
     def __init__(self, size: int, width: int) -> None:
         self.data = np.full((size, width), np.nan)
         self.count = 0
-        self.version = 0  # changes whenever the data does (plots cache by it)
+        self.uid = next(_RING_UIDS)  # this buffer and no other, for as long as the process runs
+        self.version = 0  # changes whenever the data does (plots cache by (uid, version))
 
     def clear(self) -> None:
         self.data[:] = np.nan
@@ -158,7 +138,6 @@ class Hud:
     def __init__(self, fonts: Fonts | None = None) -> None:
         self.fonts = fonts or Fonts()
         self.panels: list[pygame.Rect] = []
-        self._panel_cache: dict[tuple[int, int], pygame.Surface] = {}
         self._bar_key: tuple | None = None
         self._bar: pygame.Surface | None = None
         self._layouts: dict[tuple, tuple] = {}
@@ -171,23 +150,6 @@ class Hud:
                 self._layouts.clear()
             got = self._layouts[key] = build()
         return got
-
-    def _panel(self, size: tuple[int, int]) -> pygame.Surface:
-        s = self._panel_cache.get(size)
-        if s is None:
-            if len(self._panel_cache) > 64:
-                self._panel_cache.clear()
-            s = self._panel_cache[size] = panel(size)
-        return s
-
-    def _label_box(self, size: tuple[int, int]) -> pygame.Surface:
-        key = ("label",) + size
-        s = self._panel_cache.get(key)
-        if s is None:
-            s = pygame.Surface(size, pygame.SRCALPHA, 32)
-            pygame.draw.rect(s, (10, 10, 16, 125), s.get_rect(), border_radius=4)
-            self._panel_cache[key] = s
-        return s
 
     # -- text panels ---------------------------------------------------------------------
     def text_panel(self, surface: pygame.Surface, lines: list[Line], anchor: str,
@@ -207,22 +169,22 @@ class Hud:
         f = self.fonts
         rows = []
         for line in lines:
-            surfs = [f.text(t, getattr(f, role), col) for t, role, col in line.parts]
+            surfs = [f.text(t, f.role(role), col) for t, role, col in line.parts]
             w = sum(s.get_width() for s in surfs)
             h = max((s.get_height() for s in surfs), default=0)
             rows.append((surfs, w, h))
         width = max([min_width] + [w for _, w, _ in rows]) + 2 * PAD
-        height = sum(h for _, _, h in rows) + 2 * PAD + 3 * max(len(rows) - 1, 0) + extra
+        height = sum(h for _, _, h in rows) + 2 * PAD + HUD_ROW_GAP * max(len(rows) - 1, 0) + extra
         rect = pygame.Rect(0, 0, width, height)
         setattr(rect, anchor, xy)
-        blits = [(self._panel(rect.size), rect.topleft)]
+        blits = [(widgets.panel(rect.size), rect.topleft)]
         y = rect.y + PAD
         for surfs, _, h in rows:
             x = rect.x + PAD
             for s in surfs:
                 blits.append((s, (x, y + (h - s.get_height()))))
                 x += s.get_width()
-            y += h + 3
+            y += h + HUD_ROW_GAP
         return rect, blits
 
     # -- colourbar -----------------------------------------------------------------------
@@ -234,10 +196,10 @@ class Hud:
         rect, first, outline, ticks, labels = self._layout(
             key, lambda: self._colorbar_layout(shading, xy, grey))
         surface.blits(first, doreturn=False)
-        pygame.draw.rect(surface, (230, 230, 235), outline, 1)
+        pygame.draw.rect(surface, COLORBAR_EDGE, outline, 1)
         # tick marks and labels never overlap (labels start 4 pixels right of the marks)
         for a, b in ticks:
-            pygame.draw.line(surface, (230, 230, 235), a, b)
+            pygame.draw.line(surface, COLORBAR_EDGE, a, b)
         surface.blits(labels, doreturn=False)
         rect = rect.copy()
         self.panels.append(rect)
@@ -259,9 +221,9 @@ class Hud:
         if self._bar_key != key:
             t = np.linspace(1.0, 0.0, bh)[None, :].repeat(bw, axis=0)
             rgb = colormap.apply(colormap.VIRIDIS, t)
-            self._bar = pygame.surfarray.make_surface(colormap.grey(rgb) if grey else rgb)
+            self._bar = widgets.rgb_surface(colormap.grey(rgb) if grey else rgb)
             self._bar_key = key
-        first = [(self._panel(rect.size), rect.topleft), (title, (rect.x + PAD, rect.y + PAD)),
+        first = [(widgets.panel(rect.size), rect.topleft), (title, (rect.x + PAD, rect.y + PAD)),
                  (self._bar, (bx, by))]
         outline = (bx - 1, by - 1, bw + 2, bh + 2)
         ticks, blits = [], []
@@ -298,27 +260,25 @@ class Hud:
         ty = nice_ticks(y0, y1, max(2, h // 90))
         step_x = tx[1] - tx[0] if len(tx) > 1 else 1.0
         step_y = ty[1] - ty[0] if len(ty) > 1 else 1.0
-        tick_col = (245, 245, 250)
         items = []
         for v in tx:
             px = int(round((v - view.cx) * view.scale + 0.5 * w))
-            s = f.text(format_tick(v, step_x), f.small, tick_col)
+            s = f.text(format_tick(v, step_x), f.small, TICK)
             r = s.get_rect(midbottom=(px, h - 11))
             items.append((s, r, ((px, h - 1), (px, h - 7))))
         for v in ty:
             py = int(round(0.5 * h - (v - view.cy) * view.scale))
-            s = f.text(format_tick(v, step_y), f.small, tick_col)
+            s = f.text(format_tick(v, step_y), f.small, TICK)
             r = s.get_rect(midleft=(12, py))
             items.append((s, r, ((0, py), (6, py))))
-        shadow = (10, 10, 16)
         groups = []
         for s, r, (a, b) in items:
             if not screen.contains(r) or r.collidelist(self.panels) >= 0:
                 continue
-            lines = [(shadow, (a[0] + 1, a[1] + 1), (b[0] + 1, b[1] + 1), 2), (tick_col, a, b, 1)]
+            lines = [(SHADOW, (a[0] + 1, a[1] + 1), (b[0] + 1, b[1] + 1), 2), (TICK, a, b, 1)]
             box = r.inflate(6, 2)
             box.topleft = (r.x - 3, r.y - 1)
-            blits = [(self._label_box((r.w + 6, r.h + 2)), box.topleft), (s, r.topleft)]
+            blits = [(widgets.rounded_box((r.w + 6, r.h + 2), LABEL_BOX_RGBA, LABEL_BOX_RADIUS), box.topleft), (s, r.topleft)]
             groups.append((lines, blits, box.union(r)))
         all_lines = [ln for g in groups for ln in g[0]]
         all_blits = [bl for g in groups for bl in g[1]]
@@ -332,9 +292,9 @@ class Hud:
     def plot(self, surface: pygame.Surface, history: History, rect: pygame.Rect,
              show_energy: bool) -> None:
         """Mean V (and mean total energy) over sim time inside rect."""
-        pygame.draw.line(surface, (90, 94, 110), rect.bottomleft, rect.bottomright)
-        pygame.draw.line(surface, (90, 94, 110), rect.topleft, rect.bottomleft)
-        key = ("plot", id(history), history.version, len(history.data), tuple(rect),
+        pygame.draw.line(surface, PLOT_AXIS, rect.bottomleft, rect.bottomright)
+        pygame.draw.line(surface, PLOT_AXIS, rect.topleft, rect.bottomleft)
+        key = ("plot", history.uid, history.version, len(history.data), tuple(rect),
                bool(show_energy), self.fonts.system)
         series, blits = self._layout(key, lambda: self._plot_layout(history, rect, show_energy))
         for color, pts in series:
@@ -352,10 +312,10 @@ class Hud:
         if not finite.any():
             return [], []
         lo, hi = float(ys[finite].min()), float(ys[finite].max())
-        log = lo > 0 and hi / lo > 30.0  # a loss falling over decades reads better on log
+        log = lo > 0 and hi / lo > PLOT_LOG_RATIO  # a loss falling over decades reads better on log
         if log:
-            ys = np.log10(np.where(finite, ys, np.nan))
-            lo_t, hi_t = np.log10(lo), np.log10(hi)
+            ys = colormap.log_scale(np.where(finite, ys, np.nan))
+            lo_t, hi_t = colormap.log_scale(lo), colormap.log_scale(hi)
         else:
             lo_t, hi_t = lo, hi
         if hi_t - lo_t < 1e-12 * max(1.0, abs(hi_t)):
@@ -376,7 +336,7 @@ class Hud:
             s = self.fonts.text("log", self.fonts.small, DIM)
             blits.append((s, (rect.right + 4, rect.centery - s.get_height() // 2)))
         f = self.fonts
-        top, bottom = (10.0 ** hi_t, 10.0 ** lo_t) if log else (hi_t, lo_t)
+        top, bottom = (colormap.log_scale_inverse(hi_t), colormap.log_scale_inverse(lo_t)) if log else (hi_t, lo_t)
         blits.append((f.text(fmt(top, 3), f.small, DIM), (rect.right + 4, rect.y - 2)))
         s = f.text(fmt(bottom, 3), f.small, DIM)
         blits.append((s, (rect.right + 4, rect.bottom - s.get_height() + 2)))
@@ -392,7 +352,7 @@ class Hud:
         w, h = surface.get_size()
         rect.midbottom = (w // 2, h - MARGIN - 34 - raise_by)
         fade = float(np.clip((duration - age) / 0.4, 0.0, 1.0))
-        p = self._panel(rect.size).copy()
+        p = widgets.panel(rect.size).copy()
         p.blit(s, (PAD + 4, PAD - 2))
         p.set_alpha(int(255 * fade))
         surface.blit(p, rect)
@@ -433,16 +393,8 @@ class Hud:
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (w // 2, h // 2)
         rect.clamp_ip(surface.get_rect())
-        key = ("help", w, h, rect.size)
-        if key not in self._panel_cache:
-            dim = pygame.Surface((w, h), pygame.SRCALPHA, 32)
-            dim.fill((0, 0, 0, 90))
-            big = panel(rect.size)
-            big.blit(panel(rect.size), (0, 0))  # twice: help text needs a darker backdrop
-            self._panel_cache[key] = (dim, big)
-        dim, big = self._panel_cache[key]
-        surface.blit(dim, (0, 0))
-        surface.blit(big, rect)
+        surface.blit(widgets.filled((w, h), HELP_DIM_RGBA), (0, 0))
+        surface.blit(widgets.panel(rect.size, 2), rect)  # twice: help text needs a darker backdrop
         x, y = rect.x + PAD + 8, rect.y + PAD + 4
         surface.blit(title, (x, y))
         y0 = y + title.get_height() + 12

@@ -13,6 +13,8 @@ import numpy as np
 import pygame
 
 from render import panels as P
+from render import widgets
+from render.widgets import wrapped_rows
 from render.view import View
 from sim import instruments as ins
 from sim.dynamics import RULES
@@ -27,32 +29,6 @@ CHIP_COLUMNS = 4  # race lane chips per row
 CHIP_GAP = 4
 RING_OUTLINE = (14, 14, 20)
 HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
-
-_wrap_cache: dict[tuple, int] = {}
-
-
-def wrapped_rows(font: pygame.font.Font, text: str, width: int) -> int:
-    """How many rows panels._Writer.wrapped uses for text at this width (cached)."""
-    key = (font, text, width)
-    hit = _wrap_cache.get(key)
-    if hit is None:
-        if len(_wrap_cache) > 256:
-            _wrap_cache.clear()
-        hit = _wrap_cache[key] = _count_wrapped(font, text, width)
-    return hit
-
-
-def _count_wrapped(font: pygame.font.Font, text: str, width: int) -> int:
-    rows, line = 0, ""
-    for w in text.split():
-        trial = f"{line} {w}" if line else w
-        if line and font.size(trial)[0] > width:
-            rows += 1
-            line = w
-        else:
-            line = trial
-    return rows + (1 if line else 0)
-
 
 @dataclass
 class Context:
@@ -124,7 +100,7 @@ class RacePanel:
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
         hint = ("lanes: this scene's rules (click a rule to choose instead)"
                 if ctx.runtime.balls.race.world_lanes is not None else "lanes: click a rule to add or remove it")
-        surface.blit(P.render_text(font, hint, P.DIM), (x0, y))
+        surface.blit(widgets.text(font, hint, P.DIM), (x0, y))
         y += lh
         cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
         names = set(ctx.runtime.balls.lane_names())
@@ -135,10 +111,10 @@ class RacePanel:
             color = RULE_COLORS.get(name, P.TEXT)
             if name in names:
                 pygame.draw.rect(surface, color, r, border_radius=5)
-                text = P.render_text(font, name, RING_OUTLINE)
+                text = widgets.text(font, name, RING_OUTLINE)
             else:
                 pygame.draw.rect(surface, P.GRID, r, width=1, border_radius=5)
-                text = P.render_text(font, name, P.DIM)
+                text = widgets.text(font, name, P.DIM)
             surface.blit(text, text.get_rect(center=r.center))
             self.chips[name] = r
 
@@ -189,11 +165,11 @@ class BridgePanel:
         P.draw_bridge_panel(surface, rect, ctx.world, ctx.font, pairs=pairs)
         extra = self.extra_rows(ctx)
         y = rect.bottom - P.PAD - len(extra) * ctx.row_h
-        with P._Clip(surface, rect):
+        with widgets.clip(surface, rect):
             for parts in extra:
                 x = rect.x + P.PAD
                 for text, color in parts:
-                    s = P.render_text(ctx.font, text, color)
+                    s = widgets.text(ctx.font, text, color)
                     surface.blit(s, (x, y))
                     x += s.get_width()
                 y += ctx.row_h

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
-from render import colormap
+from render import colormap, widgets
+from render.theme import MINIMUM_CROSS, MINIMUM_GLOBAL, MINIMUM_LOCAL, MINIMUM_RIM, NAN_RGB
 from render.view import View
 
 LEVELS = 16  # iso-lines (equally spaced in the shading variable: V, or log10 of V - Vmin)
@@ -24,7 +25,6 @@ LOG_FLOOR_PERCENTILE = 0.5  # log shading: log10(V - Vmin + floor), floor = this
 LOG_FLOOR_MIN = 1e-6  # V - Vmin on screen, at least this fraction of the range (finite bottom)
 AUTO_LOG_MEDIAN = 0.15  # switch to log when the median pixel sits this low in the linear range
 CLIP_PERCENTILE = 92.0  # linear shading tops out here (steep walls far out do not wash it out)
-NAN_RGB = (30, 30, 34)  # pixels where V is not finite
 MINIMUM_RADIUS = 6  # pixels, the ring that marks a known minimum
 SHADE_COLUMNS = 64  # columns per block when shading the map (temporaries stay in cache)
 DRAFT_FACTOR = 2  # while zooming / panning the map is computed at 1/DRAFT_FACTOR resolution
@@ -61,8 +61,8 @@ class Shading:
             sample = finite[:: max(1, finite.size // 100000)]
             floor = float(np.percentile(sample - vmin, LOG_FLOOR_PERCENTILE))
             floor = max(floor, rng * LOG_FLOOR_MIN, 1e-300)
-            lo = float(np.log10(floor))
-            hi = float(np.log10(rng + floor))
+            lo = float(colormap.log_scale(floor))
+            hi = float(colormap.log_scale(rng, 0.0, floor))
             return cls(True, vmin, floor, lo, max(hi, lo + 1e-9))
         hi = float(np.percentile(finite, CLIP_PERCENTILE))
         if not hi > vmin:
@@ -74,19 +74,13 @@ class Shading:
         v = np.asarray(v, dtype=np.float64)
         if not self.log:
             return v
-        with np.errstate(all="ignore"):
-            return np.log10(np.maximum(v - self.vmin, 0.0) + self.floor)
+        return colormap.log_scale(v, self.vmin, self.floor)
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
         """V -> s in [0, 1] (NaN stays NaN)."""
         with np.errstate(all="ignore"):
             s = (self.variable(v) - self.lo) / (self.hi - self.lo)
         return np.clip(s, 0.0, 1.0)
-
-    def value_at(self, s: np.ndarray) -> np.ndarray:
-        """Inverse: s in [0, 1] -> V."""
-        u = self.lo + np.asarray(s, dtype=np.float64) * (self.hi - self.lo)
-        return self.vmin + 10.0 ** u - self.floor if self.log else u
 
     def ticks(self, target: int = 6) -> tuple[np.ndarray, np.ndarray]:
         """Colourbar ticks: (V values, their s positions). Decades of V - vmin when log."""
@@ -209,14 +203,14 @@ _LINE_LIGHT = np.clip((0.32 - (_LUT_F32 @ np.float32([0.30, 0.59, 0.11])) / 255.
                       0.0, 1.0).astype(np.float32)  # per LUT entry: how light its lines are
 
 
-_LOG_DECISIONS: dict[tuple[int, str], bool] = {}
+_LOG_DECISIONS: dict[tuple, bool] = {}
 
 
 def uses_log(potential) -> bool:
     """Log shading: when the potential asks for it, or (bounded below) when on its home view
     (in a 16:10 window) most of the map would crowd the bottom of a linear scale. Decided once per potential, so
     zooming never flips the scale."""
-    key = (id(potential), potential.name)
+    key = potential.cache_key
     if key not in _LOG_DECISIONS:
         if potential.log_scale:
             log = True
@@ -241,33 +235,28 @@ class Landscape:
         self._surface: pygame.Surface | None = None
         self.shading: Shading | None = None
         self.view: View | None = None
+        self.draft = False  # whether the map on hand was computed at draft resolution
         self.builds = 0
         self._grey: tuple[pygame.Surface, pygame.Surface] | None = None  # (map, its grey copy)
-
-    def invalidate(self) -> None:
-        self._key = None
 
     def surface(self, view: View, potential, draft: bool = False) -> pygame.Surface:
         """The map for this view. draft=True (while the user zooms or pans) computes it at
         1/DRAFT_FACTOR resolution and scales it up: several times cheaper, a little soft."""
-        key = (id(potential), potential.name, view, bool(draft))
+        key = (potential.cache_key, view, bool(draft))
         if key != self._key or self._surface is None:
             self._surface = self._build(view, potential, draft)
             self._key = key
             self.view = view
+            self.draft = bool(draft)
             self.builds += 1
         return self._surface
 
     def grey_surface(self, view: View, potential, draft: bool = False) -> pygame.Surface:
         """The same map as a grey relief (colormap.grey), cached with it: what basin colours
         are laid over, so that each basin reads as one colour whatever V is under it."""
-        from render.colormap import grey
-
         src = self.surface(view, potential, draft)
         if self._grey is None or self._grey[0] is not src:
-            out = pygame.Surface(src.get_size())
-            pygame.surfarray.blit_array(out, grey(pygame.surfarray.array3d(src)))
-            self._grey = (src, out)
+            self._grey = (src, widgets.rgb_surface(colormap.grey(pygame.surfarray.array3d(src))))
         return self._grey[1]
 
     def _build(self, view: View, potential, draft: bool = False) -> pygame.Surface:
@@ -280,9 +269,7 @@ class Landscape:
         known = potential.minimum_values
         known_min = float(np.min(known)) if len(known) else None
         self.shading = Shading.for_values(v, uses_log(potential), known_min)
-        rgb = shade(v, self.shading)
-        surf = pygame.Surface((grid.w, grid.h))
-        pygame.surfarray.blit_array(surf, rgb)
+        surf = widgets.rgb_surface(shade(v, self.shading))
         if draft:
             big = pygame.transform.smoothscale(surf, (grid.w * DRAFT_FACTOR, grid.h * DRAFT_FACTOR))
             surf = pygame.Surface((view.w, view.h))
@@ -306,7 +293,7 @@ class Landscape:
                 continue
             c = (int(px), int(py))
             glob = best is not None and abs(vals[k] - best) <= 1e-9 * max(1.0, abs(best))
-            pygame.draw.circle(surf, (20, 20, 24), c, r + 1, 3)
-            pygame.draw.circle(surf, (255, 255, 255) if glob else (200, 200, 205), c, r, 1)
-            pygame.draw.line(surf, (255, 255, 255), (c[0] - 2, c[1]), (c[0] + 2, c[1]))
-            pygame.draw.line(surf, (255, 255, 255), (c[0], c[1] - 2), (c[0], c[1] + 2))
+            pygame.draw.circle(surf, MINIMUM_RIM, c, r + 1, 3)
+            pygame.draw.circle(surf, MINIMUM_GLOBAL if glob else MINIMUM_LOCAL, c, r, 1)
+            pygame.draw.line(surf, MINIMUM_CROSS, (c[0] - 2, c[1]), (c[0] + 2, c[1]))
+            pygame.draw.line(surf, MINIMUM_CROSS, (c[0], c[1] - 2), (c[0], c[1] + 2))

@@ -1,145 +1,55 @@
-"""The instrument panels (sim/instruments.py's numbers, drawn): each function draws one
-instrument into a given `pygame.Surface` inside a given `pygame.Rect`, reads the world, never
-changes it, and never draws outside the rect. Non-finite numbers are written "—".
-
-How the app calls them (the state it keeps between frames is listed with each):
-
-- `draw_race_legend(surface, rect, world, font, colors=None)` -- every frame while racing.
-  State: none (the race itself is `sim.instruments.drop_race(world, point, names)` on click,
-  with the list of names the user chose). `colors`: the balls' palette per rule id (e.g.
-  `render.balls.rule_palette(world.rules)`); default: this module's RULE_COLORS.
-- `draw_bridge_panel(surface, rect, world, font, pairs=None)` -- every frame while the bridge is
-  on. State: when the "twin" toggle is on, drop with `sim.instruments.drop_with_twin(world,
-  pos)` and keep the returned (ball rows, twin rows); pass them as `pairs` to show the gap.
-  (Rows shift when balls are removed: drop the pairs on any removal or clear.)
-- `draw_ledger_panel(surface, rect, world, font, history, rows=None)` -- every frame. State: one
-  `LedgerHistory`; call `history.push(world, rows)` once per tick batch (e.g. after each
-  update that ran ticks) and `history.clear()` when the rule, potential or balls change.
-  `rows`: the selected ball's row (or None for all balls).
-- `draw_stability_panel(surface, rect, world, font, row=None, point=None)` -- every frame; row:
-  the ball under the cursor, else point: the world point under the cursor (current rule).
-- `draw_basin_overlay(surface, job, to_screen=None, view=None, alpha=BASIN_ALPHA)` -- over the
-  map, every frame while a `sim.instruments.BasinJob` exists. State: the job. Between frames
-  call `job.advance(budget_ticks, max_seconds)` (e.g. 400 ticks, 8 ms) until `job.done`;
-  Esc -> `job.cancel()`; a new rule, potential or view makes a new job. `to_screen`: world
-  [k, 2] -> pixels [k, 2] (e.g. `render.view.View.to_screen`), or `view` = the world rect
-  (x0, x1, y0, y1) that `surface` shows, y up.
-- `draw_progress_bar(surface, rect, progress, font=None, label="")` -- while `job.running`.
-- `draw_heat_panel(surface, rect, world, font, view=None, bins=HEAT_BINS)` -- every frame for
-  langevin. State: none (the prediction is cached in sim.instruments per potential, T, view).
-  Returns the bar rects (handy for tests and hit-testing).
+"""The instrument panels, drawn: race legend, bridge, energy ledger, stability, basin overlay
+with its progress bar, heat histogram. Each `draw_*` function draws one instrument into a
+`pygame.Surface` inside a `pygame.Rect` from the numbers of sim/instruments.py: it reads the
+world, never changes it, and never draws outside the rect. Non-finite numbers are written "—".
+`LedgerHistory` keeps the ledger's totals for its plot; the basin overlay caches its last
+picture per job and progress.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pygame
 
-from render.balls import RULE_COLORS
-from render.hud import Ring, fit_text, fmt
+from render import widgets
+from render.hud import Ring, fmt
+from render.theme import (  # noqa: F401 (the colours and spacing are read here by others)
+    ACCENT, BASIN_DIVERGED_RGBA, BASIN_MOVING_RGBA, BASIN_PALETTE, DIM, GRID, HEAT_BAR, HEAT_CURVE,
+    LEDGER_COLORS, LINE_GAP, PANEL_EDGE_RGBA, PANEL_RADIUS, PANEL_RGBA, RULE_COLORS, STATUS_COLORS,
+    TEXT, TEXT_SHADOW)
+from render.theme import PANEL_PAD as PAD
+from render.widgets import (  # noqa: F401 (old names, read here by others)
+    clip, clip as _Clip, draw_panel, fit_text, rgba_surface, smooth_scale, text as render_text)
 from sim import instruments as ins
 from sim.particles import ALIVE
 
-# --- the house look (matches render/hud.py) ------------------------------------------------------
-PANEL_RGBA = (12, 13, 22, 208)
-PANEL_EDGE_RGBA = (255, 255, 255, 28)
-PANEL_RADIUS = 8
-PAD = 8  # pixels inside a panel
-LINE_GAP = 2  # pixels between text rows
-TEXT = (236, 237, 242)
-DIM = (160, 164, 182)
-ACCENT = (255, 206, 84)
-GRID = (70, 74, 92)
 DASH = "—"
-
-STATUS_COLORS: dict[str, tuple[int, int, int]] = {
-    "ok": (96, 214, 120),
-    "warn": (255, 184, 56),
-    "bad": (255, 84, 72),
-    "n/a": (120, 124, 140),
-}
 CHIP = 9  # pixels: the square status chip beside a metric
 
 
 LEDGER_SERIES = ("kinetic", "potential", "dissipated", "drift")
-LEDGER_COLORS: dict[str, tuple[int, int, int]] = {
-    "kinetic": (120, 210, 255),
-    "potential": (255, 206, 84),
-    "dissipated": (255, 140, 50),
-    "drift": (255, 95, 215),
-}
 LEDGER_HISTORY = 360  # samples in the ledger plot
 
-HEAT_BAR = (120, 210, 255)
-HEAT_CURVE = (255, 206, 84)
 HEAT_BINS = ins.HEAT_BINS
 HEAT_MIN_EXPECTED = 5.0  # bins with fewer expected balls stay out of the chi-square
 
-# basins: distinct colors (Okabe-Ito, then Tableau), cycled when there are more minima
-BASIN_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
-    (213, 94, 0), (204, 121, 167), (255, 255, 255), (148, 103, 189), (140, 86, 75),
-    (188, 189, 34), (23, 190, 207),
-)
-BASIN_DIVERGED_RGBA = (0, 0, 0, 170)
-BASIN_MOVING_RGBA = (128, 128, 128, 60)
 BASIN_ALPHA = 110  # opacity of a basin's shade (0-255)
-
-_TEXT_CACHE_MAX = 1500
-_text_cache: dict[tuple, pygame.Surface] = {}
-_panel_cache: dict[tuple[int, int], pygame.Surface] = {}
 
 
 # ================================================================================================
 # Small helpers
 # ================================================================================================
 
-def render_text(font: pygame.font.Font, s: str, color: tuple[int, int, int] = TEXT) -> pygame.Surface:
-    """An anti-aliased text surface, cached by (text, font, color).
-
-    Panels use only Latin, Greek, "−", "·", "²", "—" and "…", which pygame's bundled font has too."""
-    key = (s, id(font), color)
-    surf = _text_cache.get(key)
-    if surf is None:
-        if len(_text_cache) >= _TEXT_CACHE_MAX:
-            _text_cache.clear()
-        surf = _text_cache[key] = font.render(s, True, color)
-    return surf
-
-
-def draw_panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
-    """The semi-transparent dark rounded panel filling rect."""
-    rect = pygame.Rect(rect)
-    if rect.w <= 0 or rect.h <= 0:
-        return
-    s = _panel_cache.get(rect.size)
-    if s is None:
-        if len(_panel_cache) > 64:
-            _panel_cache.clear()
-        s = pygame.Surface(rect.size, pygame.SRCALPHA, 32)
-        radius = min(PANEL_RADIUS, rect.w // 2, rect.h // 2)
-        pygame.draw.rect(s, PANEL_RGBA, s.get_rect(), border_radius=radius)
-        pygame.draw.rect(s, PANEL_EDGE_RGBA, s.get_rect(), width=1, border_radius=radius)
-        _panel_cache[rect.size] = s
-    surface.blit(s, rect)
-
-
-class _Clip:
-    """Context manager: clip drawing to rect (within any clip already set), restore after."""
-
-    def __init__(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        self.surface, self.rect = surface, pygame.Rect(rect)
-
-    def __enter__(self) -> pygame.Rect:
-        self.old = self.surface.get_clip()
-        clip = self.rect.clip(self.old)
-        self.surface.set_clip(clip)
-        return clip
-
-    def __exit__(self, *exc) -> None:
-        self.surface.set_clip(self.old)
+@contextmanager
+def _panel_writer(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font
+                  ) -> Iterator["_Writer"]:
+    """Clip to rect, draw the panel background, and yield a writer for its rows."""
+    with clip(surface, rect):
+        draw_panel(surface, rect)
+        yield _Writer(surface, rect, font)
 
 
 class _Writer:
@@ -166,24 +76,15 @@ class _Writer:
         for i, (text, color) in enumerate(parts):
             if 0 < i <= len(col):
                 x = max(x, self.x0 + col[i - 1])
-            s = render_text(self.font, text, color)
+            s = widgets.text(self.font, text, color)
             self.surface.blit(s, (x, top))
             x += s.get_width()
         self.y += self.line_h + LINE_GAP
         return top
 
     def wrapped(self, text: str, color: tuple[int, int, int] = DIM) -> None:
-        """A paragraph wrapped to the rect's width."""
-        words = text.split()
-        line = ""
-        for w in words:
-            trial = f"{line} {w}" if line else w
-            if line and self.font.size(trial)[0] > self.x1 - self.x0:
-                self.row((line, color))
-                line = w
-            else:
-                line = trial
-        if line:
+        """A paragraph wrapped to the rect's width (widgets.wrapped_lines)."""
+        for line in widgets.wrapped_lines(self.font, text, self.x1 - self.x0):
             self.row((line, color))
 
     def space(self, px: int) -> None:
@@ -250,9 +151,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
     its own but an indented "twin:" row under its lane, with a ring (as on the map)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         # rows are indented 14 px by their colour dot; keep room for the widest loss
         loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
         w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
@@ -328,9 +227,7 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     a one-line explanation, and (given pairs of ball / twin rows) the largest gap between them."""
     rect = pygame.Rect(rect)
     b = ins.bridge(world.rule)
-    with _Clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         w.row(("bridge  ", ACCENT), ("optimizer = Newton with friction", DIM))
         tab = (120,)
         if b["direction"] == "to_newton":
@@ -370,6 +267,9 @@ def twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
     return float(np.hypot(d[:, 0], d[:, 1]).max())
 
 
+_twin_gap = twin_gap  # the old name, read by render/instruments_ui.py
+
+
 # ================================================================================================
 # Energy ledger
 # ================================================================================================
@@ -401,9 +301,7 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     the history as a plot. Optimizer balls have no mass: their columns read "—". `everyone`:
     the all-balls totals when the caller has them for this very state (saves a second pass)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         everyone = everyone if everyone is not None else ins.ledger_total(world)
         sel = ins.ledger_total(world, rows) if rows is not None else None
         c1, c2 = 96, 96 + max((rect.w - 2 * PAD - 96) // 2, 60)
@@ -442,9 +340,7 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
     """Curvature against the step: λmax, lr·λmax, ω·dt, ζ at the ball under the cursor, each
     with an ok / warn / bad / n/a chip. Returns the metrics drawn (or None)."""
     rect = pygame.Rect(rect)
-    with _Clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         target = stability_rows(world, row, point)
         w.row(("stability", ACCENT), (f"  {target[0].name}" if target else "", DIM))
         if target is None:
@@ -498,16 +394,7 @@ def basin_surface(labels: np.ndarray, alpha: int = BASIN_ALPHA) -> pygame.Surfac
     """A gx x gy SRCALPHA surface, one pixel per grid cell, from labels [gx, gy] (x first,
     y up: row 0 of the surface is the largest y)."""
     labels = np.asarray(labels)
-    gx, gy = labels.shape
-    rgba = basin_colors(labels[:, ::-1], alpha)  # [gx, gy, 4], y flipped to screen order
-    s = pygame.Surface((gx, gy), pygame.SRCALPHA, 32)
-    px = pygame.surfarray.pixels3d(s)
-    px[...] = rgba[..., :3]
-    del px
-    pa = pygame.surfarray.pixels_alpha(s)
-    pa[...] = rgba[..., 3]
-    del pa
-    return s
+    return rgba_surface(basin_colors(labels[:, ::-1], alpha))  # y flipped to screen order
 
 
 _basin_cache: dict[str, Any] = {"key": None, "surface": None}
@@ -539,11 +426,12 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
         return None
     full = pygame.Rect(int(math.floor(left)), int(math.floor(top)),
                        max(int(round(right - left)), 1), max(int(round(bottom - top)), 1))
-    with _Clip(surface, surface.get_rect()) as clip:
-        vis = full.clip(clip)
+    with clip(surface, surface.get_rect()) as area:
+        vis = full.clip(area)
         if vis.w <= 0 or vis.h <= 0:
             return None
-        key = (id(job), job.ticks, job.cancelled, len(job.centers), alpha, int((job.labels >= 0).sum()),
+        # the job itself (held by the cache, so no other job can be taken for it), its progress
+        key = (job, job.ticks, job.cancelled, len(job.centers), alpha, int((job.labels >= 0).sum()),
                int((job.labels == ins.DIVERGED).sum()))
         if _basin_cache["key"] != key:
             _basin_cache["key"] = key
@@ -565,23 +453,13 @@ def draw_basin_overlay(surface: pygame.Surface, job, to_screen: Callable[[np.nda
             if _basin_cache.get("scaled_key") != (key, cells, size):
                 # bilinear: basin borders come out soft instead of in cell-sized steps
                 sub = small.subsurface(pygame.Rect(cells))
-                try:
-                    scaled = pygame.transform.smoothscale(sub, size)
-                except (ValueError, pygame.error):
-                    scaled = pygame.transform.scale(sub, size)
+                scaled = smooth_scale(sub, size)
                 _basin_cache["scaled_key"], _basin_cache["scaled"] = (key, cells, size), scaled
             surface.blit(_basin_cache["scaled"], (dx0, dy0))
         else:  # cells much larger than the screen: look each visible pixel's cell up directly
             i = np.clip(((vis.x + np.arange(vis.w) + 0.5 - left) / cw).astype(np.int64), 0, gx - 1)
             j = np.clip(((vis.y + np.arange(vis.h) + 0.5 - top) / ch).astype(np.int64), 0, gy - 1)
-            rgba = basin_colors(job.labels[:, ::-1][i[:, None], j[None, :]], alpha)
-            patch = pygame.Surface(vis.size, pygame.SRCALPHA, 32)
-            px = pygame.surfarray.pixels3d(patch)
-            px[...] = rgba[..., :3]
-            del px
-            pa = pygame.surfarray.pixels_alpha(patch)
-            pa[...] = rgba[..., 3]
-            del pa
+            patch = rgba_surface(basin_colors(job.labels[:, ::-1][i[:, None], j[None, :]], alpha))
             surface.blit(patch, vis.topleft)
     return full
 
@@ -592,7 +470,7 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, progress: floa
     rect = pygame.Rect(rect)
     p = float(progress) if math.isfinite(float(progress)) else 0.0
     p = min(max(p, 0.0), 1.0)
-    with _Clip(surface, rect):
+    with clip(surface, rect):
         draw_panel(surface, rect)
         bar = rect.inflate(-2 * 4, -2 * 4)
         if bar.w <= 0 or bar.h <= 0:
@@ -603,8 +481,8 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, progress: floa
             surface.fill(ACCENT, fill)
         if font is not None:
             text = f"{label} {int(p * 100)}%".strip()
-            s = render_text(font, text, TEXT)
-            back = render_text(font, text, (0, 0, 0))
+            s = widgets.text(font, text, TEXT)
+            back = widgets.text(font, text, TEXT_SHADOW)
             pos = (bar.centerx - s.get_width() // 2, bar.centery - s.get_height() // 2)
             surface.blit(back, (pos[0] + 1, pos[1] + 1))
             surface.blit(s, pos)
@@ -646,9 +524,7 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
     zero height)."""
     rect = pygame.Rect(rect)
     bars: list[pygame.Rect] = []
-    with _Clip(surface, rect):
-        draw_panel(surface, rect)
-        w = _Writer(surface, rect, font)
+    with _panel_writer(surface, rect, font) as w:
         T = heat_temperature(world)
         if T is None:
             w.row(("heat", ACCENT), ("  no langevin balls", DIM))
@@ -690,8 +566,8 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
             pts = list(zip(cx[ok].tolist(), cy[ok].tolist()))
             if len(pts) >= 2:
                 pygame.draw.lines(surface, HEAT_CURVE, False, pts, 2)
-        lo = render_text(font, f"V = {fmt(edges[0], 3)}", DIM)
-        hi = render_text(font, fmt(edges[-1], 3), DIM)
+        lo = widgets.text(font, f"V = {fmt(edges[0], 3)}", DIM)
+        hi = widgets.text(font, fmt(edges[-1], 3), DIM)
         surface.blit(lo, (plot.x, plot.bottom + 1))
         surface.blit(hi, (plot.right - hi.get_width(), plot.bottom + 1))
     return bars

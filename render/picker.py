@@ -1,9 +1,9 @@
 """The scene list (Ctrl+L): every lesson and every scene saved in the current folder, one row
 each, to open with a click or the keys, instead of stepping through them with Ctrl+O.
 
-How render/scene_ui.py wires it: `open(rows, current)` shows the list; while `active`, every
-key and left click goes to `handle_event(event)` first, which returns ("open", index),
-("cancel",) or None; `draw(surface, font)` draws it over everything else.
+`open(rows, current)` shows the list; while `active` it takes keys, the wheel and left clicks
+in `handle_event(event)`, which returns ("open", index), ("cancel",) or None; `draw(surface,
+font, small)` draws it centred in the window.
 
 Keys: Up / Down (and PageUp / PageDown / Home / End) move the choice, Enter opens it, Esc or
 Ctrl+L closes the list. The wheel scrolls; a click on a row opens it, a click outside closes.
@@ -14,12 +14,13 @@ from typing import Any, NamedTuple
 
 import pygame
 
-from render import hud
+from render import widgets
+from render.theme import ACCENT, DIM, MARGIN, PAD, SELECTED_BG, TEXT
+from render.widgets import fit_text
 
 WIDTH = 640  # pixels, at most (narrower windows: the window less the margins)
 ROW_GAP = 6  # pixels between a row's title and the next row
 HINT = "Up / Down: choose    Enter or click: open    Esc: close"
-SELECTED_BG = (70, 80, 110)
 
 
 class Row(NamedTuple):
@@ -95,7 +96,7 @@ class ScenePicker:
         if not self.active:
             return
         sw, sh = surface.get_size()
-        m, pad = hud.MARGIN, hud.PAD
+        m, pad = MARGIN, PAD
         width = min(WIDTH, sw - 2 * m)
         title_h, detail_h = font.get_linesize(), small.get_linesize()
         row_h = title_h + detail_h + ROW_GAP
@@ -112,13 +113,11 @@ class ScenePicker:
         rect = pygame.Rect(0, 0, width, height)
         rect.center = (sw // 2, sh // 2)
         self.rect = rect
-        card = hud.panel(rect.size)
-        card.blit(hud.panel(rect.size), (0, 0))  # darker: the map must not show through much
-        surface.blit(card, rect.topleft)
+        surface.blit(widgets.panel(rect.size, 2), rect.topleft)  # darker: the map must not show through much
         x, y = rect.x + pad, rect.y + pad
         more = f"   {self.index + 1} of {len(self.rows)}"
-        surface.blit(font.render("Open a scene", True, hud.ACCENT), (x, y))
-        surface.blit(small.render(more, True, hud.DIM), (x + font.size("Open a scene")[0], y + 2))
+        surface.blit(widgets.text(font, "Open a scene", ACCENT), (x, y))
+        surface.blit(widgets.text(small, more, DIM), (x + font.size("Open a scene")[0], y + 2))
         y += head
         self.row_rects = []
         inner = width - 2 * pad
@@ -127,14 +126,13 @@ class ScenePicker:
             if i == self.index:
                 pygame.draw.rect(surface, SELECTED_BG, r, border_radius=4)
             row = self.rows[i]
-            surface.blit(font.render(hud.fit_text(font, row.title, inner), True, hud.TEXT), (x, y))
-            surface.blit(small.render(hud.fit_text(small, row.detail, inner), True, hud.DIM),
-                         (x, y + title_h))
+            surface.blit(widgets.text(font, fit_text(font, row.title, inner), TEXT), (x, y))
+            surface.blit(widgets.text(small, fit_text(small, row.detail, inner), DIM), (x, y + title_h))
             self.row_rects.append((i, r))
             y += row_h
         if self.top > 0 or self.top + self.visible < len(self.rows):
             scroll = "  (wheel or PageUp / PageDown for more)"
         else:
             scroll = ""
-        surface.blit(small.render(hud.fit_text(small, HINT + scroll, inner), True, hud.DIM),
+        surface.blit(widgets.text(small, fit_text(small, HINT + scroll, inner), DIM),
                      (x, rect.bottom - pad - small.get_linesize()))

@@ -1,31 +1,14 @@
-"""Record the window to an animated GIF (or MP4 when imageio-ffmpeg is installed); file names
-that never overwrite; atomic screenshots.
+"""Record the window to an animated GIF (or MP4 when imageio-ffmpeg is installed), and save
+screenshots: file names that never overwrite, written atomically.
 
-How the app wires it (render/app.py; not done here):
-- one `Recorder()` for the session; the record key (a free one, e.g. F9: r is restart) calls
-  `recorder.toggle()`; when it returns a path, show "saved <path>"; a `RecorderError` is a
-  message on screen and the program goes on (nothing on screen is lost, no partial file is
-  left). `recorder.message` is the last line worth showing (e.g. that MP4 needs imageio-ffmpeg).
-- every frame, after drawing the scene and BEFORE drawing the red dot:
-  `if recorder.recording: recorder.add_frame(screen)`; then
-  `draw_recording_dot(screen, recorder)` so the dot shows on screen but not in the file.
-  The window passes the real length of each frame, `add_frame(screen, seconds)`: a frame is
-  kept once about 1/30 s has passed since the last kept one, and each GIF frame shows for as
-  long as it was on screen (a slow window gives a GIF that plays at the speed it was watched,
-  not fast). Without `seconds` every `every`-th call is kept (default 2: 30 fps from the
-  nominal 60 Hz loop) on the nominal schedule, so headless output is the same to the byte on
-  any machine. Headless `--frames N --record OUT.gif`: the same three calls around the
-  offscreen loop, then `recorder.stop()`.
-- screenshots: `save_screenshot(screen)` (auto-named, never overwrites, atomic); scenes:
-  `save_scene(world, unique_path(auto_path("toml")))` (sim/scene.py).
-
-How a GIF is written: frames are streamed to a hidden temp file in the target folder (memory
-stays flat however long the recording), each frame downscaled to at most MAX_WIDTH pixels wide,
-cropped to the box that changed since the previous frame, and converted to its own 256-colour
-palette by Pillow's fast octree quantizer. The loop's thread only scales and copies the
-frame (~2 ms); cropping, quantizing and encoding run on a worker thread behind a short queue
-(`threaded=False` does it inline). `stop()` writes the trailer, fsyncs and renames the temp
-file to a name that does not exist yet.
+`Recorder` takes frames (`start`, `add_frame`, `stop`). `add_frame(surface, seconds)` with the
+real frame time keeps a frame once about 1/30 s has passed and shows each for as long as it was
+on screen; without `seconds` every `every`-th frame is kept on the nominal 60 Hz schedule, so
+headless output is the same to the byte on any machine. A GIF is streamed to a hidden temp
+file beside the target: each frame downscaled to at most MAX_WIDTH pixels, cropped to the box
+that changed, quantized to its own 256 colours (Pillow's fast octree) on a worker thread;
+`stop()` writes the trailer, fsyncs and renames it to a name that does not exist yet.
+Failures are a `RecorderError` with one line for the screen; no partial file is left.
 """
 from __future__ import annotations
 
@@ -41,6 +24,8 @@ from typing import Any
 import numpy as np
 import pygame
 
+from render.theme import REC_DOT as DOT_COLOR  # noqa: F401 (the REC dot's colour, read here)
+from render.widgets import smooth_scale
 from sim.files import publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
 
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
@@ -57,8 +42,7 @@ MAX_FRAME_SECONDS = 0.25  # one real frame counts for at most this long (as the 
 KEEP_SLACK = 0.75  # with real frame times, keep a frame once 0.75 of a recorded frame has passed
 GIF_LOOP = 0  # 0 = loop forever
 QUEUE_FRAMES = 8  # frames waiting for the encoder thread before add_frame waits for it
-DOT_RADIUS = 7
-DOT_COLOR = (230, 30, 40)
+DOT_RADIUS = 7  # pixels: the REC dot the window shows while recording
 MP4_MISSING = "MP4 needs imageio-ffmpeg (pip install imageio imageio-ffmpeg); recording a GIF instead"
 
 
@@ -130,10 +114,7 @@ def _surface_rgb(surface: pygame.Surface, size: tuple[int, int]) -> np.ndarray:
         if src.get_bitsize() not in (24, 32):
             src = pygame.Surface(surface.get_size(), 0, 32)
             src.blit(surface, (0, 0))
-        try:
-            surface = pygame.transform.smoothscale(src, size)
-        except (ValueError, pygame.error):
-            surface = pygame.transform.scale(src, size)
+        surface = smooth_scale(src, size)
     tobytes = getattr(pygame.image, "tobytes", None) or pygame.image.tostring
     data = tobytes(surface, "RGB")
     return np.frombuffer(data, dtype=np.uint8).reshape(size[1], size[0], 3)
@@ -310,13 +291,6 @@ class Recorder:
         return 1000.0 * self.every / self.nominal_hz
 
     # -- commands --------------------------------------------------------------------------
-    def toggle(self, path: str | os.PathLike | None = None) -> Path | None:
-        """The record key: start (returns None) or stop (returns the file written)."""
-        if self.recording:
-            return self.stop()
-        self.start(path)
-        return None
-
     def start(self, path: str | os.PathLike | None = None) -> Path:
         """Begin recording to `path` (.gif or .mp4; None: an auto name in `folder`).
 
@@ -560,14 +534,3 @@ class Recorder:
         delay = max(1, round(self._clock_cs) - start)
         self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay, prev)
 
-
-def draw_recording_dot(surface: pygame.Surface, recorder: Recorder, font: pygame.font.Font | None = None) -> None:
-    """A red dot (and the frame count, when a font is given) at the top-right while recording."""
-    if not recorder.recording:
-        return
-    w = surface.get_width()
-    center = (w - 2 * DOT_RADIUS - 4, 2 * DOT_RADIUS + 4)
-    pygame.draw.circle(surface, DOT_COLOR, center, DOT_RADIUS)
-    if font is not None:
-        label = font.render(f"REC {recorder.frames}", True, DOT_COLOR)
-        surface.blit(label, (center[0] - DOT_RADIUS - 6 - label.get_width(), center[1] - label.get_height() // 2))

@@ -1,4 +1,5 @@
-"""The update rules, vectorized over particles (see DESIGN.md for the contract).
+"""The update rules, vectorized over particles: gradient descent, the torch optimizers, and
+Newton's law (with friction and heat) under three integrators.
 
 Each rule is a small function over arrays of shape [n, 2] (positions in world units). The
 optimizer rules match `torch.optim` step for step, operation for operation where it matters

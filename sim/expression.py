@@ -149,9 +149,13 @@ def _postorder(roots: Iterable[Expr]) -> list[Expr]:
     return order
 
 
-def node_count(*roots: Expr) -> int:
-    """Number of distinct nodes in the DAG below roots."""
-    return len(_postorder(roots))
+def _structure(root: Expr) -> tuple:
+    """The tree below root as a flat tuple, children first: per distinct node its op, the bits
+    of its value and the positions of its arguments. Two trees with the same structure compute
+    the same formula, operation for operation."""
+    order = _postorder([root])
+    at = {id(n): i for i, n in enumerate(order)}  # within this call: every node is alive
+    return tuple((n.op, n.value.hex(), tuple(at[id(a)] for a in n.args)) for n in order)
 
 
 def _fmt_number(v: float) -> str:
@@ -812,6 +816,12 @@ class ExprPotential(Potential):
         self._grad_prog = Program(self.grad_exprs)
         self._hess_prog = Program(self.hessian_exprs)
         self._all_prog = Program([self.expr, *self.grad_exprs, *self.hessian_exprs])
+        self._expr_structure = _structure(self.expr)
+
+    def _key_parts(self) -> tuple:
+        """Potential's key parts (name, formula text, view, minima, flags) and the parsed tree
+        itself, so that two different formulas never share a cache key."""
+        return super()._key_parts() + (("expr", self._expr_structure),)
 
     def _value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return self._value_prog(x, y)[0]

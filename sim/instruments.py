@@ -4,9 +4,9 @@ Numbers only (never imports pygame); every function is vectorized over particles
 points. Positions are float64 arrays [n, 2] in world units; energies are in units of V
 (mass x length^2 / time^2 with the rule's time unit); one optimizer tick is one unit of time.
 
-- Race: `race_rules`, `drop_race` -- one ball per rule, dropped at the same point.
-- Bridge: `bridge`, `momentum_to_newton`, `newton_to_momentum`, `drop_with_twin`,
-  `gradient_flow_rule`, `overdamped_rules` -- heavy-ball momentum is Newton with friction.
+- Race: `find_or_add_rule`, `last_ball_per_rule` -- lanes of rules, and each lane's newest ball.
+- Bridge: `bridge`, `newton_to_momentum`, `gradient_flow_rule`, `overdamped_rules` --
+  heavy-ball momentum is Newton with friction.
 - Energy ledger: `ledger` -- kinetic + potential + dissipated - initial = numerical drift.
 - Stability: `stability`, `hessian_eigs` -- curvature against each rule's step-size limit.
 - Basins: `BasinJob` -- where a ball from each grid point ends up, computed in slices.
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from sim.dynamics import RULES, Rule, State, newton_twin, step
+from sim.dynamics import Rule, State, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
 from sim.world import BOUND, World
@@ -64,21 +64,6 @@ BAD = "bad"
 # Race
 # ================================================================================================
 
-def race_rules(base: Rule, names: Sequence[str]) -> list[Rule]:
-    """One rule per name, all sharing the base rule's parameters.
-
-    Same lr for every optimizer, and dt, mass, friction, integrator, temperature from `base`
-    for newton / langevin, so the lanes differ only in the rule. Raises ValueError on an
-    unknown name.
-    """
-    out = []
-    for name in names:
-        if name not in RULES:
-            raise ValueError(f"unknown dynamics '{name}'; choose one of: {', '.join(RULES)}")
-        out.append(base.with_(name=name))
-    return out
-
-
 def find_or_add_rule(world: World, rule: Rule) -> int:
     """Id of `rule` in world.rules, adding it when absent. A rule that steps the same way (the
     same name and effective parameters; the ones it does not read may differ) is reused."""
@@ -87,20 +72,6 @@ def find_or_add_rule(world: World, rule: Rule) -> int:
         if r == rule or (r.name, r.params()) == want:
             return i
     return world.add_rule(rule)
-
-
-def drop_race(world: World, point: Sequence[float], names: Sequence[str]) -> list[int]:
-    """Drop one ball per rule name at `point` (x, y), each under its own lane rule.
-
-    Lane rules come from `race_rules(world.rule, names)`; identical rules already in
-    world.rules are reused. Returns the rule id of each ball, in the order of `names`
-    (the balls are the last len(names) rows of world.particles, in that order).
-    """
-    ids = [find_or_add_rule(world, r) for r in race_rules(world.rule, names)]
-    p = np.asarray(point, dtype=np.float64).reshape(1, 2)
-    for rid in ids:
-        world.drop(p, rule_id=rid)
-    return ids
 
 
 def last_ball_per_rule(world: World) -> dict[int, int]:
@@ -114,11 +85,6 @@ def last_ball_per_rule(world: World) -> dict[int, int]:
 # ================================================================================================
 # Bridge: heavy-ball momentum <-> Newton with friction (semi-implicit Euler)
 # ================================================================================================
-
-def momentum_to_newton(lr: float, beta: float, dt: float) -> tuple[float, float]:
-    """momentum(lr, beta) at time step dt -> (mass, friction) = (dt^2/lr, (1-beta) dt/lr)."""
-    return dt * dt / lr, (1.0 - beta) * dt / lr
-
 
 def newton_to_momentum(dt: float, mass: float, friction: float) -> tuple[float, float, bool]:
     """newton(dt, mass, friction) -> (lr, beta, valid) with lr = dt^2/m, beta = 1 - friction dt/m.
@@ -163,23 +129,6 @@ def bridge(rule: Rule) -> dict[str, Any]:
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out
-
-
-def drop_with_twin(world: World, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop balls at pos [k, 2] under the current rule, and each one's Newtonian twin beside it.
-
-    The twin (sim.dynamics.newton_twin: symplectic, mass dt^2/lr, friction (1-beta) dt/lr) is
-    registered once in world.rules and reused. Returns (ball rows [k], twin rows [k]); twin
-    rows are empty when the current rule has no exact twin (only gd and momentum do).
-    """
-    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
-    s = world.drop(pos, rule_id=0)
-    balls = np.arange(s.start, s.stop)
-    if world.rule.name not in TWIN_RULES:
-        return balls, np.zeros(0, dtype=np.intp)
-    tid = find_or_add_rule(world, newton_twin(world.rule))
-    t = world.drop(pos, rule_id=tid)
-    return balls, np.arange(t.start, t.stop)
 
 
 def gradient_flow_rule(friction: float, dt: float) -> Rule:

@@ -116,9 +116,3 @@ class Particles:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
         for name in ("buf_a", "buf_b", "steps", "dissipated", "grad"):
             self._a[name][: self.n][rows] = 0
-
-    def n_alive(self) -> int:
-        return int(np.count_nonzero(self.status == ALIVE))
-
-    def n_diverged(self) -> int:
-        return self.n - self.n_alive()

@@ -4,7 +4,7 @@ Positions are float64 arrays of shape [n, 2] (columns x, y) in world units.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -26,6 +26,32 @@ class Potential:
     minimum_values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [k] V at each minimum
     log_scale: bool = False  # shade the map on a log scale (huge dynamic range)
     bounded_below: bool = True
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def cache_key(self) -> tuple:
+        """A hashable key for caches of what is computed from this landscape (maps, arrows):
+        the class and every compared field (name, formula text, view, minima, flags and a
+        subclass's parameters), floats exact to the bit, arrays by dtype, shape and bytes.
+        Two landscapes that differ in any of them never share a key. Made once and kept
+        until an attribute is assigned (arrays are values: assign a new one, do not write
+        into it)."""
+        key = self.__dict__.get("_cache_key")
+        if key is None:
+            key = self.__dict__["_cache_key"] = self._key_parts()
+        return key
+
+    def __setattr__(self, name: str, value) -> None:
+        super().__setattr__(name, value)
+        self.__dict__.pop("_cache_key", None)  # made afresh on the next read
+
+    def _key_parts(self) -> tuple:
+        """The parts of `cache_key` (subclasses with state outside their fields add it)."""
+        parts: list = [type(self).__module__, type(self).__qualname__]
+        for f in fields(self):
+            if f.compare:  # the others are derived from these (ExprPotential's trees)
+                parts.append((f.name, _frozen(getattr(self, f.name))))
+        return tuple(parts)
 
     # -- public, vectorized -------------------------------------------------------------
     def value(self, pos: np.ndarray) -> np.ndarray:
@@ -73,3 +99,21 @@ class Potential:
 
     def _hessian(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+
+def _frozen(v) -> object:
+    """A hashable stand-in for a field's value: equal only for equal values (floats by their
+    bits, so -0.0 and 0.0 differ and a NaN equals itself)."""
+    if isinstance(v, np.ndarray):
+        return ("ndarray", v.dtype.str, v.shape, np.ascontiguousarray(v).tobytes())
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v).hex()
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (tuple, list)):
+        return (type(v).__name__,) + tuple(_frozen(x) for x in v)
+    return ("repr", type(v).__qualname__, repr(v))

@@ -6,16 +6,10 @@ status and, for an exact continuation, every optimizer buffer), the clock and th
 generator's state. Saving a world and loading it back gives a world that continues *exactly*
 as the saved one would have, bit for bit, thermal noise included.
 
-How the app wires it (render/app.py; not done here):
-- `python main.py --scene NAME_OR_FILE`: `world, info = load_scene(find_scene(arg))`;
-  show `info.caption` on screen, start paused when `info.paused`, set the view to `info.view`,
-  switch on the instruments named in `info.instruments` that the window knows.
-  `--list-scenes` prints `list_presets()`. A SceneError is one line: print it, exit 2.
-- Ctrl+S: `save_new_scene(world, auto_path("toml"), title=..., view=..., instruments=...)`
-  (`auto_path` lives in render/recorder.py; `save_new_scene` never replaces a file) and show
-  the path; a SceneError is a message on screen and the program goes on.
-- Ctrl+O: cycle through `list_presets()` (load each with `load_scene(find_scene(name))`); a
-  broken file is a message on screen and the current world stays.
+Reading: `find_scene(name_or_path)` finds a preset lesson or a file, `load_scene(path)` gives
+(world, info) with the caption, view, pause flag and instruments in `info`; `list_presets()`
+names the lessons. Writing: `save_new_scene(world, path, ...)` never replaces a file. Every
+failure is a `SceneError` with one line to show.
 
 Schema (tables; every key optional unless marked *required*):
 

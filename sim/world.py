@@ -65,17 +65,6 @@ class World:
         """V at every particle: [n]."""
         return self.potential.value(self.particles.pos)
 
-    def velocities(self) -> np.ndarray:
-        """Velocity per particle [n, 2], world units per unit simulated time. For optimizer
-        rules (one tick = one unit of time) it is the last displacement."""
-        p = self.particles
-        v = p.vel.copy()
-        newt = np.isin(p.rule, [i for i, r in enumerate(self.rules) if r.newtonian])
-        opt = ~newt
-        if opt.any():
-            v[opt] = p.pos[opt] - p.prev[opt]
-        return v
-
     def kinetic(self) -> np.ndarray:
         """Kinetic energy 1/2 m |v|^2 per particle [n] (zero for optimizer rules: no mass)."""
         p = self.particles
@@ -143,10 +132,6 @@ class World:
             self._refresh_frozen()
             self._update_mixed()
         return removed
-
-    def remove_near(self, point: tuple[float, float], radius: float) -> int:
-        d = self.particles.pos - np.asarray(point, dtype=np.float64)
-        return self.remove(np.einsum("ij,ij->i", d, d) <= radius * radius)
 
     def clear(self) -> None:
         self.particles.clear()

@@ -269,8 +269,9 @@ def test_particles_grow_by_doubling_and_keep_data():
     w.drop(np.ones((100, 2)))
     assert w.particles.capacity == 128 and w.n == 105
     np.testing.assert_array_equal(w.particles.pos[:5], np.arange(10.0).reshape(5, 2))
-    removed = w.remove_near((1.0, 1.0), 0.1)
+    removed = w.remove((w.particles.pos == 1.0).all(axis=1))
     assert removed == 100 and w.n == 5
+    np.testing.assert_array_equal(w.particles.pos, np.arange(10.0).reshape(5, 2))
 
 
 def test_thrown_momentum_ball_keeps_its_throw():

@@ -28,27 +28,35 @@ def test_instruments_never_import_pygame():
 
 # --- race --------------------------------------------------------------------------------------
 
-def test_race_rules_share_the_base_parameters():
+def _drop_lanes(w: World, point, names) -> list[int]:
+    """One ball per lane at point, each lane the current rule renamed (as a race drops them)."""
+    ids = [ins.find_or_add_rule(w, w.rule.with_(name=name)) for name in names]
+    for rid in ids:
+        w.drop(np.array([point], dtype=float), rule_id=rid)
+    return ids
+
+
+def test_lane_rules_share_the_base_parameters():
     base = Rule("momentum", lr=0.003, beta=0.8, dt=0.02, mass=2.0, friction=0.7)
-    lanes = ins.race_rules(base, ["gd", "momentum", "adam", "newton"])
+    lanes = [base.with_(name=n) for n in ["gd", "momentum", "adam", "newton"]]
     assert [r.name for r in lanes] == ["gd", "momentum", "adam", "newton"]
     assert all(r.lr == 0.003 for r in lanes)
     assert lanes[3].dt == 0.02 and lanes[3].mass == 2.0 and lanes[3].friction == 0.7
     with pytest.raises(ValueError, match="unknown dynamics"):
-        ins.race_rules(base, ["gd", "sgd_with_vibes"])
+        base.with_(name="sgd_with_vibes")
 
 
-def test_drop_race_one_ball_per_rule_and_rules_reused():
+def test_race_lanes_one_ball_per_rule_and_rules_reused():
     w = World(get_potential("himmelblau"), Rule("gd", lr=0.002))
     names = ["gd", "momentum", "nesterov", "adam", "newton"]
-    ids = ins.drop_race(w, (0.5, -0.5), names)
+    ids = _drop_lanes(w, (0.5, -0.5), names)
     assert ids[0] == 0  # the current rule is reused, not added again
     assert len(set(ids)) == 5 and len(w.rules) == 5
     assert [w.rules[i].name for i in ids] == names
     assert w.n == 5
     np.testing.assert_array_equal(w.particles.pos, np.tile([0.5, -0.5], (5, 1)))
     np.testing.assert_array_equal(w.particles.rule, ids)
-    ids2 = ins.drop_race(w, (1.0, 1.0), names)
+    ids2 = _drop_lanes(w, (1.0, 1.0), names)
     assert ids2 == ids and len(w.rules) == 5 and w.n == 10
     w.tick(50)
     last = ins.last_ball_per_rule(w)
@@ -65,8 +73,9 @@ def test_drop_race_one_ball_per_rule_and_rules_reused():
 
 @pytest.mark.parametrize("lr,beta,dt", [(0.01, 0.9, 0.01), (0.002, 0.0, 0.05), (0.3, 0.5, 1.0)])
 def test_bridge_maps_are_inverse(lr, beta, dt):
-    m, f = ins.momentum_to_newton(lr, beta, dt)
-    assert m == pytest.approx(dt * dt / lr) and f == pytest.approx((1 - beta) * dt / lr)
+    twin = newton_twin(Rule("momentum", lr=lr, beta=beta, dt=dt))
+    m, f = twin.mass, twin.friction
+    assert twin.dt == dt and m == pytest.approx(dt * dt / lr) and f == pytest.approx((1 - beta) * dt / lr)
     lr2, beta2, valid = ins.newton_to_momentum(dt, m, f)
     assert valid and lr2 == pytest.approx(lr, rel=1e-12) and beta2 == pytest.approx(beta, abs=1e-12)
 
@@ -88,6 +97,14 @@ def test_bridge_dicts():
     assert a["direction"] is None and a["twin"] is None and math.isnan(a["mass"])
 
 
+def _drop_with_twin(w: World, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Balls at pos under the current rule and each one's Newtonian twin on the same spot, as
+    the twin toggle drops them: (ball rows, twin rows)."""
+    b = w.drop(pos)
+    t = w.drop(pos, rule_id=ins.find_or_add_rule(w, newton_twin(w.rule)))
+    return np.arange(b.start, b.stop), np.arange(t.start, t.stop)
+
+
 @pytest.mark.parametrize("pot,rule,starts", [
     ("gaussian_wells", Rule("momentum", lr=0.05, beta=0.9), [(2.5, 2.0), (-3.0, 1.0)]),
     ("himmelblau", Rule("momentum", lr=0.002, beta=0.8, dt=0.03), [(0.3, 0.2), (-4.0, -4.5)]),
@@ -97,7 +114,7 @@ def test_bridge_dicts():
 ])
 def test_twin_rides_on_its_optimizer_ball_for_1e4_ticks(pot, rule, starts):
     w = World(get_potential(pot), rule)
-    balls, twins = ins.drop_with_twin(w, np.array(starts))
+    balls, twins = _drop_with_twin(w, np.array(starts))
     assert len(twins) == len(balls) == len(starts)
     assert w.rules[w.particles.rule[twins[0]]] == newton_twin(rule)
     scale = 1.0 + np.abs(np.array(starts)).max()
@@ -119,9 +136,10 @@ def test_twin_rides_on_its_optimizer_ball_for_1e4_ticks(pot, rule, starts):
 
 
 def test_no_twin_for_adaptive_rules():
-    w = World(get_potential("bowl"), Rule("adam", lr=0.05))
-    balls, twins = ins.drop_with_twin(w, np.array([[1.0, 1.0]]))
-    assert len(balls) == 1 and len(twins) == 0 and len(w.rules) == 1
+    assert ins.TWIN_RULES == ("gd", "momentum")
+    for name in ("nesterov", "adagrad", "rmsprop", "adam"):
+        b = ins.bridge(Rule(name, lr=0.05))
+        assert b["twin"] is None and not b["exact"] and b["direction"] is None
 
 
 def test_overdamped_newton_tends_to_gradient_flow():

@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render import panels as P  # noqa: E402
+from render import panels as P, widgets  # noqa: E402
 from sim import instruments as ins  # noqa: E402
-from sim.dynamics import Rule  # noqa: E402
+from sim.dynamics import Rule, newton_twin  # noqa: E402
 from sim.potentials import get_potential  # noqa: E402
 from sim.world import World  # noqa: E402
 
@@ -41,14 +41,18 @@ def _changed(s: pygame.Surface) -> np.ndarray:
 
 def _race_world():
     w = World(get_potential("himmelblau"), Rule("gd", lr=0.002))
-    ins.drop_race(w, (0.5, -0.5), ["gd", "momentum", "adam", "newton"])
+    for name in ["gd", "momentum", "adam", "newton"]:  # one ball per lane, at one point
+        w.drop(np.array([[0.5, -0.5]]), rule_id=ins.find_or_add_rule(w, w.rule.with_(name=name)))
     w.tick(20)
     return w
 
 
 def _twin_world():
     w = World(get_potential("gaussian_wells"), Rule("momentum", lr=0.05, beta=0.9))
-    pairs = ins.drop_with_twin(w, np.array([[2.0, 2.0], [-2.5, 1.0]]))
+    pos = np.array([[2.0, 2.0], [-2.5, 1.0]])
+    balls = w.drop(pos)
+    twins = w.drop(pos, rule_id=ins.find_or_add_rule(w, newton_twin(w.rule)))
+    pairs = (np.arange(balls.start, balls.stop), np.arange(twins.start, twins.stop))
     w.tick(30)
     return w, pairs
 
@@ -120,13 +124,13 @@ def test_panels_respect_an_existing_clip(font):
 
 def test_no_nan_or_inf_is_ever_written(font, monkeypatch):
     seen: list[str] = []
-    real = P.render_text
+    real = widgets.text
 
     def spy(f, text, color=P.TEXT):
         seen.append(text)
         return real(f, text, color)
 
-    monkeypatch.setattr(P, "render_text", spy)
+    monkeypatch.setattr(widgets, "text", spy)  # every panel writes its text through it
     # diverged balls, a maximum (lambda < 0), an unbounded landscape under heat, a dead twin
     w = World(get_potential("saddle"), Rule("langevin", temperature=1.0, dt=0.1, friction=0.1), seed=1)
     w.drop(np.array([[0.0, 0.5], [0.0, 0.0]]))

@@ -517,14 +517,14 @@ def test_zooming_draws_draft_maps_then_the_full_map_once_the_view_rests():
     world = World(get_potential("bowl"), Rule("gd", lr=0.05), seed=3)
     app = App(world, SIZE, seed=3, headless=False)
     frame(app)
-    assert app.layers.landscape._key[-1] is False
+    assert app.layers.landscape.draft is False
     app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(100, 100), rel=(0, 0), buttons=(0, 0, 0)))
     app.handle(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=1, flipped=False))
     frame(app)
-    assert app.layers.landscape._key[-1] is True  # a draft while the wheel turns
+    assert app.layers.landscape.draft is True  # a draft while the wheel turns
     app.update(camera.DRAFT_SECONDS + 0.01)
     frame(app)
-    assert app.layers.landscape._key[-1] is False and app.layers.landscape.view == app.view
+    assert app.layers.landscape.draft is False and app.layers.landscape.view == app.view
 
 
 def test_frame_rate_never_changes_the_physics():

@@ -409,7 +409,8 @@ def test_f9_records_the_window_to_a_gif_without_the_red_dot(in_tmp):
             im.seek(i)
             rgb = np.asarray(im.convert("RGB")).reshape(-1, 3).astype(int)
             assert (np.abs(rgb - DOT_COLOR).sum(axis=1) < 40).sum() < 10
-    frame(app)  # no REC dot once stopped
+    px = pygame.surfarray.array3d(frame(app)).reshape(-1, 3)  # no REC dot once stopped
+    assert (np.abs(px.astype(int) - DOT_COLOR).sum(axis=1) < 10).sum() == 0
     assert app.running
 
 
