@@ -67,8 +67,10 @@ class App:
         self.gestures = Gestures(self)
         self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
-        self.router = InputRouter([self._claim_modal, self._claim_controls, self._claim_caption,
-                                   self._claim_instruments], self.gestures, self._commands(), self.quit)
+        self.router = InputRouter(
+            [self.scene_ui.claim_modal, self._claim_controls,
+             lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim],
+            self.gestures, self._commands(), self.quit)
         self.frame = Frame(Parts(self.runtime, self.camera, self.gestures, self.instruments,
                                  self.scene_ui, self.recording, self.notices, self.hud, self.history,
                                  self.layers, self.show, [p.name for p in self.potentials]))
@@ -126,28 +128,6 @@ class App:
         """Turn one pygame event into commands."""
         self.router.handle(event)
 
-    def _claim_modal(self, event) -> bool:
-        """The scene list and the formula editor, while open, take the keys (and the list the
-        mouse)."""
-        import pygame
-
-        t = event.type
-        sc = self.scene_ui
-        if sc.picker.active:
-            if t in (pygame.KEYDOWN, pygame.MOUSEWHEEL, pygame.MOUSEBUTTONDOWN):
-                sc.pick(event)
-                return True
-            return t in (pygame.TEXTINPUT, pygame.KEYUP, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION)
-        if sc.editor.active:
-            if t in (pygame.KEYDOWN, pygame.TEXTINPUT, pygame.KEYUP, pygame.TEXTEDITING):
-                result = sc.editor.handle_event(event)
-                if result and result[0] == "submit":
-                    sc.apply_formula(result[1])
-                elif result and result[0] == "cancel":
-                    self.runtime.say("formula: cancelled")
-                return True
-        return False
-
     def _claim_controls(self, event) -> bool:
         return self.controls_shown and self.controls.claim(event)
 
@@ -170,43 +150,6 @@ class App:
         toggles.update(self.instruments.states())
         return State(rt.world.rule, rt.time_scale, rt.steps[rt.world.rule.family],
                      rt.world.potential.name, [p.name for p in self.potentials], toggles, rt.paused)
-
-    def _claim_caption(self, event) -> bool:
-        """The caption card: Esc, Space or a click hides it; a click on the title shows it."""
-        import pygame
-
-        sc = self.scene_ui
-        if event.type == pygame.KEYDOWN:
-            if sc.caption_open and not self.show.get("help"):
-                if event.key == pygame.K_ESCAPE:
-                    sc.caption_open = False
-                    return True
-                if event.key == pygame.K_SPACE and not event.mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT):
-                    sc.caption_open = False
-                    return not self.runtime.paused  # paused: Space also runs
-            return False
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            pos = tuple(event.pos)
-            if sc.caption_open and sc.card_rect is not None and sc.card_rect.collidepoint(pos):
-                sc.caption_open = False
-                return True
-            if (not sc.caption_open and sc.caption and sc.title_rect is not None
-                    and sc.title_rect.collidepoint(pos)):
-                sc.caption_open = True
-                return True
-        return False
-
-    def _claim_instruments(self, event) -> bool:
-        import pygame
-
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            if self.runtime.balls.selected is not None:  # Esc deselects before it quits
-                self.runtime.balls.select(None)
-                return True
-            return self.instruments.escape()
-        if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
-            return self.instruments.click(event.pos)
-        return False
 
     # -- gestures (render.input.Gestures calls these) --------------------------------------------
     def drop_at(self, start, end=None, cloud: bool = False) -> slice | None:

@@ -101,6 +101,18 @@ class Instruments:
             return True
         return any(r.collidepoint(pos) for r in self.rects.values())
 
+    def claim(self, event) -> bool:
+        """Esc deselects the chosen ball, else cancels basins; a left click on a panel."""
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            if self.runtime.balls.selected is not None:  # Esc deselects before it quits
+                self.runtime.balls.select(None)
+                return True
+            return self.escape()
+        if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
+            return self.click(event.pos)
+        return False
+
+
     # == time =====================================================================================
     def frame(self, now: float) -> None:
         """Once per frame, paused or not: follow the world, advance the basin job a slice."""

@@ -87,6 +87,50 @@ class SceneUI:
         self.say(f"V = {pot.formula}")
         return True
 
+    # -- events ------------------------------------------------------------------------------
+    def claim_modal(self, event) -> bool:
+        """The scene list and the formula editor, while open, take the keys (and the list the
+        mouse)."""
+        t = event.type
+        sc = self
+        if sc.picker.active:
+            if t in (pygame.KEYDOWN, pygame.MOUSEWHEEL, pygame.MOUSEBUTTONDOWN):
+                sc.pick(event)
+                return True
+            return t in (pygame.TEXTINPUT, pygame.KEYUP, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION)
+        if sc.editor.active:
+            if t in (pygame.KEYDOWN, pygame.TEXTINPUT, pygame.KEYUP, pygame.TEXTEDITING):
+                result = sc.editor.handle_event(event)
+                if result and result[0] == "submit":
+                    sc.apply_formula(result[1])
+                elif result and result[0] == "cancel":
+                    self.runtime.say("formula: cancelled")
+                return True
+        return False
+
+    def claim_caption(self, event, help_shown: bool) -> bool:
+        """The caption card: Esc, Space or a click hides it; a click on the title shows it."""
+        sc = self
+        if event.type == pygame.KEYDOWN:
+            if sc.caption_open and not help_shown:
+                if event.key == pygame.K_ESCAPE:
+                    sc.caption_open = False
+                    return True
+                if event.key == pygame.K_SPACE and not event.mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT):
+                    sc.caption_open = False
+                    return not self.runtime.paused  # paused: Space also runs
+            return False
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            pos = tuple(event.pos)
+            if sc.caption_open and sc.card_rect is not None and sc.card_rect.collidepoint(pos):
+                sc.caption_open = False
+                return True
+            if (not sc.caption_open and sc.caption and sc.title_rect is not None
+                    and sc.title_rect.collidepoint(pos)):
+                sc.caption_open = True
+                return True
+        return False
+
     # -- scenes ----------------------------------------------------------------------------
     def open_scene(self, world, info, origin: str | os.PathLike | None = None) -> None:
         """Put a loaded scene on screen: its world, view, paused state, title, caption and
