@@ -1,0 +1,100 @@
+"""A seeded random soak of the real window under Xvfb: thousands of keys, clicks, drags, wheel
+turns and resizes across the lessons (Ctrl+O), for about SOAK_SECONDS. The window must stay
+alive, print no traceback, and keep its memory bounded; then Q quits with status 0.
+Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+from test_window_x11 import ROOT, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+
+pytestmark = pytest.mark.skipif(
+    __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
+    reason="needs the Xvfb and xdotool binaries (apt-get install xvfb xdotool)",
+)
+
+SOAK_SECONDS = 45.0
+SEED = 20261201
+MAX_RSS_MB = 2000  # the window with a few thousand balls and every panel stays far below this
+MAX_GROWTH_MB = 400  # from the first quarter of the soak to its end
+# every key of the table that neither quits nor waits for a file dialog; Return for the editor
+KEYS = ["space", "period", "g", "m", "n", "a", "l", "Tab", "shift+Tab", "1", "2", "3", "4", "5", "6",
+        "7", "8", "9", "0", "Next", "Prior", "plus", "minus", "bracketright", "bracketleft",
+        "braceright", "braceleft", "greater", "less", "r", "c", "t", "v", "f", "Home", "e",
+        "question", "s", "F9", "h", "k", "j", "semicolon", "apostrophe", "y", "i", "x", "b", "u",
+        "p", "ctrl+o", "ctrl+l", "ctrl+s", "Return", "Return"]  # not Esc, not Q: they quit
+SIZES = [(960, 600), (640, 400), (320, 240), (1280, 800), (500, 700), (1100, 500)]
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def random_action(rng: random.Random, xdo, win: str, size: tuple[int, int]) -> None:
+    w, h = size
+    x, y = str(rng.randrange(w)), str(rng.randrange(h))
+    r = rng.random()
+    if r < 0.45:
+        xdo("key", "--window", win, rng.choice(KEYS), check=False)
+    elif r < 0.65:
+        xdo("mousemove", "--window", win, x, y, "click", rng.choice(["1", "1", "3", "2"]), check=False)
+    elif r < 0.78:
+        x2, y2 = str(rng.randrange(w)), str(rng.randrange(h))
+        b = rng.choice(["1", "3"])
+        xdo("mousemove", "--window", win, x, y, "mousedown", b, "mousemove", "--window", win,
+            x2, y2, "mouseup", b, check=False)
+    elif r < 0.92:
+        xdo("mousemove", "--window", win, x, y, "click", rng.choice(["4", "5"]), check=False)
+    else:
+        xdo("mousemove", "--window", win, x, y, "click", "1", "click", "1", check=False)
+
+
+def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F811
+    env = x_env(xserver)
+    xdo = xdotool(env)
+    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--scene", "momentum_is_newton",
+                            "--size", "960x600"],
+                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    rng = random.Random(SEED)
+    rss: list[float] = []
+    actions = 0
+    try:
+        win = wait_window(app, xdo)
+        time.sleep(1.0)
+        size = SIZES[0]
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < SOAK_SECONDS:
+            assert app.poll() is None, f"the window died: {app.returncode}\n{app.stderr.read()}"
+            if rng.random() < 0.03:
+                size = rng.choice(SIZES)
+                xdo("windowsize", win, str(size[0]), str(size[1]), check=False)
+            random_action(rng, xdo, win, size)
+            actions += 1
+            if actions % 25 == 0:
+                rss.append(rss_mb(app.pid))
+        assert app.poll() is None, f"the window died: {app.returncode}\n{app.stderr.read()}"
+        for k in ("Return", "Escape", "Escape", "Escape", "q"):  # close an editor or list, then quit
+            if app.poll() is not None:
+                break
+            xdo("key", "--window", win, k, check=False)
+            time.sleep(0.3)
+        status = app.wait(30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+    err = app.stderr.read()
+    assert "Traceback" not in err, err[-3000:]
+    assert status == 0, err[-3000:]
+    assert actions > 150  # xdotool runs ~10 actions a second on a busy 2-core machine
+    assert max(rss) < MAX_RSS_MB, rss
+    quarter = rss[len(rss) // 4]
+    assert rss[-1] - quarter < MAX_GROWTH_MB, (quarter, rss[-1])
