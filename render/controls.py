@@ -22,9 +22,9 @@ from sim.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANG
 
 WIDTH = 236  # pixels, the panel's width when open
 TAB = 22  # pixels, the strip that stays when it is collapsed
-ROW = 22  # pixels per button row
-GAP = 4
-SLIDER_H = 34  # label row + track
+ROW = 20  # pixels per button row
+GAP = 3
+SLIDER_H = 32  # label row + track
 TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE),
            ("race", Cmd.INSTRUMENT), ("twin", Cmd.INSTRUMENT), ("ledger", Cmd.INSTRUMENT),
            ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
