@@ -63,13 +63,13 @@ def partner_rule(rule: Rule) -> Rule | None:
     """The rule of the ball the twin toggle drops beside a `rule` ball, or None.
 
     gd / momentum: the exact Newtonian twin (symplectic, mass dt²/lr, friction (1−β)dt/lr).
-    newton with friction: its overdamped limit, gradient flow (gd with lr = dt/friction); the
-    two meet as the mass goes to 0 (the mass keys). Others have no partner.
+    newton with friction: its overdamped limit, gd with the integrator's overdamped step
+    (ins.flow_partner); the two meet as the mass goes to 0 (the mass keys). Others: none.
     """
     if rule.name in ins.TWIN_RULES:
         return newton_twin(rule)
     if rule.name == "newton" and rule.friction > 0.0:
-        return ins.gradient_flow_rule(rule.friction, rule.dt)
+        return ins.flow_partner(rule)
     return None
 
 
@@ -90,9 +90,10 @@ def _derived(r: Rule, q: Rule) -> Rule | None:
     (gd, lr = dt / friction)."""
     if q.name in ins.TWIN_RULES and r.name == "newton" and _close(r, newton_twin(q.with_(dt=r.dt))):
         return lambda q2: r.with_(**newton_twin(q2.with_(dt=r.dt)).params())
-    if (q.name == "newton" and q.friction > 0.0 and r.name == "gd"
-            and math.isclose(r.lr, q.dt / q.friction, rel_tol=1e-9)):
-        return lambda q2: r.with_(lr=q2.dt / q2.friction)
+    if q.name == "newton" and q.friction > 0.0 and r.name == "gd":
+        for lr_of in (ins.overdamped_lr, lambda q2: q2.dt / q2.friction):
+            if math.isclose(r.lr, lr_of(q), rel_tol=1e-9):
+                return lambda q2, lr_of=lr_of: r.with_(lr=lr_of(q2))
     return None
 
 
@@ -760,7 +761,7 @@ class Instruments:
                          (f"    m = {P.fmt(r.mass)}   γ·dt/m = {P.fmt(r.friction * r.dt / r.mass, 3)}", P.DIM)])
             if r.friction > 0:
                 rows.append([("m → 0", P.ACCENT),
-                             (f"  gradient flow: gd lr = dt/γ = {P.fmt(r.dt / r.friction)}", P.TEXT)])
+                             (f"  gradient flow: gd lr = {P.fmt(ins.overdamped_lr(r))}", P.TEXT)])
             else:
                 rows.append([("m → 0", P.ACCENT), ("  no friction: no gradient-flow limit", P.DIM)])
         if self.on["twin"]:

@@ -114,6 +114,7 @@ LESSON_ORDER = (
     "heat_escape",
     "euler_vs_verlet",
     "himmelblau_basins",
+    "force_not_momentum",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
