@@ -161,6 +161,8 @@ Bad input prints one line to stderr and exits with status 2.""",
     win.add_argument("--play", action="store_true",
                      help="start running even if the scene starts paused (its caption stays on screen)")
     win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
+    win.add_argument("--report", metavar="OUT.json",
+                     help="with --headless --frames: write every number the shown panels display at the last frame")
     win.add_argument("--show", metavar="LIST",
                      help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
     return p
@@ -355,6 +357,11 @@ def run_render(args: argparse.Namespace) -> int:
         if args.frames is None:
             raise UsageError("--record goes with --headless --frames N (in the window press F9)")
         record = str(_check_writable(args.record, (".gif", ".mp4"), "--record"))
+    report = None
+    if args.report is not None:
+        if args.frames is None:
+            raise UsageError("--report goes with --headless --frames N")
+        report = str(_check_writable(args.report, (".json",), "--report"))
     instruments = _instruments(args)
     scene = None
     if args.scene is not None:
@@ -371,7 +378,7 @@ def run_render(args: argparse.Namespace) -> int:
     return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size, scene=scene, record=record,
-               instruments=instruments, play=args.play,
+               instruments=instruments, play=args.play, report=report,
                # the landscape's suggested step size applies unless the user gave one
                rule_given=args.lr is not None or args.dt is not None)
 

@@ -769,7 +769,8 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
     (False: the user gave no step size, lr or dt, so the landscape's suggested one
     applies), `scene` ((world, info) from sim.scene.load_scene: its world, view, paused state,
     caption, instruments), `instruments` ({name: on}), `play` (run even if the scene starts
-    paused), `record` (headless: record the frames to this .gif/.mp4; see render/scene_ui.py).
+    paused), `record` (headless: record the frames to this .gif/.mp4; see render/scene_ui.py),
+    `report` (headless: write the shown panels' numbers to this .json; render/report.py).
     Unknown keyword arguments are ignored. A window opened with no balls asked for (and no
     scene) starts with DEFAULT_BALLS rolling.
     """
@@ -832,7 +833,7 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
         if len(starts) or particles:  # racing / twins on: the seeded balls race / get twins
             app.instruments.seed_drops()
         if headless:
-            status = _run_headless(app, screen, int(frames), screenshot)
+            status = _run_headless(app, screen, int(frames), screenshot, extra.get("report"))
         else:
             status = _run_window(app)
         return app.scene_ui.close(status, report=print)  # a recording in progress is saved
@@ -855,7 +856,8 @@ def _no_display_hint() -> bool:
     return not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
 
 
-def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
+def _run_headless(app: App, screen, frames: int, screenshot: str | None,
+                  report: str | None = None) -> int:
     pygame = _pygame()
     t0 = time.perf_counter()
     for _ in range(frames):
@@ -875,6 +877,13 @@ def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
             return 2
         if out != os.fspath(screenshot):
             print(f"{screenshot} exists: screenshot saved as {out}")
+    if report:
+        from render.report import write_report
+
+        problem = write_report(app, report)
+        if problem:
+            print(f"newton-descent: error: {problem}", file=sys.stderr)
+            return 2
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
     print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")

@@ -613,6 +613,7 @@ class Instruments:
         them, so the axis labels keep clear too); the basin progress bar or summary on top."""
         self.rects = {}
         self.chips = {}
+        self.readouts: dict[str, Any] = {}  # what each panel drew this frame (sim.readouts dicts)
         hud = self.app.hud
         if self.on["basins"] and self.job is not None:
             self._draw_basin_status(surface)
@@ -626,7 +627,7 @@ class Instruments:
             if slot is None:
                 continue
             rect = pygame.Rect(slot.x, slot.y, slot.w, h)
-            getattr(self, "_draw_" + name)(surface, rect)
+            self.readouts[name] = getattr(self, "_draw_" + name)(surface, rect)
             self.rects[name] = rect
             hud.panels.append(rect)
 
@@ -693,7 +694,7 @@ class Instruments:
             na = w.n - int(np.count_nonzero(newt[p.rule] & (p.status == ALIVE)))
             return pad + (5 + (1 if na else 0)) * lh + LEDGER_PLOT_H
         if name == "stability":
-            return pad + 5 * lh
+            return pad + P.STABILITY_ROWS * lh
         if name == "heat":
             if P.heat_temperature(w) is None:
                 text = "switch the rule to langevin to watch exp(−V/T) arrive"
@@ -728,7 +729,7 @@ class Instruments:
         lh = self._row_h()
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
-        P.draw_race_legend(surface, rect, w, self.font, rule_palette(w.rules), self._twin_rules())
+        entries = P.draw_race_legend(surface, rect, w, self.font, rule_palette(w.rules), self._twin_rules())
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
         hint = ("lanes: this scene's rules (click a rule to choose instead)"
@@ -750,6 +751,7 @@ class Instruments:
                 text = P.render_text(self.font, name, P.DIM)
             surface.blit(text, text.get_rect(center=r.center))
             self.chips[name] = r
+        return entries
 
     def _bridge_extra(self) -> list[list[tuple[str, tuple[int, int, int]]]]:
         """Rows under the bridge panel: the mass control and the overdamped limit (newton), or
@@ -789,7 +791,7 @@ class Instruments:
     def _draw_twin(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         twins, _flow = self._split_pairs()
         pairs = twins if len(twins[0]) else None
-        P.draw_bridge_panel(surface, rect, self.app.world, self.font, pairs=pairs)
+        out = P.draw_bridge_panel(surface, rect, self.app.world, self.font, pairs=pairs)
         extra = self._bridge_extra()
         lh = self._row_h()
         y = rect.bottom - P.PAD - len(extra) * lh
@@ -801,6 +803,7 @@ class Instruments:
                     surface.blit(s, (x, y))
                     x += s.get_width()
                 y += lh
+        return out
 
     def focus(self, newtonian: bool = False) -> int | None:
         """The ball the ledger and stability panels single out: the App's selection (under the
@@ -831,7 +834,7 @@ class Instruments:
                 k = int(t[hit[0]])
         now = self._ledger_now
         everyone = now[3] if now is not None and now[:3] == (self.app.frames, w.tick_count, w.n) else None
-        P.draw_ledger_panel(surface, rect, w, self.font, self.ledger, rows=k, everyone=everyone)
+        return P.draw_ledger_panel(surface, rect, w, self.font, self.ledger, rows=k, everyone=everyone)
 
     def _draw_stability(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """The ball under the cursor, else the point under it, else the focus ball."""
@@ -841,10 +844,10 @@ class Instruments:
             point = app.view.pixel_to_world(app.mouse[0] + 0.5, app.mouse[1] + 0.5)
         if row is None and point is None:
             row = self.focus()
-        P.draw_stability_panel(surface, rect, app.world, self.font, row=row, point=point)
+        return P.draw_stability_panel(surface, rect, app.world, self.font, row=row, point=point)
 
     def _draw_heat(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
-        P.draw_heat_panel(surface, rect, self.app.world, self.font)
+        return P.draw_heat_panel(surface, rect, self.app.world, self.font)
 
     def _draw_basin_status(self, surface: pygame.Surface) -> None:
         """The progress bar while the job runs, then a one-line summary: top centre, or below
