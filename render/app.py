@@ -348,7 +348,7 @@ class App:
         from render.tuning import family
 
         r = self.world.rule
-        name = "dt" if r.newtonian else "lr"
+        name = "dt" if r.newtonian or r.name == "nesterov_ode" else "lr"
         value = float(np.clip(getattr(r, name) * factor, *STEP_RANGE))
         self._set_param(name, value)
         self.steps[family(r.name)] = getattr(self.world.rule, name)

@@ -52,6 +52,8 @@ RING_RADIUS = 9  # pixels: a twin's ring
 PAIRS_DRAWN_MAX = 3000  # twin rings drawn per frame at most
 RING_OUTLINE = (14, 14, 20)
 
+CHIP_LABELS = {"newton_method": "nt method", "nesterov_ode": "nest ODE"}  # names too long for a chip
+
 INTEGRATOR_NOTES = {
     "verlet": "velocity Verlet / BAOAB: second order, energy stays bounded",
     "symplectic": "semi-implicit Euler: symplectic, first order (momentum's twin)",
@@ -743,12 +745,13 @@ class Instruments:
                             y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
             color = RULE_COLORS.get(name, P.TEXT)
             on = name in names
+            label = CHIP_LABELS.get(name, name)
             if on:
                 pygame.draw.rect(surface, color, r, border_radius=5)
-                text = P.render_text(self.font, name, RING_OUTLINE)
+                text = P.render_text(self.font, label, RING_OUTLINE)
             else:
                 pygame.draw.rect(surface, P.GRID, r, width=1, border_radius=5)
-                text = P.render_text(self.font, name, P.DIM)
+                text = P.render_text(self.font, label, P.DIM)
             surface.blit(text, text.get_rect(center=r.center))
             self.chips[name] = r
         return entries

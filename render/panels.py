@@ -301,6 +301,8 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 
 def _short_label(rule, integrator: bool = True) -> str:
+    if rule.name == "nesterov_ode":
+        return f"nesterov_ode dt={fmt(rule.dt, 3)}"
     if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)
         extra = (f" {rule.integrator}" if integrator and rule.name == "newton"
                  and rule.integrator != "verlet" else "")
@@ -447,10 +449,10 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
         name = r["ratio_name"] or "lr·λ"
         for k, lam_k in (("max", lam), ("min", lam_min)):
             if k == "min" and not lam_min >= 0:
-                w.row((f"{name}min", TEXT), (DASH, TEXT), ("falls away: any step", DIM),
+                w.row((f"{name} min", TEXT), (DASH, TEXT), ("falls away: any step", DIM),
                       chip="n/a", col=tab)
                 continue
-            w.row((f"{name}{k}", TEXT), (fmt(r[f"ratio_{k}"]), TEXT),
+            w.row((f"{name} {k}", TEXT), (fmt(r[f"ratio_{k}"]), TEXT),
                   (_interval_text(r["limit_lo"], r["limit_hi"]), DIM), chip=r[f"status_{k}"], col=tab)
         if math.isfinite(r["c_limit"]):
             bad = not r["c"] < r["c_limit"]

@@ -35,11 +35,13 @@ SUGGESTED: dict[str, tuple[float, float, float, float]] = {
 }
 
 FAMILY = {"gd": 0, "momentum": 1, "nesterov": 1, "newton": 2, "langevin": 2,
-          "adagrad": 3, "rmsprop": 3, "adam": 3}
+          "adagrad": 3, "rmsprop": 3, "adam": 3, "nesterov_ode": 2, "newton_method": 4}
+NEWTON_METHOD_LR = 1.0  # Newton's method needs no tuning: lr 1 on every landscape
 
 
 def family(rule_name: str) -> int:
-    """0 gd, 1 heavy ball, 2 newton, 3 adaptive: rules in one family share a step size scale."""
+    """0 gd, 1 heavy ball, 2 newton (dt), 3 adaptive, 4 newton_method (lr 1 everywhere):
+    rules in one family share a step size scale."""
     return FAMILY.get(rule_name, 0)
 
 
@@ -71,17 +73,18 @@ def _round(x: float) -> float:
     return float((1 if m < 2 else 2 if m < 5 else 5) * 10**e)
 
 
-def suggestions(potential) -> tuple[float, float, float, float]:
-    return SUGGESTED.get(potential.name) or estimate(potential)
+def suggestions(potential) -> tuple[float, float, float, float, float]:
+    """(gd lr, heavy-ball lr, newton dt, adaptive lr, newton_method lr) for this landscape."""
+    return (*(SUGGESTED.get(potential.name) or estimate(potential)), NEWTON_METHOD_LR)
 
 
 def suggest(potential, rule: Rule) -> Rule:
     """`rule` with the step size suggested for this landscape (lr, or dt for newton family)."""
-    gd, mom, dt, ada = suggestions(potential)
+    steps = suggestions(potential)
     fam = family(rule.name)
     if fam == 2:
-        return rule.with_(dt=dt)
-    return rule.with_(lr=(gd, mom, dt, ada)[fam])
+        return rule.with_(dt=steps[2])
+    return rule.with_(lr=steps[fam])
 
 
 def rescale_step(rule: Rule, old: tuple | list, new: tuple | list) -> Rule:

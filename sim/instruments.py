@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sim import stability as stab
-from sim.dynamics import RULES, Rule, State, newton_twin, step
+from sim.dynamics import RULES, Rule, State, newton_shift, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
 from sim.world import BOUND, World
@@ -217,6 +217,12 @@ def bridge(rule: Rule) -> dict[str, Any]:
         else:
             out["text"] = ("explicit Euler: the force acts one tick late, no exact momentum twin; "
                            "to first order in dt, momentum(lr = dt²/m, β = 1 − γ·dt/m)")
+    elif rule.name == "newton_method":
+        out["text"] = ("Newton's method is Newton's law with the Hessian H as a position-dependent "
+                       "mass matrix, overdamped: friction·x' = −H⁻¹∇V, one Euler step of lr")
+    elif rule.name == "nesterov_ode":
+        out["text"] = ("Nesterov's momentum in the small-step limit: Newton's law (mass 1) with "
+                       "friction 3/t that fades as the ball's own time t grows")
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out
@@ -501,7 +507,8 @@ def stability(potential: Potential, rule: Rule, pos: np.ndarray) -> dict[str, np
         omega_dt = dt * np.sqrt(lam / mass)
         zeta = friction / (2.0 * np.sqrt(mass * lam))
     od_lim, od_lo = omega_dt_limit(rule), omega_dt_lower(rule)
-    exact = stab.analyse(rule, lam_max, lam_min)
+    mu = newton_shift(lam_max, lam_min) if rule.name == "newton_method" else 0.0
+    exact = stab.analyse(rule, lam_max, lam_min, mu)
     # the exact verdict also counts the other direction and the friction (c < 2 where flat)
     newt_bad = rule.newtonian & (exact["verdict"] == stab.UNSTABLE)
 

@@ -72,6 +72,7 @@ CASES = (
     + [Rule("newton", integrator="symplectic", dt=0.1, mass=1.0, friction=f) for f in (0.0, 5.0, 15.0)]
     + [Rule("newton", integrator="euler", dt=0.1, mass=1.0, friction=10.0 * c)
        for c in np.round(np.linspace(0.1, 3.0, 30), 3)]
+    + [Rule("nesterov_ode", dt=0.1)]
 )
 
 
@@ -136,6 +137,8 @@ def _one_step_matrix(rule: Rule, a: float) -> np.ndarray:
     for e in ((1.0, 0.0), (0.0, 1.0)):
         pos = np.array([[e[0], 0.0]])
         s = _state(pos)
+        if rule.name == "nesterov_ode":
+            s.steps[:] = 10 ** 12  # late t: the friction 3/t has faded (the limit it reports)
         if rule.name in ("momentum", "nesterov"):
             s.buf_a[0, 0] = e[1]
         else:
@@ -211,3 +214,20 @@ def test_adaptive_rules_claim_no_region():
 def test_maximum_directions_do_not_count():
     s = ins.stability(get_potential("mexican_hat"), Rule("gd"), np.zeros((1, 2)))
     assert s["verdict"][0] == "n/a"
+
+
+def test_newton_method_limit_by_brute_force():
+    """a = lr lam / (lam + mu) = lr where H > 0: stable for lr < 2, on the ravine from a start."""
+    ravine = get_potential("ravine")
+    lo, hi = stab.a_limits(Rule("newton_method"))
+    assert (lo, hi) == (0.0, 2.0)
+    for lr, ok in ((0.97 * hi, True), (1.03 * hi, False)):
+        w = World(ravine, Rule("newton_method", lr=lr))
+        w.drop(np.array([[1.0, 0.5]]))
+        w.tick(2000)
+        grown = w.counts()[1] == 1 or np.abs(w.particles.pos).max() > 1e3
+        assert grown != ok
+        s = ins.stability(ravine, Rule("newton_method", lr=lr), np.array([[1.0, 0.5]]))
+        assert s["verdict"][0] == ("stable" if ok else "unstable")
+    s = ins.stability(ravine, Rule("newton_method", lr=1.0), np.zeros((1, 2)))
+    assert s["ratio_max"][0] == 1.0 and s["regime"][0] == "monotone"  # the one-step root is 0
