@@ -4,7 +4,7 @@
 "cosine:T" (CosineAnnealingLR(T_max=T, eta_min=0)) or "warmup:K" (LinearLR(start_factor=1/K,
 end_factor=1, total_iters=K)); `lr_factor(schedule, k)` is the factor on the base lr after k
 scheduler steps (k [n] int array: each ball's own step count), in torch's closed forms.
-Not yet wired into the rules or the command line (see the module's tests for the formulas).
+Used by sim.dynamics.step for optimizer rules whose Rule.schedule is not "constant".
 """
 from __future__ import annotations
 
