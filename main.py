@@ -111,6 +111,13 @@ rules (one tick, per ball; g = grad V(x)):
   adam      torch Adam with bias correction (beta, beta2, eps)
   newton    m x'' = -grad V - friction x'  (--integrator verlet|symplectic|euler)
   langevin  newton + thermal noise at --temperature (BAOAB); samples exp(-V/T)
+  newton_method  x -= lr (H + mu I)^-1 g, exact Hessian H; mu = 0 where H > 0, else
+                 -lambda_min + 0.1 max|lambda| (lr 1 by default): one step on a quadratic
+  nesterov_ode   x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes), t from the ball's drop,
+                 at rest at t = 0; Strang splitting with the friction exact, second order (dt)
+
+schedules (--schedule, optimizer rules, per ball from its drop; torch.optim.lr_scheduler):
+  constant | step:K:G (StepLR) | cosine:T (CosineAnnealingLR, eta_min 0) | warmup:K (LinearLR 1/K -> 1)
 
 examples:
   python main.py                                       open the window
@@ -148,6 +155,8 @@ Bad input prints one line to stderr and exits with status 2.""",
                 "temperature": "0.1", "dt": "0.01"}
     for name in NUMERIC_PARAMS:
         dyn.add_argument(f"--{name}", type=_number, metavar="F", help=f"({defaults[name]})")
+    dyn.add_argument("--schedule", metavar="SPEC",
+                     help="learning-rate schedule for optimizer rules: constant|step:K:G|cosine:T|warmup:K")
 
     balls = p.add_argument_group("balls")
     balls.add_argument("--start", type=_point, action="append", metavar="X,Y",
@@ -162,6 +171,8 @@ Bad input prints one line to stderr and exits with status 2.""",
     win.add_argument("--play", action="store_true",
                      help="start running even if the scene starts paused (its caption stays on screen)")
     win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
+    win.add_argument("--report", metavar="OUT.json",
+                     help="with --headless --frames: write every number the shown panels display at the last frame")
     win.add_argument("--show", metavar="LIST",
                      help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
     return p
@@ -190,6 +201,14 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
+    if changes["name"] == "newton_method" and args.lr is None:
+        changes["lr"] = 1.0  # Newton's method: the full step
+    if args.schedule is not None:
+        from sim.dynamics import OPTIMIZERS
+        if changes["name"] not in OPTIMIZERS:
+            raise UsageError(f"--schedule is for the optimizer rules ({', '.join(OPTIMIZERS)}), "
+                             f"not {changes['name']}")
+        changes["schedule"] = args.schedule
     if args.integrator is not None:
         if changes["name"] != "newton" and args.integrator in ("verlet", "symplectic", "euler"):
             raise UsageError(f"--integrator is for --dynamics newton, not {changes['name']}")
@@ -356,6 +375,11 @@ def run_render(args: argparse.Namespace) -> int:
         if args.frames is None:
             raise UsageError("--record goes with --headless --frames N (in the window press F9)")
         record = str(_check_writable(args.record, (".gif", ".mp4"), "--record"))
+    report = None
+    if args.report is not None:
+        if args.frames is None:
+            raise UsageError("--report goes with --headless --frames N")
+        report = str(_check_writable(args.report, (".json",), "--report"))
     instruments = _instruments(args)
     scene = None
     if args.scene is not None:
@@ -372,7 +396,7 @@ def run_render(args: argparse.Namespace) -> int:
     return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size, scene=scene, record=record,
-               instruments=instruments, play=args.play,
+               instruments=instruments, play=args.play, report=report,
                # the landscape's suggested step size applies unless the user gave one
                rule_given=args.lr is not None or args.dt is not None)
 

@@ -28,6 +28,7 @@ HEAT_PLOT_H = 120
 CHIP_COLUMNS = 4  # race lane chips per row
 CHIP_GAP = 4
 RING_OUTLINE = (14, 14, 20)
+CHIP_LABELS = {"newton_method": "nt method", "nesterov_ode": "nest ODE"}  # too long for a chip
 HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
 
 @dataclass
@@ -88,14 +89,15 @@ class RacePanel:
                 return True
         return False
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> list:
+        """Returns the legend's entries (sim.readouts.race_readout rows)."""
         from render.balls import RULE_COLORS, rule_palette
 
         w, font, lh = ctx.world, ctx.font, ctx.row_h
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
-        P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
-                           ctx.runtime.balls.pairs.twin_rules(w))
+        entries = P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
+                                     ctx.runtime.balls.pairs.twin_rules(w))
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
         hint = ("lanes: this scene's rules (click a rule to choose instead)"
@@ -109,14 +111,16 @@ class RacePanel:
             r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
                             y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
             color = RULE_COLORS.get(name, P.TEXT)
+            label = CHIP_LABELS.get(name, name)
             if name in names:
                 pygame.draw.rect(surface, color, r, border_radius=5)
-                text = widgets.text(font, name, RING_OUTLINE)
+                text = widgets.text(font, label, RING_OUTLINE)
             else:
                 pygame.draw.rect(surface, P.GRID, r, width=1, border_radius=5)
-                text = widgets.text(font, name, P.DIM)
+                text = widgets.text(font, label, P.DIM)
             surface.blit(text, text.get_rect(center=r.center))
             self.chips[name] = r
+        return entries
 
 
 class BridgePanel:
@@ -144,7 +148,7 @@ class BridgePanel:
                          (f"    m = {P.fmt(r.mass)}   γ·dt/m = {P.fmt(r.friction * r.dt / r.mass, 3)}", P.DIM)])
             if r.friction > 0:
                 rows.append([("m → 0", P.ACCENT),
-                             (f"  gradient flow: gd lr = dt/γ = {P.fmt(r.dt / r.friction)}", P.TEXT)])
+                             (f"  gradient flow: gd lr = {P.fmt(ins.overdamped_lr(r))}", P.TEXT)])
             else:
                 rows.append([("m → 0", P.ACCENT), ("  no friction: no gradient-flow limit", P.DIM)])
         if ctx.runtime.balls.twin_on:
@@ -159,10 +163,10 @@ class BridgePanel:
                 rows.append([("flow gap", P.DIM), (f"  max |x − x_flow| = {P.fmt(gap, 3)}", P.TEXT)])
         return rows
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> dict:
         twins, _flow = ctx.runtime.balls.pairs.split(ctx.world)
         pairs = twins if len(twins[0]) else None
-        P.draw_bridge_panel(surface, rect, ctx.world, ctx.font, pairs=pairs)
+        out = P.draw_bridge_panel(surface, rect, ctx.world, ctx.font, pairs=pairs)
         extra = self.extra_rows(ctx)
         y = rect.bottom - P.PAD - len(extra) * ctx.row_h
         with widgets.clip(surface, rect):
@@ -173,6 +177,7 @@ class BridgePanel:
                     surface.blit(s, (x, y))
                     x += s.get_width()
                 y += ctx.row_h
+        return out
 
 
 class LedgerPanel:
@@ -209,7 +214,7 @@ class LedgerPanel:
         na = w.n - int(np.count_nonzero(newt[p.rule] & (p.status == ALIVE)))
         return pad + (5 + (1 if na else 0)) * lh + LEDGER_PLOT_H
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> dict:
         """The focus ball's energy; an optimizer ball with a Newtonian twin shows its twin's
         (the energy its path has in the mechanical picture)."""
         w = ctx.world
@@ -221,7 +226,7 @@ class LedgerPanel:
                 k = int(pairs.twins[hit[0]])
         now = self._now
         everyone = now[3] if now is not None and now[:3] == (ctx.frames, w.tick_count, w.n) else None
-        P.draw_ledger_panel(surface, rect, w, ctx.font, self.history, rows=k, everyone=everyone)
+        return P.draw_ledger_panel(surface, rect, w, ctx.font, self.history, rows=k, everyone=everyone)
 
 
 def _same_key(a: tuple, b: tuple) -> bool:
@@ -235,15 +240,15 @@ class StabilityPanel:
     name = "stability"
 
     def measure(self, ctx: Context) -> int:
-        return 2 * P.PAD + 5 * ctx.row_h
+        return 2 * P.PAD + P.STABILITY_ROWS * ctx.row_h
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> dict | None:
         row, point = ctx.hover, None
         if row is None and ctx.mouse is not None:
             point = ctx.view.pixel_to_world(ctx.mouse[0] + 0.5, ctx.mouse[1] + 0.5)
         if row is None and point is None:
             row = ctx.focus()
-        P.draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)
+        return P.draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)
 
 
 class HeatPanel:
@@ -257,5 +262,5 @@ class HeatPanel:
             return pad + (1 + wrapped_rows(ctx.font, HEAT_NONE, PANEL_WIDTH - pad)) * lh
         return pad + 2 * lh + HEAT_PLOT_H + lh + 4
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> None:
-        P.draw_heat_panel(surface, rect, ctx.world, ctx.font)
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
+        return P.draw_heat_panel(surface, rect, ctx.world, ctx.font)

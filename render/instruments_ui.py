@@ -37,6 +37,7 @@ class Instruments:
         self.basins = BasinsView(sync=headless)
         self.layout = PanelLayout(PANEL_WIDTH)
         self.rects: dict[str, pygame.Rect] = {}  # where each panel was drawn this frame
+        self.readouts: dict = {}  # what each panel drew this frame (sim.readouts dicts)
         self._sprites: dict[tuple[int, int, int], pygame.Surface] = {}
 
     # == state ====================================================================================
@@ -169,6 +170,7 @@ class Instruments:
         """Every instrument panel that is on, laid out clear of `obstacles` (the HUD's panels);
         the basin progress bar or summary on top. Returns the rects drawn (new obstacles)."""
         self.rects = {}
+        self.readouts = {}
         drawn: list[pygame.Rect] = []
         if self.on["basins"] and self.basins.job is not None:
             r = self.basins.draw_status(surface, fonts, obstacles)
@@ -185,7 +187,7 @@ class Instruments:
             if slot is None:
                 continue
             rect = pygame.Rect(slot.x, slot.y, slot.w, h)
-            self.panels[name].draw(surface, rect, ctx)
+            self.readouts[name] = self.panels[name].draw(surface, rect, ctx)
             self.rects[name] = rect
             drawn.append(rect)
         return drawn

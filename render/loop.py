@@ -31,7 +31,8 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
     (False: the user gave no step size, lr or dt, so the landscape's suggested one
     applies), `scene` ((world, info) from sim.scene.load_scene), `instruments` ({name: on}),
     `play` (run even if the scene starts paused), `record` (record the frames to this
-    .gif/.mp4 from the first one). Unknown keyword arguments are ignored. A window opened with
+    .gif/.mp4 from the first one), `report` (headless: write the shown panels' numbers to this
+    .json at the last frame; render/report.py). Unknown keyword arguments are ignored. A window opened with
     no balls asked for (and no scene) starts with DEFAULT_BALLS rolling.
     """
     from render.app import DEFAULT_SIZE
@@ -53,7 +54,7 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             print(problem, file=sys.stderr)
             return 2
         if headless:
-            status = _run_headless(app, screen, int(frames), screenshot)
+            status = _run_headless(app, screen, int(frames), screenshot, extra.get("report"))
         else:
             status = _run_window(app)
         return app.recording.close(status, report=print)  # a recording in progress is saved
@@ -145,7 +146,7 @@ def _no_display_hint() -> bool:
     return not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
 
 
-def _run_headless(app, screen, frames: int, screenshot: str | None) -> int:
+def _run_headless(app, screen, frames: int, screenshot: str | None, report: str | None = None) -> int:
     from render.app import NOMINAL_FRAME
 
     pygame = _pygame()
@@ -167,6 +168,13 @@ def _run_headless(app, screen, frames: int, screenshot: str | None) -> int:
             return 2
         if out != os.fspath(screenshot):
             print(f"{screenshot} exists: screenshot saved as {out}")
+    if report:
+        from render.report import write_report
+
+        problem = write_report(app, report)
+        if problem:
+            print(f"newton-descent: error: {problem}", file=sys.stderr)
+            return 2
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
     print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")

@@ -24,7 +24,7 @@ from render.theme import PANEL_PAD as PAD
 from render.widgets import (  # noqa: F401 (old names, read here by others)
     clip, clip as _Clip, draw_panel, fit_text, rgba_surface, smooth_scale, text as render_text)
 from sim import instruments as ins
-from sim.particles import ALIVE
+from sim import readouts as R
 
 DASH = "—"
 CHIP = 9  # pixels: the square status chip beside a metric
@@ -145,7 +145,7 @@ def draw_line_plot(surface: pygame.Surface, rect: pygame.Rect,
 
 def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                      colors: Sequence[tuple[int, int, int]] | None = None,
-                     twins: dict[int, int] | None = None) -> None:
+                     twins: dict[int, int] | None = None) -> list[dict]:
     """One row per rule that has balls: its color, name and parameters, and the current loss
     of its most recent ball (diverged balls: "diverged"); the leader is marked. `twins` maps a
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
@@ -155,21 +155,12 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
         # rows are indented 14 px by their colour dot; keep room for the widest loss
         loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
         w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
-        p = world.particles
-        last = ins.last_ball_per_rule(world)
-        rules = sorted(set(int(r) for r in np.unique(p.rule)))
-        if not rules:
+        entries = R.race_readout(world, twins)
+        if not entries:
             w.row(("click to drop one ball per rule", DIM))
-            return
-        losses: dict[int, float] = {}
-        for rid in rules:
-            row = last.get(rid)
-            losses[rid] = float(world.potential.value(p.pos[row:row + 1])[0]) if row is not None else math.nan
-        order = race_rows(rules, twins)
-        lanes = [rid for rid, twin in order if not twin]
-        finite = {k: losses[k] for k in lanes if math.isfinite(losses[k])}
-        leader = min(finite, key=finite.get) if finite else None
-        for rid, twin in order:
+            return entries
+        for e in entries:
+            rid, twin = e["rule_id"], e["twin"]
             rule = world.rules[rid]
             color = tuple(colors[rid]) if colors is not None and rid < len(colors) else \
                 RULE_COLORS.get(rule.name, TEXT)
@@ -183,14 +174,15 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
             if dark:  # a dark shade: outline its dot, write its label in the text colour
                 pygame.draw.circle(surface, DIM, (w.x0 + indent + 5, cy), 6, 1)
             w.x0 += 14 + indent
-            loss = fmt(losses[rid]) if rid in last else "diverged"
-            lead = rid == leader and len(lanes) > 1
-            tone = ACCENT if lead else (DIM if twin else TEXT) if rid in last else STATUS_COLORS["bad"]
+            loss = "diverged" if e["diverged"] else fmt(e["loss"])
+            lead = e["leader"]
+            tone = ACCENT if lead else (DIM if twin else TEXT) if not e["diverged"] else STATUS_COLORS["bad"]
             label = f"twin {_short_label(rule, integrator=False)}" if twin else _short_label(rule)
             label = fit_text(font, label, loss_col - indent - 6)  # never into the loss column
             w.row((label, TEXT if dark else color), (loss + (" best" if lead else ""), tone),
                   col=(loss_col - indent,))
             w.x0 -= 14 + indent
+    return entries
 
 
 def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list[tuple[int, bool]]:
@@ -207,6 +199,8 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 
 def _short_label(rule, integrator: bool = True) -> str:
+    if rule.name == "nesterov_ode":
+        return f"nesterov_ode dt={fmt(rule.dt, 3)}"
     if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)
         extra = (f" {rule.integrator}" if integrator and rule.name == "newton"
                  and rule.integrator != "verlet" else "")
@@ -222,11 +216,12 @@ def _short_label(rule, integrator: bool = True) -> str:
 # ================================================================================================
 
 def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
-                      pairs: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """The current rule's other side of the bridge, live: optimizer (lr, β) <-> Newton (dt, m, γ),
-    a one-line explanation, and (given pairs of ball / twin rows) the largest gap between them."""
+                      pairs: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """The current rule's other side of the bridge, live (sim.readouts.bridge_readout):
+    optimizer (lr, β) <-> Newton (dt, m, γ), a one-line explanation, and (given pairs of ball /
+    twin rows) the largest gap between them. Returns the readout drawn."""
     rect = pygame.Rect(rect)
-    b = ins.bridge(world.rule)
+    b = R.bridge_readout(world, pairs)
     with _panel_writer(surface, rect, font) as w:
         w.row(("bridge  ", ACCENT), ("optimizer = Newton with friction", DIM))
         tab = (120,)
@@ -240,31 +235,25 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
         elif b["direction"] == "to_momentum":
             w.row((world.rule.name, RULE_COLORS.get(world.rule.name, TEXT)),
                   (f"dt = {fmt(b['dt'])}  m = {fmt(b['mass'])}  γ = {fmt(b['friction'])}", TEXT), col=tab)
-            name = b["twin"].name if b["twin"] is not None else "momentum"
+            name = b["twin"] or "momentum"
             color = RULE_COLORS.get(name, TEXT) if b["valid"] else STATUS_COLORS["bad"]
-            w.row((f"{name} twin", color), (f"lr = dt²/m = {fmt(b['lr'])}", TEXT), col=tab)
-            w.row(("", TEXT), (f"β = 1 − γ·dt/m = {fmt(b['beta'])}", TEXT), col=tab)
+            verlet = b["integrator"] == "verlet"
+            lr_f = "(1+β)·dt²/2m" if verlet else "dt²/m"
+            beta_f = "exp(−γ·dt/m)" if verlet else "1 − γ·dt/m"
+            w.row((f"{name} twin", color), (f"lr = {lr_f} = {fmt(b['lr'])}", TEXT), col=tab)
+            w.row(("", TEXT), (f"β = {beta_f} = {fmt(b['beta'])}", TEXT), col=tab)
         else:
             w.row((world.rule.name, RULE_COLORS.get(world.rule.name, TEXT)), ("no twin", DIM), col=tab)
         if pairs is not None and len(pairs[0]) and len(pairs[0]) == len(pairs[1]):
-            gap = twin_gap(world, pairs)
-            w.row(("twin gap", DIM), (f"max |x − x_twin| = {fmt(gap, 3)}", TEXT), col=tab)
+            w.row(("twin gap", DIM), (f"max |x − x_twin| = {fmt(b['gap'], 3)}", TEXT), col=tab)
         w.space(2)
         w.wrapped(b["text"])
+    return b
 
 
 def twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
     """Largest distance between a ball and its twin (alive pairs; nan when none)."""
-    a, t = (np.asarray(x, dtype=np.intp) for x in pairs)
-    n = world.n
-    ok = (a < n) & (t < n)
-    a, t = a[ok], t[ok]
-    p = world.particles
-    alive = (p.status[a] == ALIVE) & (p.status[t] == ALIVE)
-    if not alive.any():
-        return math.nan
-    d = p.pos[a[alive]] - p.pos[t[alive]]
-    return float(np.hypot(d[:, 0], d[:, 1]).max())
+    return R.twin_gap(world, pairs)
 
 
 _twin_gap = twin_gap  # the old name, read by render/instruments_ui.py
@@ -296,14 +285,14 @@ class LedgerHistory(Ring):
 
 def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                       history: LedgerHistory | None = None, rows: Any = None,
-                      everyone: dict | None = None) -> None:
+                      everyone: dict | None = None) -> dict:
     """Kinetic, potential, dissipated, drift for the selected ball (rows) and for all balls, and
     the history as a plot. Optimizer balls have no mass: their columns read "—". `everyone`:
     the all-balls totals when the caller has them for this very state (saves a second pass)."""
     rect = pygame.Rect(rect)
     with _panel_writer(surface, rect, font) as w:
-        everyone = everyone if everyone is not None else ins.ledger_total(world)
-        sel = ins.ledger_total(world, rows) if rows is not None else None
+        led = R.ledger_readout(world, rows, everyone)
+        everyone, sel = led["all"], led["ball"]
         c1, c2 = 96, 96 + max((rect.w - 2 * PAD - 96) // 2, 60)
         w.row(("energy ledger", ACCENT), ("ball" if sel is not None else "", DIM),
               (f"all ({everyone['count']})", DIM), col=(c1, c2))
@@ -318,51 +307,75 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
             if plot.h >= 12 and len(s):
                 draw_line_plot(surface, plot, [(s[:, i + 1], LEDGER_COLORS[k])
                                                for i, k in enumerate(LEDGER_SERIES)])
+    return led
 
 
 # ================================================================================================
 # Stability
 # ================================================================================================
 
+STABILITY_ROWS = 7  # rows the stability panel writes at most (the layout reserves them)
+
+
 def stability_rows(world, row: int | None = None, point: Sequence[float] | None = None
                    ) -> tuple[Any, np.ndarray] | None:
     """(rule, position [1, 2]) that the stability panel reads: the ball at `row` under its own
     rule, else `point` under the current rule; None when neither is given."""
-    if row is not None and 0 <= row < world.n:
-        return world.rules[int(world.particles.rule[row])], world.particles.pos[row:row + 1].copy()
-    if point is not None:
-        return world.rule, np.asarray(point, dtype=np.float64).reshape(1, 2)
-    return None
+    return R.stability_target(world, row, point)
 
 
 def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                          row: int | None = None, point: Sequence[float] | None = None) -> dict | None:
-    """Curvature against the step: λmax, lr·λmax, ω·dt, ζ at the ball under the cursor, each
-    with an ok / warn / bad / n/a chip. Returns the metrics drawn (or None)."""
+    """The exact stability of the step at the ball under the cursor (sim.readouts.
+    stability_readout): λmax, λmin, the ratio in each direction against its stable interval,
+    the friction number where it has a limit, the verdict and the discrete regime with its
+    critical value. Returns the readout drawn (or None)."""
     rect = pygame.Rect(rect)
     with _panel_writer(surface, rect, font) as w:
-        target = stability_rows(world, row, point)
-        w.row(("stability", ACCENT), (f"  {target[0].name}" if target else "", DIM))
-        if target is None:
+        r = R.stability_readout(world, row, point)
+        w.row(("stability", ACCENT), (f"  {r['rule']}" if r else "", DIM))
+        if r is None:
             w.row(("hover over a ball", DIM))
             return None
-        rule, pos = target
-        m = ins.stability(world.potential, rule, pos)
-        lam, lam_min = float(m["lam_max"][0]), float(m["lam_min"][0])
         tab = (74, 150)
-        curv = "ok" if lam > 0 else "n/a"
-        w.row(("λmax", TEXT), (fmt(lam), TEXT), (f"λmin {fmt(lam_min)}", DIM), chip=curv, col=tab)
-        w.row(("lr·λmax", TEXT), (fmt(m["lr_lam"][0]), TEXT),
-              (_limit_text(m["lr_lam_limit"][0]), DIM), chip=str(m["status_lr_lam"][0]), col=tab)
-        twin = " (twin)" if rule.name in ins.TWIN_RULES else ""
-        w.row(("ω·dt", TEXT), (fmt(m["omega_dt"][0]), TEXT),
-              (_limit_text(m["omega_dt_limit"][0]) + twin, DIM), chip=str(m["status_omega_dt"][0]),
+        lam, lam_min = r["lambda_max"], r["lambda_min"]
+        w.row(("λmax", TEXT), (fmt(lam), TEXT), (f"λmin {fmt(lam_min)}", DIM),
+              chip="ok" if lam > 0 else "n/a", col=tab)
+        name = r["ratio_name"] or "lr·λ"
+        for k, lam_k in (("max", lam), ("min", lam_min)):
+            if k == "min" and not lam_min >= 0:
+                w.row((f"{name} min", TEXT), (DASH, TEXT), ("falls away: any step", DIM),
+                      chip="n/a", col=tab)
+                continue
+            w.row((f"{name} {k}", TEXT), (fmt(r[f"ratio_{k}"]), TEXT),
+                  (_interval_text(r["limit_lo"], r["limit_hi"]), DIM), chip=r[f"status_{k}"], col=tab)
+        if math.isfinite(r["c_limit"]):
+            bad = not r["c"] < r["c_limit"]
+            w.row(("γ·dt/m", TEXT), (fmt(r["c"]), TEXT), (f"stable < {fmt(r['c_limit'], 3)}", DIM),
+                  chip="bad" if bad else "ok", col=tab)
+        verdict = r["verdict"]
+        chip = {"stable": "ok", "unstable": "bad"}.get(verdict, "n/a")
+        note = "adaptive: no fixed region" if verdict == "n/a" and r["rule"] in ("adagrad", "rmsprop", "adam") else ""
+        w.row(("step", TEXT), (verdict, STATUS_COLORS[chip]), (note, DIM), chip=chip, col=tab)
+        w.row(("regime", TEXT), (r["regime"], TEXT), (_critical_text(name, r["critical"]), DIM),
               col=tab)
-        z = float(m["zeta"][0])
-        regime = DASH if not math.isfinite(z) else (
-            "underdamped" if z < 0.95 else "critical" if z <= 1.05 else "overdamped")
-        w.row(("ζ", TEXT), (fmt(z), TEXT), (regime + twin, DIM), chip=str(m["status_zeta"][0]), col=tab)
-        return {k: v[0] for k, v in m.items()}
+        return r
+
+
+def _interval_text(lo: float, hi: float) -> str:
+    if not math.isfinite(hi):
+        return "no fixed limit"
+    if hi <= lo or hi <= 0.0:  # e.g. explicit Euler without friction
+        return "unstable at any step"
+    if lo > 0.0:
+        return f"stable in ({fmt(lo, 3)}, {fmt(hi, 3)})"
+    return f"stable < {fmt(hi, 3)}"
+
+
+def _critical_text(name: str, critical: Sequence[float]) -> str:
+    if not critical:
+        return ""
+    return "changes at " + name + " = " + ", ".join(fmt(c, 3) for c in critical)
 
 
 def _limit_text(limit: float) -> str:
@@ -493,54 +506,42 @@ def draw_progress_bar(surface: pygame.Surface, rect: pygame.Rect, progress: floa
 # ================================================================================================
 
 def heat_temperature(world) -> float | None:
-    """Temperature of the first langevin rule with alive balls (None when there is none)."""
-    p = world.particles
-    alive_rules = set(np.unique(p.rule[p.status == ALIVE]).tolist())
-    for rid, r in enumerate(world.rules):
-        if r.name == "langevin" and rid in alive_rules:
-            return r.temperature
-    return None
+    """The heat panel's temperature (sim.readouts.heat_temperature; None: no langevin ball)."""
+    return R.heat_temperature(world)
 
 
 def chi_square(observed: np.ndarray, predicted: np.ndarray, edges: np.ndarray, n: int
                ) -> tuple[float, int]:
-    """(chi^2, bins used) of the observed against the predicted densities for n balls, over the
-    bins where at least HEAT_MIN_EXPECTED balls are expected; (nan, 0) when none qualifies."""
-    width = np.diff(edges)
-    with np.errstate(all="ignore"):
-        exp_ = predicted * width * n
-        obs = observed * width * n
-        use = np.isfinite(exp_) & np.isfinite(obs) & (exp_ >= HEAT_MIN_EXPECTED)
-        if not use.any():
-            return math.nan, 0
-        return float(((obs[use] - exp_[use]) ** 2 / exp_[use]).sum()), int(use.sum())
+    """(chi^2, bins used): sim.readouts.chi_square."""
+    return R.chi_square(observed, predicted, edges, n)
 
 
 def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                     view: Sequence[float] | None = None, bins: int | np.ndarray = HEAT_BINS
                     ) -> list[pygame.Rect]:
-    """Histogram of V over the langevin balls (bars) against the Boltzmann density of V (curve),
-    with T, the ball count and chi^2 per bin. Returns the bar rects (one per bin, possibly
-    zero height)."""
+    """Histogram of V over the langevin balls at the panel's temperature (bars; balls at other
+    temperatures or under other rules are left out, and counted) against the Boltzmann density
+    of V (curve), with T and chi^2 per bin: sim.readouts.heat_readout. Returns the bar rects
+    (one per bin, possibly zero height)."""
     rect = pygame.Rect(rect)
     bars: list[pygame.Rect] = []
     with _panel_writer(surface, rect, font) as w:
-        T = heat_temperature(world)
+        h = R.heat_readout(world, view, bins)
+        T = h["temperature"]
         if T is None:
             w.row(("heat", ACCENT), ("  no langevin balls", DIM))
             w.wrapped("switch the rule to langevin to watch exp(−V/T) arrive")
             return bars
-        vals = ins.heat_values(world)
-        edges, obs, pred = ins.boltzmann_histogram(vals, world.potential, T,
-                                                   view or world.potential.view, bins)
-        chi2, used = chi_square(obs, pred, edges, int(np.isfinite(vals).sum()))
-        above = int(np.count_nonzero(vals > edges[-1]))  # not yet down in the thermal range
-        w.row(("heat", ACCENT), (f"  T = {fmt(T)}   n = {len(vals)}", TEXT),
-              (f"   {above} above the range" if above else "", DIM))
+        edges, obs, pred = (np.asarray(h[k], dtype=np.float64) for k in ("edges", "histogram", "prediction"))
+        chi2 = h["chi2_per_bin"]
+        above = h["above"]
+        out = f"   {h['left_out']} left out" if h["left_out"] else ""
+        w.row(("heat", ACCENT), (f"  T = {fmt(T)}   n = {h['counted']}", TEXT),
+              (out + (f"   {above} above" if above else ""), DIM))
         surface.fill(HEAT_BAR, pygame.Rect(w.x0, w.y + (w.line_h - CHIP) // 2, CHIP, CHIP))
         w.x0 += CHIP + 4
         w.row(("balls", HEAT_BAR), ("   — exp(−V/T)", HEAT_CURVE),
-              (f"   χ²/bin = {fmt(chi2 / used if used else math.nan, 3)}", DIM))
+              (f"   χ²/bin = {fmt(chi2, 3)}", DIM))
         w.x0 -= CHIP + 4
         label_h = font.get_linesize()
         plot = pygame.Rect(rect.x + PAD, w.y + 2, rect.w - 2 * PAD, rect.bottom - PAD - label_h - w.y - 2)

@@ -47,6 +47,8 @@ RULE_COLORS: dict[str, tuple[int, int, int]] = {
     "adam": (255, 95, 215),
     "newton": (255, 72, 64),
     "langevin": (255, 170, 190),
+    "newton_method": (120, 235, 140),
+    "nesterov_ode": (200, 170, 90),
 }
 UNKNOWN_RULE_COLOR = (255, 255, 255)
 BALL_OUTLINE = (14, 14, 20)

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "langevin")
+RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "langevin",
+         "newton_method", "nesterov_ode")
 NEWTONIAN = ("newton", "langevin")
 HEAVY_BALL = ("momentum", "nesterov")  # the rules with a momentum buffer u that a throw seeds
 
@@ -35,12 +36,18 @@ class Family(enum.IntEnum):
     HEAVY_BALL = 1
     NEWTON = 2  # steps with dt, not lr
     ADAPTIVE = 3
+    NEWTON_METHOD = 4  # lr 1 on every landscape
 
 
 FAMILY: dict[str, Family] = {"gd": Family.GD, "momentum": Family.HEAVY_BALL,
                              "nesterov": Family.HEAVY_BALL, "newton": Family.NEWTON,
                              "langevin": Family.NEWTON, "adagrad": Family.ADAPTIVE,
-                             "rmsprop": Family.ADAPTIVE, "adam": Family.ADAPTIVE}
+                             "rmsprop": Family.ADAPTIVE, "adam": Family.ADAPTIVE,
+                             "nesterov_ode": Family.NEWTON, "newton_method": Family.NEWTON_METHOD}
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton_method")
+TIMED = ("newton", "langevin", "nesterov_ode")  # rules whose tick advances dt of simulated time
+NEWTON_SHIFT_MARGIN = 0.1  # newton_method: mu = -lam_min + this x max|lam| where H is not > 0
+NEWTON_SHIFT_FLOOR = 1e-6  # ... and at least this (a flat Hessian still gets a finite step)
 INTEGRATORS = ("verlet", "symplectic", "euler")
 
 # which parameters each rule reads (the dump's `params` lists exactly these)
@@ -53,6 +60,8 @@ RULE_PARAMS: dict[str, tuple[str, ...]] = {
     "adam": ("lr", "beta", "beta2", "eps"),
     "newton": ("mass", "friction", "dt", "integrator"),
     "langevin": ("mass", "friction", "temperature", "dt"),
+    "newton_method": ("lr",),
+    "nesterov_ode": ("dt",),
 }
 EPS_DEFAULT = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
 
@@ -85,8 +94,13 @@ class Rule:
     temperature: float = 0.1
     dt: float = 0.01
     integrator: str = "verlet"
+    schedule: str = "constant"  # optimizer rules: sim.schedules spec (constant, step:K:G, ...)
 
     def __post_init__(self) -> None:
+        if self.schedule != "constant":
+            from sim.schedules import parse_schedule
+
+            parse_schedule(self.schedule)  # ValueError with a one-line reason
         if self.name not in RULES:
             raise ValueError(f"unknown dynamics '{self.name}'; choose one of: {', '.join(RULES)}")
         if self.integrator not in INTEGRATORS:
@@ -135,13 +149,15 @@ class Rule:
     @property
     def tick_time(self) -> float:
         """Simulated time one tick advances: dt for the newton family, 1 iteration otherwise."""
-        return self.dt if self.newtonian else 1.0
+        return self.dt if self.name in TIMED else 1.0
 
     def params(self) -> dict[str, Any]:
         """The effective parameters this rule reads (eps resolved to its default)."""
         out: dict[str, Any] = {}
         for k in RULE_PARAMS[self.name]:
             out[k] = self.eps_value if k == "eps" else getattr(self, k)
+        if self.schedule != "constant" and self.name in OPTIMIZERS:
+            out["schedule"] = self.schedule
         return out
 
     def label(self) -> str:
@@ -374,6 +390,12 @@ def step_euler(r: Rule, s: State, V, rng) -> bool:
 
 def step(r: Rule, s: State, V, rng: np.random.Generator) -> bool:
     """Advance every particle in `s` by one tick of rule r. Returns whether s.grad = grad V(pos)."""
+    if r.schedule != "constant" and r.name in OPTIMIZERS:
+        return _step_scheduled(r, s, V, rng)
+    if r.name == "newton_method":
+        return step_newton_method(r, s, V, rng)
+    if r.name == "nesterov_ode":
+        return step_nesterov_ode(r, s, V, rng)
     if r.name == "gd":
         return step_gd(r, s, V, rng)
     if r.name in HEAVY_BALL:
@@ -402,3 +424,100 @@ def newton_twin(r: Rule) -> Rule:
     mass = r.dt * r.dt / r.lr
     return Rule(name="newton", integrator="symplectic", dt=r.dt, mass=mass,
                 friction=(1.0 - beta) * r.dt / r.lr)
+
+
+# --- Newton's method, Nesterov's ODE, schedules -------------------------------------------------
+
+def newton_shift(lam_max: np.ndarray, lam_min: np.ndarray) -> np.ndarray:
+    """mu [n] for newton_method: 0 where the Hessian is positive definite (lam_min > 0), else
+    -lam_min + NEWTON_SHIFT_MARGIN max(|lam_max|, |lam_min|), at least NEWTON_SHIFT_FLOOR
+    (Levenberg's shift: the smallest that makes H + mu I positive definite, plus a margin)."""
+    with np.errstate(all="ignore"):
+        size = np.maximum(np.abs(lam_max), np.abs(lam_min))
+        shift = np.maximum(-lam_min + NEWTON_SHIFT_MARGIN * size, NEWTON_SHIFT_FLOOR)
+        return np.where(lam_min > 0, 0.0, shift)
+
+
+def step_newton_method(r: Rule, s: State, V, rng) -> bool:
+    """x <- x - lr (H + mu I)^-1 g with the exact Hessian H and mu = newton_shift (closed-form
+    2x2 solve). Newton's law with a position-dependent mass matrix H, overdamped."""
+    g = V.grad(s.pos, out=s.tmp)
+    h = V.hessian(s.pos)
+    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
+    with np.errstate(all="ignore"):
+        mean = 0.5 * (a + c)
+        rad = np.hypot(0.5 * (a - c), b)
+        mu = newton_shift(mean + rad, mean - rad)
+        a = a + mu
+        c = c + mu
+        det = a * c - b * b
+        gx, gy = g[:, 0].copy(), g[:, 1].copy()
+        g[:, 0] = (c * gx - b * gy) / det
+        g[:, 1] = (a * gy - b * gx) / det
+    g *= r.lr
+    s.pos -= g
+    return False
+
+
+def step_nesterov_ode(r: Rule, s: State, V, rng) -> bool:
+    """x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes 2014), t = steps dt from the ball's drop,
+    the ball at rest at t = 0. Strang splitting, second order: half kick, half drift, the
+    friction over the whole step solved exactly (v <- v (t / (t + dt))^3: zero at t = 0),
+    half drift, half kick. Unit mass; grad cached as in Verlet."""
+    fresh = s.steps == 0
+    if fresh.any():
+        s.vel[fresh] = 0.0  # at rest at t = 0, whatever the drop or the rule before
+    if not s.grad_valid:
+        V.grad(s.pos, out=s.grad)
+    h = 0.5 * r.dt
+    np.multiply(s.grad, h, out=s.tmp)
+    s.vel -= s.tmp
+    _drift(s, h)
+    t = s.steps
+    if len(t) and t[0] == t[-1] and t.min() == t.max():
+        k = float(t[0])
+        s.vel *= (k / (k + 1.0)) ** 3
+    else:
+        k = t.astype(np.float64)
+        s.vel *= ((k / (k + 1.0)) ** 3)[:, None]
+    _drift(s, h)
+    V.grad(s.pos, out=s.grad)
+    np.multiply(s.grad, h, out=s.tmp)
+    s.vel -= s.tmp
+    s.steps += 1
+    return True
+
+
+def _step_scheduled(r: Rule, s: State, V, rng) -> bool:
+    """One tick of an optimizer rule whose lr follows r.schedule, per ball from its drop: the
+    lr at a ball's k-th step (k = its step count before the step) is lr x lr_factor(k). Every
+    optimizer's displacement is linear in lr (the buffers do not depend on it), so balls at
+    different counts take the base step, then scale their displacement."""
+    from sim.schedules import lr_factor, parse_schedule
+
+    base = r.with_(schedule="constant")
+    k = s.steps.copy()
+    f = lr_factor(parse_schedule(r.schedule), k)
+    counts_self = r.name in ("adagrad", "rmsprop", "adam")
+    if len(k) and k.min() == k.max():  # one factor for all: torch's own operation order
+        if f[0] > 0:
+            out = step(base.with_(lr=r.lr * float(f[0])), s, V, rng)
+        else:
+            out = _frozen_step(base, s, V, rng)
+    else:
+        old = s.pos.copy()
+        out = step(base, s, V, rng)
+        s.pos -= old
+        s.pos *= f[:, None]
+        s.pos += old
+    if not counts_self:
+        s.steps += 1
+    return out
+
+
+def _frozen_step(r: Rule, s: State, V, rng) -> bool:
+    """A step at lr factor 0 (cosine at its end): the buffers update, the position stays."""
+    old = s.pos.copy()
+    out = step(r, s, V, rng)
+    s.pos[...] = old
+    return out

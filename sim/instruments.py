@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.dynamics import Rule, State, newton_twin, step
+from sim import stability as stab
+from sim.dynamics import Rule, State, newton_shift, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
 from sim.world import BOUND, World
@@ -97,12 +98,52 @@ def newton_to_momentum(dt: float, mass: float, friction: float) -> tuple[float, 
     return lr, beta, bool(0.0 <= beta < 1.0)
 
 
+def verlet_to_momentum(dt: float, mass: float, friction: float) -> tuple[float, float, bool]:
+    """newton with velocity Verlet / BAOAB (no noise) -> (lr, beta, valid), exactly:
+    beta = exp(-friction dt / m), lr = (1 + beta) dt^2 / (2m). valid: beta < 1 (friction > 0)."""
+    beta = math.exp(-friction * dt / mass)
+    return (1.0 + beta) * dt * dt / (2.0 * mass), beta, bool(beta < 1.0)
+
+
+def momentum_twin(rule: Rule) -> Rule | None:
+    """The momentum (or gd) rule whose path is exactly that of a newton ball under `rule`
+    (symplectic or verlet, seeded with `twin_buffer`), or None (explicit Euler, langevin with
+    heat, no friction under Verlet, or friction dt/m >= 1 under symplectic Euler)."""
+    if rule.name not in ("newton", "langevin") or rule.integrator == "euler" and rule.name == "newton":
+        return None
+    if rule.name == "langevin" and rule.temperature > 0.0:
+        return None
+    if rule.name == "newton" and rule.integrator == "symplectic":
+        lr, beta, valid = newton_to_momentum(rule.dt, rule.mass, rule.friction)
+    else:
+        lr, beta, valid = verlet_to_momentum(rule.dt, rule.mass, rule.friction)
+    if not valid:
+        return None
+    return Rule("momentum" if beta > 0.0 else "gd", lr=lr, beta=beta, dt=rule.dt)
+
+
+def twin_buffer(rule: Rule, vel: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """The momentum buffer u [k, 2] that makes the momentum twin of a newton ball (dropped with
+    velocity vel [k, 2], gradient grad [k, 2] at the drop) follow it exactly from the first
+    tick. Symplectic Euler: u = -m v / dt. Verlet / BAOAB: its first step is half a momentum
+    step (the kick is half), so u = -(m v / dt + g / 2) / beta."""
+    vel = np.asarray(vel, dtype=np.float64)
+    u = vel * (-rule.mass / rule.dt)
+    if rule.integrator == "symplectic" and rule.name == "newton":
+        return u
+    beta = math.exp(-rule.friction * rule.dt / rule.mass)
+    return (u - 0.5 * np.asarray(grad, dtype=np.float64)) / beta
+
+
 def bridge(rule: Rule) -> dict[str, Any]:
     """The other side of the bridge for `rule`, as a dict the bridge panel prints.
 
     Keys: direction ("to_newton", "to_momentum" or None), lr, beta, dt, mass, friction,
     integrator, exact (the two paths coincide to rounding), valid, twin (a Rule or None),
-    text (a one-line explanation). Numbers that do not apply are nan.
+    text (a one-line explanation). Numbers that do not apply are nan. Newton with symplectic
+    Euler is momentum(lr = dt²/m, beta = 1 - friction dt/m); with velocity Verlet / BAOAB it is
+    momentum(beta = exp(-friction dt/m), lr = (1 + beta) dt²/2m), both exact (the buffer seeded
+    at the drop, `twin_buffer`); explicit Euler has only the first-order numbers.
     """
     nan = float("nan")
     out: dict[str, Any] = dict(direction=None, lr=nan, beta=nan, dt=nan, mass=nan, friction=nan,
@@ -116,19 +157,96 @@ def bridge(rule: Rule) -> dict[str, Any]:
         out["text"] = (f"{what} = Newton with mass dt²/lr and friction (1−β)·dt/lr, "
                        "semi-implicit Euler: same path, tick for tick")
     elif rule.newtonian:
-        lr, beta, valid = newton_to_momentum(rule.dt, rule.mass, rule.friction)
-        exact = valid and rule.name == "newton" and rule.integrator == "symplectic"
-        out.update(direction="to_momentum", lr=lr, beta=beta, dt=rule.dt, mass=rule.mass,
-                   friction=rule.friction, integrator=rule.integrator, exact=exact, valid=valid)
-        if valid:
-            out["twin"] = Rule("momentum" if beta > 0.0 else "gd", lr=lr, beta=beta, dt=rule.dt)
-            how = "exactly" if exact else "to first order in dt (exact with the symplectic integrator)"
-            out["text"] = f"Newton with friction is momentum(lr = dt²/m, β = 1 − γ·dt/m), {how}"
+        integ = "verlet" if rule.name == "langevin" else rule.integrator
+        if integ == "verlet":
+            lr, beta, valid = verlet_to_momentum(rule.dt, rule.mass, rule.friction)
         else:
-            out["text"] = "friction·dt/mass ≥ 1: overdamped past one step, no momentum twin (β < 0)"
+            lr, beta, valid = newton_to_momentum(rule.dt, rule.mass, rule.friction)
+        twin = momentum_twin(rule)
+        exact = twin is not None
+        out.update(direction="to_momentum", lr=lr, beta=beta, dt=rule.dt, mass=rule.mass,
+                   friction=rule.friction, integrator=integ, exact=exact, valid=valid)
+        if valid:
+            out["twin"] = twin if twin is not None else Rule(
+                "momentum" if beta > 0.0 else "gd", lr=lr, beta=max(beta, 0.0), dt=rule.dt)
+        if integ == "verlet" and exact:
+            out["text"] = ("Newton with friction, velocity Verlet / BAOAB, is exactly momentum(β = "
+                           "exp(−γ·dt/m), lr = (1+β)·dt²/2m), its buffer seeded at the drop")
+        elif integ == "verlet":
+            out["text"] = ("heat adds noise: the mean path is momentum(β = exp(−γ·dt/m), "
+                           "lr = (1+β)·dt²/2m)" if valid else
+                           "no friction: β = 1, no momentum twin (torch needs β < 1)")
+        elif integ == "symplectic":
+            out["text"] = ("Newton with friction, semi-implicit Euler, is exactly momentum(lr = dt²/m, "
+                           "β = 1 − γ·dt/m)" if valid else
+                           "friction·dt/mass ≥ 1: overdamped past one step, no momentum twin (β < 0)")
+        else:
+            out["text"] = ("explicit Euler: the force acts one tick late, no exact momentum twin; "
+                           "to first order in dt, momentum(lr = dt²/m, β = 1 − γ·dt/m)")
+    elif rule.name == "newton_method":
+        out["text"] = ("Newton's method is Newton's law with the Hessian H as a position-dependent "
+                       "mass matrix, overdamped: friction·x' = −H⁻¹∇V, one Euler step of lr")
+    elif rule.name == "nesterov_ode":
+        out["text"] = ("Nesterov's momentum in the small-step limit: Newton's law (mass 1) with "
+                       "friction 3/t that fades as the ball's own time t grows")
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out
+
+
+def drop_with_twin(world: World, pos: np.ndarray, vel: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Drop balls at pos [k, 2] (velocity vel [k, 2]) under the current rule, and each one's exact
+    twin beside it: a gd / momentum ball gets its Newtonian twin (sim.dynamics.newton_twin:
+    symplectic, mass dt^2/lr, friction (1-beta) dt/lr); a newton ball (symplectic or Verlet)
+    gets its momentum twin (`momentum_twin`) with the buffer seeded by `twin_buffer`. The twin
+    rule is registered once in world.rules and reused. Returns (ball rows [k], twin rows [k]);
+    twin rows are empty when the current rule has no exact twin.
+    """
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+    rule = world.rule
+    s = world.drop(pos, None if vel is None else np.asarray(vel, dtype=np.float64).reshape(-1, 2),
+                   rule_id=0)
+    balls = np.arange(s.start, s.stop)
+    if rule.name in TWIN_RULES:
+        tid = find_or_add_rule(world, newton_twin(rule))
+        tvel = None
+        if vel is not None and rule.name == "momentum":
+            tvel = -world.particles.buf_a[s] * (rule.lr / rule.dt)  # v = -lr u / dt
+        t = world.drop(pos, tvel, rule_id=tid)
+        return balls, np.arange(t.start, t.stop)
+    twin = momentum_twin(rule)
+    if twin is None:
+        return balls, np.zeros(0, dtype=np.intp)
+    tid = find_or_add_rule(world, twin)
+    t = world.drop(pos, rule_id=tid)
+    if twin.name == "momentum":
+        world.particles.buf_a[t] = twin_buffer(rule, world.particles.vel[s],
+                                               world.potential.grad(pos))
+    return balls, np.arange(t.start, t.stop)
+
+
+def overdamped_lr(rule: Rule) -> float:
+    """The gd step a newton ball's path approaches as its mass goes to 0 at this friction, dt
+    and integrator: the heavy-ball step lr / (1 - beta) of its exact momentum twin. Symplectic
+    and explicit Euler: dt / friction (gradient flow's Euler step, exactly). Verlet / BAOAB:
+    (1 + beta) dt^2 / (2m (1 - beta)) = (c/2) coth(c/2) dt / friction with c = friction dt/m, a
+    little more than dt/friction (1.0033x at c = 0.2): BAOAB's clock in the overdamped limit.
+    nan without friction."""
+    if not rule.newtonian or rule.friction <= 0.0:
+        return float("nan")
+    integ = "verlet" if rule.name == "langevin" else rule.integrator
+    if integ != "verlet":
+        return rule.dt / rule.friction
+    c = rule.friction * rule.dt / rule.mass
+    half = 0.5 * c
+    return rule.dt / rule.friction * (half / math.tanh(half) if half > 1e-8 else 1.0 + half * half / 3)
+
+
+def flow_partner(rule: Rule) -> Rule:
+    """gd with the newton rule's overdamped step (`overdamped_lr`): the path a newton ball meets
+    as its mass goes to 0 at fixed friction and fixed c = friction dt/m (the mass control)."""
+    return Rule("gd", lr=overdamped_lr(rule), dt=rule.dt)
 
 
 def gradient_flow_rule(friction: float, dt: float) -> Rule:
@@ -139,7 +257,7 @@ def gradient_flow_rule(friction: float, dt: float) -> Rule:
     return Rule("gd", lr=dt / friction, dt=dt)
 
 
-def overdamped_rules(friction: float, mass: float, dt: float, lam_max: float) -> tuple[Rule, Rule]:
+def overdamped_rules(friction: float, mass: float, dt: float, lam_max: float) -> tuple[Rule, Rule | None]:
     """A Newton rule at small mass and its gradient-flow limit, advancing the same time per tick.
 
     As mass -> 0 at fixed dt two things go wrong: omega dt = dt sqrt(lam_max / m) passes
@@ -147,14 +265,18 @@ def overdamped_rules(friction: float, mass: float, dt: float, lam_max: float) ->
     the path but not its clock (its overdamped limit moves with step dt^2/2m, not dt/friction).
     So dt is lowered to keep omega dt <= OVERDAMPED_OMEGA_DT and friction dt / m <=
     OVERDAMPED_FRICTION_DT; both rules use that dt, so a tick is the same simulated time for
-    both balls. lam_max: the largest curvature expected on the path.
+    both balls. lam_max: the largest curvature expected on the path. The partner is gd with
+    the newton ball's own overdamped step (`flow_partner`), so the gap between the two falls
+    towards 0 as the mass does (with lr = dt/friction it would stall near 1e-2: BAOAB's clock
+    runs (c/2) coth(c/2) = 1.0033x fast at c = 0.2). Without friction there is no such limit:
+    the partner is None.
     """
     if friction > 0.0:
         dt = min(dt, OVERDAMPED_FRICTION_DT * mass / friction)
     if lam_max > 0.0 and math.isfinite(lam_max):
         dt = min(dt, OVERDAMPED_OMEGA_DT * math.sqrt(mass / lam_max))
-    return (Rule("newton", mass=mass, friction=friction, dt=dt, integrator="verlet"),
-            gradient_flow_rule(friction, dt))
+    newton = Rule("newton", mass=mass, friction=friction, dt=dt, integrator="verlet")
+    return newton, (flow_partner(newton) if friction > 0.0 else None)
 
 
 # ================================================================================================
@@ -275,46 +397,44 @@ def hessian_eigs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lam_max, lam_min
 
 
-def _status(value: np.ndarray, limit: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """ok / warn (above WARN_FRACTION of the limit) / bad (at or past it) / n/a, per element."""
+def _status(value: np.ndarray, limit: np.ndarray, valid: np.ndarray,
+            lower: np.ndarray | float = 0.0) -> np.ndarray:
+    """ok / warn (above WARN_FRACTION of the limit, or within 1 - WARN_FRACTION of the width
+    of the stable interval from a lower limit) / bad (outside lower < value < limit) / n/a."""
     out = np.full(value.shape, NA, dtype="<U4")
     with np.errstate(invalid="ignore"):
         good = valid & np.isfinite(value) & np.isfinite(limit)
         out[good] = OK
-        out[good & (value > WARN_FRACTION * limit)] = WARN
-        out[good & (value >= limit)] = BAD
+        near_lo = (lower > 0) & (value < lower + (1.0 - WARN_FRACTION) * (limit - lower))
+        out[good & ((value > WARN_FRACTION * limit) | near_lo)] = WARN
+        out[good & ((value >= limit) | (value <= lower) | (limit <= lower))] = BAD
     return out
 
 
 def lr_limit(rule: Rule) -> float:
     """Largest stable lr * lam_max on a quadratic: gd 2, momentum 2(1+beta),
     nesterov 2(1+beta)/(1+2beta); nan for the adaptive rules and the newton family."""
-    if rule.name == "gd":
-        return 2.0
-    if rule.name == "momentum":
-        return 2.0 * (1.0 + rule.beta)
-    if rule.name == "nesterov":
-        return 2.0 * (1.0 + rule.beta) / (1.0 + 2.0 * rule.beta)
+    if rule.name in ("gd", "momentum", "nesterov"):
+        return stab.a_limits(rule)[1]
     return float("nan")
 
 
 def omega_dt_limit(rule: Rule) -> float:
-    """Largest stable omega*dt (omega = sqrt(lam/m)) on a quadratic, per integrator.
-
-    Verlet / BAOAB (newton default, langevin): 2, whatever the friction. Semi-implicit Euler
-    with c = friction dt/m: sqrt(2(2 - c)) (it is momentum with beta = 1 - c). Explicit Euler:
-    sqrt(c) -- unstable at any step without friction. For gd and momentum: their twin's limit.
-    """
+    """Largest stable omega*dt (omega = sqrt(lam/m)) on a quadratic, per integrator (the upper
+    end of sim.stability.ratio_limits; explicit Euler also has a lower end when friction dt/m
+    > 2). For gd and momentum: their twin's limit."""
     if rule.name in TWIN_RULES:
         return math.sqrt(lr_limit(rule))  # twin: (omega dt)^2 = lr lam
     if not rule.newtonian:
         return float("nan")
-    if rule.name == "langevin" or rule.integrator == "verlet":
-        return 2.0
-    c = rule.friction * rule.dt / rule.mass
-    if rule.integrator == "symplectic":
-        return math.sqrt(max(2.0 * (2.0 - c), 0.0))
-    return math.sqrt(c)
+    return stab.ratio_limits(rule)[1]
+
+
+def omega_dt_lower(rule: Rule) -> float:
+    """Smallest stable omega*dt: 0 except explicit Euler with c = friction dt/m > 2 (sqrt(2c - 4))."""
+    if rule.newtonian:
+        return stab.ratio_limits(rule)[0]
+    return 0.0
 
 
 def stability(potential: Potential, rule: Rule, pos: np.ndarray) -> dict[str, np.ndarray]:
@@ -322,12 +442,13 @@ def stability(potential: Potential, rule: Rule, pos: np.ndarray) -> dict[str, np
 
     lam_max, lam_min: Hessian eigenvalues (1/time^2 per unit mass). lr_lam = lr * lam_max with
     lr_lam_limit (gd 2, momentum 2(1+beta), nesterov 2(1+beta)/(1+2beta); nan for adaptive and
-    newton rules). omega_dt = dt sqrt(lam_max / m) with omega_dt_limit (see `omega_dt_limit`;
-    for gd / momentum the values of their Newtonian twin, for which omega dt = sqrt(lr lam)).
-    zeta = friction / (2 sqrt(m lam_max)) (twin's for gd / momentum: (1-beta)/(2 sqrt(lr lam))).
-    status_lr_lam, status_omega_dt, status_zeta: "ok" / "warn" / "bad" / "n/a" (n/a where
-    lam_max <= 0: no minimum direction, or where the metric does not apply). zeta is "warn"
-    below ZETA_WARN (barely damped), never "bad".
+    newton rules). omega_dt = dt sqrt(lam_max / m) with omega_dt_limit and omega_dt_lower (the
+    exact stable interval of the integrator, see sim.stability; for gd / momentum the values of
+    their Newtonian twin, for which omega dt = sqrt(lr lam)). zeta: the continuous-time damping
+    ratio friction / (2 sqrt(m lam_max)), kept as data only: a discrete map is classified by
+    `regime` instead. status_lr_lam, status_omega_dt, status_zeta: "ok" / "warn" / "bad" /
+    "n/a". Also every key of sim.stability.analyse (verdict, regime, ratios, limits, critical)
+    -- the exact region of the discrete one-step map in both directions.
     """
     pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
     n = len(pos)
@@ -352,25 +473,34 @@ def stability(potential: Potential, rule: Rule, pos: np.ndarray) -> dict[str, np
     with np.errstate(all="ignore"):
         omega_dt = dt * np.sqrt(lam / mass)
         zeta = friction / (2.0 * np.sqrt(mass * lam))
-    od_lim = omega_dt_limit(rule)
+    od_lim, od_lo = omega_dt_limit(rule), omega_dt_lower(rule)
+    mu = newton_shift(lam_max, lam_min) if rule.name == "newton_method" else 0.0
+    exact = stab.analyse(rule, lam_max, lam_min, mu)
+    # the exact verdict also counts the other direction and the friction (c < 2 where flat)
+    newt_bad = rule.newtonian & (exact["verdict"] == stab.UNSTABLE)
 
     full = lambda x: np.full(n, x, dtype=np.float64)  # noqa: E731
     zeta_status = np.full(n, NA, dtype="<U4")
     zeta_ok = curved & np.isfinite(zeta)
     zeta_status[zeta_ok] = OK
     zeta_status[zeta_ok & (zeta < ZETA_WARN)] = WARN
-    return {
+    status_od = _status(omega_dt, full(od_lim), curved, od_lo)
+    status_od[newt_bad & curved] = BAD
+    out = {
         "lam_max": lam_max,
         "lam_min": lam_min,
         "lr_lam": lr_lam,
         "lr_lam_limit": full(lr_lim),
         "omega_dt": omega_dt,
         "omega_dt_limit": full(od_lim),
+        "omega_dt_lower": full(od_lo),
         "zeta": zeta,
         "status_lr_lam": _status(lr_lam, full(lr_lim), curved),
-        "status_omega_dt": _status(omega_dt, full(od_lim), curved),
+        "status_omega_dt": status_od,
         "status_zeta": zeta_status,
     }
+    out.update({k: v for k, v in exact.items()})
+    return out
 
 
 # ================================================================================================

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from sim.dynamics import Rule, newton_twin
-from sim.instruments import TWIN_RULES, gradient_flow_rule
+from sim.instruments import TWIN_RULES, flow_partner, overdamped_lr
 from sim.tuning import rescale_step
 from sim.world import World
 
@@ -19,13 +19,13 @@ def partner_rule(rule: Rule) -> Rule | None:
     """The rule of the ball the twin toggle drops beside a `rule` ball, or None.
 
     gd / momentum: the exact Newtonian twin (symplectic, mass dt²/lr, friction (1−β)dt/lr).
-    newton with friction: its overdamped limit, gradient flow (gd with lr = dt/friction); the
-    two meet as the mass goes to 0. Others have no partner.
+    newton with friction: its overdamped limit, gd with the integrator's overdamped step
+    (sim.instruments.flow_partner); the two meet as the mass goes to 0. Others: none.
     """
     if rule.name in TWIN_RULES:
         return newton_twin(rule)
     if rule.name == "newton" and rule.friction > 0.0:
-        return gradient_flow_rule(rule.friction, rule.dt)
+        return flow_partner(rule)
     return None
 
 
@@ -42,13 +42,14 @@ def _derived(r: Rule, q: Rule) -> Callable[[Rule], Rule] | None:
     """If rule r is the partner of rule q, a function giving r again from a new q; else None.
 
     r is the Newtonian twin of q (gd / momentum) at r's own dt: the twin's path per tick is the
-    same at any dt, so a lesson may pick its own. Or r is the gradient flow of newton q
-    (gd, lr = dt / friction)."""
+    same at any dt, so a lesson may pick its own. Or r is the gradient-flow partner of newton q
+    (gd at q's overdamped step, or at dt / friction)."""
     if q.name in TWIN_RULES and r.name == "newton" and same_steps(r, newton_twin(q.with_(dt=r.dt))):
         return lambda q2: r.with_(**newton_twin(q2.with_(dt=r.dt)).params())
-    if (q.name == "newton" and q.friction > 0.0 and r.name == "gd"
-            and math.isclose(r.lr, q.dt / q.friction, rel_tol=1e-9)):
-        return lambda q2: r.with_(lr=q2.dt / q2.friction)
+    if q.name == "newton" and q.friction > 0.0 and r.name == "gd":
+        for lr_of in (overdamped_lr, lambda q2: q2.dt / q2.friction):
+            if math.isclose(r.lr, lr_of(q), rel_tol=1e-9):
+                return lambda q2, lr_of=lr_of: r.with_(lr=lr_of(q2))
     return None
 
 

@@ -109,6 +109,7 @@ LESSON_ORDER = (
     "heat_escape",
     "euler_vs_verlet",
     "himmelblau_basins",
+    "force_not_momentum",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
@@ -193,7 +194,7 @@ def _rule_to_dict(r: Rule) -> dict:
         if k in out:
             continue
         v = getattr(r, k)
-        if v is None:  # eps: the rule's torch default
+        if v is None or (k == "schedule" and v == "constant"):  # eps: torch's default
             continue
         out[k] = v if isinstance(v, str) else float(v)
     return out
@@ -456,6 +457,11 @@ def _rule_from(t: dict, where: str) -> Rule:
         if k == "integrator":
             if not isinstance(v, str) or v not in INTEGRATORS:
                 raise SceneError(f"{where} integrator must be one of: {', '.join(INTEGRATORS)}; got {_show(v)}")
+            kw[k] = v
+            continue
+        if k == "schedule":
+            if not isinstance(v, str):
+                raise SceneError(f"{where} schedule must be text like \"step:100:0.5\", got {_show(v)}")
             kw[k] = v
             continue
         if not _is_number(v):

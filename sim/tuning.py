@@ -34,6 +34,9 @@ SUGGESTED: dict[str, tuple[float, float, float, float]] = {
     "gaussian_wells": (0.01, 0.002, 0.02, 0.02),
 }
 
+NEWTON_METHOD_LR = 1.0  # Newton's method needs no tuning: lr 1 on every landscape
+
+
 def estimate(potential) -> tuple[float, float, float, float]:
     """Suggestions for a landscape not in the table (a user's formula): the same recipe, with
     lambda the largest |Hessian eigenvalue| at the lowest points of a coarse grid."""
@@ -62,9 +65,10 @@ def _round(x: float) -> float:
     return float((1 if m < 2 else 2 if m < 5 else 5) * 10**e)
 
 
-def suggestions(potential) -> tuple[float, float, float, float]:
-    """The landscape's suggested step per Family (indexed by Family's value)."""
-    return SUGGESTED.get(potential.name) or estimate(potential)
+def suggestions(potential) -> tuple[float, float, float, float, float]:
+    """The suggested step per Family (indexed by its value): gd lr, heavy-ball lr, newton dt,
+    adaptive lr, newton_method lr."""
+    return (*(SUGGESTED.get(potential.name) or estimate(potential)), NEWTON_METHOD_LR)
 
 
 def suggest(potential, rule: Rule) -> Rule:

@@ -92,7 +92,11 @@ def test_bridge_dicts():
     assert n["lr"] == pytest.approx(0.005) and n["beta"] == pytest.approx(0.8)
     assert n["twin"].name == "momentum"
     v = ins.bridge(Rule("newton", dt=0.1, mass=0.1, friction=2.0, integrator="verlet"))
-    assert not v["valid"] and v["twin"] is None and "β < 0" in v["text"]
+    # Verlet / BAOAB: exactly momentum with beta = exp(-friction dt/m), whatever the friction
+    assert v["valid"] and v["exact"] and v["beta"] == pytest.approx(math.exp(-2.0))
+    assert v["twin"].name == "momentum" and v["lr"] == pytest.approx((1 + math.exp(-2.0)) * 0.01 / 0.2)
+    s = ins.bridge(Rule("newton", dt=0.1, mass=0.1, friction=2.0, integrator="symplectic"))
+    assert not s["valid"] and s["twin"] is None and "β < 0" in s["text"]
     a = ins.bridge(Rule("adam"))
     assert a["direction"] is None and a["twin"] is None and math.isnan(a["mass"])
 
@@ -151,7 +155,8 @@ def test_overdamped_newton_tends_to_gradient_flow():
     errors = []
     for mass in (0.1, 0.02, 0.004):
         newton, flow = ins.overdamped_rules(friction, mass, 0.01, lam_max=1.0)
-        assert flow.name == "gd" and flow.lr == pytest.approx(newton.dt / friction)
+        c = friction * newton.dt / mass  # the partner takes BAOAB's overdamped step
+        assert flow.name == "gd" and flow.lr == pytest.approx(newton.dt / friction * (c / 2) / math.tanh(c / 2))
         assert newton.dt * math.sqrt(1.0 / mass) <= ins.OVERDAMPED_OMEGA_DT + 1e-12
         assert friction * newton.dt / mass <= ins.OVERDAMPED_FRICTION_DT + 1e-12
         ticks = round(t_end / newton.dt)
@@ -161,8 +166,9 @@ def test_overdamped_newton_tends_to_gradient_flow():
         errors.append(float(np.abs(w.particles.pos[0] - exact[0]).max()))
         g = World(bowl, flow)
         g.drop(x0)
-        g.tick(ticks)  # gd with lr = dt/friction is Euler on the gradient flow: O(dt)
-        assert np.abs(g.particles.pos[0] - exact[0]).max() < 2 * newton.dt
+        g.tick(ticks)  # Euler on the gradient flow, O(dt), on BAOAB's clock (c/2)coth(c/2) fast
+        on_clock = x0 * math.exp(-t_end * (c / 2) / math.tanh(c / 2) / friction)
+        assert np.abs(g.particles.pos[0] - on_clock[0]).max() < 2 * newton.dt
     assert errors[0] > errors[1] > errors[2]
     assert errors[2] < 0.002
     assert ins.gradient_flow_rule(0.5, 0.02) == Rule("gd", lr=0.04, dt=0.02)

@@ -278,7 +278,7 @@ def test_a_new_rule_drops_the_pairs():
 
 
 def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
-    """Newton with friction 1 and its gd(lr = dt/friction) partner from one point: the gap after
+    """Newton with friction 1 and its gd partner (the integrator's overdamped step) from one point: the gap after
     the same simulated time shrinks as ';' lowers the mass (the overdamped limit)."""
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016))
     app.runtime.steps[2] = 0.016
@@ -292,7 +292,7 @@ def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
         app.runtime.balls.clear()
         click(app, (300, 250))
         w = app.world
-        assert w.n == 2 and w.rules[w.particles.rule[1]] == ins.gradient_flow_rule(1.0, r.dt)
+        assert w.n == 2 and w.rules[w.particles.rule[1]] == ins.flow_partner(r)
         w.tick(int(round(1.5 / r.dt)))  # 1.5 units of time
         gaps.append(_pair_gap(app))
         masses.append(r.mass)

@@ -172,8 +172,8 @@ def test_status_colors_are_distinct_and_shown(font):
     ok, warn, bad = counts(0.5 * 2 / 25), counts(0.9 * 2 / 25), counts(1.1 * 2 / 25)
     chip = P.CHIP * P.CHIP
     assert ok["warn"] == 0 and ok["bad"] == 0 and ok["ok"] >= 3 * chip
-    assert warn["warn"] >= 2 * chip and warn["bad"] == 0  # lr*lam and the twin's omega*dt
-    assert bad["bad"] >= 2 * chip and bad["warn"] == 0
+    assert warn["warn"] >= chip and warn["bad"] == 0  # lr*lam max near its limit, still stable
+    assert bad["bad"] >= 2 * chip and bad["warn"] == 0  # lr*lam max past it, and the step verdict
 
 
 def test_heat_bars_follow_the_data(font):

@@ -89,3 +89,14 @@ def test_a_click_on_a_ball_selects_it_esc_and_a_click_on_the_map_deselect():
     assert app.world.n == 1 and app.runtime.balls.selected is None
     click(app, (500, 300))
     assert app.world.n == 2
+
+
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_the_mass_keys_with_no_friction_scale_the_mass(factor):
+    """euler_vs_verlet (friction 0) and ; or ' used to divide by the friction (ZeroDivisionError)."""
+    app = scene_app("euler_vs_verlet")
+    m0 = app.world.rule.mass
+    key(app, pygame.K_SEMICOLON if factor < 1 else pygame.K_QUOTE, ";" if factor < 1 else "'")
+    assert app.world.rule.mass == pytest.approx(m0 * factor) and app.running
+    app.update(1 / 60)
+    app.draw(pygame.Surface(SIZE, 0, 32))

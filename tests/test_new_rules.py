@@ -1,0 +1,145 @@
+"""newton_method and nesterov_ode against independent references: one step to the minimum of
+any positive definite quadratic (from many starts), a shift that makes an indefinite Hessian
+definite; the ODE's order measured by halving dt and its convergence to x0 2 J1(t)/t on the
+bowl (J1 by its power series here); learning-rate schedules inside the rules."""
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+from sim.dynamics import Rule, newton_shift
+from sim.expression import expression_potential
+from sim.potentials import get_potential
+from sim.world import World
+
+
+def j1(t: float) -> float:
+    """Bessel J1 by its power series sum (-1)^m (t/2)^(2m+1) / (m! (m+1)!) (t <= 10)."""
+    total, term = 0.0, t / 2.0
+    for m in range(80):
+        total += term
+        term *= -(t / 2.0) ** 2 / ((m + 1) * (m + 2))
+    return total
+
+
+def test_j1_series_against_known_values():
+    assert j1(1.0) == pytest.approx(0.44005058574493355, abs=1e-15)  # tables (A&S 9.1)
+    assert j1(3.8317059702075125) == pytest.approx(0.0, abs=1e-13)  # first zero
+
+
+@pytest.mark.parametrize("formula,minimum", [
+    ("x**2 + y**2", (0.0, 0.0)),
+    ("0.5*x**2 + 12.5*y**2", (0.0, 0.0)),
+    ("3*(x-1)**2 + 2*(x-1)*(y+2) + 5*(y+2)**2 + 7", (1.0, -2.0)),
+    ("100*x**2 + 0.01*y**2 - 3*x + y", (0.015, -50.0)),
+])
+def test_newton_method_one_step_on_quadratics(formula, minimum):
+    pot = expression_potential(formula)
+    starts = np.random.default_rng(3).uniform(-50, 50, (200, 2))
+    w = World(pot, Rule("newton_method", lr=1.0))
+    w.drop(starts)
+    w.tick(1)
+    np.testing.assert_allclose(w.particles.pos, np.tile(minimum, (200, 1)), atol=1e-9 * (1 + abs(minimum[1])))
+
+
+def test_newton_method_shift_on_an_indefinite_hessian():
+    """The saddle x^2 - y^2: H = diag(2, -2), mu = 2 + 0.1 * 2; a step downhill, not to the saddle."""
+    pot = expression_potential("x**2 - y**2")
+    mu = newton_shift(np.array([2.0]), np.array([-2.0]))
+    assert mu[0] == pytest.approx(2.2)
+    w = World(pot, Rule("newton_method", lr=1.0))
+    w.drop(np.array([[1.0, 0.5]]))
+    w.tick(1)
+    # x: (2 + 2.2)^-1 * 2 * 1 ; y: (-2 + 2.2)^-1 * (-2 * 0.5) = -5 -> y moves away from 0
+    np.testing.assert_allclose(w.particles.pos[0], [1.0 - 2.0 / 4.2, 0.5 + 1.0 / 0.2])
+    assert pot.value(w.particles.pos)[0] < pot.value(np.array([[1.0, 0.5]]))[0]
+
+
+def _ode_error(dt: float, t_end: float = 6.0) -> float:
+    w = World(get_potential("bowl"), Rule("nesterov_ode", dt=dt))
+    x0 = np.array([[1.2, -0.7]])
+    w.drop(x0)
+    w.tick(int(round(t_end / dt)))
+    exact = x0[0] * 2.0 * j1(t_end) / t_end
+    return float(np.abs(w.particles.pos[0] - exact).max())
+
+
+def test_nesterov_ode_converges_to_the_bessel_solution_at_second_order():
+    errors = [_ode_error(dt) for dt in (0.04, 0.02, 0.01, 0.005)]
+    ratios = [a / b for a, b in zip(errors, errors[1:])]
+    assert all(3.3 < r < 4.5 for r in ratios), ratios  # second order (ratio 4 when dt halves)
+    assert errors[-1] < 1e-5
+
+
+def test_nesterov_ode_ball_starts_at_rest_and_counts_its_own_time():
+    w = World(get_potential("bowl"), Rule("nesterov_ode", dt=0.01))
+    w.drop(np.array([[1.0, 0.0]]), vel=np.array([[5.0, 5.0]]))  # a throw is ignored: at rest
+    w.tick(300)
+    w.drop(np.array([[1.0, 0.0]]))  # a later ball has its own t = 0
+    w.tick(300)
+    p = w.particles.pos
+    assert p[1, 0] == pytest.approx(2 * j1(3.0) / 3.0, abs=1e-4)
+    assert p[0, 0] == pytest.approx(2 * j1(6.0) / 6.0, abs=1e-4)
+    assert w.rule.tick_time == 0.01
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "adam", "newton_method"])
+def test_schedules_scale_each_balls_step_from_its_drop(name):
+    """A ball under step:2:0.5 moves, step by step, like the constant rule whose lr is set by
+    hand to torch StepLR's value; balls dropped at different ticks follow their own count."""
+    pot = get_potential("ravine")
+    sched = Rule(name, lr=0.01, schedule="step:2:0.5")
+    w = World(pot, sched)
+    w.drop(np.array([[2.0, 1.0]]))
+    w.tick(3)
+    w.drop(np.array([[2.0, 1.0]]))
+    w.tick(5)
+    # reference: the same rule, lr changed by hand each tick (torch's optimizer + scheduler)
+    from sim.dynamics import State, step
+
+    def by_hand(ticks: int) -> np.ndarray:
+        z = lambda: np.zeros((1, 2))  # noqa: E731
+        s = State(np.array([[2.0, 1.0]]), z(), z(), z(), z(), np.zeros(1, np.int64), np.zeros(1),
+                  z(), z(), False)
+        for k in range(ticks):
+            step(Rule(name, lr=0.01 * 0.5 ** (k // 2)), s, pot, np.random.default_rng(0))
+        return s.pos[0]
+
+    np.testing.assert_allclose(w.particles.pos[0], by_hand(8), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(w.particles.pos[1], by_hand(5), rtol=1e-12, atol=1e-15)
+
+
+def test_schedule_is_saved_in_scenes(tmp_path):
+    from sim.scene import load_scene, save_scene
+
+    w = World(get_potential("bowl"), Rule("adam", lr=0.05, schedule="cosine:50"))
+    w.drop(np.array([[1.0, 1.0], [-2.0, 0.5]]))
+    w.tick(7)
+    path = save_scene(w, tmp_path / "s.toml")
+    assert 'schedule = "cosine:50"' in path.read_text()
+    w2, _ = load_scene(path)
+    assert w2.rule == w.rule
+    w.tick(20)
+    w2.tick(20)
+    np.testing.assert_array_equal(w.particles.pos, w2.particles.pos)
+    plain = save_scene(World(get_potential("bowl"), Rule("gd")), tmp_path / "p.toml")
+    assert "schedule" not in plain.read_text()
+
+
+def test_new_rules_in_the_rule_list_and_help():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sim.dynamics import RULES
+
+    assert RULES[-2:] == ("newton_method", "nesterov_ode")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(root / "main.py"), "--help"], capture_output=True,
+                         text=True, cwd=root).stdout
+    assert "newton_method" in out and "nesterov_ode" in out and "--schedule" in out
+    from render.balls import RULE_COLORS
+    from sim.dynamics import FAMILY
+
+    assert set(RULES) <= set(RULE_COLORS) and set(RULES) <= set(FAMILY)
