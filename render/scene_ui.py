@@ -27,6 +27,7 @@ from render import hud
 from render.editor import FormulaEditor
 from render.picker import Row, ScenePicker
 from render.recorder import DOT_COLOR, DOT_RADIUS, Recorder, RecorderError, auto_path
+from render.saving import SceneSaves
 
 WINDOW_MAX_BALLS = 2_000_000  # the window refuses drops beyond this many balls (memory, speed)
 VIEW_KEYS = ("trails", "arrows", "field")  # instruments the App draws itself (App.show)
@@ -88,6 +89,7 @@ class SceneUI:
         self.picker = ScenePicker()
         self._picker_files: list[Path] = []  # what the picker's rows are
         self.recorder = Recorder()
+        self.saves = SceneSaves()  # Ctrl+S writes in the background
         self.title = ""
         self.caption = ""
         self.caption_open = False
@@ -281,21 +283,14 @@ class SceneUI:
         return out
 
     def save(self, folder: str | os.PathLike | None = None) -> Path | None:
-        """Ctrl+S: the current state to a new scene file in folder (default: the current one)."""
-        from sim.scene import SceneError, save_new_scene
-
+        """Ctrl+S: the current state to a new scene file in folder (default: the current one).
+        Returns the path when written at once; a big world is written in the background."""
         app = self.app
         self._forget_stale_caption()
         target = auto_path("toml", os.getcwd() if folder is None else folder)
-        try:
-            path = save_new_scene(app.world, target, title=self.title, caption=self.caption,
-                                  view=save_view(app.view), instruments=self.instrument_states(),
-                                  paused=app.paused)
-        except SceneError as e:
-            app.tell(f"scene not saved: {e}", hud.WARN)
-            return None
-        app.tell(f"scene saved: {path}")
-        return path
+        return self.saves.start(app.world, target, app.tell, title=self.title, caption=self.caption,
+                                view=save_view(app.view), instruments=self.instrument_states(),
+                                paused=app.paused)
 
     def scene_files(self) -> list[Path]:
         """What Ctrl+O cycles through: the presets (lessons first), then the scenes saved in
@@ -433,6 +428,7 @@ class SceneUI:
     def close(self, status: int = 0, report=None) -> int:
         """The loop is over: finish a recording in progress (saved, never lost). `report`
         (e.g. print) gets one line about it. Returns the exit status (2 if saving failed)."""
+        self.saves.finish(report)  # a scene being written in the background
         if not self.recorder.recording:
             return status
         try:
@@ -449,6 +445,7 @@ class SceneUI:
     def draw(self, surface: pygame.Surface) -> None:
         """The caption card (or the scene title) and the formula editor, over the HUD."""
         self.card_rect = self.title_rect = None
+        self.saves.poll(self.app.tell)  # "saving ... 40%", then where the scene went
         self._forget_stale_caption()
         self._span = self._free_span(surface)
         if not self.app.show.get("help"):

@@ -88,10 +88,11 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import publish_new
@@ -103,7 +104,10 @@ from sim.world import World
 FORMAT = 1  # schema version written to [scene] format
 SCENES_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenes"
 SUFFIX = ".toml"
-MAX_SCENE_BYTES = 256 * 1024 * 1024  # refuse to parse anything larger
+BYTES_PER_BALL = 640  # the most a ball takes in a scene file (every array written, 17 digits)
+MAX_SCENE_BYTES = MAX_PARTICLES * BYTES_PER_BALL + (1 << 20)  # the largest file the program writes
+FAST_ARRAYS_FROM = 1 << 20  # files larger than this: particle arrays read by sim/scene_arrays.py
+MAX_TOML_BYTES = 32 << 20  # the most text (besides those arrays) given to the TOML parser
 LINE_WIDTH = 96  # the writer wraps arrays longer than this
 # the lessons in teaching order (Ctrl+O cycles in this order; other presets follow by name)
 LESSON_ORDER = (
@@ -152,8 +156,10 @@ class SceneInfo:
 # =============================================================================================
 
 def world_to_scene(world: World, *, title: str = "", caption: str = "", view: View | None = None,
-                   instruments: dict[str, bool] | None = None, paused: bool = False) -> dict:
-    """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly."""
+                   instruments: dict[str, bool] | None = None, paused: bool = False,
+                   arrays: bool = False) -> dict:
+    """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly.
+    arrays=True: the particle arrays stay numpy arrays (for `scene_bytes`)."""
     scene: dict[str, Any] = {
         "scene": {"format": FORMAT, "title": str(title), "caption": str(caption), "paused": bool(paused)},
         "landscape": _landscape_to_dict(world.potential, view),
@@ -164,7 +170,7 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
     if instruments:
         scene["instruments"] = {str(k): bool(v) for k, v in instruments.items()}
     if world.n:
-        scene["particles"] = _particles_to_dict(world)
+        scene["particles"] = _particles_to_dict(world, arrays)
     scene["state"] = {
         "seed": _int_or_text(world.seed),
         "tick_count": int(world.tick_count),
@@ -238,7 +244,7 @@ def _default_energy0(pot: Potential, rules: list[Rule], pos: np.ndarray, vel: np
         return pot.value(pos) + 0.5 * masses * np.einsum("ij,ij->i", vel, vel)
 
 
-def _particles_to_dict(world: World) -> dict:
+def _particles_to_dict(world: World, arrays: bool = False) -> dict:
     """Every per-particle array that differs from what loading would assume (bit for bit)."""
     p = world.particles
     a = {k: getattr(p, k).copy() for k in FIELDS}
@@ -252,7 +258,7 @@ def _particles_to_dict(world: World) -> dict:
             arr[bad & np.broadcast_to(rows, arr.shape)] = 0.0
             arr[np.isnan(arr)] = 0.0
             np.clip(arr, -_LARGEST, _LARGEST, out=arr)
-    out: dict[str, Any] = {"pos": a["pos"].tolist()}
+    out: dict[str, Any] = {"pos": a["pos"] if arrays else a["pos"].tolist()}
     defaults = {
         "rule": np.zeros_like(a["rule"]),
         "vel": np.zeros_like(a["vel"]),
@@ -274,7 +280,7 @@ def _particles_to_dict(world: World) -> dict:
         if k == "status":
             out[k] = [STATUS_NAMES.get(int(s), "diverged") for s in a[k]]
         else:
-            out[k] = a[k].tolist()
+            out[k] = a[k] if arrays else a[k].tolist()
     return out
 
 
@@ -517,6 +523,8 @@ def _rng_from(t: Any) -> np.random.Generator:
 def _pairs(t: dict, key: str, n: int | None) -> np.ndarray:
     """[[x, y], ...] -> float64 [n, 2], every entry a finite number."""
     v = t[key]
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: float64 [n, 2]
+        return _finite_rows(v, key, n)
     msg = f"[particles] {key} must be a list of [x, y] pairs"
     if not isinstance(v, list):
         raise SceneError(f"{msg}, got {_show(v)}")
@@ -532,8 +540,22 @@ def _pairs(t: dict, key: str, n: int | None) -> np.ndarray:
     return arr
 
 
+def _finite_rows(arr: np.ndarray, key: str, n: int | None) -> np.ndarray:
+    """A fast-read array [n, 2] or [n]: every entry finite, n rows."""
+    ok = np.isfinite(arr) if arr.ndim == 1 else np.isfinite(arr).all(axis=1)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise SceneError(f"[particles] {key} must be finite numbers (entry {i + 1} is {arr[i].tolist()})")
+    _check_len(key, len(arr), n)
+    return arr
+
+
 def _scalars(t: dict, key: str, n: int | None, integer: bool) -> np.ndarray:
     v = t[key]
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: int64 or float64 [n]
+        if integer != (v.dtype.kind == "i"):
+            raise SceneError(f"[particles] {key} must be a list of {'integers' if integer else 'numbers'}")
+        return _finite_rows(v, key, n)
     kind = "integers" if integer else "numbers"
     if not isinstance(v, list):
         raise SceneError(f"[particles] {key} must be a list of {kind}, got {_show(v)}")
@@ -619,6 +641,8 @@ def _rule_range_msg(rid: int, n_rules: int) -> str:
 def _status_from(v: Any, n: int) -> np.ndarray:
     names = {name: code for code, name in STATUS_NAMES.items()}
     msg = '[particles] status must be a list of "alive" / "diverged"'
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: indexes into STATUS_WORDS
+        v = np.array(scene_arrays.STATUS_WORDS, dtype=object)[v].tolist()
     if not isinstance(v, list):
         raise SceneError(f"{msg}, got {_show(v)}")
     out = np.empty(len(v), dtype=np.uint8)
@@ -720,7 +744,13 @@ def _toml_scalar(v: Any) -> str:
     raise TypeError(f"cannot write a {type(v).__name__} to TOML")
 
 
+class _RawToml(str):
+    """TOML text already written (a big particle array, see `scene_bytes`)."""
+
+
 def _toml_value(v: Any, indent: str = "") -> str:
+    if isinstance(v, _RawToml):
+        return str(v)
     if isinstance(v, np.ndarray):
         v = v.tolist()
     if isinstance(v, (list, tuple)):
@@ -808,18 +838,43 @@ def load_scene(path: str | os.PathLike) -> tuple[World, SceneInfo]:
     name = path.name or str(path)
     try:
         if path.stat().st_size > MAX_SCENE_BYTES:
-            raise SceneError(f"{name}: larger than {MAX_SCENE_BYTES // 2**20} MiB; not a scene file")
+            raise SceneError(f"{name}: larger than {MAX_SCENE_BYTES // 2**20:,} MiB "
+                             f"(a scene of {MAX_PARTICLES:,} balls is smaller); not a scene file")
         data = path.read_bytes()
     except OSError as e:
         raise SceneError(f"{name}: cannot read: {e.strerror or e}") from None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SceneError(f"{name}: not UTF-8 text (bad byte at offset {e.start})") from None
-    try:
-        return scene_to_world(loads(text))
+        return scene_to_world(_parse_file(data))
     except SceneError as e:
         raise SceneError(f"{name}: {e}") from None
+
+
+def _parse_file(data: bytes) -> dict:
+    """A scene file's bytes -> the scene dict; big particle arrays as numpy arrays."""
+    arrays: dict[str, np.ndarray] = {}
+    if len(data) > FAST_ARRAYS_FROM:
+        try:
+            data, arrays = scene_arrays.extract(data)
+        except scene_arrays.ArrayError as e:
+            raise SceneError(f"[particles] {e}") from None
+    if len(data) > MAX_TOML_BYTES:
+        raise SceneError(f"{len(data) / 2**20:,.0f} MiB of TOML besides the particle arrays read "
+                         f"fast (at most {MAX_TOML_BYTES // 2**20} MiB): write big arrays in [particles] "
+                         f"as saved scenes do, one [x, y] per line, no comments inside")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SceneError(f"not UTF-8 text (bad byte at offset {e.start})") from None
+    scene = loads(text)
+    if arrays:
+        t = scene.get("particles")
+        if not isinstance(t, dict):
+            raise SceneError("[particles] must be a table")
+        for k, v in arrays.items():
+            if k in t:
+                raise SceneError(f"[particles] {k} is given twice")
+            t[k] = v
+    return scene
 
 
 def save_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
@@ -831,15 +886,8 @@ def save_scene(world: World, path: str | os.PathLike, *, title: str = "", captio
     says `<file name>: cannot save: <reason>`. Returns the path written.
     """
     path = Path(path)
-    name = path.name or str(path)
-    try:
-        scene = world_to_scene(world, title=title, caption=caption, view=view,
-                               instruments=instruments, paused=paused)
-        data = (HEADER + dumps(scene)).encode("utf-8")
-    except SceneError as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
-    except (ValueError, TypeError) as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
+    data = scene_bytes(world, path, title=title, caption=caption, view=view,
+                       instruments=instruments, paused=paused)
     _atomic_write(path, data)
     return path
 
@@ -850,15 +898,45 @@ def save_new_scene(world: World, path: str | os.PathLike, *, title: str = "", ca
     """Like `save_scene`, but never replaces a file: the scene goes to `path`, or to the first
     free `stem-1.toml`, `stem-2.toml`, ... (decided at the moment of publishing, so two savers
     never take the same name). Returns the path written; SceneError on failure (nothing left)."""
-    path = Path(path)
+    data = scene_bytes(world, Path(path), title=title, caption=caption, view=view,
+                       instruments=instruments, paused=paused)
+    return write_new_scene(path, data)
+
+
+def scene_bytes(world: World, path: Path, *, progress: Callable[[float], None] | None = None,
+                **meta: Any) -> bytes:
+    """The file `save_scene` writes for `world` (or a snapshot of it, see sim/scene_save.py),
+    as bytes. `meta`: world_to_scene's title, caption, view, instruments, paused. `progress`
+    gets the fraction done (0..1) as the particle arrays are written. SceneError on failure."""
     name = path.name or str(path)
     try:
-        scene = world_to_scene(world, title=title, caption=caption, view=view,
-                               instruments=instruments, paused=paused)
-        data = (HEADER + dumps(scene)).encode("utf-8")
-    except (ValueError, TypeError) as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
-    return _atomic_write(path, data, replace=False)
+        scene = world_to_scene(world, arrays=True, **meta)
+        parts = scene.get("particles", {})
+        total = max(1, sum(len(v) for v in parts.values()))
+        done = [0]
+
+        def rows(k: int) -> None:
+            done[0] += k
+            if progress is not None:
+                progress(min(1.0, done[0] / total))
+
+        for k, v in parts.items():
+            if isinstance(v, np.ndarray) and v.ndim == 2:
+                parts[k] = _RawToml(scene_arrays.pairs_text(v, rows))
+            elif isinstance(v, np.ndarray):
+                parts[k] = v.tolist()
+                rows(len(v))
+            else:
+                rows(len(v))
+        return (HEADER + dumps(scene)).encode("utf-8")
+    except (ValueError, TypeError) as e:  # SceneError is a ValueError
+        msg = str(e)
+        raise SceneError(msg if msg.startswith(f"{name}: ") else f"{name}: cannot save: {msg}") from None
+
+
+def write_new_scene(path: str | os.PathLike, data: bytes) -> Path:
+    """Write a scene file's bytes as `save_new_scene` does (never over a file). Returns the path."""
+    return _atomic_write(Path(path), data, replace=False)
 
 
 def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:

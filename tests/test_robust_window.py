@@ -1,0 +1,66 @@
+"""The window never dies and never loses work: background saves with progress, a 1-pixel
+window, and the guard around each frame (a bug becomes a message, a log and a recovery)."""
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from render.app import App  # noqa: E402
+from sim import scene_save  # noqa: E402
+from sim.dynamics import Rule  # noqa: E402
+from sim.potentials import get_potential  # noqa: E402
+from sim.scene import load_scene  # noqa: E402
+from sim.world import World  # noqa: E402
+
+SIZE = (640, 400)
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def make_app(balls=3, size=SIZE):
+    world = World(get_potential("bowl"), Rule("momentum", lr=0.02), seed=3)
+    app = App(world, size, seed=3, headless=True)
+    if balls:
+        world.drop_random(balls)
+    return app
+
+
+def frame(app, size=SIZE):
+    surf = pygame.Surface(size, 0, 32)
+    app.update(1 / 60)
+    app.draw(surf)
+    return surf
+
+
+def ctrl_s(app):
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=pygame.KMOD_CTRL,
+                                  unicode="", scancode=0))
+
+
+def test_ctrl_s_on_a_big_world_saves_in_the_background_with_progress(in_tmp, monkeypatch):
+    monkeypatch.setattr(scene_save, "BACKGROUND_FROM", 100)
+    app = make_app(balls=5000)
+    at_press = app.world.particles.pos.copy()
+    ctrl_s(app)
+    job = app.scene_ui.saves.job
+    assert job.threaded  # the key press returned before the file was written
+    seen = [app.message[0]]
+    for _ in range(2000):
+        frame(app)  # the window goes on
+        seen.append(app.message[0])
+        if job.done and "scene saved" in app.message[0]:
+            break
+    assert any(m.startswith("saving scene") and m.endswith("%") for m in seen)
+    assert "scene saved" in seen[-1]
+    world, _ = load_scene(job.path)
+    assert world.particles.pos.tobytes() == at_press.tobytes()  # the world of the key press
+    assert app.world.tick_count > world.tick_count
