@@ -301,7 +301,9 @@ def _jsonable(a: np.ndarray) -> Any:
 
 def write_dump(dump: dict[str, Any], out: Path) -> None:
     """Write atomically: a temporary file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".nd-", suffix=out.suffix)
+    from sim.files import hidden_temp  # a killed run's temp files are cleaned up here next time
+
+    fd, tmp = hidden_temp(out.parent if str(out.parent) else ".", out.name, out.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             if out.suffix.lower() == ".json":

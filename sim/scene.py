@@ -81,7 +81,6 @@ import difflib
 import math
 import os
 import re
-import tempfile
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
@@ -95,7 +94,7 @@ import numpy as np
 from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
-from sim.files import publish_new
+from sim.files import hidden_temp, publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
@@ -943,7 +942,7 @@ def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = hidden_temp(folder, path.name, ".part")  # a killed run's are cleaned up next time
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), _file_mode(path))
             f.write(data)
