@@ -209,6 +209,8 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
         raise UsageError(f"{flag}: folder '{folder}' does not exist")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
+    if out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
+        raise UsageError(f"{flag}: '{path}' is read-only; not replacing it")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".nd-check-"):
             pass

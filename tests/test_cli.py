@@ -225,3 +225,12 @@ def test_a_dump_too_big_for_memory_is_refused_before_the_run(tmp_path):
             "--every", "1", "--dump", str(out))
     assert r.returncode == 2 and "record less often with --every" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_dump_onto_a_read_only_file_is_refused_and_leaves_it(tmp_path):
+    out = tmp_path / "keep.json"
+    out.write_text("precious")
+    out.chmod(0o444)
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "3", "--dump", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "read-only" in r.stderr
+    assert out.read_text() == "precious" and not r.stdout
