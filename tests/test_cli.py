@@ -234,3 +234,54 @@ def test_dump_onto_a_read_only_file_is_refused_and_leaves_it(tmp_path):
     r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "3", "--dump", str(out))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "read-only" in r.stderr
     assert out.read_text() == "precious" and not r.stdout
+
+
+BOWL_SCENE = """[landscape]
+potential = "bowl"
+[rule]
+name = "gd"
+lr = 0.1
+[particles]
+pos = [[1.0, -2.0], [0.5, 0.5]]
+[state]
+seed = 11
+"""
+
+
+def test_steps_with_a_scene_runs_that_scene_and_given_options_override_it(tmp_path):
+    scene = tmp_path / "bowl.toml"
+    scene.write_text(BOWL_SCENE)
+    start = np.array([[1, -2], [0.5, 0.5]])
+    for extra, factor in (([], 0.9), (["--lr", "0.2"], 0.8)):
+        out = tmp_path / "s.json"
+        r = run("--headless", "--scene", str(scene), *extra, "--steps", "12", "--every", "4",
+                "--dump", str(out))
+        assert r.returncode == 0, r.stderr
+        d = json.loads(out.read_text())
+        assert d["potential"] == "bowl" and d["dynamics"] == "gd" and d["seed"] == 11
+        assert d["params"]["lr"] == pytest.approx(1 - factor) and d["ticks"] == [0, 4, 8, 12]
+        pos = np.array(d["positions"])
+        for i, k in enumerate(d["ticks"]):  # gd on V = |x|^2/2: x_k = (1 - lr)^k x_0
+            np.testing.assert_allclose(pos[i], factor**k * start, rtol=1e-12)
+        out.unlink()
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--steps", "5", "--dump", "o.json", "--screenshot", "a.png"], "--screenshot goes with"),
+    (["--steps", "5", "--dump", "o.json", "--record", "a.gif"], "--record goes with"),
+    (["--steps", "5", "--dump", "o.json", "--show", "trails"], "--show goes with"),
+    (["--steps", "5", "--dump", "o.json", "--size", "640x400"], "--size goes with"),
+    (["--steps", "5", "--dump", "o.json", "--lr", "-5"], "lr"),
+    (["--steps", "5", "--dump", "o.json", "--dynamics", "bogus"], "unknown --dynamics"),
+    (["--steps", "5", "--dump", "o.json", "--seed", "3"], "--seed"),
+    (["--frames", "2", "--lr", "-5"], "lr"),
+    (["--frames", "2", "--dynamics", "bogus"], "unknown --dynamics"),
+    (["--frames", "2", "--integrator", "bogus"], "integrator"),
+    (["--frames", "2", "--every", "3"], "--every goes with --steps"),
+])
+def test_options_that_cannot_apply_or_are_invalid_with_a_scene_are_errors(args, msg, tmp_path):
+    scene = tmp_path / "bowl.toml"
+    scene.write_text(BOWL_SCENE)
+    r = run("--headless", "--scene", str(scene), *args, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and msg in r.stderr, r.stderr
+    assert not (tmp_path / "o.json").exists() and not list(tmp_path.glob("a.*"))
