@@ -25,6 +25,7 @@ DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
+STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
 
@@ -122,7 +123,8 @@ examples:
   python main.py --headless --frames 300 --particles 100000 --screenshot shot.png
 
 dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][particles][2],
-values [records][particles], velocities (newton, langevin), status (alive|diverged).
+values [records][particles], velocities (newton, langevin), status (alive|diverged|undefined:
+V or grad V not finite where the ball stopped)
 Bad input prints one line to stderr and exits with status 2.""",
     )
     mode = p.add_argument_group("mode")
@@ -307,13 +309,15 @@ def run_steps(args: argparse.Namespace) -> int:
         "ticks": record_at,
         "positions": np.array(positions),
         "values": np.array(values),
-        "status": np.where(world.particles.status == 0, "alive", "diverged"),
+        "status": np.array(STATUS_NAMES)[world.particles.status],
     }
     if newtonian:
         dump["velocities"] = np.array(velocities)
     write_dump(dump, out)
     alive, diverged = world.counts()
-    print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged) -> {out}")
+    undefined = world.n_undefined()
+    print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged"
+          + (f", {undefined} undefined" if undefined else "") + f") -> {out}")
     return 0
 
 

@@ -631,10 +631,12 @@ class App:
         M = hud.MARGIN
         alive, diverged = w.counts()
         r = w.rule
-        count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged else ""),
+        count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged or w.n_undefined() else ""),
                   "body", hud.TEXT)]
         if diverged:
             count.append((f"   {diverged:,} diverged", "body", hud.WARN))
+        if w.n_undefined():  # stopped where V or grad V is not finite
+            count.append((f"   {w.n_undefined():,} undefined", "body", hud.WARN))
         clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
                  else f"iteration {w.tick_count:,}")
         timeline = [(f"{clock}    time {time_scale_label(self.time_scale)}", "body", hud.TEXT)]
@@ -702,9 +704,9 @@ class App:
             vel = p.vel[k] if rule.newtonian else (p.pos[k] - p.prev[k])
             ke = 0.5 * rule.mass * float(vel @ vel) if rule.newtonian else None
             which = "under the cursor" if k == self.hover else "last dropped"
-            diverged = bool(p.status[k])
+            state = ("", "diverged", "undefined: V not finite here")[int(p.status[k])]
             lines.append(hud.Line([(f"ball #{k}  ", "body", hud.TEXT), (which, "small", hud.DIM)]
-                                  + ([("   diverged", "small", hud.WARN)] if diverged else [])))
+                                  + ([(f"   {state}", "small", hud.WARN)] if state else [])))
             lines.append(hud.Line([(f"x = {hud.fmt(pos[0, 0])}    y = {hud.fmt(pos[0, 1])}",
                                     "body", hud.TEXT)]))
             lines.append(hud.Line([(f"V = {hud.fmt(v)}    |∇V| = {hud.fmt(float(np.hypot(*g)))}",

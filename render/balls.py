@@ -12,7 +12,7 @@ import numpy as np
 import pygame
 
 from render.view import View
-from sim.particles import ALIVE
+from sim.particles import DIVERGED
 
 # colour per rule name: warm and light, to stand out on viridis; outlined in dark
 RULE_COLORS: dict[str, tuple[int, int, int]] = {
@@ -130,7 +130,7 @@ class Projector:
                 vis &= np.less(sx, w, out=btmp)
                 vis &= np.greater_equal(sy, 0.0, out=btmp)
                 vis &= np.less(sy, h, out=btmp)
-                vis &= np.equal(status[i:j], ALIVE, out=btmp)
+                vis &= np.not_equal(status[i:j], DIVERGED, out=btmp)  # undefined: shown where it stopped
                 np.copyto(self._ix[i:j], sx, casting="unsafe")  # truncation: the pixel
                 np.copyto(self._iy[i:j], sy, casting="unsafe")
         self._n_visible = int(np.count_nonzero(self._vis[:n]))

@@ -10,6 +10,7 @@ import numpy as np
 
 ALIVE = np.uint8(0)
 DIVERGED = np.uint8(1)
+UNDEFINED = np.uint8(2)  # V or grad V stopped being finite: outside the landscape's domain
 
 MAX_PARTICLES = 4_000_000  # hard cap: beyond this a drop is refused with a clear message
 
@@ -23,7 +24,7 @@ FIELDS: dict[str, tuple[tuple[int, ...], type]] = {
     "buf_b": ((2,), np.float64),  # AdaGrad sum / RMSProp, Adam second moment s [n, 2]
     "steps": ((), np.int64),  # optimizer step count t [n]
     "rule": ((), np.int16),  # index into World.rules [n]
-    "status": ((), np.uint8),  # ALIVE or DIVERGED [n]
+    "status": ((), np.uint8),  # ALIVE, DIVERGED or UNDEFINED [n]
     "origin": ((2,), np.float64),  # drop point [n, 2]
     "origin_vel": ((2,), np.float64),  # velocity at drop [n, 2]
     "energy0": ((), np.float64),  # total energy at drop (or at the last ledger reset) [n]
@@ -121,4 +122,7 @@ class Particles:
         return int(np.count_nonzero(self.status == ALIVE))
 
     def n_diverged(self) -> int:
-        return self.n - self.n_alive()
+        return int(np.count_nonzero(self.status == DIVERGED))
+
+    def n_undefined(self) -> int:
+        return int(np.count_nonzero(self.status == UNDEFINED))

@@ -95,7 +95,7 @@ from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import hidden_temp, publish_new
-from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
+from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, UNDEFINED
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
 from sim.world import World
@@ -130,7 +130,7 @@ PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "b
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
 PARTICLE_KEYS = PAIR_ARRAYS + SCALAR_ARRAYS
 PARTICLES_TABLE_KEYS = PARTICLE_KEYS + ("random", "seed", "area")
-STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged"}
+STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged", int(UNDEFINED): "undefined"}
 RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _LARGEST = float(np.finfo(np.float64).max)
 
@@ -639,7 +639,7 @@ def _rule_range_msg(rid: int, n_rules: int) -> str:
 
 def _status_from(v: Any, n: int) -> np.ndarray:
     names = {name: code for code, name in STATUS_NAMES.items()}
-    msg = '[particles] status must be a list of "alive" / "diverged"'
+    msg = '[particles] status must be a list of "alive" / "diverged" / "undefined"'
     if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: indexes into STATUS_WORDS
         v = np.array(scene_arrays.STATUS_WORDS, dtype=object)[v].tolist()
     if not isinstance(v, list):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -205,18 +206,22 @@ def test_dump_is_an_ordinary_file(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o644
 
 
-def test_particle_that_turns_nan_keeps_its_last_finite_position(tmp_path):
-    """sqrt(x): gd walks x down to 0, steps past it, and the next gradient is NaN. The dump
-    must hold where it was last finite (past 0), not its start."""
+def test_particle_that_leaves_the_domain_is_undefined_at_its_last_point_inside(tmp_path):
+    """sqrt(x): gd walks x down towards 0 and steps past it, where V is not a number. The ball
+    stops, undefined, at its last point where V was finite (not its start)."""
     out = tmp_path / "n.json"
     r = run("--headless", "--expr", "sqrt(x) + y**2", "--dynamics", "gd", "--lr", "0.1",
             "--start=1,0", "--steps", "100", "--dump", str(out))
     assert r.returncode == 0, r.stderr
     d = json.loads(out.read_text())
-    assert d["status"] == ["diverged"]
-    x_path = [p[0][0] for p in d["positions"]]
-    first_bad = next(i for i, x in enumerate(x_path) if x < 0)
-    assert x_path[-1] == x_path[first_bad] < 0  # frozen where it left the domain
+    assert d["status"] == ["undefined"]
+    x = 1.0  # by hand: x <- x - lr / (2 sqrt(x)) while x >= 0
+    while True:
+        nxt = x - 0.1 / (2 * math.sqrt(x)) if x > 0 else float("nan")
+        if not nxt >= 0:
+            break
+        x = nxt
+    assert d["positions"][-1][0][0] == pytest.approx(x, rel=1e-12)
 
 
 def test_a_dump_too_big_for_memory_is_refused_before_the_run(tmp_path):

@@ -64,3 +64,26 @@ def test_ctrl_s_on_a_big_world_saves_in_the_background_with_progress(in_tmp, mon
     world, _ = load_scene(job.path)
     assert world.particles.pos.tobytes() == at_press.tobytes()  # the world of the key press
     assert app.world.tick_count > world.tick_count
+
+
+def test_an_undefined_ball_is_drawn_where_it_stopped_and_counted_a_diverged_one_is_not():
+    from sim.expression import expression_potential
+
+    world = World(expression_potential("log(x) + y**2"), Rule("gd", lr=0.1), seed=3)
+    app = App(world, SIZE, seed=3, headless=True)
+    world.drop(np.array([[-1.0, 0.5], [1.0, 0.5], [0.5, 0.5], [0.5, 0.5]]))
+    world.particles.status[2] = 1  # (diverged, for comparison)
+    world.remove(np.arange(4) == 3)  # the world takes the statuses in again
+    shown = []
+    real = app.hud.text_panel
+
+    def spy(surface, lines, *a, **k):
+        shown.extend(t for line in lines for t, *_ in line.parts)
+        return real(surface, lines, *a, **k)
+
+    app.hud.text_panel = spy
+    frame(app)
+    app.proj.project(world, app.view, 1.0)
+    assert app.proj.visible.tolist() == [True, True, False]
+    assert world.n_undefined() == 1 and world.counts() == (1, 1)
+    assert any("1 undefined" in t for t in shown) and any("1 diverged" in t for t in shown)
