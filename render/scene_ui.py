@@ -29,7 +29,7 @@ from render.picker import Row, ScenePicker
 from render.recorder import DOT_COLOR, DOT_RADIUS, Recorder, RecorderError, auto_path
 from render.saving import SceneSaves
 
-WINDOW_MAX_BALLS = 2_000_000  # the window refuses drops beyond this many balls (memory, speed)
+from sim.particles import MAX_PARTICLES as WINDOW_MAX_BALLS  # noqa: E402 (the one ball limit)
 VIEW_KEYS = ("trails", "arrows", "field")  # instruments the App draws itself (App.show)
 DEFAULT_SHOW = {"trails": True, "arrows": False, "field": False}
 # instruments drawn elsewhere (render/instruments_ui.py), switched through App.set_instrument

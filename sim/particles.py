@@ -12,7 +12,9 @@ ALIVE = np.uint8(0)
 DIVERGED = np.uint8(1)
 UNDEFINED = np.uint8(2)  # V or grad V stopped being finite: outside the landscape's domain
 
-MAX_PARTICLES = 4_000_000  # hard cap: beyond this a drop is refused with a clear message
+MAX_PARTICLES = 2_000_000  # the one ball limit (command line, window, scenes): beyond it a
+# drop is refused with a clear message; a scene of this many balls is one the program reads back
+MAX_STEP_COUNT = 2**53  # a saved step count or clock above this is refused (no 64-bit wrap, ever)
 
 # name -> (trailing shape, dtype): every per-particle array
 FIELDS: dict[str, tuple[tuple[int, ...], type]] = {

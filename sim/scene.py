@@ -95,7 +95,7 @@ from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import hidden_temp, publish_new
-from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, UNDEFINED
+from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, MAX_STEP_COUNT, UNDEFINED
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
 from sim.world import World
@@ -172,7 +172,7 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         scene["particles"] = _particles_to_dict(world, arrays)
     scene["state"] = {
         "seed": _int_or_text(world.seed),
-        "tick_count": int(world.tick_count),
+        "tick_count": min(int(world.tick_count), MAX_STEP_COUNT),
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
@@ -247,6 +247,10 @@ def _particles_to_dict(world: World, arrays: bool = False) -> dict:
     """Every per-particle array that differs from what loading would assume (bit for bit)."""
     p = world.particles
     a = {k: getattr(p, k).copy() for k in FIELDS}
+    # a step count beyond MAX_STEP_COUNT (2**53 ticks: never in practice) is saved as the
+    # limit, so every file the program writes is one it reads (Adam's bias correction is
+    # exactly 1 long before; a schedule has long reached its end)
+    np.minimum(a["steps"], MAX_STEP_COUNT, out=a["steps"])
     diverged = a["status"] != ALIVE
     for k in ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b",
               "energy0", "dissipated"):
@@ -317,6 +321,8 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     state = _table(scene, "state", STATE_KEYS, required=False)
     seed = _get_int(state, "seed", "[state]", default=0, lo=0, text_ok=True)
     tick_count = _get_int(state, "tick_count", "[state]", default=0, lo=0)
+    if tick_count > MAX_STEP_COUNT:
+        raise SceneError(f"[state] tick_count must be at most 2**53 = {MAX_STEP_COUNT:,}, got {tick_count:,}")
     time_ = _get_float(state, "time", "[state]", default=0.0)
 
     world = World(potential, rules[0], seed=seed)
@@ -623,8 +629,8 @@ def _particles_from(t: dict, pot: Potential, rules: list[Rule], view: View,
         out["status"] = _status_from(t["status"], n)
     if "steps" in t:
         steps = _scalars(t, "steps", n, integer=True)
-        if (steps < 0).any():
-            raise SceneError(f"{where} steps must be >= 0")
+        if (steps < 0).any() or (steps > MAX_STEP_COUNT).any():
+            raise SceneError(f"{where} steps must be from 0 to 2**53 = {MAX_STEP_COUNT:,}")
         out["steps"] = steps
     for k in ("energy0", "dissipated"):
         if k in t:
@@ -676,27 +682,13 @@ def _complete(a: dict[str, np.ndarray], pot: Potential, rules: list[Rule]) -> di
 
 
 def _restore_particles(world: World, a: dict[str, np.ndarray]) -> None:
-    """Put the arrays into the world through its public commands.
-
-    World has no public "set every array" command, and its private bookkeeping (which rows
-    are frozen, whether several rules are mixed, whether the cached gradient is valid) must
-    follow the arrays. So: drop n + 1 particles, overwrite the first n rows, then remove the
-    extra one: `World.remove` recomputes all of that bookkeeping from the arrays.
-    """
-    n = len(a["pos"])
-    if n == 0:
+    """Put the arrays into the world (World.load_particles: its bookkeeping follows them)."""
+    if len(a["pos"]) == 0:
         return
-    pos = np.vstack([a["pos"], a["pos"][:1]])
     try:
-        world.drop(pos)
+        world.load_particles(a)
     except ValueError as e:
         raise SceneError(f"[particles] {e}") from None
-    p = world.particles
-    for k, (_, dtype) in FIELDS.items():
-        getattr(p, k)[:n] = a[k].astype(dtype, copy=False)
-    mask = np.zeros(n + 1, dtype=bool)
-    mask[n] = True
-    world.remove(mask)
 
 
 # =============================================================================================

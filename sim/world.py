@@ -123,6 +123,21 @@ class World:
         pos = np.column_stack([x0 + (x1 - x0) * u[:, 0], y0 + (y1 - y0) * u[:, 1]])
         return self.drop(pos)
 
+    def load_particles(self, arrays: dict[str, np.ndarray]) -> None:
+        """Replace every particle by the given arrays (sim.particles.FIELDS names, n rows each):
+        a saved world's exact state. The world's own bookkeeping (frozen rows, mixed rules, the
+        gradient cache) follows the arrays. CapacityError beyond the ball limit."""
+        from sim.particles import FIELDS
+
+        p = self.particles
+        p.clear()
+        p.add(np.asarray(arrays["pos"], dtype=np.float64))
+        for k, (_, dtype) in FIELDS.items():
+            getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        self._grad_valid = False
+        self._refresh_frozen()
+        self._update_mixed()
+
     def add_rule(self, rule: Rule) -> int:
         """Register an extra rule (race lanes, Newtonian twins); returns its id."""
         self.rules.append(rule)

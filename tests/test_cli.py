@@ -148,7 +148,7 @@ def test_bad_input_one_line_exit_2_no_file(tmp_path, extra, message):
     (["--start=1,1"], "--headless needs --steps"),
     (["--start=1,1", "--steps", "3", "--seed", "-1"], "must be from 0 to 2**63 - 1"),
     (["--start=1,1", "--steps", "3", "--seed", str(2**64)], "must be from 0 to 2**63 - 1"),
-    (["--particles", "5000000", "--steps", "0"], "at most 4,000,000 balls"),
+    (["--particles", "5000000", "--steps", "0"], "at most 2,000,000 balls"),
     (["--start=1,1", "--steps", "3", "--integrator", "euler"], "--integrator is for --dynamics newton"),
     (["--start=1,1", "--steps", "200000000", "--every", "1"], "record less often with --every"),
 ])
