@@ -24,6 +24,7 @@ DEFAULT_SIZE = (1280, 800)
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
+MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
 STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
@@ -203,6 +204,19 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
                          if str(err).startswith("unknown dynamics") else str(err)) from None
 
 
+def _check_steps(n: int) -> None:
+    if n > MAX_STEPS:
+        raise UsageError(f"--steps {n:,} is beyond any run that could finish (at most {MAX_STEPS:,})")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the folder's file system takes (255 where unknown)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
 def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
     out = Path(path)
     if out.suffix.lower() not in suffixes:
@@ -210,6 +224,10 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{flag}: folder '{folder}' does not exist")
+    longest = _name_max(folder)
+    if len(os.fsencode(out.name)) > longest:
+        raise UsageError(f"{flag}: the file name is {len(os.fsencode(out.name))} bytes long; "
+                         f"this folder allows at most {longest}")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
     if out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
@@ -263,6 +281,7 @@ def _steps_world(args: argparse.Namespace):
 def run_steps(args: argparse.Namespace) -> int:
     if args.dump is None:
         raise UsageError("--steps needs --dump OUT.json or OUT.npz")
+    _check_steps(args.steps)
     if args.frames is not None:
         raise UsageError("--steps and --frames are two different modes; give one")
     _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size"),
@@ -313,7 +332,10 @@ def run_steps(args: argparse.Namespace) -> int:
     }
     if newtonian:
         dump["velocities"] = np.array(velocities)
-    write_dump(dump, out)
+    try:
+        write_dump(dump, out)
+    except OSError as err:  # a full disk, a quota, a file size limit: nothing is left behind
+        raise UsageError(f"--dump: cannot write '{out}': {err.strerror or err}") from None
     alive, diverged = world.counts()
     undefined = world.n_undefined()
     print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged"

@@ -832,7 +832,11 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             print(problem, file=sys.stderr)
             return 2
         if len(starts) or particles:  # racing / twins on: the seeded balls race / get twins
-            app.instruments.seed_drops()
+            try:
+                app.instruments.seed_drops()
+            except ValueError as e:  # CapacityError: the twins or lanes pass the ball limit
+                print(f"newton-descent: error: {e}", file=sys.stderr)
+                return 2
         if headless:
             status = _run_headless(app, screen, int(frames), screenshot)
         else:

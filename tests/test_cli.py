@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -290,3 +292,38 @@ def test_options_that_cannot_apply_or_are_invalid_with_a_scene_are_errors(args, 
     r = run("--headless", "--scene", str(scene), *args, cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and msg in r.stderr, r.stderr
     assert not (tmp_path / "o.json").exists() and not list(tmp_path.glob("a.*"))
+
+
+def test_a_dump_name_too_long_for_the_folder_is_a_clear_error(tmp_path):
+    out = tmp_path / ("a" * 300 + ".json")
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "2", "--dump", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "file name is 305 bytes long" in r.stderr and "internal" not in r.stderr
+
+
+def test_a_full_disk_while_writing_the_dump_is_a_clear_error_and_leaves_nothing(tmp_path):
+    import resource
+
+    def small_files():  # the write fails as on a full disk (EFBIG instead of ENOSPC)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--headless", "--potential", "bowl",
+                        "--particles", "500", "--steps", "20", "--dump", str(tmp_path / "d.json")],
+                       capture_output=True, text=True, env=env, timeout=120, preexec_fn=small_files)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "--dump: cannot write" in r.stderr and "internal" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("show", ["twin", "race"])
+def test_the_ball_limit_reached_through_twins_or_lanes_is_a_clear_error(show, monkeypatch, capsys):
+    from render import scene_ui
+    from sim import particles
+
+    monkeypatch.setattr(particles, "MAX_PARTICLES", 50)
+    monkeypatch.setattr(scene_ui, "WINDOW_MAX_BALLS", 50)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    status = main.main(["--headless", "--frames", "1", "--particles", "40", "--show", show])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "limit" in err and "internal" not in err
