@@ -472,11 +472,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return list_scenes()
         if args.frames is not None and not args.headless:
             raise UsageError("--frames needs --headless")
-        if args.steps is not None:
-            if not args.headless:
-                raise UsageError("--steps needs --headless")
-            return run_steps(args)
-        return run_render(args)
+        # numbers that overflow are handled where they matter (a ball becomes diverged or
+        # undefined); they never add a warning line to stderr
+        with np.errstate(all="ignore"):
+            if args.steps is not None:
+                if not args.headless:
+                    raise UsageError("--steps needs --headless")
+                return run_steps(args)
+            return run_render(args)
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

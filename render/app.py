@@ -841,7 +841,9 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             status = _run_headless(app, screen, int(frames), screenshot)
         else:
             status = _run_window(app)
-        return app.scene_ui.close(status, report=print)  # a recording in progress is saved
+        from render.guard import report_line
+
+        return app.scene_ui.close(status, report=report_line)  # a recording in progress is saved
     finally:
         pygame.display.quit()
         pygame.font.quit()

@@ -29,10 +29,12 @@ file to a name that does not exist yet.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import os
 import queue
+import sys
 import threading
 import time
 from pathlib import Path
@@ -98,6 +100,26 @@ def _why(e: BaseException) -> str:
     return (getattr(e, "strerror", None) or str(e) or type(e).__name__).splitlines()[0]
 
 
+@contextlib.contextmanager
+def quiet_c_stderr():
+    """Send what C libraries print on file descriptor 2 (libpng's "libpng error: ...") to
+    nothing for a moment: the failure reaches the user once, as our own one-line message."""
+    try:
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = None,
                     folder: str | os.PathLike = ".") -> Path:
     """Save `surface` as an image (format from the suffix, default PNG) atomically, never over
@@ -108,7 +130,8 @@ def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = No
     try:
         fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
         os.close(fd)
-        pygame.image.save(surface, tmp)
+        with quiet_c_stderr():
+            pygame.image.save(surface, tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         out = publish_new(tmp, target)

@@ -429,6 +429,11 @@ class SceneUI:
         """The loop is over: finish a recording in progress (saved, never lost). `report`
         (e.g. print) gets one line about it. Returns the exit status (2 if saving failed)."""
         self.saves.finish(report)  # a scene being written in the background
+        failed = getattr(self, "record_failed", None)
+        if failed and not self.recorder.recording:
+            if report is not None:
+                report(f"newton-descent: error: {failed}")
+            return status or 2
         if not self.recorder.recording:
             return status
         try:
@@ -473,6 +478,7 @@ class SceneUI:
             rec.add_frame(surface, None if self.app.headless else self.app.frame_seconds)
         except RecorderError as e:
             self.app.tell(str(e), hud.WARN)
+            self.record_failed = str(e)  # headless --record: an error at the end, exit 2
             return
         if not rec.recording:  # stopped by itself at the length cap
             self.app.tell(rec.message)

@@ -327,3 +327,27 @@ def test_the_ball_limit_reached_through_twins_or_lanes_is_a_clear_error(show, mo
     status = main.main(["--headless", "--frames", "1", "--particles", "40", "--show", show])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and "limit" in err and "internal" not in err
+
+
+def test_a_failed_record_and_numeric_overflow_give_one_line_on_stderr_and_none_on_stdout(tmp_path):
+    import resource
+
+    def small_files():  # every write past 3000 bytes fails, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    env.pop("ND_DEBUG", None)
+    main_py = str(ROOT / "main.py")
+    for args, word in ((["--frames", "20", "--record", "r.gif"], "recording"),
+                       (["--frames", "2", "--screenshot", "s.png"], "screenshot")):
+        r = subprocess.run([sys.executable, main_py, "--headless", *args], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and word in r.stderr, r.stderr
+        assert "error" not in r.stdout and "libpng" not in r.stderr
+    r = run("--headless", "--frames", "0", "--record", str(tmp_path / "none.gif"))
+    assert r.returncode == 2 and "no frames" in r.stderr and "error" not in r.stdout
+    r = run("--headless", "--potential", "rosenbrock", "--start=1e308,1e308", "--frames", "3")
+    assert r.returncode == 0 and r.stderr == ""
+    r = run("--headless", "--potential", "rosenbrock", "--start=1e308,1e308", "--steps", "3",
+            "--dump", str(tmp_path / "big.json"))
+    assert r.returncode == 0 and r.stderr == ""
