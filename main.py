@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -35,7 +36,21 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    _argv: list[str] = []
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:  # one clear line, status 2 (argparse's own code)
+        m = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument", message)
+        if m and m.group(1) in self._argv:
+            flag = m.group(1)
+            i = len(self._argv) - 1 - self._argv[::-1].index(flag)
+            nxt = self._argv[i + 1] if i + 1 < len(self._argv) else None
+            if nxt is not None and nxt.startswith("-"):
+                raise UsageError(f"{flag}: a value that starts with '-' is read as an option; "
+                                 f"join it with '=': {flag}={nxt}")
         raise UsageError(message)
 
 

@@ -351,3 +351,11 @@ def test_a_failed_record_and_numeric_overflow_give_one_line_on_stderr_and_none_o
     r = run("--headless", "--potential", "rosenbrock", "--start=1e308,1e308", "--steps", "3",
             "--dump", str(tmp_path / "big.json"))
     assert r.returncode == 0 and r.stderr == ""
+
+
+@pytest.mark.parametrize("flag, value", [("--expr", "-x**2-y**2"), ("--start", "-1,2"),
+                                          ("--scene", "-weird.toml")])
+def test_a_value_starting_with_minus_says_to_join_it_with_equals(flag, value):
+    r = run("--headless", flag, value, "--steps", "1", "--dump", "x.json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert f"{flag}={value}" in r.stderr and "expected one argument" not in r.stderr
