@@ -78,6 +78,7 @@ is written as 0, or as the largest float for an alive one).
 from __future__ import annotations
 
 import difflib
+import errno
 import math
 import os
 import re
@@ -852,6 +853,9 @@ def _parse_file(data: bytes) -> dict:
         raise SceneError(f"{len(data) / 2**20:,.0f} MiB of TOML besides the particle arrays read "
                          f"fast (at most {MAX_TOML_BYTES // 2**20} MiB): write big arrays in [particles] "
                          f"as saved scenes do, one [x, y] per line, no comments inside")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise SceneError("the file starts with a byte order mark (BOM), which TOML does not allow: "
+                         "save it as UTF-8 without BOM")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -1001,6 +1005,19 @@ def list_presets() -> list[tuple[str, str]]:
     return out
 
 
+def _broken_link(p: Path) -> str:
+    """Why a symbolic link leads to no file: a loop, or a target that is not there."""
+    try:
+        p.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13: "Symlink loop"
+        return "loops back on itself"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "loops back on itself"
+        return f"points to {os.readlink(p)!r}, which does not exist"
+    return "leads to no file"
+
+
 def find_scene(name_or_path: str | os.PathLike) -> Path:
     """A scene file: the path itself if it exists, else the preset of that name. SceneError if neither."""
     text = os.fspath(name_or_path)
@@ -1015,5 +1032,8 @@ def find_scene(name_or_path: str | os.PathLike) -> Path:
     names = [f.stem for f in _preset_files()]
     if p.exists():
         raise SceneError(f"{text}: not a scene file (a folder?)")
+    if p.is_symlink():
+        why = _broken_link(p)
+        raise SceneError(f"{text}: a symbolic link that {why}")
     raise SceneError(f"no scene file or preset named '{text}'{_suggest(stem, names)}; "
                      f"presets: {', '.join(names) or '(none found)'}")
