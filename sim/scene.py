@@ -107,6 +107,7 @@ SUFFIX = ".toml"
 BYTES_PER_BALL = 640  # the most a ball takes in a scene file (every array written, 17 digits)
 MAX_SCENE_BYTES = MAX_PARTICLES * BYTES_PER_BALL + (1 << 20)  # the largest file the program writes
 FAST_ARRAYS_FROM = 1 << 20  # files larger than this: particle arrays read by sim/scene_arrays.py
+MAX_LANES = 1000  # [[lanes]] tables (a ball's rule index is a 16-bit integer)
 MAX_TOML_BYTES = 32 << 20  # the most text (besides those arrays) given to the TOML parser
 LINE_WIDTH = 96  # the writer wraps arrays longer than this
 # the lessons in teaching order (Ctrl+O cycles in this order; other presets follow by name)
@@ -313,6 +314,8 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     lanes = scene.get("lanes", [])
     if not isinstance(lanes, list) or not all(isinstance(t, dict) for t in lanes):
         raise SceneError("[[lanes]] must be tables: write [[lanes]] on its own line, then name = ...")
+    if len(lanes) > MAX_LANES:
+        raise SceneError(f"[[lanes]] at most {MAX_LANES:,}, got {len(lanes):,}")
     for i, t in enumerate(lanes, start=1):
         where = f"[[lanes]] #{i}"
         _check_keys(t, RULE_KEYS, where)

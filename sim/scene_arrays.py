@@ -20,6 +20,7 @@ import numpy as np
 
 CHUNK_ROWS = 8192  # rows formatted per step (a few ms: the window keeps drawing meanwhile)
 SCAN_BYTES = 1 << 24  # bytes scanned per step when looking for the end of an array
+MAX_HEADER_HITS = 1000  # places "particles" may appear before the fast reader gives up
 MAX_INT_DIGITS = 18  # an integer with more digits may not fit 64 bits: tomllib decides
 STATUS_WORDS = ("alive", "diverged", "undefined")
 
@@ -209,6 +210,18 @@ def _candidates(data: bytes, v: int):
     yield _array_end(data, v)
 
 
+def _check_count(data: bytes, key: bytes, v: int, end: int) -> None:
+    """ArrayError when the array data[v:end+1] holds more rows than any scene may, counted
+    without copying or parsing it (rows: its inner `[`; scalars: its commas)."""
+    from sim.particles import MAX_PARTICLES
+
+    pairs = key.decode() in PAIR_KEYS
+    n = data.count(b"[", v + 1, end) if pairs else data.count(b",", v, end)
+    if n - 1 > MAX_PARTICLES:
+        raise ArrayError(f"at most {MAX_PARTICLES:,} particles, got {n:,}"
+                         + ("" if pairs else " or so"))
+
+
 def _read_array(data: bytes, key: bytes, v: int) -> tuple[int, np.ndarray | None]:
     """(index of the closing bracket, the parsed array or None); (-1, None): stop reading."""
     tried: set[int] = set()
@@ -216,6 +229,7 @@ def _read_array(data: bytes, key: bytes, v: int) -> tuple[int, np.ndarray | None
         if end < 0 or end in tried:
             continue
         tried.add(end)
+        _check_count(data, key, v, end)
         seg = data[v:end + 1]
         if b"#" in seg:
             return -1, None  # a comment inside: tomllib reads the rest
@@ -226,6 +240,21 @@ def _read_array(data: bytes, key: bytes, v: int) -> tuple[int, np.ndarray | None
     return end, None
 
 
+def _header_end(data: bytes) -> int | None:
+    """Where the one `[particles]` header line ends (None: none, several, or too many places
+    to look at): found with bytes.find, the lines around each hit checked with a regex."""
+    ends: list[int] = []
+    i = data.find(b"particles")
+    for _ in range(MAX_HEADER_HITS):
+        if i < 0:
+            return ends[0] if len(ends) == 1 else None
+        m = _HEADER.match(data, data.rfind(b"\n", 0, i) + 1)
+        if m is not None:
+            ends.append(m.end())
+        i = data.find(b"particles", i + 1)
+    return None
+
+
 def extract(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
     """Cut the arrays of the file's `[particles]` table out of `data` (a scene file's bytes).
 
@@ -233,10 +262,9 @@ def extract(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
     [n], energy0 and dissipated float64 [n], status uint8 [n] (index in STATUS_WORDS). Keys the
     fast reader is unsure of stay in the text. ArrayError: more rows than any scene may hold.
     """
-    heads = list(_HEADER.finditer(data))
-    if len(heads) != 1:
+    pos = _header_end(data)
+    if pos is None:
         return data, {}
-    pos = heads[0].end()
     cuts: list[tuple[int, int]] = []
     out: dict[str, np.ndarray] = {}
     while True:

@@ -149,3 +149,25 @@ def test_a_background_save_that_fails_says_why(tmp_path):
     job = scene_save.SaveJob(busy_world(100), tmp_path / "missing" / "x.toml", threaded=True)
     assert job.wait(60)
     assert job.path is None and "cannot save" in job.error
+
+
+def test_a_big_file_the_fast_reader_cannot_take_is_refused_before_the_toml_parser(tmp_path, monkeypatch):
+    rows = ", ".join(["[1.2345678901234567, -2.2345678901234567]"] * 600) + ",  # a comment\n"
+    path = tmp_path / "odd.toml"
+    with open(path, "w") as f:
+        f.write('[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n[particles]\npos = [\n')
+        for _ in range(1340):  # 33 MiB (800,000 rows) in a layout the fast reader leaves alone
+            f.write(rows)
+        f.write("]\n")
+    parsed = []
+    monkeypatch.setattr(S.tomllib, "loads", lambda *a: parsed.append(1))
+    with pytest.raises(S.SceneError, match="MiB of TOML"):
+        S.load_scene(path)
+    assert not parsed
+
+
+def test_too_many_lanes_are_refused(tmp_path):
+    lanes = '[[lanes]]\nname = "gd"\n' * (S.MAX_LANES + 1)
+    (tmp_path / "l.toml").write_text('[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n' + lanes)
+    with pytest.raises(S.SceneError, match=f"at most {S.MAX_LANES:,}, got {S.MAX_LANES + 1:,}"):
+        S.load_scene(tmp_path / "l.toml")
