@@ -25,6 +25,7 @@ DEFAULT_SIZE = (1280, 800)
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
+TICK_WORK = 2_000_000  # ball-ticks between progress updates of a --steps run
 MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat")
 STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
@@ -219,9 +220,9 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
                          if str(err).startswith("unknown dynamics") else str(err)) from None
 
 
-def _check_steps(n: int) -> None:
+def _check_steps(n: int, flag: str = "--steps") -> None:
     if n > MAX_STEPS:
-        raise UsageError(f"--steps {n:,} is beyond any run that could finish (at most {MAX_STEPS:,})")
+        raise UsageError(f"{flag} {n:,} is beyond any run that could finish (at most {MAX_STEPS:,})")
 
 
 def _name_max(folder: Path) -> int:
@@ -328,11 +329,18 @@ def run_steps(args: argparse.Namespace) -> int:
             velocities.append(world.particles.vel.copy())
 
     record()
-    done = 0
-    for target in record_at[1:]:
-        world.tick(target - done)
-        done = target
-        record()
+    from sim.progress import Progress
+
+    chunk = max(1, TICK_WORK // max(world.n, 1))  # ticks between progress updates
+    with Progress(n_steps, "ticks") as progress:
+        done = 0
+        for target in record_at[1:]:
+            while done < target:  # the same ticks, in pieces (tick(a) + tick(b) == tick(a + b))
+                k = min(chunk, target - done)
+                world.tick(k)
+                done += k
+                progress.update(done)
+            record()
 
     dump = {
         "potential": potential.name if args.expr is None else potential.formula,
@@ -444,6 +452,8 @@ def run_render(args: argparse.Namespace) -> int:
     if args.dump is not None:
         raise UsageError("--dump goes with --steps")
     _refuse_unused(args, ("--every",), "goes with --steps (the records of a dump)")
+    if args.frames is not None:
+        _check_steps(args.frames, "--frames")
     screenshot = record = None
     if args.screenshot is not None:
         if args.frames is None:

@@ -864,14 +864,18 @@ def _no_display_hint() -> bool:
 
 
 def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
+    from sim.progress import Progress
+
     pygame = _pygame()
     t0 = time.perf_counter()
-    for _ in range(frames):
-        for event in pygame.event.get():
-            app.handle(event)
-        app.update(NOMINAL_FRAME)
-        app.draw(screen)
-        pygame.display.flip()
+    with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
+        for i in range(frames):
+            for event in pygame.event.get():
+                app.handle(event)
+            app.update(NOMINAL_FRAME)
+            app.draw(screen)
+            pygame.display.flip()
+            progress.update(i + 1)
     elapsed = time.perf_counter() - t0
     if screenshot:
         from render.recorder import RecorderError, save_screenshot
