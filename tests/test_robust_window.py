@@ -87,3 +87,15 @@ def test_an_undefined_ball_is_drawn_where_it_stopped_and_counted_a_diverged_one_
     assert app.proj.visible.tolist() == [True, True, False]
     assert world.n_undefined() == 1 and world.counts() == (1, 1)
     assert any("1 undefined" in t for t in shown) and any("1 diverged" in t for t in shown)
+
+
+@pytest.mark.parametrize("size", [(1, 400), (640, 1), (1, 1)])
+def test_a_one_pixel_window_draws_the_map(size):
+    from render.landscape import shade
+
+    app = make_app(balls=20)
+    app.show.update(field=True, arrows=True)
+    for _ in range(3):
+        frame(app, size)  # a ValueError in the map shading before
+    v = np.linspace(0.0, 1.0, size[0] * size[1]).reshape(size)
+    assert shade(v, app.landscape.shading).shape == size + (3,)

@@ -53,3 +53,26 @@ def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     (gif,) = tmp_path.glob("newton-descent-*.gif")
     assert gif_seconds(gif)[0] >= frames
+
+
+def test_a_window_one_pixel_wide_or_tall_keeps_running(xserver, tmp_path):  # noqa: F811
+    env = x_env(xserver)
+    xdo = xdotool(env)
+    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--size", "640x400", "--show",
+                            "field,arrows"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        win = wait_window(app, xdo)
+        time.sleep(0.5)
+        for w, h in ((1, 400), (640, 1), (1, 1), (640, 400)):
+            xdo("windowsize", win, str(w), str(h))
+            time.sleep(0.8)
+            assert app.poll() is None, app.stderr.read()
+        xdo("key", "q")
+        status = app.wait(20)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+    err = app.stderr.read()
+    assert status == 0 and "Traceback" not in err, err
