@@ -864,16 +864,18 @@ def _no_display_hint() -> bool:
 
 
 def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
+    from render.guard import FrameGuard
     from sim.progress import Progress
 
     pygame = _pygame()
+    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead loop
     t0 = time.perf_counter()
     with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
         for i in range(frames):
             for event in pygame.event.get():
-                app.handle(event)
-            app.update(NOMINAL_FRAME)
-            app.draw(screen)
+                guard.call(app.handle, event)
+            guard.call(app.update, NOMINAL_FRAME)
+            guard.call(app.draw, screen)
             pygame.display.flip()
             progress.update(i + 1)
     elapsed = time.perf_counter() - t0
@@ -890,23 +892,26 @@ def _run_headless(app: App, screen, frames: int, screenshot: str | None) -> int:
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
     print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")
-    return 0
+    return 1 if guard.errors else 0  # the run went on, but it met a bug
 
 
 def _run_window(app: App) -> int:
+    from render.guard import FrameGuard
+
     pygame = _pygame()
     clock = pygame.time.Clock()
     clock.tick()
+    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead window
     try:
         while app.running:
             frame = clock.tick(FPS_CAP) / 1000.0
             for event in pygame.event.get():
-                app.handle(event)
+                guard.call(app.handle, event)
             if not app.running:
                 break
-            app.update(frame)
+            guard.call(app.update, frame)
             screen = pygame.display.get_surface()
-            app.draw(screen, fps=clock.get_fps())
+            guard.call(app.draw, screen, fps=clock.get_fps())
             pygame.display.flip()
     except KeyboardInterrupt:
         return 130

@@ -99,3 +99,80 @@ def test_a_one_pixel_window_draws_the_map(size):
         frame(app, size)  # a ValueError in the map shading before
     v = np.linspace(0.0, 1.0, size[0] * size[1]).reshape(size)
     assert shade(v, app.landscape.shading).shape == size + (3,)
+
+
+def test_a_bug_in_a_command_is_a_message_a_log_a_recovery_scene_and_the_window_goes_on(in_tmp, capsys, monkeypatch):
+    from render.guard import LOG_NAME, FrameGuard
+    from tests.test_scene import assert_same_world
+
+    app = make_app(balls=30)
+    app.scene_ui.start_recording(in_tmp / "rec.gif")
+    surf = pygame.Surface(SIZE, 0, 32)
+    guard = FrameGuard(app)
+    for _ in range(4):
+        guard.call(app.update, 1 / 60)
+        guard.call(app.draw, surf)
+
+    def broken(self, _arg):
+        raise ZeroDivisionError("lr = dt / friction")
+
+    monkeypatch.setattr(App, "cmd_pause", broken)
+    space = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0, unicode=" ", scancode=0)
+    guard.call(app.handle, space)
+    guard.call(app.handle, space)  # the same bug again: no second stderr line, no second scene
+    assert guard.errors == 2 and guard.recovery.wait(60)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ZeroDivisionError: lr = dt / friction" in err
+    assert str(in_tmp / LOG_NAME) in err
+    log = (in_tmp / LOG_NAME).read_text()
+    assert "Traceback" in log and "in broken" in log and log.count("--- ") == 1
+    assert "something went wrong" in app.message[0] and str(guard.recovery.path) in app.message[0]
+    world, info = load_scene(guard.recovery.path)
+    assert_same_world(world, app.world)
+    assert info.title == "recovered after an error"
+    assert guard.recording is not None and guard.recording.exists()  # the recording: finalized
+    assert not app.scene_ui.recorder.recording
+    for _ in range(3):  # and the window goes on
+        guard.call(app.update, 1 / 60)
+        guard.call(app.draw, surf)
+    assert guard.errors == 2 and app.world.tick_count > world.tick_count
+
+
+def test_a_bug_in_drawing_shows_the_message_instead_of_the_frame(in_tmp, capsys, monkeypatch):
+    from render.guard import FrameGuard
+
+    app = make_app()
+    surf = pygame.Surface(SIZE, 0, 32)
+    guard = FrameGuard(app)
+
+    def broken(*a, **k):
+        raise IndexError("stale lane list")
+
+    monkeypatch.setattr(app.instruments, "draw_map", broken)
+    for _ in range(5):
+        guard.call(app.draw, surf)
+    assert guard.errors == 5 and capsys.readouterr().err.count("\n") == 1
+    assert surf.get_at((3, SIZE[1] - 3))[:3] == (24, 24, 32)  # the plain error frame
+    quit_ev = pygame.event.Event(pygame.QUIT)
+    monkeypatch.setattr(App, "cmd_quit", broken)
+    guard.call(app.handle, quit_ev)
+    assert not app.running  # closing the window always works
+
+
+def test_a_headless_run_with_a_bug_finishes_saves_its_screenshot_and_says_so(in_tmp, capsys, monkeypatch):
+    import main
+
+    real = App.update
+
+    def flaky(self, dt):
+        if self.frames == 3:
+            self.frames += 1
+            raise RuntimeError("a panel bug")
+        return real(self, dt)
+
+    monkeypatch.setattr(App, "update", flaky)
+    status = main.main(["--headless", "--frames", "8", "--potential", "bowl", "--particles", "5",
+                        "--screenshot", "shot.png"])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and "RuntimeError: a panel bug" in err
+    assert (in_tmp / "shot.png").exists() and list(in_tmp.glob("newton-descent-recovery-*.toml"))
