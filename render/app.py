@@ -631,7 +631,8 @@ class App:
         M = hud.MARGIN
         alive, diverged = w.counts()
         r = w.rule
-        count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged or w.n_undefined() else ""),
+        stopped = diverged or w.n_undefined()
+        count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if stopped else ""),
                   "body", hud.TEXT)]
         if diverged:
             count.append((f"   {diverged:,} diverged", "body", hud.WARN))
