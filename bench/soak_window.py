@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = list("gmnarlhtjpbkcfde123456789<>[];',.?") + [
-    "space", "Return", "Escape", "Tab", "BackSpace", "Home", "F9", "ctrl+o", "ctrl+l", "ctrl+s",
+    "space", "Return", "Tab", "BackSpace", "Home", "F9", "ctrl+o", "ctrl+l", "ctrl+s",
     "shift+F9", "Up", "Down", "Left", "Right", "plus", "minus"]
 
 
@@ -37,16 +37,20 @@ def main() -> int:
         subprocess.run(["xdotool", *a], capture_output=True, timeout=20)
 
     time.sleep(3.0)
-    end, actions = time.monotonic() + args.seconds, 0
+    end, actions, last = time.monotonic() + args.seconds, 0, []
     while time.monotonic() < end and app.poll() is None:
         r = rng.random()
         if r < 0.6:
-            xdo("key", rng.choice(KEYS))  # (never q: that quits)
+            last.append(rng.choice(KEYS))
+            xdo("key", last[-1])  # (never q or Escape: they quit)
         elif r < 0.9:
+            last.append("click")
             xdo("mousemove", str(rng.randrange(960)), str(rng.randrange(600)),
                 "click", str(rng.choice((1, 1, 1, 3, 4, 5))))
-        else:
-            xdo("key", "Escape")
+        else:  # a drag, or a wheel over the map
+            x, y = rng.randrange(960), rng.randrange(600)
+            xdo("mousemove", str(x), str(y), "mousedown", "1", "mousemove", str(rng.randrange(960)),
+                str(rng.randrange(600)), "mouseup", "1")
         actions += 1
     alive = app.poll() is None
     if alive:
@@ -54,6 +58,7 @@ def main() -> int:
     err = app.communicate(timeout=60)[1]
     print(f"{actions} actions in {args.seconds:.0f} s, seed {args.seed}: window "
           f"{'alive' if alive else f'DIED (status {app.returncode})'}; folder {work}")
+    print("last actions:", " ".join(last[-8:]))
     print(f"stderr: {len(err.splitlines())} lines" + (f"\n{err[-2000:]}" if err else ""))
     return 0
 
