@@ -283,7 +283,8 @@ def _particles_to_dict(world: World, arrays: bool = False) -> dict:
         if _bits_equal(a[k], defaults[k]):
             continue
         if k == "status":
-            out[k] = [STATUS_NAMES.get(int(s), "diverged") for s in a[k]]
+            names = np.array([STATUS_NAMES.get(i, "diverged") for i in range(256)], dtype=object)
+            out[k] = names[a[k]].tolist()
         else:
             out[k] = a[k] if arrays else a[k].tolist()
     return out
@@ -922,9 +923,9 @@ def scene_bytes(world: World, path: Path, *, progress: Callable[[float], None] |
             if isinstance(v, np.ndarray) and v.ndim == 2:
                 parts[k] = _RawToml(scene_arrays.pairs_text(v, rows))
             elif isinstance(v, np.ndarray):
-                parts[k] = v.tolist()
-                rows(len(v))
-            else:
+                parts[k] = _RawToml(scene_arrays.scalars_text(v, rows))
+            else:  # status: a list of names
+                parts[k] = _RawToml(scene_arrays.words_text(v))
                 rows(len(v))
         return (HEADER + dumps(scene)).encode("utf-8")
     except (ValueError, TypeError) as e:  # SceneError is a ValueError

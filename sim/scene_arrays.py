@@ -66,6 +66,29 @@ def pairs_text(arr: np.ndarray, progress: Callable[[int], None] | None = None) -
     return "".join(parts)
 
 
+def scalars_text(arr: np.ndarray, progress: Callable[[int], None] | None = None) -> str:
+    """An int or float array [n] as a TOML array, one value per line, CHUNK_ROWS at a time;
+    `progress(rows)` after each chunk. ValueError for nan or inf."""
+    parts = ["[\n"]
+    for i in range(0, len(arr), CHUNK_ROWS):
+        chunk = arr[i: i + CHUNK_ROWS]
+        text = repr(chunk.tolist())[1:-1].replace(", ", ",\n  ")
+        if "n" in text:  # nan, inf
+            raise ValueError("cannot write nan or inf: a scene never holds them")
+        parts.append(f"  {text},\n")
+        if progress is not None:
+            progress(len(chunk))
+    parts.append("]")
+    return "".join(parts)
+
+
+def words_text(words: list[str]) -> str:
+    """Status names (plain words, nothing to escape) as a TOML array, one per line."""
+    if any(not w.isalpha() for w in set(words)):
+        raise ValueError("status names must be plain words")
+    return '[\n  "' + '",\n  "'.join(words) + '",\n]' if words else "[]"
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------------
