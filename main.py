@@ -246,7 +246,8 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
                          f"this folder allows at most {longest}")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
-    if out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
+    replaces = flag == "--dump"  # (screenshots and recordings never replace a file)
+    if replaces and out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
         raise UsageError(f"{flag}: '{path}' is read-only; not replacing it")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".nd-check-"):
