@@ -11,20 +11,24 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 import numpy as np
 
 PROG = "newton-descent"
+DEFAULT_SIZE = (1280, 800)
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass this
+TICK_WORK = 2_000_000  # ball-ticks between progress updates of a --steps run
+MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
                "controls")
+STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
 
@@ -33,7 +37,21 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    _argv: list[str] = []
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:  # one clear line, status 2 (argparse's own code)
+        m = re.match(r"argument (--[\w-]+)(?:/[^:]*)?: expected one argument", message)
+        if m and m.group(1) in self._argv:
+            flag = m.group(1)
+            i = len(self._argv) - 1 - self._argv[::-1].index(flag)
+            nxt = self._argv[i + 1] if i + 1 < len(self._argv) else None
+            if nxt is not None and nxt.startswith("-"):
+                raise UsageError(f"{flag}: a value that starts with '-' is read as an option; "
+                                 f"join it with '=': {flag}={nxt}")
         raise UsageError(message)
 
 
@@ -129,7 +147,8 @@ examples:
   python main.py --headless --frames 300 --particles 100000 --screenshot shot.png
 
 dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][particles][2],
-values [records][particles], velocities (newton, langevin), status (alive|diverged).
+values [records][particles], velocities (newton, langevin), status (alive|diverged|undefined:
+V or grad V not finite where the ball stopped)
 Bad input prints one line to stderr and exits with status 2.""",
     )
     mode = p.add_argument_group("mode")
@@ -162,10 +181,10 @@ Bad input prints one line to stderr and exits with status 2.""",
     balls.add_argument("--start", type=_point, action="append", metavar="X,Y",
                        help="a ball's start (repeat for more; write --start=-1,2 for negatives)")
     balls.add_argument("--particles", type=_count, metavar="K", help="K balls at seeded random places in the view")
-    balls.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (0)")
+    balls.add_argument("--seed", type=_seed, metavar="S", help="random seed (0)")
 
     win = p.add_argument_group("window, scenes, recording")
-    win.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (1280x800)")
+    win.add_argument("--size", type=_size, metavar="WxH", help="window size (1280x800)")
     win.add_argument("--scene", metavar="NAME|FILE", help="open a scene: a lesson by name (see --list-scenes) or a .toml file")
     win.add_argument("--list-scenes", action="store_true", help="list the lesson scenes and exit")
     win.add_argument("--play", action="store_true",
@@ -220,6 +239,19 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
                          if str(err).startswith("unknown dynamics") else str(err)) from None
 
 
+def _check_steps(n: int, flag: str = "--steps") -> None:
+    if n > MAX_STEPS:
+        raise UsageError(f"{flag} {n:,} is beyond any run that could finish (at most {MAX_STEPS:,})")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the folder's file system takes (255 where unknown)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
 def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
     out = Path(path)
     if out.suffix.lower() not in suffixes:
@@ -227,8 +259,15 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{flag}: folder '{folder}' does not exist")
+    longest = _name_max(folder)
+    if len(os.fsencode(out.name)) > longest:
+        raise UsageError(f"{flag}: the file name is {len(os.fsencode(out.name))} bytes long; "
+                         f"this folder allows at most {longest}")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
+    replaces = flag == "--dump"  # (screenshots and recordings never replace a file)
+    if replaces and out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
+        raise UsageError(f"{flag}: '{path}' is read-only; not replacing it")
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".nd-check-"):
             pass
@@ -239,12 +278,25 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
 
 # --- headless simulation --------------------------------------------------------------------
 
-def run_steps(args: argparse.Namespace) -> int:
-    if args.dump is None:
-        raise UsageError("--steps needs --dump OUT.json or OUT.npz")
-    if args.frames is not None:
-        raise UsageError("--steps and --frames are two different modes; give one")
-    out = _check_writable(args.dump, (".json", ".npz"), "--dump")
+def _refuse_unused(args: argparse.Namespace, flags: tuple[str, ...], why: str) -> None:
+    """An option that cannot apply in this mode is an error, never silently ignored."""
+    for flag in flags:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value not in (None, False):
+            raise UsageError(f"{flag} {why}")
+
+
+def _steps_world(args: argparse.Namespace):
+    """The world a --steps run simulates: the --scene's (with --dynamics and the parameters
+    given overriding its rule), or one built from the landscape and ball options."""
+    from sim.world import World
+
+    if args.scene is not None:
+        world = _load_scene(args)[0]
+        _override_scene_rule(args, world)
+        if not world.n:
+            raise UsageError(f"--scene: '{args.scene}' has no balls to simulate")
+        return world
     potential = make_potential(args)
     rule = make_rule(args)
     if args.start and args.particles is not None:
@@ -254,20 +306,33 @@ def run_steps(args: argparse.Namespace) -> int:
     from sim.particles import MAX_PARTICLES
     if (args.particles or len(args.start or ())) > MAX_PARTICLES:
         raise UsageError(f"--particles: at most {MAX_PARTICLES:,} balls")
-
-    from sim.world import World
-    world = World(potential, rule, seed=args.seed)
+    world = World(potential, rule, seed=args.seed or 0)
     if args.start:
         world.drop(np.array(args.start, dtype=np.float64))
     else:
         world.drop_random(args.particles)
+    return world
+
+
+def run_steps(args: argparse.Namespace) -> int:
+    if args.dump is None:
+        raise UsageError("--steps needs --dump OUT.json or OUT.npz")
+    _check_steps(args.steps)
+    if args.frames is not None:
+        raise UsageError("--steps and --frames are two different modes; give one")
+    _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size"),
+                   "goes with the window or --headless --frames N, not with --steps")
+    out = _check_writable(args.dump, (".json", ".npz"), "--dump")
+    world = _steps_world(args)
+    potential, rule = world.potential, world.rule
 
     n_steps = args.steps
     every = args.every if args.every else max(1, math.ceil(n_steps / MAX_RECORDS_DEFAULT))
     if args.every == 0:
         raise UsageError("--every must be at least 1")
     n_records = n_steps // every + 1 + (1 if n_steps % every else 0)
-    per_record = world.n * 8 * (3 + (2 if rule.newtonian else 0))  # positions, values, velocities
+    newtonian = any(r.newtonian for r in world.rules)  # a scene's lanes may mix rules
+    per_record = world.n * 8 * (3 + (2 if newtonian else 0))  # positions, values, velocities
     if n_records * per_record > MAX_DUMP_BYTES:
         raise UsageError(f"the dump would hold {n_records * per_record / 1e9:.1f} GB "
                          f"({n_records:,} records x {world.n:,} particles); "
@@ -280,32 +345,44 @@ def run_steps(args: argparse.Namespace) -> int:
     def record() -> None:
         positions.append(world.particles.pos.copy())
         values.append(world.values())
-        if rule.newtonian:
+        if newtonian:
             velocities.append(world.particles.vel.copy())
 
     record()
-    done = 0
-    for target in record_at[1:]:
-        world.tick(target - done)
-        done = target
-        record()
+    from sim.progress import Progress
+
+    chunk = max(1, TICK_WORK // max(world.n, 1))  # ticks between progress updates
+    with Progress(n_steps, "ticks") as progress:
+        done = 0
+        for target in record_at[1:]:
+            while done < target:  # the same ticks, in pieces (tick(a) + tick(b) == tick(a + b))
+                k = min(chunk, target - done)
+                world.tick(k)
+                done += k
+                progress.update(done)
+            record()
 
     dump = {
         "potential": potential.name if args.expr is None else potential.formula,
         "dynamics": rule.name,
         "params": rule.params(),
-        "seed": args.seed,
+        "seed": world.seed,
         "steps": n_steps,
         "ticks": record_at,
         "positions": np.array(positions),
         "values": np.array(values),
-        "status": np.where(world.particles.status == 0, "alive", "diverged"),
+        "status": np.array(STATUS_NAMES)[world.particles.status],
     }
-    if rule.newtonian:
+    if newtonian:
         dump["velocities"] = np.array(velocities)
-    write_dump(dump, out)
+    try:
+        write_dump(dump, out)
+    except OSError as err:  # a full disk, a quota, a file size limit: nothing is left behind
+        raise UsageError(f"--dump: cannot write '{out}': {err.strerror or err}") from None
     alive, diverged = world.counts()
-    print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged) -> {out}")
+    undefined = world.n_undefined()
+    print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged"
+          + (f", {undefined} undefined" if undefined else "") + f") -> {out}")
     return 0
 
 
@@ -321,7 +398,9 @@ def _jsonable(a: np.ndarray) -> Any:
 
 def write_dump(dump: dict[str, Any], out: Path) -> None:
     """Write atomically: a temporary file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=".nd-", suffix=out.suffix)
+    from sim.files import hidden_temp  # a killed run's temp files are cleaned up here next time
+
+    fd, tmp = hidden_temp(out.parent if str(out.parent) else ".", out.name, out.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             if out.suffix.lower() == ".json":
@@ -355,10 +434,36 @@ def _instruments(args: argparse.Namespace) -> dict[str, bool]:
 
 def _load_scene(args: argparse.Namespace):
     from sim.scene import SceneError, find_scene, load_scene
+    if args.expr is not None or args.potential is not None or args.start or args.particles is not None:
+        raise UsageError("--scene brings its own landscape and balls; drop --potential/--expr/--start/--particles")
+    if args.seed is not None:
+        raise UsageError("--scene brings its own random state; drop --seed")
     try:
         return load_scene(find_scene(args.scene))
     except SceneError as err:
         raise UsageError(f"--scene: {err}") from None
+
+
+def _override_scene_rule(args: argparse.Namespace, world) -> None:
+    """--dynamics, --integrator and the numeric parameters given override the scene's current
+    rule, validated as usual (a new --dynamics puts every ball on it, as a rule key does)."""
+    given = [n for n in NUMERIC_PARAMS if getattr(args, n) is not None]
+    if args.dynamics is None and args.integrator is None and not given:
+        return
+    current = world.rule
+    ns = argparse.Namespace(**vars(args))
+    for name in NUMERIC_PARAMS:  # the scene's values where the command line gives none
+        if getattr(ns, name) is None and name != "eps":
+            setattr(ns, name, getattr(current, name))
+    if ns.eps is None and args.dynamics is None:
+        ns.eps = current.eps
+    if ns.integrator is None and (args.dynamics or current.name) == "newton":
+        ns.integrator = current.integrator
+    rule = make_rule(ns, default=current.name)
+    if rule.name != current.name:
+        world.set_rule(rule)
+    else:
+        world.set_params(**{k: getattr(rule, k) for k in ("integrator", *NUMERIC_PARAMS)})
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -366,6 +471,9 @@ def run_render(args: argparse.Namespace) -> int:
         raise UsageError("--headless needs --steps N (simulation) or --frames N (rendering)")
     if args.dump is not None:
         raise UsageError("--dump goes with --steps")
+    _refuse_unused(args, ("--every",), "goes with --steps (the records of a dump)")
+    if args.frames is not None:
+        _check_steps(args.frames, "--frames")
     screenshot = record = None
     if args.screenshot is not None:
         if args.frames is None:
@@ -383,9 +491,8 @@ def run_render(args: argparse.Namespace) -> int:
     instruments = _instruments(args)
     scene = None
     if args.scene is not None:
-        if args.expr is not None or args.potential is not None or args.start or args.particles is not None:
-            raise UsageError("--scene brings its own landscape and balls; drop --potential/--expr/--start/--particles")
         scene = _load_scene(args)
+        _override_scene_rule(args, scene[0])
         potential, rule = scene[0].potential, scene[0].rule
     else:
         potential = make_potential(args)
@@ -393,9 +500,9 @@ def run_render(args: argparse.Namespace) -> int:
     if args.start and args.particles is not None:
         raise UsageError("give either --start points or --particles, not both")
     from render.app import run
-    return run(potential=potential, rule=rule, seed=args.seed, particles=args.particles or 0,
+    return run(potential=potential, rule=rule, seed=args.seed or 0, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
-               screenshot=screenshot, size=args.size, scene=scene, record=record,
+               screenshot=screenshot, size=args.size or DEFAULT_SIZE, scene=scene, record=record,
                instruments=instruments, play=args.play, report=report,
                # the landscape's suggested step size applies unless the user gave one
                rule_given=args.lr is not None or args.dt is not None)
@@ -415,11 +522,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return list_scenes()
         if args.frames is not None and not args.headless:
             raise UsageError("--frames needs --headless")
-        if args.steps is not None:
-            if not args.headless:
-                raise UsageError("--steps needs --headless")
-            return run_steps(args)
-        return run_render(args)
+        # numbers that overflow are handled where they matter (a ball becomes diverged or
+        # undefined); they never add a warning line to stderr
+        with np.errstate(all="ignore"):
+            if args.steps is not None:
+                if not args.headless:
+                    raise UsageError("--steps needs --headless")
+                return run_steps(args)
+            return run_render(args)
     except UsageError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2

@@ -268,6 +268,12 @@ class App:
         out.update(self.instruments.states())
         return out
 
+    def close(self, status: int = 0, report=None) -> int:
+        """The loop is over: a scene being saved and a recording in progress are finished
+        (never lost). `report` (e.g. print) gets a line about each. Returns the exit status."""
+        self.scene_ui.saves.finish(report)
+        return self.recording.close(status, report)
+
     # -- screenshots -----------------------------------------------------------------------------
     def request_screenshot(self) -> None:
         """The next frame, once drawn, is saved (so it shows every input handled before the
@@ -301,6 +307,8 @@ class App:
         import pygame
 
         self.screen = surface
+        self.scene_ui.saves.poll(lambda text, color=None: self.runtime.say(
+            text, warn=color is not None and color != hud.TEXT, long=True))  # "saving ... 40%"
         W, H = surface.get_size()
         pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0
         area = surface.subsurface((0, 0, W - pw, H)) if pw else surface

@@ -13,7 +13,7 @@ import pygame
 
 from render.theme import BALL_OUTLINE as OUTLINE, RULE_COLORS, UNKNOWN_RULE_COLOR  # noqa: F401
 from render.view import View
-from sim.particles import ALIVE
+from sim.particles import DIVERGED
 
 PROJECT_CHUNK = 65536  # particles per block when projecting (keeps the temporaries in cache)
 SPRITE_RADIUS = 5  # pixels
@@ -119,7 +119,7 @@ class Projector:
                 vis &= np.less(sx, w, out=btmp)
                 vis &= np.greater_equal(sy, 0.0, out=btmp)
                 vis &= np.less(sy, h, out=btmp)
-                vis &= np.equal(status[i:j], ALIVE, out=btmp)
+                vis &= np.not_equal(status[i:j], DIVERGED, out=btmp)  # undefined: shown where it stopped
                 np.copyto(self._ix[i:j], sx, casting="unsafe")  # truncation: the pixel
                 np.copyto(self._iy[i:j], sy, casting="unsafe")
         self._n_visible = int(np.count_nonzero(self._vis[:n]))

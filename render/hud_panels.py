@@ -16,10 +16,13 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
     w = runtime.world
     alive, diverged = w.counts()
     r = w.rule
-    count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged else ""),
+    undefined = w.n_undefined()  # stopped where V or grad V is not finite
+    count = [(f"{alive:,} ball{'s' if alive != 1 else ''}" + (" alive" if diverged or undefined else ""),
               "body", hud.TEXT)]
     if diverged:
         count.append((f"   {diverged:,} diverged", "body", hud.WARN))
+    if undefined:
+        count.append((f"   {undefined:,} undefined", "body", hud.WARN))
     clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
              else f"iteration {w.tick_count:,}")
     timeline = [(f"{clock}    time {time_scale_label(runtime.time_scale)}", "body", hud.TEXT)]
@@ -60,9 +63,9 @@ def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]
         vel = p.vel[k] if rule.newtonian else (p.pos[k] - p.prev[k])
         ke = float(kinetic_energy(vel[None, :], rule.mass)[0]) if rule.newtonian else None
         which = "under the cursor" if hovered else "last dropped"
-        diverged = bool(p.status[k])
+        state = ("", "diverged", "undefined: V not finite here")[int(p.status[k])]
         lines.append(hud.Line([(f"ball #{k}  ", "body", hud.TEXT), (which, "small", hud.DIM)]
-                              + ([("   diverged", "small", hud.WARN)] if diverged else [])))
+                              + ([(f"   {state}", "small", hud.WARN)] if state else [])))
         lines.append(hud.Line([(f"x = {hud.fmt(pos[0, 0])}    y = {hud.fmt(pos[0, 1])}",
                                 "body", hud.TEXT)]))
         lines.append(hud.Line([(f"V = {hud.fmt(v)}    |∇V| = {hud.fmt(float(np.hypot(*g)))}",

@@ -129,8 +129,9 @@ def shade(v: np.ndarray, shading: Shading, levels: int = LEVELS) -> np.ndarray:
     s = shading(np.where(finite, v, shading.vmin)).astype(np.float32)
     f = s * np.float32(levels)
     # neighbouring differences (central inside, one-sided at the edges)
-    gx = np.gradient(f, axis=0)
-    gy = np.gradient(f, axis=1)
+    # (a grid one pixel wide or tall has no difference along that axis: zero)
+    gx = np.gradient(f, axis=0) if f.shape[0] > 1 else np.zeros_like(f)
+    gy = np.gradient(f, axis=1) if f.shape[1] > 1 else np.zeros_like(f)
     out = np.empty(v.shape + (3,), dtype=np.uint8)
     for i in range(0, v.shape[0], SHADE_COLUMNS):
         j = i + SHADE_COLUMNS

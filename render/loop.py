@@ -57,7 +57,9 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
             status = _run_headless(app, screen, int(frames), screenshot, extra.get("report"))
         else:
             status = _run_window(app)
-        return app.recording.close(status, report=print)  # a recording in progress is saved
+        from render.guard import report_line
+
+        return app.close(status, report=report_line)  # a recording or a save in progress finishes
     finally:
         pygame.display.quit()
         pygame.font.quit()
@@ -134,7 +136,10 @@ def _make_app(screen, potential, rule, seed: int, particles: int, headless: bool
         except RecorderError as e:
             return None, f"newton-descent: error: {e}"
     if len(starts) or particles:  # racing / twins on: the seeded balls race / get twins
-        app.runtime.balls.seed_drops()
+        try:
+            app.runtime.balls.seed_drops()
+        except ValueError as e:  # CapacityError: the twins or lanes pass the ball limit
+            return None, f"newton-descent: error: {e}"
     return app, None
 
 
@@ -148,15 +153,20 @@ def _no_display_hint() -> bool:
 
 def _run_headless(app, screen, frames: int, screenshot: str | None, report: str | None = None) -> int:
     from render.app import NOMINAL_FRAME
+    from render.guard import FrameGuard
+    from sim.progress import Progress
 
     pygame = _pygame()
+    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead loop
     t0 = time.perf_counter()
-    for _ in range(frames):
-        for event in pygame.event.get():
-            app.handle(event)
-        app.update(NOMINAL_FRAME)
-        app.draw(screen)
-        pygame.display.flip()
+    with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
+        for i in range(frames):
+            for event in pygame.event.get():
+                guard.call(app.handle, event)
+            guard.call(app.update, NOMINAL_FRAME)
+            guard.call(app.draw, screen)
+            pygame.display.flip()
+            progress.update(i + 1)
     elapsed = time.perf_counter() - t0
     if screenshot:
         from render.recorder import RecorderError, save_screenshot
@@ -178,23 +188,26 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     fps = frames / elapsed if elapsed > 0 else float("inf")
     w, h = screen.get_size()
     print(f"{frames} frames, {app.world.n} particles, {w}x{h}: {fps:.1f} fps")
-    return 0
+    return 1 if guard.errors else 0  # the run went on, but it met a bug
 
 
 def _run_window(app) -> int:
+    from render.guard import FrameGuard
+
     pygame = _pygame()
     clock = pygame.time.Clock()
     clock.tick()
+    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead window
     try:
         while app.running:
             frame = clock.tick(FPS_CAP) / 1000.0
             for event in pygame.event.get():
-                app.handle(event)
+                guard.call(app.handle, event)
             if not app.running:
                 break
-            app.update(frame)
+            guard.call(app.update, frame)
             screen = pygame.display.get_surface()
-            app.draw(screen, fps=clock.get_fps())
+            guard.call(app.draw, screen, fps=clock.get_fps())
             pygame.display.flip()
     except KeyboardInterrupt:
         return 130

@@ -12,12 +12,14 @@ Failures are a `RecorderError` with one line for the screen; no partial file is 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import os
 import queue
-import tempfile
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ import pygame
 
 from render.theme import REC_DOT as DOT_COLOR  # noqa: F401 (the REC dot's colour, read here)
 from render.widgets import smooth_scale
-from sim.files import publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
+from sim.files import clean_stale, hidden_temp, publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
 
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
     from PIL import Image
@@ -42,6 +44,7 @@ MAX_FRAME_SECONDS = 0.25  # one real frame counts for at most this long (as the 
 KEEP_SLACK = 0.75  # with real frame times, keep a frame once 0.75 of a recorded frame has passed
 GIF_LOOP = 0  # 0 = loop forever
 QUEUE_FRAMES = 8  # frames waiting for the encoder thread before add_frame waits for it
+CHECKPOINT_SECONDS = 1.0  # the GIF on disk is complete (trailer and all) at least this often
 DOT_RADIUS = 7  # pixels: the REC dot the window shows while recording
 MP4_MISSING = "MP4 needs imageio-ffmpeg (pip install imageio imageio-ffmpeg); recording a GIF instead"
 
@@ -61,7 +64,7 @@ def auto_path(ext: str, folder: str | os.PathLike = ".", now: _dt.datetime | Non
 
 
 def _temp_in(folder: Path, name: str, suffix: str) -> tuple[int, str]:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=suffix)
+    fd, tmp = hidden_temp(folder, name, suffix)  # a killed run's are cleaned up next time
     try:
         os.fchmod(fd, 0o644)
     except OSError:
@@ -81,6 +84,26 @@ def _why(e: BaseException) -> str:
     return (getattr(e, "strerror", None) or str(e) or type(e).__name__).splitlines()[0]
 
 
+@contextlib.contextmanager
+def quiet_c_stderr():
+    """Send what C libraries print on file descriptor 2 (libpng's "libpng error: ...") to
+    nothing for a moment: the failure reaches the user once, as our own one-line message."""
+    try:
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = None,
                     folder: str | os.PathLike = ".") -> Path:
     """Save `surface` as an image (format from the suffix, default PNG) atomically, never over
@@ -91,7 +114,8 @@ def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = No
     try:
         fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
         os.close(fd)
-        pygame.image.save(surface, tmp)
+        with quiet_c_stderr():
+            pygame.image.save(surface, tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         out = publish_new(tmp, target)
@@ -220,6 +244,13 @@ class _GifStream:
         desc = b"," + b"".join(v.to_bytes(2, "little") for v in (left, top, right - left, bottom - top))
         self.f.write(desc + bytes([flags]) + table + data)
 
+    def checkpoint(self) -> None:
+        """Make the file on disk a complete GIF of the frames so far (a kill -9 keeps them):
+        write the trailer, flush, and step back over it so the next frame replaces it."""
+        self.f.write(b";")
+        self.f.flush()
+        self.f.seek(-1, os.SEEK_CUR)
+
     def close(self) -> None:
         self.f.write(b";")
 
@@ -275,6 +306,8 @@ class Recorder:
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         self._error: BaseException | None = None  # a failure on the worker, raised on the next call
+        self._checkpoint = 0.0  # time.monotonic() of the last complete GIF on disk
+        self.recovered: list[Path] = []  # recordings of killed runs found when this one started
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -314,6 +347,7 @@ class Recorder:
         self._wanted = target  # the name asked for: -1, -2 ... are counted from it
         target = unique_path(target)
         folder = target.parent if str(target.parent) else Path(".")
+        self.recovered = clean_stale(folder)
         try:
             fd, tmp = _temp_in(folder, target.name, ".part" + target.suffix)
         except OSError as e:
@@ -337,6 +371,8 @@ class Recorder:
         self._pending = None
         self._last_interval = 0.0
         self._error = None
+        if self.recovered and not self.message:
+            self.message = f"recovered the recording of a killed run: {self.recovered[0]}"
         if not self.message:
             self.message = f"recording {target.name}"
         return target
@@ -533,4 +569,8 @@ class Recorder:
         self._clock_cs += step
         delay = max(1, round(self._clock_cs) - start)
         self._gif.frame(rgb, box if box is not None else (0, 0, 1, 1), delay, prev)
+        now = time.monotonic()
+        if now - self._checkpoint >= CHECKPOINT_SECONDS:
+            self._checkpoint = now
+            self._gif.checkpoint()
 

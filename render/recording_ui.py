@@ -25,6 +25,7 @@ class RecordingUI:
         self.runtime = runtime
         self.headless = headless
         self.recorder = Recorder()
+        self.failed: str | None = None  # a recording that broke mid-run (headless: exit 2)
         self._panels: Callable[[tuple[int, int]], pygame.Surface] | None = None
 
     @property
@@ -65,6 +66,10 @@ class RecordingUI:
     def close(self, status: int = 0, report=None) -> int:
         """The loop is over: finish a recording in progress (saved, never lost). `report`
         (e.g. print) gets one line about it. Returns the exit status (2 if saving failed)."""
+        if self.failed and not self.recorder.recording:
+            if report is not None:
+                report(f"newton-descent: error: {self.failed}")
+            return status or 2
         if not self.recorder.recording:
             return status
         try:
@@ -87,6 +92,7 @@ class RecordingUI:
             rec.add_frame(surface, None if self.headless else frame_seconds)
         except RecorderError as e:
             self.runtime.say(str(e), warn=True, long=True)
+            self.failed = str(e)
             return False
         if not rec.recording:  # stopped by itself at the length cap
             self.runtime.say(rec.message, long=True)

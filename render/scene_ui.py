@@ -18,6 +18,7 @@ from render.camera import Camera
 from render.editor import FormulaEditor
 from render.picker import Row, ScenePicker
 from render.recorder import auto_path
+from render.saving import SceneSaves
 from sim.runtime import Runtime
 
 SCENE_GLOB = "newton-descent-*.toml"  # scenes saved with Ctrl+S join the Ctrl+O cycle
@@ -52,6 +53,7 @@ class SceneUI:
         self.editor = FormulaEditor()
         self.picker = ScenePicker()
         self.picker_files: list[Path] = []  # what the picker's rows are
+        self.saves = SceneSaves()  # Ctrl+S writes in the background
         self.title = ""
         self.caption = ""
         self.caption_open = False
@@ -145,21 +147,20 @@ class SceneUI:
         self.hooks.apply(info.instruments, True)
 
     def save(self, folder: str | os.PathLike | None = None) -> Path | None:
-        """Ctrl+S: the current state to a new scene file in folder (default: the current one)."""
-        from sim.scene import SceneError, save_new_scene
-
+        """Ctrl+S: the current state to a new scene file in folder (default: the current one).
+        Returns the path when written at once; a big world is written in the background."""
         rt = self.runtime
         self.forget_stale_caption()
         target = auto_path("toml", os.getcwd() if folder is None else folder)
-        try:
-            path = save_new_scene(rt.world, target, title=self.title, caption=self.caption,
-                                  view=save_view(self.camera.view), instruments=self.hooks.states(),
-                                  paused=rt.paused)
-        except SceneError as e:
-            self.say(f"scene not saved: {e}", warn=True)
-            return None
-        self.say(f"scene saved: {path}")
-        return path
+        return self.saves.start(rt.world, target, self._tell, title=self.title, caption=self.caption,
+                                view=save_view(self.camera.view), instruments=self.hooks.states(),
+                                paused=rt.paused)
+
+    def _tell(self, text: str, color=None) -> None:
+        """SceneSaves' message line: text, and a colour (anything but the text's: a warning)."""
+        from render import hud
+
+        self.runtime.say(text, warn=color is not None and color != hud.TEXT, long=True)
 
     def scene_files(self) -> list[Path]:
         """What Ctrl+O cycles through: the presets (lessons first), then the scenes saved in

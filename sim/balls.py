@@ -15,14 +15,14 @@ from sim import instruments as ins
 from sim.dynamics import RULES, Rule
 from sim.events import Change
 from sim.pairs import Pairs, partner_rule
-from sim.particles import CapacityError
+from sim.particles import MAX_PARTICLES, CapacityError
 from sim.world import World
 
 if TYPE_CHECKING:
     from sim.runtime import Runtime
 
 DEFAULT_LANES = ("gd", "momentum", "nesterov", "adam", "newton")
-WINDOW_MAX_BALLS = 2_000_000  # the window refuses drops beyond this many balls (memory, speed)
+WINDOW_MAX_BALLS = MAX_PARTICLES  # one ball limit for the window, the command line and scenes
 CLOUD_SIZE = 200  # balls in a cloud drop
 LAM_SAMPLE = 4096  # balls whose curvature bounds a flow partner's step
 
@@ -49,9 +49,9 @@ class Race:
 class Balls:
     """Drops, removals, race lanes and partner pairs of one runtime."""
 
-    def __init__(self, rt: "Runtime", seed: int, max_balls: int = WINDOW_MAX_BALLS) -> None:
+    def __init__(self, rt: "Runtime", seed: int, max_balls: int | None = None) -> None:
         self.rt = rt
-        self.max_balls = int(max_balls)
+        self.max_balls = int(WINDOW_MAX_BALLS if max_balls is None else max_balls)
         self.race = Race()
         self.twin_on = False
         self.pairs = Pairs()

@@ -915,12 +915,39 @@ def find_minima(pot: ExprPotential, view: View, budget_s: float = MINIMA_BUDGET_
     return pts, np.asarray(v[kept], dtype=np.float64)
 
 
+_PARTIAL_OPS = ("log", "sqrt", "tan", "div")  # may give nan or inf at a finite point
+
+
+def is_partial(expr: Expr) -> bool:
+    """Whether V may be nan or inf at some finite (x, y): a log, sqrt, tan or division, a power
+    other than a whole non-negative constant, or a constant that is not finite."""
+    for n in _postorder([expr]):
+        if n.op in _PARTIAL_OPS or (n.op == "const" and not math.isfinite(n.value)):
+            return True
+        if n.op == "pow":
+            b = n.args[1]
+            if not (b.op == "const" and b.value >= 0 and float(b.value).is_integer()):
+                return True
+    return False
+
+
+def _check_finite_somewhere(pot: ExprPotential, view: View, n: int = 64) -> None:
+    """FormulaError when V is nan or inf at every point of an n x n grid over the view."""
+    v = pot.value_grid(np.linspace(view[0], view[1], n), np.linspace(view[2], view[3], n))
+    if not np.isfinite(v).any():
+        x0, x1, y0, y1 = (_fmt_number(t) for t in view)
+        raise FormulaError(f"V is not a finite number anywhere in the view x {x0}..{x1}, y {y0}..{y1}",
+                           hint="e.g. 0/0, 1e999, sqrt(-1) or log of a negative number")
+
+
 def expression_potential(text: str, view: Sequence[float] | None = None, *, find_minimum: bool = True) -> ExprPotential:
     """A Potential for a user's formula in x and y. Raises FormulaError for a bad formula and
     ValueError for a bad view. Minima are found numerically unless find_minimum is False."""
     expr = parse_formula(text)
     v = DEFAULT_VIEW if view is None else _check_view(view)
     pot = ExprPotential(name="expr", formula=normalize_formula(text), view=v, expr=expr)
+    _check_finite_somewhere(pot, v)
+    pot.partial = is_partial(expr)
     pot.log_scale = _wants_log_scale(pot, v)
     if find_minimum:
         pot.minima, pot.minimum_values = find_minima(pot, v)

@@ -1,10 +1,13 @@
-"""Files that never overwrite: free names and publishing a finished temporary file.
+"""Files that never overwrite: free names, publishing a finished temporary file, and cleaning
+up (or recovering) the hidden temporary files of runs that were killed.
 
-Used by scenes (sim/scene.py) and by screenshots and recordings (render/recorder.py).
+Used by scenes (sim/scene.py), dumps (main.py), screenshots and recordings (render/recorder.py).
 """
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from pathlib import Path
 
 
@@ -38,3 +41,108 @@ def publish_new(tmp: str, path: Path) -> Path:
             return cand
         os.unlink(tmp)
         return cand
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden temporary files, and the ones a killed run left behind
+# ---------------------------------------------------------------------------------------------
+
+TEMP_TAG = ".nd"  # .NAME.nd<pid>-<random><suffix>: whose it is, and what it was to become
+_TEMP = re.compile(r"^\.(?P<name>.+)\.nd(?P<pid>\d+)-[A-Za-z0-9_]+(?P<suffix>\.[^/]*)?$")
+
+
+def hidden_temp(folder: str | os.PathLike, name: str, suffix: str = "") -> tuple[int, str]:
+    """A new hidden temp file in folder for the file `name` (mkstemp: (fd, path)), named so a
+    later run can tell it was left by a process that no longer exists. Stale ones of killed
+    runs in that folder are cleaned up first (see clean_stale)."""
+    clean_stale(folder)
+    return tempfile.mkstemp(dir=folder, prefix=f".{name}{TEMP_TAG}{os.getpid()}-", suffix=suffix)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's, or unknown: leave it alone
+    return True
+
+
+def clean_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove the hidden temp files that runs which no longer exist left in folder (kill -9,
+    power loss). A recording's GIF is kept up to its last complete frame and published under
+    the name it was to have (never over a file). Returns the recordings recovered."""
+    recovered: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return recovered
+    for e in entries:
+        m = _TEMP.match(e.name)
+        if m is None or _alive(int(m.group("pid"))) or not e.is_file(follow_symlinks=False):
+            continue
+        out = _recover_gif(e.path, Path(folder) / m.group("name"))
+        if out is not None:
+            recovered.append(out)
+            continue
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass
+    return recovered
+
+
+def _recover_gif(tmp: str, target: Path) -> Path | None:
+    """A killed recording: the frames written so far, with the trailer, under `target`."""
+    if target.suffix.lower() != ".gif":
+        return None
+    try:
+        with open(tmp, "rb") as f:
+            data = f.read()
+        end = gif_complete_end(data)
+        if end is None:
+            return None
+        with open(tmp, "r+b") as f:
+            f.truncate(end)
+            f.seek(end)
+            f.write(b";")
+        return publish_new(tmp, target)
+    except OSError:
+        return None
+
+
+def gif_complete_end(data: bytes) -> int | None:
+    """Where the last complete image of a (possibly cut off) GIF ends, None if it has none."""
+    if len(data) < 13 or data[:6] not in (b"GIF89a", b"GIF87a"):
+        return None
+    i = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    last = None
+    try:
+        while i < len(data):
+            kind = data[i]
+            if kind == 0x3B:  # trailer
+                break
+            if kind == 0x21:  # extension: label, then sub-blocks
+                i = _sub_blocks(data, i + 2)
+            elif kind == 0x2C:  # image: descriptor, local table, code size, sub-blocks
+                flags = data[i + 9]
+                i += 10 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+                i = _sub_blocks(data, i + 1)
+                last = i
+            else:
+                break
+    except IndexError:
+        pass
+    return last
+
+
+def _sub_blocks(data: bytes, i: int) -> int:
+    """The index after the sub-blocks starting at i (IndexError if cut off)."""
+    while data[i]:
+        i += data[i] + 1
+    if i >= len(data):
+        raise IndexError(i)
+    return i + 1

@@ -10,8 +10,11 @@ import numpy as np
 
 ALIVE = np.uint8(0)
 DIVERGED = np.uint8(1)
+UNDEFINED = np.uint8(2)  # V or grad V stopped being finite: outside the landscape's domain
 
-MAX_PARTICLES = 4_000_000  # hard cap: beyond this a drop is refused with a clear message
+MAX_PARTICLES = 2_000_000  # the one ball limit (command line, window, scenes): beyond it a
+# drop is refused with a clear message; a scene of this many balls is one the program reads back
+MAX_STEP_COUNT = 2**53  # a saved step count or clock above this is refused (no 64-bit wrap, ever)
 
 # name -> (trailing shape, dtype): every per-particle array
 FIELDS: dict[str, tuple[tuple[int, ...], type]] = {
@@ -23,7 +26,7 @@ FIELDS: dict[str, tuple[tuple[int, ...], type]] = {
     "buf_b": ((2,), np.float64),  # AdaGrad sum / RMSProp, Adam second moment s [n, 2]
     "steps": ((), np.int64),  # optimizer step count t [n]
     "rule": ((), np.int16),  # index into World.rules [n]
-    "status": ((), np.uint8),  # ALIVE or DIVERGED [n]
+    "status": ((), np.uint8),  # ALIVE, DIVERGED or UNDEFINED [n]
     "origin": ((2,), np.float64),  # drop point [n, 2]
     "origin_vel": ((2,), np.float64),  # velocity at drop [n, 2]
     "energy0": ((), np.float64),  # total energy at drop (or at the last ledger reset) [n]
@@ -116,3 +119,6 @@ class Particles:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
         for name in ("buf_a", "buf_b", "steps", "dissipated", "grad"):
             self._a[name][: self.n][rows] = 0
+
+    def n_undefined(self) -> int:
+        return int(np.count_nonzero(self.status == UNDEFINED))

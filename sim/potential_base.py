@@ -26,6 +26,7 @@ class Potential:
     minimum_values: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [k] V at each minimum
     log_scale: bool = False  # shade the map on a log scale (huge dynamic range)
     bounded_below: bool = True
+    partial: bool = False  # V may be nan/inf at finite points (log, sqrt, /): checked every tick
 
     # -- identity ------------------------------------------------------------------------
     @property

@@ -72,24 +72,25 @@ is written as 0, or as the largest float for an alive one).
 from __future__ import annotations
 
 import difflib
+import errno
 import math
 import os
 import re
-import tempfile
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.expression import ExprPotential, FormulaError, expression_potential
-from sim.files import publish_new
-from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
+from sim.files import hidden_temp, publish_new
+from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, MAX_STEP_COUNT, UNDEFINED
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
 from sim.quantity import kinetic_energy, rule_masses
@@ -98,7 +99,11 @@ from sim.world import World
 FORMAT = 1  # schema version written to [scene] format
 SCENES_DIR = Path(__file__).resolve().parent.parent / "assets" / "scenes"
 SUFFIX = ".toml"
-MAX_SCENE_BYTES = 256 * 1024 * 1024  # refuse to parse anything larger
+BYTES_PER_BALL = 640  # the most a ball takes in a scene file (every array written, 17 digits)
+MAX_SCENE_BYTES = MAX_PARTICLES * BYTES_PER_BALL + (1 << 20)  # the largest file the program writes
+FAST_ARRAYS_FROM = 1 << 20  # files larger than this: particle arrays read by sim/scene_arrays.py
+MAX_LANES = 1000  # [[lanes]] tables (a ball's rule index is a 16-bit integer)
+MAX_TOML_BYTES = 32 << 20  # the most text (besides those arrays) given to the TOML parser
 LINE_WIDTH = 96  # the writer wraps arrays longer than this
 # the lessons in teaching order (Ctrl+O cycles in this order; other presets follow by name)
 LESSON_ORDER = (
@@ -123,7 +128,7 @@ PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "b
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
 PARTICLE_KEYS = PAIR_ARRAYS + SCALAR_ARRAYS
 PARTICLES_TABLE_KEYS = PARTICLE_KEYS + ("random", "seed", "area")
-STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged"}
+STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged", int(UNDEFINED): "undefined"}
 RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _LARGEST = float(np.finfo(np.float64).max)
 
@@ -148,8 +153,10 @@ class SceneInfo:
 # =============================================================================================
 
 def world_to_scene(world: World, *, title: str = "", caption: str = "", view: View | None = None,
-                   instruments: dict[str, bool] | None = None, paused: bool = False) -> dict:
-    """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly."""
+                   instruments: dict[str, bool] | None = None, paused: bool = False,
+                   arrays: bool = False) -> dict:
+    """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly.
+    arrays=True: the particle arrays stay numpy arrays (for `scene_bytes`)."""
     scene: dict[str, Any] = {
         "scene": {"format": FORMAT, "title": str(title), "caption": str(caption), "paused": bool(paused)},
         "landscape": _landscape_to_dict(world.potential, view),
@@ -160,10 +167,10 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
     if instruments:
         scene["instruments"] = {str(k): bool(v) for k, v in instruments.items()}
     if world.n:
-        scene["particles"] = _particles_to_dict(world)
+        scene["particles"] = _particles_to_dict(world, arrays)
     scene["state"] = {
         "seed": _int_or_text(world.seed),
-        "tick_count": int(world.tick_count),
+        "tick_count": min(int(world.tick_count), MAX_STEP_COUNT),
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
@@ -233,10 +240,14 @@ def _default_energy0(pot: Potential, rules: list[Rule], pos: np.ndarray, vel: np
         return pot.value(pos) + kinetic_energy(vel, rule_masses(rules, rule))
 
 
-def _particles_to_dict(world: World) -> dict:
+def _particles_to_dict(world: World, arrays: bool = False) -> dict:
     """Every per-particle array that differs from what loading would assume (bit for bit)."""
     p = world.particles
     a = {k: getattr(p, k).copy() for k in FIELDS}
+    # a step count beyond MAX_STEP_COUNT (2**53 ticks: never in practice) is saved as the
+    # limit, so every file the program writes is one it reads (Adam's bias correction is
+    # exactly 1 long before; a schedule has long reached its end)
+    np.minimum(a["steps"], MAX_STEP_COUNT, out=a["steps"])
     diverged = a["status"] != ALIVE
     for k in ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b",
               "energy0", "dissipated"):
@@ -247,7 +258,7 @@ def _particles_to_dict(world: World) -> dict:
             arr[bad & np.broadcast_to(rows, arr.shape)] = 0.0
             arr[np.isnan(arr)] = 0.0
             np.clip(arr, -_LARGEST, _LARGEST, out=arr)
-    out: dict[str, Any] = {"pos": a["pos"].tolist()}
+    out: dict[str, Any] = {"pos": a["pos"] if arrays else a["pos"].tolist()}
     defaults = {
         "rule": np.zeros_like(a["rule"]),
         "vel": np.zeros_like(a["vel"]),
@@ -267,9 +278,10 @@ def _particles_to_dict(world: World) -> dict:
         if _bits_equal(a[k], defaults[k]):
             continue
         if k == "status":
-            out[k] = [STATUS_NAMES.get(int(s), "diverged") for s in a[k]]
+            names = np.array([STATUS_NAMES.get(i, "diverged") for i in range(256)], dtype=object)
+            out[k] = names[a[k]].tolist()
         else:
-            out[k] = a[k].tolist()
+            out[k] = a[k] if arrays else a[k].tolist()
     return out
 
 
@@ -298,6 +310,8 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     lanes = scene.get("lanes", [])
     if not isinstance(lanes, list) or not all(isinstance(t, dict) for t in lanes):
         raise SceneError("[[lanes]] must be tables: write [[lanes]] on its own line, then name = ...")
+    if len(lanes) > MAX_LANES:
+        raise SceneError(f"[[lanes]] at most {MAX_LANES:,}, got {len(lanes):,}")
     for i, t in enumerate(lanes, start=1):
         where = f"[[lanes]] #{i}"
         _check_keys(t, RULE_KEYS, where)
@@ -307,6 +321,8 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     state = _table(scene, "state", STATE_KEYS, required=False)
     seed = _get_int(state, "seed", "[state]", default=0, lo=0, text_ok=True)
     tick_count = _get_int(state, "tick_count", "[state]", default=0, lo=0)
+    if tick_count > MAX_STEP_COUNT:
+        raise SceneError(f"[state] tick_count must be at most 2**53 = {MAX_STEP_COUNT:,}, got {tick_count:,}")
     time_ = _get_float(state, "time", "[state]", default=0.0)
 
     world = World(potential, rules[0], seed=seed)
@@ -517,6 +533,8 @@ def _rng_from(t: Any) -> np.random.Generator:
 def _pairs(t: dict, key: str, n: int | None) -> np.ndarray:
     """[[x, y], ...] -> float64 [n, 2], every entry a finite number."""
     v = t[key]
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: float64 [n, 2]
+        return _finite_rows(v, key, n)
     msg = f"[particles] {key} must be a list of [x, y] pairs"
     if not isinstance(v, list):
         raise SceneError(f"{msg}, got {_show(v)}")
@@ -532,8 +550,22 @@ def _pairs(t: dict, key: str, n: int | None) -> np.ndarray:
     return arr
 
 
+def _finite_rows(arr: np.ndarray, key: str, n: int | None) -> np.ndarray:
+    """A fast-read array [n, 2] or [n]: every entry finite, n rows."""
+    ok = np.isfinite(arr) if arr.ndim == 1 else np.isfinite(arr).all(axis=1)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise SceneError(f"[particles] {key} must be finite numbers (entry {i + 1} is {arr[i].tolist()})")
+    _check_len(key, len(arr), n)
+    return arr
+
+
 def _scalars(t: dict, key: str, n: int | None, integer: bool) -> np.ndarray:
     v = t[key]
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: int64 or float64 [n]
+        if integer != (v.dtype.kind == "i"):
+            raise SceneError(f"[particles] {key} must be a list of {'integers' if integer else 'numbers'}")
+        return _finite_rows(v, key, n)
     kind = "integers" if integer else "numbers"
     if not isinstance(v, list):
         raise SceneError(f"[particles] {key} must be a list of {kind}, got {_show(v)}")
@@ -602,8 +634,8 @@ def _particles_from(t: dict, pot: Potential, rules: list[Rule], view: View,
         out["status"] = _status_from(t["status"], n)
     if "steps" in t:
         steps = _scalars(t, "steps", n, integer=True)
-        if (steps < 0).any():
-            raise SceneError(f"{where} steps must be >= 0")
+        if (steps < 0).any() or (steps > MAX_STEP_COUNT).any():
+            raise SceneError(f"{where} steps must be from 0 to 2**53 = {MAX_STEP_COUNT:,}")
         out["steps"] = steps
     for k in ("energy0", "dissipated"):
         if k in t:
@@ -618,7 +650,9 @@ def _rule_range_msg(rid: int, n_rules: int) -> str:
 
 def _status_from(v: Any, n: int) -> np.ndarray:
     names = {name: code for code, name in STATUS_NAMES.items()}
-    msg = '[particles] status must be a list of "alive" / "diverged"'
+    msg = '[particles] status must be a list of "alive" / "diverged" / "undefined"'
+    if isinstance(v, np.ndarray):  # read by sim/scene_arrays.py: indexes into STATUS_WORDS
+        v = np.array(scene_arrays.STATUS_WORDS, dtype=object)[v].tolist()
     if not isinstance(v, list):
         raise SceneError(f"{msg}, got {_show(v)}")
     out = np.empty(len(v), dtype=np.uint8)
@@ -653,7 +687,9 @@ def _complete(a: dict[str, np.ndarray], pot: Potential, rules: list[Rule]) -> di
 
 
 def _restore_particles(world: World, a: dict[str, np.ndarray]) -> None:
-    """Put the arrays into the world (World.load_particles)."""
+    """Put the arrays into the world (World.load_particles: its bookkeeping follows them)."""
+    if len(a["pos"]) == 0:
+        return
     try:
         world.load_particles(a)
     except ValueError as e:
@@ -704,7 +740,13 @@ def _toml_scalar(v: Any) -> str:
     raise TypeError(f"cannot write a {type(v).__name__} to TOML")
 
 
+class _RawToml(str):
+    """TOML text already written (a big particle array, see `scene_bytes`)."""
+
+
 def _toml_value(v: Any, indent: str = "") -> str:
+    if isinstance(v, _RawToml):
+        return str(v)
     if isinstance(v, np.ndarray):
         v = v.tolist()
     if isinstance(v, (list, tuple)):
@@ -792,18 +834,46 @@ def load_scene(path: str | os.PathLike) -> tuple[World, SceneInfo]:
     name = path.name or str(path)
     try:
         if path.stat().st_size > MAX_SCENE_BYTES:
-            raise SceneError(f"{name}: larger than {MAX_SCENE_BYTES // 2**20} MiB; not a scene file")
+            raise SceneError(f"{name}: larger than {MAX_SCENE_BYTES // 2**20:,} MiB "
+                             f"(a scene of {MAX_PARTICLES:,} balls is smaller); not a scene file")
         data = path.read_bytes()
     except OSError as e:
         raise SceneError(f"{name}: cannot read: {e.strerror or e}") from None
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SceneError(f"{name}: not UTF-8 text (bad byte at offset {e.start})") from None
-    try:
-        return scene_to_world(loads(text))
+        return scene_to_world(_parse_file(data))
     except SceneError as e:
         raise SceneError(f"{name}: {e}") from None
+
+
+def _parse_file(data: bytes) -> dict:
+    """A scene file's bytes -> the scene dict; big particle arrays as numpy arrays."""
+    arrays: dict[str, np.ndarray] = {}
+    if len(data) > FAST_ARRAYS_FROM:
+        try:
+            data, arrays = scene_arrays.extract(data)
+        except scene_arrays.ArrayError as e:
+            raise SceneError(f"[particles] {e}") from None
+    if len(data) > MAX_TOML_BYTES:
+        raise SceneError(f"{len(data) / 2**20:,.0f} MiB of TOML besides the particle arrays read "
+                         f"fast (at most {MAX_TOML_BYTES // 2**20} MiB): write big arrays in [particles] "
+                         f"as saved scenes do, one [x, y] per line, no comments inside")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise SceneError("the file starts with a byte order mark (BOM), which TOML does not allow: "
+                         "save it as UTF-8 without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SceneError(f"not UTF-8 text (bad byte at offset {e.start})") from None
+    scene = loads(text)
+    if arrays:
+        t = scene.get("particles")
+        if not isinstance(t, dict):
+            raise SceneError("[particles] must be a table")
+        for k, v in arrays.items():
+            if k in t:
+                raise SceneError(f"[particles] {k} is given twice")
+            t[k] = v
+    return scene
 
 
 def save_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
@@ -815,15 +885,8 @@ def save_scene(world: World, path: str | os.PathLike, *, title: str = "", captio
     says `<file name>: cannot save: <reason>`. Returns the path written.
     """
     path = Path(path)
-    name = path.name or str(path)
-    try:
-        scene = world_to_scene(world, title=title, caption=caption, view=view,
-                               instruments=instruments, paused=paused)
-        data = (HEADER + dumps(scene)).encode("utf-8")
-    except SceneError as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
-    except (ValueError, TypeError) as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
+    data = scene_bytes(world, path, title=title, caption=caption, view=view,
+                       instruments=instruments, paused=paused)
     _atomic_write(path, data)
     return path
 
@@ -834,22 +897,52 @@ def save_new_scene(world: World, path: str | os.PathLike, *, title: str = "", ca
     """Like `save_scene`, but never replaces a file: the scene goes to `path`, or to the first
     free `stem-1.toml`, `stem-2.toml`, ... (decided at the moment of publishing, so two savers
     never take the same name). Returns the path written; SceneError on failure (nothing left)."""
-    path = Path(path)
+    data = scene_bytes(world, Path(path), title=title, caption=caption, view=view,
+                       instruments=instruments, paused=paused)
+    return write_new_scene(path, data)
+
+
+def scene_bytes(world: World, path: Path, *, progress: Callable[[float], None] | None = None,
+                **meta: Any) -> bytes:
+    """The file `save_scene` writes for `world` (or a snapshot of it, see sim/scene_save.py),
+    as bytes. `meta`: world_to_scene's title, caption, view, instruments, paused. `progress`
+    gets the fraction done (0..1) as the particle arrays are written. SceneError on failure."""
     name = path.name or str(path)
     try:
-        scene = world_to_scene(world, title=title, caption=caption, view=view,
-                               instruments=instruments, paused=paused)
-        data = (HEADER + dumps(scene)).encode("utf-8")
-    except (ValueError, TypeError) as e:
-        raise SceneError(f"{name}: cannot save: {e}") from None
-    return _atomic_write(path, data, replace=False)
+        scene = world_to_scene(world, arrays=True, **meta)
+        parts = scene.get("particles", {})
+        total = max(1, sum(len(v) for v in parts.values()))
+        done = [0]
+
+        def rows(k: int) -> None:
+            done[0] += k
+            if progress is not None:
+                progress(min(1.0, done[0] / total))
+
+        for k, v in parts.items():
+            if isinstance(v, np.ndarray) and v.ndim == 2:
+                parts[k] = _RawToml(scene_arrays.pairs_text(v, rows))
+            elif isinstance(v, np.ndarray):
+                parts[k] = _RawToml(scene_arrays.scalars_text(v, rows))
+            else:  # status: a list of names
+                parts[k] = _RawToml(scene_arrays.words_text(v))
+                rows(len(v))
+        return (HEADER + dumps(scene)).encode("utf-8")
+    except (ValueError, TypeError) as e:  # SceneError is a ValueError
+        msg = str(e)
+        raise SceneError(msg if msg.startswith(f"{name}: ") else f"{name}: cannot save: {msg}") from None
+
+
+def write_new_scene(path: str | os.PathLike, data: bytes) -> Path:
+    """Write a scene file's bytes as `save_new_scene` does (never over a file). Returns the path."""
+    return _atomic_write(Path(path), data, replace=False)
 
 
 def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = hidden_temp(folder, path.name, ".part")  # a killed run's are cleaned up next time
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), _file_mode(path))
             f.write(data)
@@ -916,6 +1009,19 @@ def list_presets() -> list[tuple[str, str]]:
     return out
 
 
+def _broken_link(p: Path) -> str:
+    """Why a symbolic link leads to no file: a loop, or a target that is not there."""
+    try:
+        p.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13: "Symlink loop"
+        return "loops back on itself"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "loops back on itself"
+        return f"points to {os.readlink(p)!r}, which does not exist"
+    return "leads to no file"
+
+
 def find_scene(name_or_path: str | os.PathLike) -> Path:
     """A scene file: the path itself if it exists, else the preset of that name. SceneError if neither."""
     text = os.fspath(name_or_path)
@@ -930,5 +1036,8 @@ def find_scene(name_or_path: str | os.PathLike) -> Path:
     names = [f.stem for f in _preset_files()]
     if p.exists():
         raise SceneError(f"{text}: not a scene file (a folder?)")
+    if p.is_symlink():
+        why = _broken_link(p)
+        raise SceneError(f"{text}: a symbolic link that {why}")
     raise SceneError(f"no scene file or preset named '{text}'{_suggest(stem, names)}; "
                      f"presets: {', '.join(names) or '(none found)'}")

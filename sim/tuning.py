@@ -14,6 +14,8 @@ import numpy as np
 
 from sim.dynamics import Rule
 
+FLAT = 1e-6  # curvature at or below this: no scale to take the step from (the defaults apply)
+
 # potential -> (gd lr, momentum / nesterov lr, newton / langevin dt, adaptive lr)
 SUGGESTED: dict[str, tuple[float, float, float, float]] = {
     "bowl": (0.05, 0.02, 0.1, 0.02),
@@ -51,8 +53,10 @@ def estimate(potential) -> tuple[float, float, float, float]:
         h = potential.hessian(pts)
         lam = np.abs(np.linalg.eigvalsh(np.nan_to_num(h))).max(axis=1)
     lam = float(np.median(lam[np.isfinite(lam)])) if np.isfinite(lam).any() else 1.0
-    lam = max(lam, 1e-6)
     size = min(x1 - x0, y1 - y0)
+    if not lam > FLAT:  # flat (a constant, a plane): the rules' own defaults, not lr 2e4
+        d = Rule()
+        return (d.lr, d.lr, d.dt, _round(0.004 * size))
     return (_round(0.05 / lam), _round(0.02 / lam), _round(0.1 / np.sqrt(lam)), _round(0.004 * size))
 
 

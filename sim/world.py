@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.dynamics import HEAVY_BALL, Rule, State, step
-from sim.particles import ALIVE, DIVERGED, Particles
+from sim.particles import ALIVE, DIVERGED, UNDEFINED, Particles
 from sim.potential_base import Potential
 from sim.quantity import kinetic_energy, rule_masses
 
@@ -71,9 +71,13 @@ class World:
         return kinetic_energy(p.vel, rule_masses(self.rules, p.rule))
 
     def counts(self) -> tuple[int, int]:
-        """(alive, diverged)."""
+        """(alive, diverged); balls that are undefined (see `n_undefined`) are in neither."""
         d = len(self._frozen)
-        return self.n - d, d
+        return self.n - d, (d - self.particles.n_undefined() if d else 0)
+
+    def n_undefined(self) -> int:
+        """Balls stopped where V or grad V is not finite (outside the landscape's domain)."""
+        return self.particles.n_undefined() if len(self._frozen) else 0
 
     # -- commands --------------------------------------------------------------------------
     def drop(self, pos: np.ndarray, vel: np.ndarray | None = None, rule_id: int = 0) -> slice:
@@ -91,6 +95,12 @@ class World:
         with np.errstate(all="ignore"):
             ke = kinetic_energy(p.vel[s], r.mass) if r.newtonian else 0.0
             p.energy0[s] = self.potential.value(p.pos[s]) + ke
+        if self.potential.partial:  # dropped outside the landscape's domain: undefined at once
+            rows = np.arange(s.start, s.stop)
+            bad = rows[self._undefined_at(rows)]
+            if len(bad):
+                p.status[bad] = UNDEFINED
+                self._refresh_frozen()
         self._grad_valid = False
         self._update_mixed()
         return s
@@ -103,18 +113,16 @@ class World:
         return self.drop(pos)
 
     def load_particles(self, arrays: dict[str, np.ndarray]) -> None:
-        """Replace every particle with the rows of `arrays` (each field of sim.particles.FIELDS,
-        all of one length n), as a saved scene or a history snapshot holds them. The world's
-        bookkeeping (frozen rows, mixed rules, the gradient cache) follows the arrays."""
+        """Replace every particle by the given arrays (sim.particles.FIELDS names, n rows each):
+        a saved world's exact state. The world's own bookkeeping (frozen rows, mixed rules, the
+        gradient cache) follows the arrays. CapacityError beyond the ball limit."""
         from sim.particles import FIELDS
 
-        n = len(arrays["pos"])
-        self.particles.clear()
-        if n:
-            self.particles.add(np.zeros((n, 2)), None, 0)
-            p = self.particles
-            for k, (_, dtype) in FIELDS.items():
-                getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        p = self.particles
+        p.clear()
+        p.add(np.asarray(arrays["pos"], dtype=np.float64))
+        for k, (_, dtype) in FIELDS.items():
+            getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
         self._grad_valid = False
         self._refresh_frozen()
         self._update_mixed()
@@ -242,7 +250,26 @@ class World:
         self._mixed = bool(len(r)) and bool((r != r[0]).any())
 
     def _refresh_frozen(self) -> None:
-        self._frozen = np.flatnonzero(self.particles.status == DIVERGED)
+        self._frozen = np.flatnonzero(self.particles.status != ALIVE)
+
+    def _check_domain(self) -> None:
+        """A partial landscape (sim/potential_base.py): an alive ball at a finite place where V
+        is not finite goes back to its last place and becomes UNDEFINED."""
+        p = self.particles
+        v = self.potential.value(p.pos)
+        bad = np.flatnonzero(~np.isfinite(v) & (p.status == ALIVE) & np.isfinite(p.pos).all(axis=1))
+        if len(bad):
+            p.pos[bad] = p.prev[bad]
+            p.vel[bad] = 0.0
+            p.status[bad] = UNDEFINED
+            self._refresh_frozen()
+            self._grad_valid = False
+
+    def _undefined_at(self, rows: np.ndarray) -> np.ndarray:
+        """Which of these rows sit where V or grad V is not finite: mask [len(rows)]."""
+        pos = self.particles.pos[rows]
+        ok = np.isfinite(self.potential.value(pos)) & np.isfinite(self.potential.grad(pos)).all(axis=1)
+        return ~ok
 
     # -- time ------------------------------------------------------------------------------
     def tick(self, n: int = 1) -> None:
@@ -266,11 +293,11 @@ class World:
         if n == 0:
             return
         with np.errstate(all="ignore"):
-            copy_prev = bool(self.keep_prev or len(self._frozen))
+            copy_prev = bool(self.keep_prev or len(self._frozen) or self.potential.partial)
             if not self._mixed:
                 rid = int(p.rule[0])
                 self._grad_valid, inside = self._step_blocks(self.rules[rid], copy_prev)
-                if inside and not len(self._frozen):
+                if inside and not len(self._frozen) and not self.potential.partial:
                     return  # all finite and well inside the bound (checked block by block)
             else:
                 if copy_prev:
@@ -345,6 +372,9 @@ class World:
         if len(fz):
             p.pos[fz] = p.prev[fz]
             p.vel[fz] = 0.0
+        if self.potential.partial:
+            self._check_domain()
+            fz = self._frozen
         tmp, _ = self._scratch_for(p.n)
         np.abs(p.pos, out=tmp)
         if not len(fz) and tmp.max() <= 0.5 * BOUND:  # fast path: all finite and well inside
@@ -359,6 +389,8 @@ class World:
             p.pos[go_back] = p.prev[go_back]
             p.vel[bad] = 0.0
             p.status[bad] = DIVERGED
+            # not finite because the landscape is not, where the ball last was: undefined
+            p.status[go_back[self._undefined_at(go_back)]] = UNDEFINED
             p.prev[keep_new] = p.pos[keep_new]
             self._refresh_frozen()
             self._grad_valid = False

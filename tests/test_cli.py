@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,7 +150,7 @@ def test_bad_input_one_line_exit_2_no_file(tmp_path, extra, message):
     (["--start=1,1"], "--headless needs --steps"),
     (["--start=1,1", "--steps", "3", "--seed", "-1"], "must be from 0 to 2**63 - 1"),
     (["--start=1,1", "--steps", "3", "--seed", str(2**64)], "must be from 0 to 2**63 - 1"),
-    (["--particles", "5000000", "--steps", "0"], "at most 4,000,000 balls"),
+    (["--particles", "5000000", "--steps", "0"], "at most 2,000,000 balls"),
     (["--start=1,1", "--steps", "3", "--integrator", "euler"], "--integrator is for --dynamics newton"),
     (["--start=1,1", "--steps", "200000000", "--every", "1"], "record less often with --every"),
 ])
@@ -205,18 +208,22 @@ def test_dump_is_an_ordinary_file(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o644
 
 
-def test_particle_that_turns_nan_keeps_its_last_finite_position(tmp_path):
-    """sqrt(x): gd walks x down to 0, steps past it, and the next gradient is NaN. The dump
-    must hold where it was last finite (past 0), not its start."""
+def test_particle_that_leaves_the_domain_is_undefined_at_its_last_point_inside(tmp_path):
+    """sqrt(x): gd walks x down towards 0 and steps past it, where V is not a number. The ball
+    stops, undefined, at its last point where V was finite (not its start)."""
     out = tmp_path / "n.json"
     r = run("--headless", "--expr", "sqrt(x) + y**2", "--dynamics", "gd", "--lr", "0.1",
             "--start=1,0", "--steps", "100", "--dump", str(out))
     assert r.returncode == 0, r.stderr
     d = json.loads(out.read_text())
-    assert d["status"] == ["diverged"]
-    x_path = [p[0][0] for p in d["positions"]]
-    first_bad = next(i for i, x in enumerate(x_path) if x < 0)
-    assert x_path[-1] == x_path[first_bad] < 0  # frozen where it left the domain
+    assert d["status"] == ["undefined"]
+    x = 1.0  # by hand: x <- x - lr / (2 sqrt(x)) while x >= 0
+    while True:
+        nxt = x - 0.1 / (2 * math.sqrt(x)) if x > 0 else float("nan")
+        if not nxt >= 0:
+            break
+        x = nxt
+    assert d["positions"][-1][0][0] == pytest.approx(x, rel=1e-12)
 
 
 def test_a_dump_too_big_for_memory_is_refused_before_the_run(tmp_path):
@@ -225,3 +232,129 @@ def test_a_dump_too_big_for_memory_is_refused_before_the_run(tmp_path):
             "--every", "1", "--dump", str(out))
     assert r.returncode == 2 and "record less often with --every" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_dump_onto_a_read_only_file_is_refused_and_leaves_it(tmp_path):
+    out = tmp_path / "keep.json"
+    out.write_text("precious")
+    out.chmod(0o444)
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "3", "--dump", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "read-only" in r.stderr
+    assert out.read_text() == "precious" and not r.stdout
+
+
+BOWL_SCENE = """[landscape]
+potential = "bowl"
+[rule]
+name = "gd"
+lr = 0.1
+[particles]
+pos = [[1.0, -2.0], [0.5, 0.5]]
+[state]
+seed = 11
+"""
+
+
+def test_steps_with_a_scene_runs_that_scene_and_given_options_override_it(tmp_path):
+    scene = tmp_path / "bowl.toml"
+    scene.write_text(BOWL_SCENE)
+    start = np.array([[1, -2], [0.5, 0.5]])
+    for extra, factor in (([], 0.9), (["--lr", "0.2"], 0.8)):
+        out = tmp_path / "s.json"
+        r = run("--headless", "--scene", str(scene), *extra, "--steps", "12", "--every", "4",
+                "--dump", str(out))
+        assert r.returncode == 0, r.stderr
+        d = json.loads(out.read_text())
+        assert d["potential"] == "bowl" and d["dynamics"] == "gd" and d["seed"] == 11
+        assert d["params"]["lr"] == pytest.approx(1 - factor) and d["ticks"] == [0, 4, 8, 12]
+        pos = np.array(d["positions"])
+        for i, k in enumerate(d["ticks"]):  # gd on V = |x|^2/2: x_k = (1 - lr)^k x_0
+            np.testing.assert_allclose(pos[i], factor**k * start, rtol=1e-12)
+        out.unlink()
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--steps", "5", "--dump", "o.json", "--screenshot", "a.png"], "--screenshot goes with"),
+    (["--steps", "5", "--dump", "o.json", "--record", "a.gif"], "--record goes with"),
+    (["--steps", "5", "--dump", "o.json", "--show", "trails"], "--show goes with"),
+    (["--steps", "5", "--dump", "o.json", "--size", "640x400"], "--size goes with"),
+    (["--steps", "5", "--dump", "o.json", "--lr", "-5"], "lr"),
+    (["--steps", "5", "--dump", "o.json", "--dynamics", "bogus"], "unknown --dynamics"),
+    (["--steps", "5", "--dump", "o.json", "--seed", "3"], "--seed"),
+    (["--frames", "2", "--lr", "-5"], "lr"),
+    (["--frames", "2", "--dynamics", "bogus"], "unknown --dynamics"),
+    (["--frames", "2", "--integrator", "bogus"], "integrator"),
+    (["--frames", "2", "--every", "3"], "--every goes with --steps"),
+])
+def test_options_that_cannot_apply_or_are_invalid_with_a_scene_are_errors(args, msg, tmp_path):
+    scene = tmp_path / "bowl.toml"
+    scene.write_text(BOWL_SCENE)
+    r = run("--headless", "--scene", str(scene), *args, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and msg in r.stderr, r.stderr
+    assert not (tmp_path / "o.json").exists() and not list(tmp_path.glob("a.*"))
+
+
+def test_a_dump_name_too_long_for_the_folder_is_a_clear_error(tmp_path):
+    out = tmp_path / ("a" * 300 + ".json")
+    r = run("--headless", "--potential", "bowl", "--start=1,1", "--steps", "2", "--dump", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "file name is 305 bytes long" in r.stderr and "internal" not in r.stderr
+
+
+def test_a_full_disk_while_writing_the_dump_is_a_clear_error_and_leaves_nothing(tmp_path):
+    import resource
+
+    def small_files():  # the write fails as on a full disk (EFBIG instead of ENOSPC)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    r = subprocess.run([sys.executable, str(ROOT / "main.py"), "--headless", "--potential", "bowl",
+                        "--particles", "500", "--steps", "20", "--dump", str(tmp_path / "d.json")],
+                       capture_output=True, text=True, env=env, timeout=120, preexec_fn=small_files)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "--dump: cannot write" in r.stderr and "internal" not in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("show", ["twin", "race"])
+def test_the_ball_limit_reached_through_twins_or_lanes_is_a_clear_error(show, monkeypatch, capsys):
+    from sim import balls, particles
+
+    monkeypatch.setattr(particles, "MAX_PARTICLES", 50)
+    monkeypatch.setattr(balls, "WINDOW_MAX_BALLS", 50)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    status = main.main(["--headless", "--frames", "1", "--particles", "40", "--show", show])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "limit" in err and "internal" not in err
+
+
+def test_a_failed_record_and_numeric_overflow_give_one_line_on_stderr_and_none_on_stdout(tmp_path):
+    import resource
+
+    def small_files():  # every write past 3000 bytes fails, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    env.pop("ND_DEBUG", None)
+    main_py = str(ROOT / "main.py")
+    for args, word in ((["--frames", "20", "--record", "r.gif"], "recording"),
+                       (["--frames", "2", "--screenshot", "s.png"], "screenshot")):
+        r = subprocess.run([sys.executable, main_py, "--headless", *args], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120, preexec_fn=small_files)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and word in r.stderr, r.stderr
+        assert "error" not in r.stdout and "libpng" not in r.stderr
+    r = run("--headless", "--frames", "0", "--record", str(tmp_path / "none.gif"))
+    assert r.returncode == 2 and "no frames" in r.stderr and "error" not in r.stdout
+    r = run("--headless", "--potential", "rosenbrock", "--start=1e308,1e308", "--frames", "3")
+    assert r.returncode == 0 and r.stderr == ""
+    r = run("--headless", "--potential", "rosenbrock", "--start=1e308,1e308", "--steps", "3",
+            "--dump", str(tmp_path / "big.json"))
+    assert r.returncode == 0 and r.stderr == ""
+
+
+@pytest.mark.parametrize("flag, value", [("--expr", "-x**2-y**2"), ("--start", "-1,2"),
+                                          ("--scene", "-weird.toml")])
+def test_a_value_starting_with_minus_says_to_join_it_with_equals(flag, value):
+    r = run("--headless", flag, value, "--steps", "1", "--dump", "x.json")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert f"{flag}={value}" in r.stderr and "expected one argument" not in r.stderr

@@ -244,7 +244,7 @@ def test_nan_gradient_freezes_at_last_finite_position():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         w.tick(3)
-    assert w.particles.status.tolist() == [0, 1]
+    assert w.particles.status.tolist() == [0, 2]  # grad V not finite there: undefined
     assert w.particles.pos[1, 0] == 1e-320
 
 

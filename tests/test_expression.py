@@ -248,7 +248,10 @@ def test_huge_powers_are_inf_quickly_without_warnings():
         assert math.isinf(parse_formula("1/0").value)
         assert math.isnan(parse_formula("0/0").value)
         assert math.isinf(parse_formula("1" * 400).value)
-        p = pot("exp(exp(exp(x))) + 9**9**9**9*y")
+        with pytest.raises(FormulaError, match="not a finite number anywhere"):
+            pot("exp(exp(exp(x))) + 9**9**9**9*y")  # inf * y: finite nowhere, refused
+        p = ExprPotential(name="expr", formula="", view=(-3, 3, -3, 3),
+                          expr=parse_formula("exp(exp(exp(x))) + 9**9**9**9*y"))
         pos = np.array([[10.0, 1.0], [-10.0, 0.0], [0.0, 0.0]])
         v, g, h = p.value(pos), p.grad(pos), p.hessian(pos)
         assert np.isinf(v[0]) and np.isinf(g[0, 0])

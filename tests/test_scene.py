@@ -397,7 +397,7 @@ BAD = [
     ("[3.0, 4.0]]", "[3.0, 4.0]]\nsteps = [1, 2, 3]", "[particles] steps has 3 entries but pos has 2"),
     ("[3.0, 4.0]]", "[3.0, 4.0]]\nsteps = [1.5, 2]", "[particles] steps must be a list of integers (entry 1 is 1.5)"),
     ("[3.0, 4.0]]", "[3.0, 4.0]]\nrule = [0, 1]", "[particles] rule 1 is out of range: this scene has 1 rule(s)"),
-    ("[3.0, 4.0]]", '[3.0, 4.0]]\nstatus = ["alive", "dead"]', '[particles] status must be a list of "alive" / "diverged" (entry 2'),
+    ("[3.0, 4.0]]", '[3.0, 4.0]]\nstatus = ["alive", "dead"]', '[particles] status must be a list of "alive" / "diverged" / "undefined" (entry 2'),
     ("[3.0, 4.0]]", "[3.0, 4.0]]\nrandom = 3", "[particles] give either random = K or pos = [...], not both"),
     ("[3.0, 4.0]]", "[3.0, 4.0]]\ncolour = 3", "[particles] unknown key 'colour'"),
     ("pos = [[1.0, 2.0], [3.0, 4.0]]", "random = -2", "[particles] random must be >= 0, got -2"),
