@@ -112,6 +112,18 @@ class Particles:
     def clear(self) -> None:
         self.n = 0
 
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """A copy of every field's live rows: name -> [n, ...]."""
+        return {k: arr[: self.n].copy() for k, arr in self._a.items()}
+
+    def load(self, arrays: dict[str, np.ndarray]) -> None:
+        """Replace the live rows with copies of `arrays` (every field, as `snapshot` gives)."""
+        n = len(arrays["pos"])
+        self._reserve(n)
+        for k, arr in self._a.items():
+            arr[:n] = arrays[k]
+        self.n = n
+
     def reset_state(self, rows: slice | np.ndarray = slice(None)) -> None:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
         for name in ("buf_a", "buf_b", "steps", "dissipated", "grad"):

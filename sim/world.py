@@ -5,6 +5,9 @@ handling, scenes and tests all drive the world the same way.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from sim.dynamics import NEWTONIAN, Rule, State, step
@@ -14,6 +17,35 @@ from sim.potential_base import Potential
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
 TICK_CHUNK = 32768  # rows per block in a tick: copy, gradient, update and bound check while
 # the block is in cache (every rule is elementwise, so blocks give the same bits as a whole)
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """Everything a world's future depends on, as `World.save_state` copies it: every particle
+    array (live rows), the rules, the potential (by reference: potentials are not changed in
+    place), clock, random generator state and the caches that choose a tick's code path (a
+    restored world continues bit for bit as the saved one would have)."""
+
+    arrays: dict[str, np.ndarray]  # every Particles field: [n, 2] or [n]
+    rules: tuple[Rule, ...]
+    potential: Potential
+    seed: Any
+    tick_count: int
+    time: float
+    rng: dict  # numpy bit_generator.state
+    run_rng: dict | None  # the rng state at the run's first tick (rewind)
+    keep_prev: bool
+    grad_ok: bool
+    grad_ok_rules: frozenset[int]
+    mixed: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.arrays["pos"])
+
+    def nbytes(self) -> int:
+        """Bytes held by the particle arrays (the rest is a few hundred bytes)."""
+        return sum(a.nbytes for a in self.arrays.values())
 
 
 class World:
@@ -37,6 +69,10 @@ class World:
         self._mixed = False
         self._frozen = np.zeros(0, dtype=np.intp)  # rows of diverged particles
         self._scratch: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros((0, 2)))
+        # commands that changed the world other than by ticking (a timeline's history is a pure
+        # replay of ticks only while this stays the same)
+        self.edits = 0
+        self._run_rng: dict | None = None  # rng state at the run's first tick (see rewind)
 
     @property
     def _grad_valid(self) -> bool:
@@ -93,6 +129,7 @@ class World:
         if not np.isfinite(pos).all():
             raise ValueError("drop position must be finite")
         s = self.particles.add(pos, vel, rule_id)
+        self.edits += 1
         p = self.particles
         r = self.rules[rule_id]
         if vel is not None and r.name in ("momentum", "nesterov"):
@@ -116,12 +153,14 @@ class World:
     def add_rule(self, rule: Rule) -> int:
         """Register an extra rule (race lanes, Newtonian twins); returns its id."""
         self.rules.append(rule)
+        self.edits += 1
         return len(self.rules) - 1
 
     def remove(self, mask: np.ndarray) -> int:
         """Remove the particles where mask [n] is True; returns how many."""
         removed = self.particles.keep(~np.asarray(mask, dtype=bool))
         if removed:
+            self.edits += 1
             self._grad_valid = False
             self._refresh_frozen()
             self._update_mixed()
@@ -133,6 +172,7 @@ class World:
 
     def clear(self) -> None:
         self.particles.clear()
+        self.edits += 1
         self._frozen = np.zeros(0, dtype=np.intp)
         self._grad_valid = False
         self._mixed = False
@@ -142,6 +182,7 @@ class World:
     def restart(self) -> None:
         """Every particle back to its drop point and drop velocity, with fresh state."""
         p = self.particles
+        self.edits += 1
         p.pos[:] = p.origin
         p.prev[:] = p.origin
         p.vel[:] = p.origin_vel
@@ -157,9 +198,40 @@ class World:
         self.tick_count = 0
         self.time = 0.0
 
+    def rewind(self) -> None:
+        """restart(), and the random stream back to where it stood at the run's first tick: the
+        same run (Langevin noise, random draws) replays exactly, tick for tick."""
+        self.restart()
+        if self._run_rng is not None:
+            self.rng.bit_generator.state = self._run_rng
+
+    def save_state(self) -> WorldState:
+        """A copy of the complete state; `load_state` of it continues bit for bit the same."""
+        return WorldState(
+            arrays=self.particles.snapshot(), rules=tuple(self.rules), potential=self.potential,
+            seed=self.seed, tick_count=int(self.tick_count), time=float(self.time),
+            rng=self.rng.bit_generator.state, run_rng=self._run_rng, keep_prev=self.keep_prev,
+            grad_ok=self._grad_ok, grad_ok_rules=frozenset(self._grad_ok_rules), mixed=self._mixed)
+
+    def load_state(self, state: WorldState) -> None:
+        """Put the world exactly in a saved state (the arrays are copied, never shared)."""
+        self.particles.load(state.arrays)
+        self.rules = list(state.rules)
+        self.potential = state.potential
+        self.seed = state.seed
+        self.tick_count, self.time = state.tick_count, state.time
+        self.rng.bit_generator.state = state.rng
+        self._run_rng = state.run_rng
+        self.keep_prev = state.keep_prev
+        self._refresh_frozen()
+        self._grad_ok, self._grad_ok_rules = state.grad_ok, set(state.grad_ok_rules)
+        self._mixed = state.mixed
+        self.edits += 1
+
     def set_potential(self, potential: Potential) -> None:
         """Swap the landscape; particles stay where they are, the energy ledger restarts."""
         self.potential = potential
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
 
@@ -181,6 +253,7 @@ class World:
             self._carry_over(old, new, rows)
         p.rule[:] = 0
         self.rules = [new]
+        self.edits += 1
         self._grad_valid = False
         self._mixed = False
         self._reset_ledger()
@@ -189,6 +262,7 @@ class World:
         """Change parameters of the current rule (validated; ValueError on a bad value).
         The new value applies from the next tick; buffers are kept."""
         self.rules[0] = self.rule.with_(**changes)
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
         return self.rules[0]
@@ -199,6 +273,7 @@ class World:
         if len(rules) != len(self.rules) or any(a.name != b.name for a, b in zip(rules, self.rules)):
             raise ValueError("retune keeps the rules: the same number, with the same names")
         self.rules[:] = list(rules)
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
 
@@ -240,6 +315,8 @@ class World:
     # -- time ------------------------------------------------------------------------------
     def tick(self, n: int = 1) -> None:
         """Advance every alive particle by n ticks of its rule."""
+        if self.tick_count == 0 and n > 0:  # a run starts: remember its random stream (rewind)
+            self._run_rng = self.rng.bit_generator.state
         for _ in range(int(n)):
             self._tick_once()
 

@@ -1,0 +1,202 @@
+"""A bounded history of a world: go back to any recent tick and continue bit for bit.
+
+The timeline keeps keyframes (complete `WorldState`s) every `interval` ticks and restores any
+tick in between by loading the keyframe at or before it and ticking forward: the simulation is
+deterministic (the random generator's state is part of a keyframe), so the replayed state is
+the recorded one bit for bit, and a run continued from it reproduces the same future.
+
+Memory: keyframes share every array that did not change since the previous one (drop points,
+rule ids, status, and whatever buffers a rule leaves alone), and the oldest keyframes are
+dropped while the total exceeds `budget_bytes` (200 MB by default). The interval is chosen so
+that the budget covers `window_ticks` (10,000) ticks, but never above `max_interval` ticks (a
+restore replays at most that many). Limit, with the defaults: a keyframe adds about 72 bytes
+per ball (the first one 155), so 10,000 balls keep the last 10,000+ ticks (interval 37);
+100,000 balls keep about 2,700 ticks (interval 100); a world whose single keyframe would not
+fit in the budget (about 1.3 million balls) keeps no history.
+
+Use: `record(world)` after every tick (or batch of ticks) and after every command; any change
+that was not a tick (World.edits moved) starts a new keyframe there, and a change at a past
+tick (after `restore`) forks: the old future after it is dropped.
+"""
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sim.particles import FIELDS
+from sim.world import World, WorldState
+
+BUDGET_BYTES = 200 * 2**20  # the most the keyframes may hold
+WINDOW_TICKS = 10_000  # ticks the budget should cover: chooses the keyframe interval
+MAX_INTERVAL = 100  # the longest replay a restore may need (ticks)
+MARGIN = 0.9  # the interval is chosen to fill this share of the budget (the first keyframe,
+# which shares nothing, and the rounding use the rest)
+ROW_BYTES = sum(int(np.prod(shape, dtype=int)) * np.dtype(dt).itemsize
+                for shape, dt in FIELDS.values())  # bytes of one ball's complete state (155)
+
+
+@dataclass
+class _Key:
+    """A keyframe: the world's state at `tick`; ticks tick..end replay from it."""
+
+    tick: int
+    state: WorldState
+    end: int
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same bytes (-0.0 and 0.0 differ; NaN equals itself)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return bool(np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)))
+
+
+class Timeline:
+    """Keyframes of one world, bounded in memory. Ticks are the world's `tick_count`."""
+
+    def __init__(self, budget_bytes: int = BUDGET_BYTES, window_ticks: int = WINDOW_TICKS,
+                 max_interval: int = MAX_INTERVAL) -> None:
+        if budget_bytes <= 0 or window_ticks <= 0 or max_interval < 1:
+            raise ValueError("timeline budget, window and interval must be positive")
+        self.budget_bytes = int(budget_bytes)
+        self.window_ticks = int(window_ticks)
+        self.max_interval = int(max_interval)
+        self.interval = 1  # ticks between keyframes (set from the keyframes' size)
+        self._keys: list[_Key] = []
+        self._world: weakref.ref | None = None
+        self._at = -1  # the tick the world stood at after the last record or restore
+        self._edits: int | None = None  # world.edits then (None: unknown, next record forks)
+        self._keep_prev = True
+        self._nbytes = 0
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the keyframes' arrays (shared arrays counted once)."""
+        return self._nbytes
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The restorable ticks as (first, last) runs, oldest first (gaps after a jump)."""
+        out: list[tuple[int, int]] = []
+        for k in self._keys:
+            if out and k.tick <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], k.end)
+            else:
+                out.append((k.tick, k.end))
+        return out
+
+    @property
+    def first(self) -> int | None:
+        return self._keys[0].tick if self._keys else None
+
+    @property
+    def last(self) -> int | None:
+        return self._keys[-1].end if self._keys else None
+
+    def has(self, tick: int) -> bool:
+        return self._key_for(tick) is not None
+
+    # -- commands --------------------------------------------------------------------------
+    def clear(self) -> None:
+        self._keys = []
+        self._nbytes = 0
+        self._at, self._edits = -1, None
+
+    def record(self, world: World) -> None:
+        """Note the world's state after ticks or a command (cheap unless a keyframe is due)."""
+        if self._world is None or self._world() is not world:
+            self.clear()
+            self._world = weakref.ref(world)
+        t = int(world.tick_count)
+        pure = (bool(self._keys) and world.edits == self._edits and t >= self._at
+                and world.keep_prev == self._keep_prev)
+        if pure:
+            if t == self._at:
+                return
+            self.truncate(self._at)  # continuing from a restored tick: the new future replaces
+            key = self._keys[-1]
+            key.end = t
+            if t - key.tick >= self.interval:
+                self._keyframe(world)
+        else:
+            if self._keys:
+                self.truncate(min(self._at, t - 1))
+            self._keyframe(world)
+        self._at, self._edits, self._keep_prev = t, world.edits, world.keep_prev
+
+    def restore(self, world: World, tick: int) -> None:
+        """Put `world` in its recorded state at `tick` (ValueError if the tick is not held)."""
+        if self._world is None or self._world() is not world:
+            raise ValueError("this timeline recorded another world")
+        tick = int(tick)
+        key = self._key_for(tick)
+        if key is None:
+            held = ", ".join(f"{a}..{b}" for a, b in self.spans()) or "nothing"
+            raise ValueError(f"tick {tick} is not in the timeline (it holds {held})")
+        here = (world.edits == self._edits and world.tick_count == self._at
+                and key.tick <= self._at <= tick and world.keep_prev == self._keep_prev)
+        if not here:  # the world is not already on this stretch, before the tick: load
+            world.load_state(key.state)
+        world.tick(tick - world.tick_count)
+        self._at, self._edits = tick, world.edits
+
+    def truncate(self, tick: int) -> None:
+        """Forget every tick after `tick` (a fork: a parameter changed there)."""
+        tick = int(tick)
+        n0 = len(self._keys)
+        while self._keys and self._keys[-1].tick > tick:
+            self._keys.pop()
+        if self._keys and self._keys[-1].end > tick:
+            self._keys[-1].end = tick
+        if len(self._keys) != n0:
+            self._count()
+        if self._at > tick:
+            self._edits = None  # the world is past the cut: its next record starts afresh
+
+    # -- inside ----------------------------------------------------------------------------
+    def _key_for(self, tick: int) -> _Key | None:
+        lo, hi = 0, len(self._keys)
+        while lo < hi:  # the last key with key.tick <= tick
+            mid = (lo + hi) // 2
+            if self._keys[mid].tick <= tick:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == 0:
+            return None
+        key = self._keys[lo - 1]
+        return key if tick <= key.end else None
+
+    def _keyframe(self, world: World) -> None:
+        """Save the world as a new keyframe, share unchanged arrays, pick the interval, evict."""
+        if world.n * ROW_BYTES > self.budget_bytes:
+            self._keys = []  # one keyframe alone would not fit: no history
+            self._nbytes = 0
+            return
+        state = world.save_state()
+        if self._keys:
+            before = self._keys[-1].state.arrays
+            arrays = {k: (before[k] if _same_bits(a, before[k]) else a)
+                      for k, a in state.arrays.items()}
+            state = replace(state, arrays=arrays)
+            added = sum(a.nbytes for k, a in arrays.items() if a is not before[k])
+        else:
+            added = state.nbytes()
+        t = int(world.tick_count)
+        self._keys.append(_Key(t, state, t))
+        want = math.ceil(self.window_ticks * max(added, 1) / (MARGIN * self.budget_bytes))
+        self.interval = max(1, min(self.max_interval, want))
+        self._count()
+        while self._nbytes > self.budget_bytes and len(self._keys) > 1:
+            self._keys.pop(0)
+            self._count()
+
+    def _count(self) -> None:
+        seen: dict[int, int] = {}
+        for k in self._keys:
+            for a in k.state.arrays.values():
+                seen[id(a)] = a.nbytes
+        self._nbytes = sum(seen.values())
