@@ -21,7 +21,8 @@ from sim.particles import DIVERGED
 from sim.potential_base import Potential
 from sim.world import World
 
-# kind of each vector term: the step panel gives each kind one colour and one arrow scale
+# kind of each vector term (a family sharing units): the step panel draws each family's arrows
+# to one scale; BUFFER holds the dimensionless Adam direction
 GRADIENT, BUFFER, STEP, FORCE, VELOCITY = "gradient", "buffer", "step", "force", "velocity"
 
 
@@ -112,13 +113,13 @@ def readout(before: BallState, after: BallState, potential: Potential) -> Readou
 def _optimizer_terms(r: Rule, b: BallState, V: Potential) -> list[Term]:
     """Terms of one optimizer step from the state before it (torch's arithmetic)."""
     g = _grad(V, b.pos)
-    out = [Term("g", "g", "∇V(x)", g, GRADIENT)]
+    out = [Term("g", "g", "∇V(x)", g, GRADIENT)]  # u and m are sums of g: the same family
     lr, eps = r.lr, r.eps_value
     if r.name == "gd":
         out.append(Term("step", "−lr g", f"−{lr:.4g} g", -lr * g, STEP))
     elif r.name in ("momentum", "nesterov"):
         u = b.buf_a * r.beta + g
-        out.append(Term("u", "u", f"{r.beta:.4g} u + g", u, BUFFER))
+        out.append(Term("u", "u", f"{r.beta:.4g} u + g", u, GRADIENT))
         if r.name == "nesterov":
             d = g + r.beta * u
             out.append(Term("d", "g + β u", f"g + {r.beta:.4g} u", d, GRADIENT))
@@ -148,13 +149,13 @@ def _adam_terms(r: Rule, b: BallState, g: np.ndarray) -> list[Term]:
     ratio = mhat / (np.sqrt(vhat) + eps)
     return [
         Term("t", "t", "t + 1", float(t)),
-        Term("m", "m", f"{b1:.4g} m + {1 - b1:.4g} g", m, BUFFER),
+        Term("m", "m", f"{b1:.4g} m + {1 - b1:.4g} g", m, GRADIENT),
         Term("v", "v", f"{b2:.4g} v + {1 - b2:.4g} g²", v),
         Term("bc1", "1 − β₁ᵗ", f"1 − {b1:.4g}^{t}", bc1),
         Term("bc2", "1 − β₂ᵗ", f"1 − {b2:.4g}^{t}", bc2),
         Term("mhat", "m̂", "m / (1 − β₁ᵗ)", mhat),
         Term("vhat", "v̂", "v / (1 − β₂ᵗ)", vhat),
-        Term("ratio", "m̂/(√v̂+ε)", f"m̂ / (√v̂ + {eps:.2g})", ratio, GRADIENT),
+        Term("ratio", "m̂/(√v̂+ε)", f"m̂ / (√v̂ + {eps:.2g})", ratio, BUFFER),
         Term("step", "−lr m̂/(√v̂+ε)", f"−{r.lr:.4g} m̂/(√v̂+ε)", -(ratio * r.lr), STEP),
     ]
 
