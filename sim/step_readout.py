@@ -252,3 +252,17 @@ class StepWatch:
             self.last = readout(b, capture(world, b.row), world.potential)
         self._before = None
         return self.last
+
+
+def explain_last(world: World, timeline, row: int) -> Readout | None:
+    """The readout of the tick that brought the world to where it stands, for a ball chosen
+    after that tick: the timeline (sim/timeline.py) restores the tick before, then this one
+    again (the world ends bit for bit as it was, the timeline keeps its future). None when the
+    timeline does not hold both ticks."""
+    t = int(world.tick_count)
+    if t < 1 or not (timeline.has(t - 1) and timeline.has(t)):
+        return None
+    timeline.restore(world, t - 1)
+    before = capture(world, row)
+    timeline.restore(world, t)
+    return readout(before, capture(world, row), world.potential)

@@ -212,3 +212,35 @@ def test_step_watch_explains_the_last_tick():
     watch.before_tick(w)
     w.tick()
     assert watch.after_tick(w) is None
+
+
+def test_explain_last_uses_the_timeline_and_leaves_the_world_and_its_future():
+    from sim.step_readout import StepWatch, explain_last
+    from sim.timeline import Timeline
+
+    w, *_ = setup(Rule("langevin", dt=0.01, friction=0.7, temperature=0.8))
+    tl = Timeline(budget_bytes=100_000, window_ticks=100)
+    watch = StepWatch()
+    watch.select(ROW)
+    tl.record(w)
+    for _ in range(30):
+        watch.before_tick(w)
+        w.tick()
+        watch.after_tick(w)
+        tl.record(w)
+        if w.tick_count == 22:
+            at22 = watch.last
+    tl.restore(w, 22)  # scrubbed back: the future 23..35 must survive
+    state = w.save_state()
+    spans = tl.spans()
+    ro = explain_last(w, tl, ROW)
+    assert tl.spans() == spans
+    after = w.save_state()
+    for k in state.arrays:
+        assert state.arrays[k].tobytes() == after.arrays[k].tobytes()
+    assert repr(state.rng) == repr(after.rng)
+    assert ro.keys() == at22.keys()
+    for t in ro.terms:
+        close(t.value, at22.term(t.key).value)
+    tl.restore(w, tl.first)  # the tick before the first one held is not held
+    assert explain_last(w, tl, ROW) is None
