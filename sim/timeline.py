@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,6 +32,8 @@ from sim.world import World, WorldState
 BUDGET_BYTES = 200 * 2**20  # the most the keyframes may hold
 WINDOW_TICKS = 10_000  # ticks the budget should cover: chooses the keyframe interval
 MAX_INTERVAL = 100  # the longest replay a restore may need (ticks)
+MAX_REPLAY_BALL_TICKS = 2_000_000  # ... and (balls x ticks): a restore stays near 30 ms
+MIN_KEYFRAMES = 4  # a world too big for this many whole keyframes keeps no history
 MARGIN = 0.9  # the interval is chosen to fill this share of the budget (the first keyframe,
 # which shares nothing, and the rounding use the rest)
 ROW_BYTES = sum(int(np.prod(shape, dtype=int)) * np.dtype(dt).itemsize
@@ -47,11 +49,10 @@ class _Key:
     end: int
 
 
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two arrays hold the same bytes (-0.0 and 0.0 differ; NaN equals itself)."""
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    return bool(np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)))
+def _signature(world: World) -> tuple:
+    """What a change made without a command would show: count, rules, landscape, prev copy.
+    (Commands move World.edits; this catches code that writes `world.rules` directly.)"""
+    return (world.n, tuple(world.rules), id(world.potential), world.keep_prev)
 
 
 class Timeline:
@@ -69,7 +70,7 @@ class Timeline:
         self._world: weakref.ref | None = None
         self._at = -1  # the tick the world stood at after the last record or restore
         self._edits: int | None = None  # world.edits then (None: unknown, next record forks)
-        self._keep_prev = True
+        self._sig: tuple = ()  # what the world looked like then (see _signature)
         self._nbytes = 0
 
     # -- reading ---------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class Timeline:
             self._world = weakref.ref(world)
         t = int(world.tick_count)
         pure = (bool(self._keys) and world.edits == self._edits and t >= self._at
-                and world.keep_prev == self._keep_prev)
+                and _signature(world) == self._sig)
         if pure:
             if t == self._at:
                 return
@@ -125,7 +126,7 @@ class Timeline:
             if self._keys:
                 self.truncate(min(self._at, t - 1))
             self._keyframe(world)
-        self._at, self._edits, self._keep_prev = t, world.edits, world.keep_prev
+        self._at, self._edits, self._sig = t, world.edits, _signature(world)
 
     def restore(self, world: World, tick: int) -> None:
         """Put `world` in its recorded state at `tick` (ValueError if the tick is not held)."""
@@ -137,11 +138,11 @@ class Timeline:
             held = ", ".join(f"{a}..{b}" for a, b in self.spans()) or "nothing"
             raise ValueError(f"tick {tick} is not in the timeline (it holds {held})")
         here = (world.edits == self._edits and world.tick_count == self._at
-                and key.tick <= self._at <= tick and world.keep_prev == self._keep_prev)
+                and key.tick <= self._at <= tick and _signature(world) == self._sig)
         if not here:  # the world is not already on this stretch, before the tick: load
             world.load_state(key.state)
         world.tick(tick - world.tick_count)
-        self._at, self._edits = tick, world.edits
+        self._at, self._edits, self._sig = tick, world.edits, _signature(world)
 
     def truncate(self, tick: int) -> None:
         """Forget every tick after `tick` (a fork: a parameter changed there)."""
@@ -172,23 +173,19 @@ class Timeline:
 
     def _keyframe(self, world: World) -> None:
         """Save the world as a new keyframe, share unchanged arrays, pick the interval, evict."""
-        if world.n * ROW_BYTES > self.budget_bytes:
-            self._keys = []  # one keyframe alone would not fit: no history
+        if world.n * ROW_BYTES * MIN_KEYFRAMES > self.budget_bytes:
+            self._keys = []  # too few keyframes would fit: no history
             self._nbytes = 0
             return
-        state = world.save_state()
-        if self._keys:
-            before = self._keys[-1].state.arrays
-            arrays = {k: (before[k] if _same_bits(a, before[k]) else a)
-                      for k, a in state.arrays.items()}
-            state = replace(state, arrays=arrays)
-            added = sum(a.nbytes for k, a in arrays.items() if a is not before[k])
-        else:
-            added = state.nbytes()
+        like = self._keys[-1].state if self._keys else None
+        state = world.save_state(like)
+        before = like.arrays if like is not None else {}
+        added = sum(a.nbytes for k, a in state.arrays.items() if a is not before.get(k))
         t = int(world.tick_count)
         self._keys.append(_Key(t, state, t))
         want = math.ceil(self.window_ticks * max(added, 1) / (MARGIN * self.budget_bytes))
-        self.interval = max(1, min(self.max_interval, want))
+        most = min(self.max_interval, max(1, MAX_REPLAY_BALL_TICKS // max(world.n, 1)))
+        self.interval = max(1, min(most, want))
         self._count()
         while self._nbytes > self.budget_bytes and len(self._keys) > 1:
             self._keys.pop(0)

@@ -205,10 +205,11 @@ class World:
         if self._run_rng is not None:
             self.rng.bit_generator.state = self._run_rng
 
-    def save_state(self) -> WorldState:
-        """A copy of the complete state; `load_state` of it continues bit for bit the same."""
+    def save_state(self, like: WorldState | None = None) -> WorldState:
+        """A copy of the complete state; `load_state` of it continues bit for bit the same.
+        Particle arrays equal to `like`'s are shared with it instead of copied."""
         return WorldState(
-            arrays=self.particles.snapshot(), rules=tuple(self.rules), potential=self.potential,
+            arrays=self.particles.snapshot(like.arrays if like is not None else None), rules=tuple(self.rules), potential=self.potential,
             seed=self.seed, tick_count=int(self.tick_count), time=float(self.time),
             rng=self.rng.bit_generator.state, run_rng=self._run_rng, keep_prev=self.keep_prev,
             grad_ok=self._grad_ok, grad_ok_rules=frozenset(self._grad_ok_rules), mixed=self._mixed)

@@ -223,3 +223,34 @@ def test_state_save_load_round_trip_is_a_copy():
     w.load_state(s)
     w.particles.pos[:] = 0.0  # the saved state is not shared with the world
     assert not np.array_equal(s.arrays["pos"], w.particles.pos)
+
+
+def test_a_rule_written_without_a_command_still_starts_a_new_keyframe():
+    rules = CASES["several"]
+    w = build(rules)
+    tl = Timeline(budget_bytes=400_000, window_ticks=400)
+    tl.record(w)
+    w.tick(10)
+    tl.record(w)
+    w.rules[1] = w.rules[1].with_(friction=0.9)  # as a twin sync does, bypassing the commands
+    w.tick(5)
+    tl.record(w)
+    after = bits(w.save_state())
+    tl.restore(w, 5)
+    tl.restore(w, 15)
+    assert bits(w.save_state()) == after
+    assert not tl.has(12)  # the ticks between the write and the record are not replayable
+
+
+def test_the_interval_keeps_a_restore_short_for_many_balls(monkeypatch):
+    from sim import timeline as T
+
+    monkeypatch.setattr(T, "MAX_REPLAY_BALL_TICKS", 1000)
+    w = build(CASES["langevin"])  # 150 balls: at most 6 ticks between keyframes
+    tl = Timeline(budget_bytes=10**9, window_ticks=10**6)
+    tl.record(w)
+    for _ in range(40):
+        w.tick()
+        tl.record(w)
+    assert tl.interval == 1000 // 150
+    assert len(tl.spans()) == 1 and tl.spans()[0] == (0, 40)
