@@ -5,12 +5,13 @@
 Per (balls, rule): the world on the scene of common.py ticks until the timeline's budget is
 full (its oldest keyframe is dropped) or --max-ticks, recording after every tick. Printed: tick alone and tick +
 record (mean and worst, ms), the keyframe interval, the bytes the keyframes hold and the
-process's peak RSS growth, the ticks the history covers, and the cost of a restore (a random
+growth of the process's resident memory, the ticks the history covers, and the cost of a restore (a random
 tick: load a keyframe and replay; the next tick while scrubbing forward).
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import sys
 import time
@@ -30,7 +31,12 @@ RESTORES = 20  # random restores timed per run
 
 
 def rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """The process's resident set size now (Linux /proc; else the peak so far)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def world_for(n: int, rule_name: str) -> World:
@@ -48,6 +54,7 @@ def measure(n: int, rule_name: str, max_ticks: int) -> dict:
     for _ in range(50):
         w.tick()
     tick_ms = (time.perf_counter() - t0) / 50 * 1e3
+    gc.collect()
     rss0 = rss_mib()
     tl = Timeline()
     tl.record(w)
@@ -61,6 +68,7 @@ def measure(n: int, rule_name: str, max_ticks: int) -> dict:
         if tl.first > start:  # the budget is full (the oldest keyframe went): the window is steady
             break
     costs_ms = np.array(costs) * 1e3
+    rss1 = rss_mib()
     first, last = tl.spans()[-1]
     rng = np.random.default_rng(1)
     restore_ms = []
@@ -74,7 +82,7 @@ def measure(n: int, rule_name: str, max_ticks: int) -> dict:
     return {"n": n, "rule": rule_name, "ticks_run": len(costs), "tick_ms": tick_ms,
             "tick_record_mean_ms": float(costs_ms.mean()), "tick_record_max_ms": float(costs_ms.max()),
             "interval": tl.interval, "held_mib": tl.nbytes / 2**20, "budget_mib": tl.budget_bytes / 2**20,
-            "rss_growth_mib": rss_mib() - rss0, "window_ticks": last - first,
+            "rss_growth_mib": rss1 - rss0, "window_ticks": last - first,
             "restore_mean_ms": float(np.mean(restore_ms)), "restore_max_ms": float(np.max(restore_ms)),
             "scrub_next_ms": step_ms}
 

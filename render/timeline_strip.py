@@ -48,7 +48,8 @@ class TickAxis:
 
     def tick_to_x(self, tick: float | np.ndarray) -> float | np.ndarray:
         """Pixel x of a tick (ticks outside the axis map outside x0..x1)."""
-        return self.x0 + (np.asarray(tick, dtype=float) - self.t0) * (self.x1 - self.x0) / (self.t1 - self.t0)
+        per_tick = (self.x1 - self.x0) / (self.t1 - self.t0)
+        return self.x0 + (np.asarray(tick, dtype=float) - self.t0) * per_tick
 
     def x_to_tick(self, x: float) -> int:
         """The nearest tick to pixel x, clamped to t0..t1."""

@@ -8,11 +8,12 @@ the recorded one bit for bit, and a run continued from it reproduces the same fu
 Memory: keyframes share every array that did not change since the previous one (drop points,
 rule ids, status, and whatever buffers a rule leaves alone), and the oldest keyframes are
 dropped while the total exceeds `budget_bytes` (200 MB by default). The interval is chosen so
-that the budget covers `window_ticks` (10,000) ticks, but never above `max_interval` ticks (a
-restore replays at most that many). Limit, with the defaults: a keyframe adds about 72 bytes
-per ball (the first one 155), so 10,000 balls keep the last 10,000+ ticks (interval 37);
-100,000 balls keep about 2,700 ticks (interval 100); a world whose single keyframe would not
-fit in the budget (about 1.3 million balls) keeps no history.
+that the budget covers `window_ticks` (10,000) ticks, but at most `max_interval` ticks and
+MAX_REPLAY_BALL_TICKS / balls ticks (a restore replays at most that many). Limit, with the
+defaults (bench/bench_timeline.py): a keyframe adds 48 (momentum) to 72 (adam, langevin)
+bytes per ball, so 10,000 balls keep the last ~11,200 ticks (interval 26 to 39); 100,000 balls
+keep 520 to 800 ticks (interval 20); a world too big for MIN_KEYFRAMES whole keyframes (above
+about 338,000 balls) keeps no history.
 
 Use: `record(world)` after every tick (or batch of ticks) and after every command; any change
 that was not a tick (World.edits moved) starts a new keyframe there, and a change at a past
