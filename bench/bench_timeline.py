@@ -2,7 +2,7 @@
 
     python bench/bench_timeline.py [--sizes 10000,100000] [--rules momentum,langevin] [--json]
 
-Per (balls, rule): the world on the scene of common.py ticks until the timeline's budget is
+Per (balls, rule), each in its own process: the world on the scene of common.py ticks until the timeline's budget is
 full (its oldest keyframe is dropped) or --max-ticks, recording after every tick. Printed: tick alone and tick +
 record (mean and worst, ms), the keyframe interval, the bytes the keyframes hold and the
 growth of the process's resident memory, the ticks the history covers, and the cost of a restore (a random
@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import emit, scene_rule, start_positions  # noqa: E402
+from common import emit, run_in_subprocess, scene_rule, start_positions  # noqa: E402
 
 from sim.dynamics import Rule  # noqa: E402
 from sim.timeline import Timeline  # noqa: E402
@@ -93,8 +93,22 @@ def main() -> None:
     ap.add_argument("--rules", default="momentum,langevin")
     ap.add_argument("--max-ticks", type=int, default=12_000)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--one", nargs=2, metavar=("BALLS", "RULE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
-    rows = [measure(int(n), r, a.max_ticks) for n in a.sizes.split(",") for r in a.rules.split(",")]
+    if a.one:  # one measurement, in this (fresh) process
+        emit(measure(int(a.one[0]), a.one[1], a.max_ticks))
+        return
+    rows = []
+    for n in a.sizes.split(","):  # each in its own process: memory figures are its own
+        for r in a.rules.split(","):
+            res = run_in_subprocess([__file__, "--one", n, r, "--max-ticks", str(a.max_ticks)],
+                                    timeout=1800.0)
+            if "error" in res:
+                print(f"{n} {r}: {res['error']}")
+                continue
+            rows.append(res)
+    if not rows:
+        return
     print(f"{'balls':>8} {'rule':>9} {'tick':>7} {'tick+rec':>9} {'worst':>7} {'K':>4} "
           f"{'held MiB':>9} {'RSS+ MiB':>9} {'window':>7} {'restore':>8} {'worst':>7} {'next':>6}")
     for r in rows:

@@ -37,7 +37,8 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
         return False
     if len(a) and a[:1].tobytes() != b[:1].tobytes():
         return False
-    return bool(np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)))
+    as_int = np.dtype(f"u{a.itemsize}")  # whole elements as unsigned integers: bits, fast
+    return bool(np.array_equal(a.reshape(-1).view(as_int), b.reshape(-1).view(as_int)))
 
 
 class CapacityError(ValueError):
@@ -121,14 +122,17 @@ class Particles:
     def clear(self) -> None:
         self.n = 0
 
-    def snapshot(self, like: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    def snapshot(self, like: dict[str, np.ndarray] | None = None,
+                 unchanged: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
         """A copy of every field's live rows: name -> [n, ...]. A field whose rows equal
-        `like`'s bit for bit is not copied: `like`'s array is returned in its place."""
+        `like`'s bit for bit is not copied: `like`'s array is returned in its place (the
+        fields named in `unchanged` without comparing: the caller knows they are equal)."""
         out = {}
         for k, arr in self._a.items():
             live = arr[: self.n]
             old = like.get(k) if like is not None else None
-            out[k] = old if old is not None and _same_bits(live, old) else live.copy()
+            same = old is not None and (k in unchanged or _same_bits(live, old))
+            out[k] = old if same else live.copy()
         return out
 
     def load(self, arrays: dict[str, np.ndarray]) -> None:

@@ -15,6 +15,7 @@ from sim.particles import ALIVE, DIVERGED, Particles
 from sim.potential_base import Potential
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
+TICK_UNCHANGED = ("origin", "origin_vel", "rule", "energy0")  # particle fields a tick never writes
 TICK_CHUNK = 32768  # rows per block in a tick: copy, gradient, update and bound check while
 # the block is in cache (every rule is elementwise, so blocks give the same bits as a whole)
 
@@ -38,6 +39,7 @@ class WorldState:
     grad_ok: bool
     grad_ok_rules: frozenset[int]
     mixed: bool
+    edits: int = -1  # World.edits when saved
 
     @property
     def n(self) -> int:
@@ -208,8 +210,10 @@ class World:
     def save_state(self, like: WorldState | None = None) -> WorldState:
         """A copy of the complete state; `load_state` of it continues bit for bit the same.
         Particle arrays equal to `like`'s are shared with it instead of copied."""
+        same = TICK_UNCHANGED if like is not None and like.edits == self.edits else ()
         return WorldState(
-            arrays=self.particles.snapshot(like.arrays if like is not None else None), rules=tuple(self.rules), potential=self.potential,
+            arrays=self.particles.snapshot(like.arrays if like is not None else None, same),
+            edits=self.edits, rules=tuple(self.rules), potential=self.potential,
             seed=self.seed, tick_count=int(self.tick_count), time=float(self.time),
             rng=self.rng.bit_generator.state, run_rng=self._run_rng, keep_prev=self.keep_prev,
             grad_ok=self._grad_ok, grad_ok_rules=frozenset(self._grad_ok_rules), mixed=self._mixed)

@@ -254,3 +254,20 @@ def test_the_interval_keeps_a_restore_short_for_many_balls(monkeypatch):
         tl.record(w)
     assert tl.interval == 1000 // 150
     assert len(tl.spans()) == 1 and tl.spans()[0] == (0, 40)
+
+
+def test_keyframes_share_what_did_not_change_and_copy_what_did():
+    w = build(CASES["momentum"])
+    a = w.save_state()
+    w.tick(3)
+    b = w.save_state(a)
+    for k in ("origin", "origin_vel", "rule", "energy0", "vel", "grad", "buf_b", "status"):
+        assert b.arrays[k] is a.arrays[k], k  # momentum never writes these
+    for k in ("pos", "prev", "buf_a"):
+        assert b.arrays[k] is not a.arrays[k] and not np.array_equal(b.arrays[k], a.arrays[k])
+    w.restart()  # a command: drop points are compared, not trusted; they are still equal
+    c = w.save_state(b)
+    assert c.arrays["origin"] is b.arrays["origin"]
+    w.drop(np.array([[0.1, 0.2]]))
+    d = w.save_state(c)
+    assert d.arrays["origin"] is not c.arrays["origin"] and len(d.arrays["origin"]) == 151
