@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
@@ -48,6 +49,7 @@ class _Key:
     tick: int
     state: WorldState
     end: int
+    extra: Any = None  # the owner's bookkeeping at this keyframe (see Timeline)
 
 
 def _signature(world: World) -> tuple:
@@ -57,15 +59,20 @@ def _signature(world: World) -> tuple:
 
 
 class Timeline:
-    """Keyframes of one world, bounded in memory. Ticks are the world's `tick_count`."""
+    """Keyframes of one world, bounded in memory. Ticks are the world's `tick_count`.
+
+    `extra`: called at every keyframe for the owner's own bookkeeping that commands change and
+    ticks never do (e.g. which balls are partners); `restore` returns the value saved with the
+    keyframe it started from, which holds for every tick up to the next keyframe."""
 
     def __init__(self, budget_bytes: int = BUDGET_BYTES, window_ticks: int = WINDOW_TICKS,
-                 max_interval: int = MAX_INTERVAL) -> None:
+                 max_interval: int = MAX_INTERVAL, extra: Callable[[], Any] | None = None) -> None:
         if budget_bytes <= 0 or window_ticks <= 0 or max_interval < 1:
             raise ValueError("timeline budget, window and interval must be positive")
         self.budget_bytes = int(budget_bytes)
         self.window_ticks = int(window_ticks)
         self.max_interval = int(max_interval)
+        self.extra = extra
         self.interval = 1  # ticks between keyframes (set from the keyframes' size)
         self._keys: list[_Key] = []
         self._world: weakref.ref | None = None
@@ -129,8 +136,9 @@ class Timeline:
             self._keyframe(world)
         self._at, self._edits, self._sig = t, world.edits, _signature(world)
 
-    def restore(self, world: World, tick: int) -> None:
-        """Put `world` in its recorded state at `tick` (ValueError if the tick is not held)."""
+    def restore(self, world: World, tick: int) -> Any:
+        """Put `world` in its recorded state at `tick` (ValueError if the tick is not held).
+        Returns the `extra` value of that stretch (None without `extra`)."""
         if self._world is None or self._world() is not world:
             raise ValueError("this timeline recorded another world")
         tick = int(tick)
@@ -144,6 +152,7 @@ class Timeline:
             world.load_state(key.state)
         world.tick(tick - world.tick_count)
         self._at, self._edits, self._sig = tick, world.edits, _signature(world)
+        return key.extra
 
     def truncate(self, tick: int) -> None:
         """Forget every tick after `tick` (a fork: a parameter changed there)."""
@@ -183,7 +192,7 @@ class Timeline:
         before = like.arrays if like is not None else {}
         added = sum(a.nbytes for k, a in state.arrays.items() if a is not before.get(k))
         t = int(world.tick_count)
-        self._keys.append(_Key(t, state, t))
+        self._keys.append(_Key(t, state, t, self.extra() if self.extra is not None else None))
         want = math.ceil(self.window_ticks * max(added, 1) / (MARGIN * self.budget_bytes))
         most = min(self.max_interval, max(1, MAX_REPLAY_BALL_TICKS // max(world.n, 1)))
         self.interval = max(1, min(most, want))

@@ -221,7 +221,7 @@ class World:
     def load_state(self, state: WorldState) -> None:
         """Put the world exactly in a saved state (the arrays are copied, never shared)."""
         self.particles.load(state.arrays)
-        self.rules = list(state.rules)
+        self.rules[:] = state.rules  # the same list object: holders of world.rules follow
         self.potential = state.potential
         self.seed = state.seed
         self.tick_count, self.time = state.tick_count, state.time

@@ -271,3 +271,24 @@ def test_keyframes_share_what_did_not_change_and_copy_what_did():
     w.drop(np.array([[0.1, 0.2]]))
     d = w.save_state(c)
     assert d.arrays["origin"] is not c.arrays["origin"] and len(d.arrays["origin"]) == 151
+
+
+def test_restore_gives_back_the_owners_bookkeeping_of_that_stretch():
+    """A runtime keeps more than the world (which balls are partners): it changes with commands
+    only, so the value saved at each keyframe holds until the next one."""
+    w = build(CASES["gd"])
+    book = {"pairs": 0}
+    tl = Timeline(budget_bytes=400_000, window_ticks=400, extra=lambda: dict(book))
+    tl.record(w)
+    seen = {}
+    for t in range(1, 61):
+        if t in (20, 45):  # a command that also changes the owner's bookkeeping
+            w.drop(np.array([[0.1 * t, 0.0]]))
+            book["pairs"] += 1
+            tl.record(w)
+            seen[w.tick_count] = book["pairs"]  # the tick now holds the state after the command
+        w.tick()
+        tl.record(w)
+        seen[w.tick_count] = book["pairs"]
+    for k in (5, 18, 19, 20, 21, 44, 46, 60, 1):
+        assert tl.restore(w, k) == {"pairs": seen[k]}, k
