@@ -35,7 +35,7 @@ TERM_COLORS: dict[str, tuple[int, int, int]] = {
     "dx": (255, 206, 84),
 }
 ARROW_LONGEST = 80.0  # pixels: the longest arrow of a family
-ARROW_SHORTEST = 8.0  # pixels: a non-zero term stays visible
+ARROW_SHORTEST = 16.0  # pixels: a non-zero term stays visible (it clears the selection ring)
 # each family's longest arrow as a share of `longest`: families differ, so parallel terms of
 # two families (a force and the step it causes) do not hide one another
 FAMILY_SHARE = {GRADIENT: 1.0, FORCE: 1.0, BUFFER: 0.8, VELOCITY: 0.7, STEP: 0.55}

@@ -85,12 +85,14 @@ def axis_marks(axis: TickAxis, target: int = MARKS) -> list[tuple[float, int]]:
 
 @dataclass(frozen=True)
 class Plot:
-    """One series on the strip's axis: ticks [k] ascending, values [k], a colour, a name."""
+    """One series on the strip's axis: ticks [k] ascending, values [k], a colour, a name;
+    `log`: drawn on a log scale (values <= 0 leave gaps; the hover shows the value itself)."""
 
     name: str
     ticks: np.ndarray
     values: np.ndarray
     color: tuple[int, int, int]
+    log: bool = False
 
 
 class TimelineStrip:
@@ -153,6 +155,9 @@ class TimelineStrip:
         for p in plots:
             t = np.asarray(p.ticks, dtype=float)
             v = np.asarray(p.values, dtype=float)
+            if p.log:
+                with np.errstate(all="ignore"):
+                    v = np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), np.nan)
             ok = np.isfinite(v) & (t >= axis.t0) & (t <= axis.t1)
             if ok.sum() < 1:
                 continue

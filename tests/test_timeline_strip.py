@@ -116,3 +116,17 @@ def test_hover_shows_the_exact_value_and_tick(strip):
 def test_measure_fits_the_font(strip):
     w, h = strip.measure(800)
     assert w == 800 and h >= TS.STRIP_HEIGHT
+
+
+def test_log_plot_puts_each_decade_at_the_same_height_step(strip):
+    s = surface()
+    ticks = np.arange(0, 1001, 1)
+    vals = 10.0 ** (-ticks / 250.0)  # four decades, linear in log
+    color = (250, 20, 200)
+    strip.draw(s, RECT, 0, 1000, cursor=0, plots=[Plot("loss", ticks, vals, color, log=True)])
+    plot, ax = strip.plot_rect, strip.axis
+    for t in (250, 500, 750):  # a straight line in log: mid-heights at the quarter points
+        x = int(round(ax.tick_to_x(t)))
+        y = plot.bottom - 2 - (1 - t / 1000) * (plot.h - 4)
+        col = [tuple(s.get_at((x, int(yy)))[:3]) for yy in range(int(y) - 1, int(y) + 3)]
+        assert color in col, t
