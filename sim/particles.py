@@ -34,6 +34,16 @@ FIELDS: dict[str, tuple[tuple[int, ...], type]] = {
 }
 
 
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same bytes (the first row is checked first: cheap when not)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if len(a) and a[:1].tobytes() != b[:1].tobytes():
+        return False
+    as_int = np.dtype(f"u{a.itemsize}")  # whole elements as unsigned integers: bits, fast
+    return bool(np.array_equal(a.reshape(-1).view(as_int), b.reshape(-1).view(as_int)))
+
+
 class CapacityError(ValueError):
     """Raised when a drop would exceed MAX_PARTICLES."""
 
@@ -114,6 +124,27 @@ class Particles:
 
     def clear(self) -> None:
         self.n = 0
+
+    def snapshot(self, like: dict[str, np.ndarray] | None = None,
+                 unchanged: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+        """A copy of every field's live rows: name -> [n, ...]. A field whose rows equal
+        `like`'s bit for bit is not copied: `like`'s array is returned in its place (the
+        fields named in `unchanged` without comparing: the caller knows they are equal)."""
+        out = {}
+        for k, arr in self._a.items():
+            live = arr[: self.n]
+            old = like.get(k) if like is not None else None
+            same = old is not None and (k in unchanged or _same_bits(live, old))
+            out[k] = old if same else live.copy()
+        return out
+
+    def load(self, arrays: dict[str, np.ndarray]) -> None:
+        """Replace the live rows with copies of `arrays` (every field, as `snapshot` gives)."""
+        n = len(arrays["pos"])
+        self._reserve(n)
+        for k, arr in self._a.items():
+            arr[:n] = arrays[k]
+        self.n = n
 
     def reset_state(self, rows: slice | np.ndarray = slice(None)) -> None:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""

@@ -5,6 +5,9 @@ handling, scenes and tests all drive the world the same way.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from sim.dynamics import HEAVY_BALL, Rule, State, step
@@ -13,8 +16,39 @@ from sim.potential_base import Potential
 from sim.quantity import kinetic_energy, rule_masses
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
+TICK_UNCHANGED = ("origin", "origin_vel", "rule", "energy0")  # particle fields a tick never writes
 TICK_CHUNK = 32768  # rows per block in a tick: copy, gradient, update and bound check while
 # the block is in cache (every rule is elementwise, so blocks give the same bits as a whole)
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """Everything a world's future depends on, as `World.save_state` copies it: every particle
+    array (live rows), the rules, the potential (by reference: potentials are not changed in
+    place), clock, random generator state and the caches that choose a tick's code path (a
+    restored world continues bit for bit as the saved one would have)."""
+
+    arrays: dict[str, np.ndarray]  # every Particles field: [n, 2] or [n]
+    rules: tuple[Rule, ...]
+    potential: Potential
+    seed: Any
+    tick_count: int
+    time: float
+    rng: dict  # numpy bit_generator.state
+    run_rng: dict | None  # the rng state at the run's first tick (rewind)
+    keep_prev: bool
+    grad_ok: bool
+    grad_ok_rules: frozenset[int]
+    mixed: bool
+    edits: int = -1  # World.edits when saved
+
+    @property
+    def n(self) -> int:
+        return len(self.arrays["pos"])
+
+    def nbytes(self) -> int:
+        """Bytes held by the particle arrays (the rest is a few hundred bytes)."""
+        return sum(a.nbytes for a in self.arrays.values())
 
 
 class World:
@@ -38,6 +72,10 @@ class World:
         self._mixed = False
         self._frozen = np.zeros(0, dtype=np.intp)  # rows of diverged particles
         self._scratch: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros((0, 2)))
+        # commands that changed the world other than by ticking (a timeline's history is a pure
+        # replay of ticks only while this stays the same)
+        self.edits = 0
+        self._run_rng: dict | None = None  # rng state at the run's first tick (see rewind)
 
     @property
     def _grad_valid(self) -> bool:
@@ -86,6 +124,7 @@ class World:
         if not np.isfinite(pos).all():
             raise ValueError("drop position must be finite")
         s = self.particles.add(pos, vel, rule_id)
+        self.edits += 1
         p = self.particles
         r = self.rules[rule_id]
         if vel is not None and r.name in HEAVY_BALL:
@@ -123,6 +162,7 @@ class World:
         p.add(np.asarray(arrays["pos"], dtype=np.float64))
         for k, (_, dtype) in FIELDS.items():
             getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        self.edits += 1
         self._grad_valid = False
         self._refresh_frozen()
         self._update_mixed()
@@ -130,12 +170,14 @@ class World:
     def add_rule(self, rule: Rule) -> int:
         """Register an extra rule (race lanes, Newtonian twins); returns its id."""
         self.rules.append(rule)
+        self.edits += 1
         return len(self.rules) - 1
 
     def remove(self, mask: np.ndarray) -> int:
         """Remove the particles where mask [n] is True; returns how many."""
         removed = self.particles.keep(~np.asarray(mask, dtype=bool))
         if removed:
+            self.edits += 1
             self._grad_valid = False
             self._refresh_frozen()
             self._update_mixed()
@@ -143,6 +185,7 @@ class World:
 
     def clear(self) -> None:
         self.particles.clear()
+        self.edits += 1
         self._frozen = np.zeros(0, dtype=np.intp)
         self._grad_valid = False
         self._mixed = False
@@ -152,6 +195,7 @@ class World:
     def restart(self) -> None:
         """Every particle back to its drop point and drop velocity, with fresh state."""
         p = self.particles
+        self.edits += 1
         p.pos[:] = p.origin
         p.prev[:] = p.origin
         p.vel[:] = p.origin_vel
@@ -167,9 +211,43 @@ class World:
         self.tick_count = 0
         self.time = 0.0
 
+    def rewind(self) -> None:
+        """restart(), and the random stream back to where it stood at the run's first tick: the
+        same run (Langevin noise, random draws) replays exactly, tick for tick."""
+        self.restart()
+        if self._run_rng is not None:
+            self.rng.bit_generator.state = self._run_rng
+
+    def save_state(self, like: WorldState | None = None) -> WorldState:
+        """A copy of the complete state; `load_state` of it continues bit for bit the same.
+        Particle arrays equal to `like`'s are shared with it instead of copied."""
+        same = TICK_UNCHANGED if like is not None and like.edits == self.edits else ()
+        return WorldState(
+            arrays=self.particles.snapshot(like.arrays if like is not None else None, same),
+            edits=self.edits, rules=tuple(self.rules), potential=self.potential,
+            seed=self.seed, tick_count=int(self.tick_count), time=float(self.time),
+            rng=self.rng.bit_generator.state, run_rng=self._run_rng, keep_prev=self.keep_prev,
+            grad_ok=self._grad_ok, grad_ok_rules=frozenset(self._grad_ok_rules), mixed=self._mixed)
+
+    def load_state(self, state: WorldState) -> None:
+        """Put the world exactly in a saved state (the arrays are copied, never shared)."""
+        self.particles.load(state.arrays)
+        self.rules[:] = state.rules  # the same list object: holders of world.rules follow
+        self.potential = state.potential
+        self.seed = state.seed
+        self.tick_count, self.time = state.tick_count, state.time
+        self.rng.bit_generator.state = state.rng
+        self._run_rng = state.run_rng
+        self.keep_prev = state.keep_prev
+        self._refresh_frozen()
+        self._grad_ok, self._grad_ok_rules = state.grad_ok, set(state.grad_ok_rules)
+        self._mixed = state.mixed
+        self.edits += 1
+
     def set_potential(self, potential: Potential) -> None:
         """Swap the landscape; particles stay where they are, the energy ledger restarts."""
         self.potential = potential
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
 
@@ -191,6 +269,7 @@ class World:
             self._carry_over(old, new, rows)
         p.rule[:] = 0
         self.rules = [new]
+        self.edits += 1
         self._grad_valid = False
         self._mixed = False
         self._reset_ledger()
@@ -199,6 +278,7 @@ class World:
         """Change parameters of the current rule (validated; ValueError on a bad value).
         The new value applies from the next tick; buffers are kept."""
         self.rules[0] = self.rule.with_(**changes)
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
         return self.rules[0]
@@ -207,6 +287,7 @@ class World:
         """New parameters for one rule (a partner rule following its ball's): its balls keep
         their buffers and the energy ledger keeps counting."""
         self.rules[rule_id] = rule
+        self.edits += 1
 
     def retune(self, rules: list[Rule]) -> None:
         """Give every rule new parameters at once, keeping each rule's name and particles (race
@@ -214,6 +295,7 @@ class World:
         if len(rules) != len(self.rules) or any(a.name != b.name for a, b in zip(rules, self.rules)):
             raise ValueError("retune keeps the rules: the same number, with the same names")
         self.rules[:] = list(rules)
+        self.edits += 1
         self._grad_valid = False
         self._reset_ledger()
 
@@ -274,6 +356,8 @@ class World:
     # -- time ------------------------------------------------------------------------------
     def tick(self, n: int = 1) -> None:
         """Advance every alive particle by n ticks of its rule."""
+        if self.tick_count == 0 and n > 0:  # a run starts: remember its random stream (rewind)
+            self._run_rng = self.rng.bit_generator.state
         for _ in range(int(n)):
             self._tick_once()
 
