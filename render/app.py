@@ -22,6 +22,7 @@ from render.keys import Cmd
 from render.notices import Notices
 from render.recording_ui import RecordingUI
 from render.scene_ui import InstrumentHooks, SceneUI
+from render.timeline_ui import TimelineUI
 from render.vectors import throw_velocity
 from sim.runtime import MAX_DT_BOOST, Change, Runtime  # noqa: F401  (MAX_DT_BOOST: the tests')
 
@@ -67,8 +68,10 @@ class App:
         self.gestures = Gestures(self)
         self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
+        self.timeline_ui = TimelineUI(self.fonts, shown=not headless)  # (--show timeline)
         self.router = InputRouter(
             [self.scene_ui.claim_modal, self._claim_controls,
+             lambda e: self.timeline_ui.shown and self.timeline_ui.claim(e, self.runtime),
              lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim],
             self.gestures, self._commands(), self.quit)
         self.frame = Frame(Parts(self.runtime, self.camera, self.gestures, self.instruments,
@@ -99,6 +102,13 @@ class App:
             if self.runtime.world.tick_count // STATS_EVERY != self._stats_tick:
                 self._sample_stats()
             return
+        if change is Change.SCRUB:  # the world at a recorded tick: paths and plot start there
+            L.trails.reset()
+            self.frame.hover = None
+            self.frame.forget_ticks()
+            self.history.clear()
+            self._sample_stats()
+            return
         if change is Change.LANDSCAPE:  # the balls stay; the view fits the new landscape
             self.camera.go_home(self.runtime.world.potential.view)
         else:
@@ -122,6 +132,7 @@ class App:
         got = mean_loss_energy(w, STATS_SAMPLE)
         if got is not None:
             self.history.add(w.time, *got)
+            self.timeline_ui.sample(w.tick_count, *got)
 
     # -- input -----------------------------------------------------------------------------------
     def handle(self, event) -> None:
@@ -168,11 +179,11 @@ class App:
         if not shift:
             k = self.layers.proj.nearest(pix[0] + 0.5, pix[1] + 0.5, PICK_RADIUS)
             if k is not None and k < self.runtime.world.n:
-                balls.select(k)
+                self.runtime.select(k)
                 self.runtime.say(f"ball #{k} selected   (Esc or a click on the map: deselect)")
                 return
             if balls.selected is not None:
-                balls.select(None)
+                self.runtime.select(None)
                 return
         self.drop_at(pix, None, shift)
 
@@ -201,6 +212,7 @@ class App:
             Cmd.TEMPERATURE: lambda a, s: rt.scale_temperature(a),
             Cmd.TIME_SCALE: lambda a, s: rt.scale_time(a),
             Cmd.RESTART: lambda a, s: rt.balls.restart(),
+            Cmd.REWIND: lambda a, s: rt.rewind(),
             Cmd.CLEAR: lambda a, s: rt.balls.clear(),
             Cmd.TOGGLE: lambda a, s: self.toggle(a),
             Cmd.RESET_VIEW: lambda a, s: self.camera.go_home(),
@@ -256,6 +268,8 @@ class App:
             self.show["help"] = bool(instruments["help"])
         if "controls" in instruments:  # the panel is the window's, not the scene's: never reset
             self.controls_shown = self.controls.open = bool(instruments["controls"])
+        if "timeline" in instruments:  # likewise the timeline strip
+            self.timeline_ui.shown = bool(instruments["timeline"])
         from render.instruments_ui import INSTRUMENTS
 
         for name in INSTRUMENTS:
@@ -311,8 +325,13 @@ class App:
             text, warn=color is not None and color != hud.TEXT, long=True))  # "saving ... 40%"
         W, H = surface.get_size()
         pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0
-        area = surface.subsurface((0, 0, W - pw, H)) if pw else surface
+        sh = self.timeline_ui.height() if H > 4 * self.timeline_ui.height() else 0
+        area = surface.subsurface((0, 0, W - pw, H - sh)) if pw or sh else surface
         self.frame.draw(area, self.real_time, self.frames, fps)
+        if sh:
+            self.timeline_ui.draw(surface, pygame.Rect(0, H - sh, W - pw, sh), self.runtime)
+        else:
+            self.timeline_ui.rect = None
         if pw:
             self.controls.draw(surface, pygame.Rect(W - pw, 0, pw, H), self.control_state())
         else:

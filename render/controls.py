@@ -126,7 +126,6 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     x, w = rect.x + hud.PAD, rect.w - 2 * hud.PAD
     y = rect.y + hud.PAD
     half = (w - GAP) // 2
-    quarter = (w - 3 * GAP) // 4
 
     def button(bx, bw, label, action, lit=False, key="", color=None):
         out.append(Widget("button", pygame.Rect(bx, y, bw, ROW), label, action, lit, key, color))
@@ -137,10 +136,13 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
         y += 18
 
     heading("run")
+    third = (w - 2 * GAP) // 3
     for i, (label, cmd) in enumerate((("run" if st.paused else "pause", Cmd.PAUSE),
-                                      ("step", Cmd.STEP), ("restart", Cmd.RESTART),
-                                      ("clear", Cmd.CLEAR))):
-        button(x + i * (quarter + GAP), quarter, label, (cmd, None), key=key_of(cmd),
+                                      ("step", Cmd.STEP), ("rewind", Cmd.REWIND),
+                                      ("restart", Cmd.RESTART), ("clear", Cmd.CLEAR))):
+        if i == 3:
+            y += ROW + GAP
+        button(x + (i % 3) * (third + GAP), third, label, (cmd, None), key=key_of(cmd),
                lit=(cmd is Cmd.PAUSE and st.paused))
     y += ROW + GAP + 4
     heading("rule")

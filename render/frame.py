@@ -115,6 +115,8 @@ class Frame:
         chosen = p.runtime.balls.selected
         if chosen is not None and chosen < len(proj.visible) and proj.visible[chosen]:
             c = (int(proj.sx[chosen]), int(proj.sy[chosen]))
+            p.instruments.step.draw_arrows(surface, p.hud.fonts.small, p.runtime.watch.last,
+                                           (proj.sx[chosen], proj.sy[chosen]))
             pygame.draw.circle(surface, (10, 10, 16), c, 15, 4)
             pygame.draw.circle(surface, hud.ACCENT, c, 14, 2)
         d = p.gestures.drag

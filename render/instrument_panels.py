@@ -251,6 +251,33 @@ class StabilityPanel:
         return P.draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)
 
 
+class StepView:
+    """The chosen ball's last tick spelled out (render/step_panel.py), shown while a ball is
+    chosen; its terms are also arrows from the ball (`draw_arrows`)."""
+
+    name = "step"
+
+    def __init__(self) -> None:
+        self._panel = None
+
+    def panel(self, font: pygame.font.Font):
+        from render.step_panel import StepPanel
+
+        if self._panel is None or self._panel.font is not font:
+            self._panel = StepPanel(font)
+        return self._panel
+
+    def measure(self, ctx: Context) -> int:
+        return self.panel(ctx.font).measure(ctx.runtime.watch.last)[1]
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
+        self.panel(ctx.font).draw(surface, rect, ctx.runtime.watch.last)
+        return None
+
+    def draw_arrows(self, surface: pygame.Surface, font: pygame.font.Font, readout, ball_px) -> None:
+        self.panel(font).draw_arrows(surface, readout, ball_px)
+
+
 class HeatPanel:
     """The V histogram of the langevin balls against exp(−V/T)."""
 

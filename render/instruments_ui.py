@@ -14,7 +14,7 @@ import pygame
 from render.basins_ui import BasinsView
 from render.camera import Camera
 from render.instrument_panels import (PANEL_WIDTH, RING_OUTLINE, BridgePanel, Context, HeatPanel,
-                                      LedgerPanel, RacePanel, StabilityPanel)
+                                      LedgerPanel, RacePanel, StabilityPanel, StepView)
 from render.layout import PanelLayout
 from sim.runtime import Runtime
 
@@ -32,8 +32,9 @@ class Instruments:
         self.on: dict[str, bool] = {name: False for name in ("ledger", "stability", "basins", "heat")}
         self.race = RacePanel()
         self.ledger = LedgerPanel()
+        self.step = StepView()  # shown while a ball is chosen
         self.panels = {p.name: p for p in (self.race, BridgePanel(), self.ledger, StabilityPanel(),
-                                           HeatPanel())}
+                                           HeatPanel(), self.step)}
         self.basins = BasinsView(sync=headless)
         self.layout = PanelLayout(PANEL_WIDTH)
         self.rects: dict[str, pygame.Rect] = {}  # where each panel was drawn this frame
@@ -106,7 +107,7 @@ class Instruments:
         """Esc deselects the chosen ball, else cancels basins; a left click on a panel."""
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             if self.runtime.balls.selected is not None:  # Esc deselects before it quits
-                self.runtime.balls.select(None)
+                self.runtime.select(None)
                 return True
             return self.escape()
         if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
@@ -179,6 +180,8 @@ class Instruments:
         states = self.states()
         wanted = [(name, self.panels[name].measure(ctx)) for name in INSTRUMENTS
                   if states[name] and name != "basins"]
+        if self.runtime.balls.selected is not None:
+            wanted.append(("step", self.step.measure(ctx)))
         if not wanted:
             return drawn
         slots = self.layout.place(surface.get_size(), wanted, list(obstacles) + drawn)

@@ -34,6 +34,7 @@ class Cmd(enum.Enum):
     TEMPERATURE = enum.auto()
     TIME_SCALE = enum.auto()
     RESTART = enum.auto()
+    REWIND = enum.auto()
     CLEAR = enum.auto()
     TOGGLE = enum.auto()  # arg: "trails", "arrows", "field", "help"
     RESET_VIEW = enum.auto()
@@ -104,6 +105,7 @@ KEYS: tuple[Binding, ...] = (
     Binding((">", "/"), Cmd.TIME_SCALE, 2.0, "time ×2 (faster)"),
     Binding(("<", ","), Cmd.TIME_SCALE, 0.5, "time ÷2 (slower)"),
     Binding(("r",), Cmd.RESTART, None, "restart every ball from its drop point"),
+    Binding(("w",), Cmd.REWIND, None, "rewind: the drop points, the same random stream (replays exactly)"),
     Binding(("c",), Cmd.CLEAR, None, "clear all balls"),
     Binding(("t",), Cmd.TOGGLE, "trails", "trails on / off"),
     Binding(("v",), Cmd.TOGGLE, "arrows", "velocity and −∇V arrows on balls"),

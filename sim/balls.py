@@ -64,6 +64,22 @@ class Balls:
         self._rules_seen = tuple(w.rules)
         self._world_seen = w
 
+    def snapshot(self) -> tuple:
+        """The bookkeeping a timeline keyframe keeps beside the world (see `load`)."""
+        return (self.pairs.balls.copy(), self.pairs.twins.copy(), self._n_seen, self._rules_seen,
+                self.selected, self.last_dropped)
+
+    def load(self, snap: tuple | None) -> None:
+        """Back to a `snapshot` (the world itself was restored by the timeline)."""
+        if snap is None:
+            return
+        balls, twins, self._n_seen, self._rules_seen, selected, self.last_dropped = snap
+        self.pairs.clear()
+        self.pairs.add(balls, twins)
+        self._rules_list = self.rt.world.rules
+        self._world_seen = self.rt.world
+        self.select(selected)
+
     def lane_names(self) -> list[str]:
         """What a race click drops, by rule name."""
         return self.race.names(self.rt.world)
@@ -75,6 +91,10 @@ class Balls:
         self.rt.world.restart()
         self._population_changed(Change.RESET)
         self.rt.say("restart from the drop points")
+
+    def rewound(self) -> None:
+        """The world was rewound (World.rewind): the paths start over."""
+        self._population_changed(Change.RESET)
 
     def clear(self) -> None:
         self.rt.world.clear()

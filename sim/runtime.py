@@ -21,6 +21,8 @@ from sim.balls import Balls
 from sim.events import Change, Notice
 from sim.pairs import retuned_rules
 from sim.particles import ALIVE
+from sim.step_readout import StepWatch
+from sim.timeline import Timeline
 from sim.tuning import rescale, suggest, suggestions
 from sim.world import World
 
@@ -54,6 +56,9 @@ class Runtime:
         self._subscribers: list[Callable[[Change], None]] = []
         self._listeners: list[Callable[[Notice], None]] = []
         self.balls = Balls(self, seed)
+        self.timeline = Timeline(extra=self.balls.snapshot)  # the recent past, to scrub back to
+        self.watch = StepWatch()  # the chosen ball's last tick, spelled out
+        self.timeline.record(world)
 
     # == observers ===================================================================================
     def subscribe(self, callback: Callable[[Change], None]) -> None:
@@ -63,7 +68,9 @@ class Runtime:
         self._listeners.append(callback)
 
     def notify(self, change: Change) -> None:
-        """Tell every subscriber what changed."""
+        """Tell every subscriber what changed (and note the state in the timeline)."""
+        if change is not Change.SCRUB:
+            self.timeline.record(self.world)
         for cb in list(self._subscribers):
             cb(change)
 
@@ -128,7 +135,16 @@ class Runtime:
     def tick(self, n: int) -> None:
         if n <= 0:
             return
-        self.world.tick(n)
+        w, watch = self.world, self.watch
+        if watch.row != self.balls.selected:  # rows moved, or the choice changed
+            watch.select(self.balls.selected)
+        if watch.row is None:
+            w.tick(n)
+        else:  # the chosen ball's last tick is spelled out (the same ticks, one by one at the end)
+            w.tick(n - 1)
+            watch.before_tick(w)
+            w.tick(1)
+            watch.after_tick(w)
         self.ticks_run += n
         self.notify(Change.TICKS)
 
@@ -252,6 +268,38 @@ class Runtime:
         lam, _ = ins.hessian_eigs(w.potential.hessian(pts))
         lam = lam[np.isfinite(lam)]
         return float(lam.max()) if len(lam) else float("nan")
+
+    # == the past ======================================================================================
+    def scrub(self, tick: int) -> bool:
+        """Put the world back (or forward) at a tick the timeline holds, paused: continuing from
+        there without a change replays the same future bit for bit; a change forks a new one."""
+        self.paused = True
+        try:
+            extra = self.timeline.restore(self.world, int(tick))
+        except ValueError as e:
+            self.say(str(e), warn=True)
+            return False
+        self.balls.load(extra)
+        self.watch.select(self.balls.selected)
+        self.acc, self.alpha = 0.0, 1.0
+        self.notify(Change.SCRUB)
+        return True
+
+    def rewind(self) -> None:
+        """Every ball back at its drop point with fresh optimizer state and the run's first
+        random stream: the same run replays exactly."""
+        self.world.rewind()
+        self.balls.rewound()
+        self.say("rewind: every ball at its drop point, the same random stream")
+
+    def select(self, row: int | None) -> None:
+        """Choose a ball (None: none): the step panel spells out its last tick."""
+        from sim.step_readout import explain_last
+
+        self.balls.select(row)
+        self.watch.select(self.balls.selected)
+        if self.balls.selected is not None:
+            self.watch.last = explain_last(self.world, self.timeline, self.balls.selected)
 
     # == a new world =================================================================================
     def load_world(self, world: World, paused: bool) -> None:

@@ -4,13 +4,11 @@ instrument, save the scene with the panel's button; the saved scene says what ha
 Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
 import math
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-from test_window_x11 import ROOT, _wait, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from test_window_x11 import ROOT, _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
@@ -48,17 +46,14 @@ def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path): 
 
     env = x_env(xserver)
     xdo = xdotool(env)
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--potential", "bowl",
-                            "--dynamics", "gd", "--size", f"{SIZE[0]}x{SIZE[1]}"],
-                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    app, win = launch(["--potential", "bowl",
+                            "--dynamics", "gd", "--size", f"{SIZE[0]}x{SIZE[1]}"], tmp_path, env, xdo)
 
     def click(x, y):
         xdo("mousemove", "--window", win, str(x), str(y), "click", "1")
         time.sleep(0.4)
 
     try:
-        win = wait_window(app, xdo)
         time.sleep(1.5)
         gd = widgets_for("gd", {"trails": True})
         click(*find(gd, "button", "momentum").rect.center)

@@ -10,7 +10,7 @@ import time
 import pytest
 from PIL import Image, ImageSequence
 
-from test_window_x11 import ROOT, _wait, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from test_window_x11 import ROOT, _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
@@ -27,10 +27,8 @@ def gif_seconds(path) -> tuple[int, float]:
 def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(xserver, tmp_path):  # noqa: F811
     env = x_env(xserver)
     xdo = xdotool(env)
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--size", "640x400"], cwd=tmp_path,
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    app, win = launch(["--size", "640x400"], tmp_path, env, xdo)
     try:
-        wait_window(app, xdo)
         time.sleep(0.5)
         xdo("key", "F9")
         hidden = _wait(lambda: sorted(tmp_path.glob(".newton-descent-*.gif")), 10, "the recording's temp file")
@@ -58,11 +56,9 @@ def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(
 def test_a_window_one_pixel_wide_or_tall_keeps_running(xserver, tmp_path):  # noqa: F811
     env = x_env(xserver)
     xdo = xdotool(env)
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--size", "640x400", "--show",
-                            "field,arrows"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    app, win = launch(["--size", "640x400", "--show",
+                            "field,arrows"], tmp_path, env, xdo)
     try:
-        win = wait_window(app, xdo)
         time.sleep(0.5)
         for w, h in ((1, 400), (640, 1), (1, 1), (640, 400)):
             xdo("windowsize", win, str(w), str(h))

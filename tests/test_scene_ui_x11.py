@@ -1,13 +1,11 @@
 """End to end under Xvfb + xdotool, as a new user would: open a lesson, run it, type a formula
 in the editor, save the scene (Ctrl+S), record a GIF (F9 twice), open the next lesson (Ctrl+O),
 quit. Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
-import subprocess
-import sys
 import time
 
 import pytest
 
-from test_window_x11 import ROOT, _wait, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from test_window_x11 import ROOT, _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
@@ -21,12 +19,9 @@ def test_lesson_formula_save_record_next_quit(xserver, tmp_path):  # noqa: F811
     env = x_env(xserver)
     xdo = xdotool(env)
 
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--scene", "ravine_gd_vs_momentum",
-                            "--size", "960x600"],
-                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    app, win = launch(["--scene", "ravine_gd_vs_momentum",
+                            "--size", "960x600"], tmp_path, env, xdo)
     try:
-        win = wait_window(app, xdo)
         time.sleep(1.0)
         xdo("mousemove", "--window", win, "40", "300")
         xdo("key", "space")  # hides the caption card and runs the lesson

@@ -3,13 +3,11 @@ turns and resizes across the lessons (Ctrl+O), for about SOAK_SECONDS. The windo
 alive, print no traceback, and keep its memory bounded; then Q quits with status 0.
 Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
 import random
-import subprocess
-import sys
 import time
 
 import pytest
 
-from test_window_x11 import ROOT, wait_window, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from test_window_x11 import ROOT, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
     __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
@@ -59,15 +57,12 @@ def random_action(rng: random.Random, xdo, win: str, size: tuple[int, int]) -> N
 def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F811
     env = x_env(xserver)
     xdo = xdotool(env)
-    app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--scene", "momentum_is_newton",
-                            "--size", "960x600"],
-                           cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    app, win = launch(["--scene", "momentum_is_newton",
+                            "--size", "960x600"], tmp_path, env, xdo)
     rng = random.Random(SEED)
     rss: list[float] = []
     actions = 0
     try:
-        win = wait_window(app, xdo)
         time.sleep(1.0)
         size = SIZES[0]
         t0 = time.monotonic()

@@ -107,16 +107,33 @@ def wait_window(app: subprocess.Popen, xdo) -> str:
     return _wait(window, 30, "the Newton Descent window")
 
 
+def launch(args: list, cwd, env: dict, xdo, tries: int = 3) -> tuple[subprocess.Popen, str]:
+    """Start `python main.py *args` on the test's X server and wait for its window: (process,
+    window id). SDL's X11 connection has failed now and then on a heavily loaded machine with
+    "no display available" although the server answered xdotool a moment before; such a start
+    is tried again (at most `tries` times). Any other early exit fails the test at once."""
+    for attempt in range(tries):
+        app = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            return app, wait_window(app, xdo)
+        except AssertionError as e:
+            if app.poll() is None:
+                app.kill()
+                app.wait(5)
+            if "no display available" not in str(e) or attempt == tries - 1:
+                raise
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 def test_real_window_click_keys_screenshot_quit(xserver, tmp_path):
     env = x_env(xserver)
     xdo = xdotool(env)
 
-    app = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--potential", "bowl", "--dynamics", "momentum",
-         "--size", f"{SIZE[0]}x{SIZE[1]}"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    app, win = launch(["--potential", "bowl", "--dynamics", "momentum", "--size", f"{SIZE[0]}x{SIZE[1]}"],
+                      tmp_path, env, xdo)
     try:
-        win = wait_window(app, xdo)
         _wait(lambda: xdo("getwindowname", win).stdout.strip() == "Newton Descent", 10,
               "the window title")
         time.sleep(1.0)  # first frames (the map) drawn
