@@ -813,6 +813,8 @@ def run(*, potential, rule, seed: int = 0, particles: int = 0, frames: int | Non
         pygame.font.init()
         scene = extra.get("scene")  # (world, SceneInfo) from sim.scene.load_scene
         world = scene[0] if scene else World(potential, rule, seed=seed)
+        if extra.get("batch") and not scene:
+            world.set_batch(extra["batch"])
         app = App(world, screen.get_size(), seed=seed, headless=headless)
         try:
             if len(starts):

@@ -37,6 +37,7 @@ class World:
         self._mixed = False
         self._frozen = np.zeros(0, dtype=np.intp)  # rows of diverged particles
         self._scratch: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros((0, 2)))
+        self.batch = 0  # minibatch size on data landscapes (0: full batch); see set_batch
 
     @property
     def _grad_valid(self) -> bool:
@@ -202,6 +203,19 @@ class World:
         self._grad_valid = False
         self._reset_ledger()
 
+    def set_batch(self, batch: int) -> None:
+        """Train on minibatches of `batch` examples per ball and tick (0 or >= n: full batch).
+        Only data landscapes (sim.data) have examples; elsewhere the gradient stays exact."""
+        if isinstance(batch, bool) or int(batch) != batch or batch < 0:
+            raise ValueError(f"--batch must be a whole number >= 0, got {batch!r}")
+        self.batch = int(batch)
+        self._grad_valid = False
+
+    def gradient_field(self):
+        """What the rules take gradients of: the potential, or a minibatch sampler over it."""
+        from sim.data.minibatch import gradient_field
+        return gradient_field(self.potential, self.batch, self.rng)
+
     def _carry_over(self, old: Rule, new: Rule, rows: np.ndarray) -> None:
         p = self.particles
         heavy = ("momentum", "nesterov")
@@ -285,6 +299,7 @@ class World:
         if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
             same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
         valid = self._grad_valid
+        field = self.gradient_field() if self.batch else self.potential
         limit = 0.5 * BOUND
         inside = True
         out = False
@@ -295,7 +310,7 @@ class World:
                 np.copyto(prev[i:j], pos[i:j])
             s = State(pos[i:j], vel[i:j], grad[i:j], buf_a[i:j], buf_b[i:j], steps[i:j],
                       dissipated[i:j], tmp[:m], tmp2[:m], valid, same)
-            out = step(rule, s, self.potential, self.rng)
+            out = step(rule, s, field, self.rng)
             if inside:
                 a = np.abs(pos[i:j], out=tmp[:m])
                 inside = bool(a.max() <= limit)  # NaN compares False
@@ -310,6 +325,7 @@ class World:
         names = ("pos", "vel", "grad", "buf_a", "buf_b", "steps", "dissipated")
         valid_rules = self._grad_ok_rules if not len(self._frozen) else set()
         now_valid: set[int] = set()
+        field = self.gradient_field() if self.batch else self.potential
         for rid, r in enumerate(self.rules):
             rows = np.flatnonzero(p.rule == rid)
             if len(rows) == 0:
@@ -322,7 +338,7 @@ class World:
             tmp, tmp2 = np.empty((len(rows), 2)), np.empty((len(rows), 2))
             s = State(arrs["pos"], arrs["vel"], arrs["grad"], arrs["buf_a"], arrs["buf_b"],
                       arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules)
-            if step(r, s, self.potential, self.rng):
+            if step(r, s, field, self.rng):
                 now_valid.add(rid)
             if hi - lo != len(rows):
                 for k in names:
