@@ -24,7 +24,7 @@ class DataPotential(Potential):
     `_hessian_pos` over positions [m, 2] and `example_grads`, `minibatch_grad`."""
 
     kind = "regression"  # the kind of data set the model takes
-    NS_PER_EXAMPLE = 40.0  # rough cost of one (point, example) evaluation, for the map budget
+    NS_PER_EXAMPLE = 100.0  # rough cost of one (point, example) evaluation, for the map budget
 
     def __init__(self, name: str, formula: str, data: Dataset, view: View, l2: float = L2_DEFAULT) -> None:
         super().__init__(name=name, formula=formula, view=view)
@@ -65,8 +65,9 @@ class DataPotential(Potential):
         ys = np.asarray(ys, dtype=np.float64).ravel()
         total = len(xs) * len(ys)
         budget = DRAFT_BUDGET_NS if total < DRAFT_REQUEST else FULL_BUDGET_NS
-        points = max(EXACT_GRID_POINTS, int(budget / (self.NS_PER_EXAMPLE * self.cost_per_point())))
-        if total <= points or not (_increasing(xs) and _increasing(ys)):
+        cost = self.NS_PER_EXAMPLE * self.cost_per_point()
+        points = max(MIN_GRID_SIDE**2, int(budget / cost)) if cost > 0 else total
+        if total <= max(points, EXACT_GRID_POINTS) or not (_monotonic(xs) and _monotonic(ys)):
             return self._exact_grid(xs, ys)
         scale = np.sqrt(points / total)
         kx = int(min(len(xs), max(MIN_GRID_SIDE, len(xs) * scale)))
@@ -103,13 +104,16 @@ class DataPotential(Potential):
         return {"l2": self.l2}
 
 
-def _increasing(a: np.ndarray) -> bool:
-    return len(a) >= 2 and bool(np.all(np.diff(a) > 0)) and bool(np.isfinite(a).all())
+def _monotonic(a: np.ndarray) -> bool:
+    d = np.diff(a)
+    return len(a) >= 2 and bool(np.isfinite(a).all()) and (bool(np.all(d > 0)) or bool(np.all(d < 0)))
 
 
 def bilinear(v: np.ndarray, cx: np.ndarray, cy: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Interpolate v [kx, ky] given at (cx, cy) to the points (xs, ys): -> [len(xs), len(ys)]."""
     def weights(c: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if c[-1] < c[0]:  # a decreasing axis (screen rows run downwards): search on -c
+            c, q = -c, -q
         i = np.clip(np.searchsorted(c, q) - 1, 0, len(c) - 2)
         t = np.clip((q - c[i]) / (c[i + 1] - c[i]), 0.0, 1.0)
         return i, t
