@@ -29,6 +29,8 @@ Schema (tables; every key optional unless marked *required*):
     potential = "ravine"           # a built-in (sim.potentials.POTENTIALS), or:
     # formula = "x**2 + 10*sin(y)" # the safe grammar of sim/expression.py
     view = [-4.0, 4.0, -3.0, 3.0]  # [xmin, xmax, ymin, ymax]; default: the potential's own
+    # data landscapes (linreg logreg mlp) also: data, l2, plane, train_seed, batch
+    # (described in sim/data/scene_io.py)
 
     [rule]                         # *required*: rules[0], the current rule
     name = "gd"                    # *required*: gd momentum nesterov adagrad rmsprop adam newton langevin
@@ -93,6 +95,8 @@ from typing import Any
 import numpy as np
 
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
+from sim.data import DataPotential
+from sim.data.scene_io import KEYS, batch_from, data_landscape_from, landscape_extra
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
@@ -119,9 +123,9 @@ HEADER = "# Newton Descent scene: edit freely (the format is described in sim/sc
 
 TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
 SCENE_KEYS = ("format", "title", "caption", "paused")
-LANDSCAPE_KEYS = ("potential", "formula", "view")
+LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed", "batch")
 RULE_KEYS = tuple(f.name for f in fields(Rule))
-STATE_KEYS = ("seed", "tick_count", "time", "rng")
+STATE_KEYS = ("seed", "tick_count", "time", "rng", "cached_gradients")
 RANDOM_KEYS = ("random", "seed", "area", "rule")
 PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
@@ -159,6 +163,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "landscape": _landscape_to_dict(world.potential, view),
         "rule": _rule_to_dict(world.rules[0]),
     }
+    if isinstance(world.potential, DataPotential):  # data, settings and minibatch size
+        scene["landscape"].update(landscape_extra(world.potential), batch=int(world.batch))
     if len(world.rules) > 1:
         scene["lanes"] = [_rule_to_dict(r) for r in world.rules[1:]]
     if instruments:
@@ -171,6 +177,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
+    if world.batch and world.cached_gradients():  # a minibatch gradient cannot be recomputed
+        scene["state"]["cached_gradients"] = world.cached_gradients()
     return scene
 
 
@@ -315,6 +323,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     time_ = _get_float(state, "time", "[state]", default=0.0)
 
     world = World(potential, rules[0], seed=seed)
+    world.set_batch(_data_call(batch_from, scene["landscape"]))
     for r in rules[1:]:
         world.add_rule(r)
     if "rng" in state:
@@ -325,6 +334,10 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
         _restore_particles(world, arrays)
     world.tick_count = tick_count
     world.time = time_
+    cached = state.get("cached_gradients", [])
+    if not (isinstance(cached, list) and all(type(r) is int and 0 <= r < len(rules) for r in cached)):
+        raise SceneError(f"[state] cached_gradients must be a list of rule numbers, got {_show(cached)}")
+    world.restore_cached_gradients(cached)
     info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused)
     return world, info
 
@@ -437,7 +450,9 @@ def _landscape_from(t: dict) -> tuple[Potential, View]:
         if pot is None:
             raise SceneError(f"{where} unknown potential '{name}'{_suggest(name, POTENTIALS)}; "
                              f"choose one of: {', '.join(POTENTIALS)}")
+        pot = _data_call(data_landscape_from, name, t) or pot
     else:
+        _data_call(data_landscape_from, "formula", {k: v for k, v in t.items() if k in KEYS})
         text = _get_str(t, "formula", where, default="")
         try:
             pot = expression_potential(text, view)
@@ -446,6 +461,15 @@ def _landscape_from(t: dict) -> tuple[Potential, View]:
         except ValueError as e:
             raise SceneError(f"{where} {e}") from None
     return pot, (view if view is not None else tuple(float(v) for v in pot.view))
+
+
+def _data_call(f, *args):
+    """A sim.data.scene_io reader; its ValueError becomes a SceneError on [landscape]."""
+    try:
+        return f(*args)
+    except ValueError as e:
+        msg = str(e)
+        raise SceneError(msg if msg.startswith("[landscape") else f"[landscape] {msg}") from None
 
 
 def _rule_from(t: dict, where: str) -> Rule:

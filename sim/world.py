@@ -216,6 +216,21 @@ class World:
         from sim.data.minibatch import gradient_field
         return gradient_field(self.potential, self.batch, self.rng)
 
+    def cached_gradients(self) -> list[int]:
+        """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the
+        newton family's cache). With minibatches that gradient was a random draw, so a saved
+        scene keeps this list to continue exactly."""
+        if self._mixed:
+            return sorted(self._grad_ok_rules)
+        return [int(self.particles.rule[0])] if self._grad_ok and self.n else []
+
+    def restore_cached_gradients(self, rule_ids: list[int]) -> None:
+        """Trust particles.grad for these rules' particles (after restoring saved arrays)."""
+        if self._mixed:
+            self._grad_ok_rules = {int(r) for r in rule_ids}
+        else:
+            self._grad_valid = bool(rule_ids)
+
     def _carry_over(self, old: Rule, new: Rule, rows: np.ndarray) -> None:
         p = self.particles
         heavy = ("momentum", "nesterov")
