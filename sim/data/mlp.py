@@ -209,6 +209,8 @@ class MLPPlane(DataPotential):
 
     def _reg(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(l2/2)|theta(a,b)|^2 [m] and its gradient [m, 2]."""
+        if not self.l2:
+            return np.zeros(len(pos)), np.zeros((len(pos), 2))
         c = self._coef(pos)
         gc = c @ self.gram  # [m, 3]
         return 0.5 * self.l2 * np.einsum("mi,mi->m", gc, c), self.l2 * gc[:, 1:]

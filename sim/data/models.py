@@ -149,6 +149,10 @@ class LogReg(DataPotential):
             self.view = _view_around(0.5 * p, 0.8 * float(np.abs(p).max()))
         _set_minimum(self, p)
 
+    def _reg(self, p: np.ndarray) -> np.ndarray | float:
+        """(l2/2)|w|^2 [m] (0 without weight decay: no 0 * inf far away)."""
+        return 0.5 * self.l2 * np.einsum("ij,ij->i", p, p) if self.l2 else 0.0
+
     def _blocks(self, pos: np.ndarray, f) -> list:
         return [f(pos[i : i + LOGREG_CHUNK]) for i in range(0, len(pos), LOGREG_CHUNK)]
 
@@ -156,7 +160,7 @@ class LogReg(DataPotential):
         def block(p):
             z = p @ self.data.x.T  # [m, n]
             z *= self.sign
-            return _softplus(z).mean(axis=1) + 0.5 * self.l2 * np.einsum("ij,ij->i", p, p)
+            return _softplus(z).mean(axis=1) + self._reg(p)
         return np.concatenate(self._blocks(pos, block)) if len(pos) else np.zeros(0)
 
     def _map_values(self, pos):
@@ -166,7 +170,7 @@ class LogReg(DataPotential):
         def block(p):
             z = p.astype(np.float32) @ x32.T
             z *= sign32
-            return softplus32(z).mean(axis=1, dtype=np.float64) + 0.5 * self.l2 * np.einsum("ij,ij->i", p, p)
+            return softplus32(z).mean(axis=1, dtype=np.float64) + self._reg(p)
         return np.concatenate(self._blocks(pos, block)) if len(pos) else np.zeros(0)
 
     def _grad_pos(self, pos):
