@@ -29,13 +29,14 @@ Schema (tables; every key optional unless marked *required*):
     potential = "ravine"           # a built-in (sim.potentials.POTENTIALS), or:
     # formula = "x**2 + 10*sin(y)" # the safe grammar of sim/expression.py
     view = [-4.0, 4.0, -3.0, 3.0]  # [xmin, xmax, ymin, ymax]; default: the potential's own
-    # data landscapes (linreg logreg mlp) also: data, l2, plane, train_seed, batch
+    # data landscapes (linreg logreg mlp) also: data, l2, plane, train_seed
     # (described in sim/data/scene_io.py)
 
     [rule]                         # *required*: rules[0], the current rule
     name = "gd"                    # *required*: gd momentum nesterov adagrad rmsprop adam newton langevin
     lr = 0.02                      # the rest default to sim.dynamics.Rule's defaults:
     # beta, beta2, alpha, eps, mass, friction, temperature, dt, integrator = "verlet"|"symplectic"|"euler"
+    # batch = 8                    # minibatch size on data landscapes (default 0: full batch)
 
     [[lanes]]                      # extra rules (race lanes, twins): rules[1], rules[2], ...
     name = "momentum"              # each one a table like [rule]
@@ -96,7 +97,7 @@ import numpy as np
 
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
 from sim.data import DataPotential
-from sim.data.scene_io import KEYS, batch_from, data_landscape_from, landscape_extra
+from sim.data.scene_io import KEYS, data_landscape_from, landscape_extra
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES
@@ -123,7 +124,7 @@ HEADER = "# Newton Descent scene: edit freely (the format is described in sim/sc
 
 TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
 SCENE_KEYS = ("format", "title", "caption", "paused")
-LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed", "batch")
+LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed")
 RULE_KEYS = tuple(f.name for f in fields(Rule))
 STATE_KEYS = ("seed", "tick_count", "time", "rng", "cached_gradients")
 RANDOM_KEYS = ("random", "seed", "area", "rule")
@@ -163,8 +164,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "landscape": _landscape_to_dict(world.potential, view),
         "rule": _rule_to_dict(world.rules[0]),
     }
-    if isinstance(world.potential, DataPotential):  # data, settings and minibatch size
-        scene["landscape"].update(landscape_extra(world.potential), batch=int(world.batch))
+    if isinstance(world.potential, DataPotential):  # the data and the model's settings
+        scene["landscape"].update(landscape_extra(world.potential))
     if len(world.rules) > 1:
         scene["lanes"] = [_rule_to_dict(r) for r in world.rules[1:]]
     if instruments:
@@ -177,7 +178,7 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
-    if world.batch and world.cached_gradients():  # a minibatch gradient cannot be recomputed
+    if any(r.batch for r in world.rules) and world.cached_gradients():  # a minibatch gradient cannot be recomputed
         scene["state"]["cached_gradients"] = world.cached_gradients()
     return scene
 
@@ -206,7 +207,10 @@ def _rule_to_dict(r: Rule) -> dict:
         if k in out:
             continue
         v = getattr(r, k)
-        if v is None:  # eps: the rule's torch default
+        if v is None or (k == "batch" and not v):  # eps: the rule's torch default; full batch
+            continue
+        if k == "batch":
+            out[k] = int(v)
             continue
         out[k] = v if isinstance(v, str) else float(v)
     return out
@@ -323,7 +327,6 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     time_ = _get_float(state, "time", "[state]", default=0.0)
 
     world = World(potential, rules[0], seed=seed)
-    world.set_batch(_data_call(batch_from, scene["landscape"]))
     for r in rules[1:]:
         world.add_rule(r)
     if "rng" in state:
@@ -483,6 +486,11 @@ def _rule_from(t: dict, where: str) -> Rule:
         if k in ("name",) or k not in t:
             continue
         v = t[k]
+        if k == "batch":
+            if type(v) is not int or v < 0:
+                raise SceneError(f"{where} batch must be an integer >= 0 (0: full batch), got {_show(v)}")
+            kw[k] = v
+            continue
         if k == "integrator":
             if not isinstance(v, str) or v not in INTEGRATORS:
                 raise SceneError(f"{where} integrator must be one of: {', '.join(INTEGRATORS)}; got {_show(v)}")

@@ -37,7 +37,6 @@ class World:
         self._mixed = False
         self._frozen = np.zeros(0, dtype=np.intp)  # rows of diverged particles
         self._scratch: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 2)), np.zeros((0, 2)))
-        self.batch = 0  # minibatch size on data landscapes (0: full batch); see set_batch
 
     @property
     def _grad_valid(self) -> bool:
@@ -203,18 +202,26 @@ class World:
         self._grad_valid = False
         self._reset_ledger()
 
+    @property
+    def batch(self) -> int:
+        """The current rule's minibatch size (0: full batch); each rule carries its own."""
+        return self.rules[0].batch
+
     def set_batch(self, batch: int) -> None:
-        """Train on minibatches of `batch` examples per ball and tick (0 or >= n: full batch).
-        Only data landscapes (sim.data) have examples; elsewhere the gradient stays exact."""
-        if isinstance(batch, bool) or int(batch) != batch or batch < 0:
+        """Every rule trains on minibatches of `batch` examples per ball and tick (0 or >= n:
+        full batch). Only data landscapes (sim.data) have examples; elsewhere the gradient
+        stays exact. ValueError on a bad value."""
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 0:
             raise ValueError(f"--batch must be a whole number >= 0, got {batch!r}")
-        self.batch = int(batch)
+        self.rules[:] = [r.with_(batch=int(batch)) for r in self.rules]
         self._grad_valid = False
 
-    def gradient_field(self):
-        """What the rules take gradients of: the potential, or a minibatch sampler over it."""
+    def gradient_field(self, rule: Rule):
+        """What `rule` takes gradients of: the potential, or a minibatch sampler over it."""
+        if not rule.batch:
+            return self.potential
         from sim.data.minibatch import gradient_field
-        return gradient_field(self.potential, self.batch, self.rng)
+        return gradient_field(self.potential, rule.batch, self.rng)
 
     def cached_gradients(self) -> list[int]:
         """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the
@@ -314,7 +321,7 @@ class World:
         if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
             same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
         valid = self._grad_valid
-        field = self.gradient_field() if self.batch else self.potential
+        field = self.gradient_field(rule)
         limit = 0.5 * BOUND
         inside = True
         out = False
@@ -340,7 +347,6 @@ class World:
         names = ("pos", "vel", "grad", "buf_a", "buf_b", "steps", "dissipated")
         valid_rules = self._grad_ok_rules if not len(self._frozen) else set()
         now_valid: set[int] = set()
-        field = self.gradient_field() if self.batch else self.potential
         for rid, r in enumerate(self.rules):
             rows = np.flatnonzero(p.rule == rid)
             if len(rows) == 0:
@@ -353,7 +359,7 @@ class World:
             tmp, tmp2 = np.empty((len(rows), 2)), np.empty((len(rows), 2))
             s = State(arrs["pos"], arrs["vel"], arrs["grad"], arrs["buf_a"], arrs["buf_b"],
                       arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules)
-            if step(r, s, field, self.rng):
+            if step(r, s, self.gradient_field(r), self.rng):
                 now_valid.add(rid)
             if hi - lo != len(rows):
                 for k in names:

@@ -379,3 +379,18 @@ def test_set_batch_rejects_bad_values():
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError):
             w.set_batch(bad)
+
+
+def test_each_lane_has_its_own_batch():
+    pot = POTENTIALS["linreg"]
+    w = World(pot, Rule("gd", lr=0.05), seed=4)
+    w.add_rule(Rule("gd", lr=0.05, batch=1))
+    start = np.array([[2.0, -1.0]] * 5)
+    w.drop(start)
+    w.drop(start, rule_id=1)
+    ref = World(pot, Rule("gd", lr=0.05), seed=4)
+    ref.drop(start)
+    w.tick(100)
+    ref.tick(100)
+    assert np.array_equal(w.particles.pos[:5], ref.particles.pos)  # full batch: not one bit of noise
+    assert np.unique(w.particles.pos[5:], axis=0).shape[0] == 5  # batch 1: each ball its own path

@@ -197,9 +197,8 @@ def test_scene_refuses_a_changed_data_file(tmp_path):
 
 def test_scene_data_keys_are_checked(tmp_path):
     base = '[landscape]\npotential = "{pot}"\n{extra}\n[rule]\nname = "gd"\n'
-    cases = [("bowl", "batch = 4", "batch goes with a data landscape"),
+    cases = [("bowl", "l2 = 0.5", "l2 goes with a data landscape"),
              ("linreg", "l2 = 0.1", "linreg takes no l2"),
-             ("logreg", "batch = -2", "batch must be an integer >= 0"),
              ("mlp", 'plane = "flat"', "--plane must be one of"),
              ("logreg", '[landscape.data]\nbuiltin = "spiral"', "builtin must be one of"),
              ("logreg", '[landscape.data]\nx = [[0.0, 1.0], [1.0, 0.0]]\ny = [0, 2]\nkind = "classification"',
@@ -210,3 +209,6 @@ def test_scene_data_keys_are_checked(tmp_path):
         with pytest.raises(SceneError) as info:
             load_scene(f)
         assert expect in str(info.value), (pot, extra, str(info.value))
+    f.write_text('[landscape]\npotential = "logreg"\n[rule]\nname = "gd"\nbatch = -2\n')
+    with pytest.raises(SceneError, match="batch must be an integer >= 0"):
+        load_scene(f)

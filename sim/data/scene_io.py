@@ -5,7 +5,6 @@
     l2 = 0.001                 # logreg, mlp
     plane = "random"           # mlp: random | pca
     train_seed = 0             # mlp: seeds the initial weights and the random directions
-    batch = 8                  # minibatch size (0: full batch)
     [landscape.data]           # one of:
     builtin = "moons"          #   a built-in set
     # file = "/abs/pts.csv"    #   a CSV file and its SHA-256 (a changed file is refused)
@@ -27,7 +26,7 @@ import numpy as np
 from sim.data import DATA_LANDSCAPES, DataPotential, make_landscape
 from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION, DataError, Dataset, builtin, read_csv
 
-KEYS = ("data", "l2", "plane", "train_seed", "batch")
+KEYS = ("data", "l2", "plane", "train_seed")
 DATA_KEYS = ("builtin", "file", "sha256", "x", "y", "kind")
 INLINE_MAX = 100_000
 
@@ -47,11 +46,11 @@ def landscape_extra(pot: DataPotential) -> dict[str, Any]:
 
 def data_landscape_from(name: str, t: dict) -> DataPotential | None:
     """The data landscape a [landscape] table describes, or None when it uses none of KEYS
-    beyond batch (the registry's own instance will do). ValueError: one line."""
+    (the registry's own instance will do). ValueError: one line."""
     extra = [k for k in ("data", "l2", "plane", "train_seed") if k in t]
     if name not in DATA_LANDSCAPES:
-        if extra or "batch" in t:
-            raise ValueError(f"{extra[0] if extra else 'batch'} goes with a data landscape "
+        if extra:
+            raise ValueError(f"{extra[0]} goes with a data landscape "
                              f"({', '.join(DATA_LANDSCAPES)}), not '{name}'")
         return None
     if not extra:
@@ -75,13 +74,6 @@ def data_landscape_from(name: str, t: dict) -> DataPotential | None:
     if name == "logreg" and ("plane" in kw or "train_seed" in kw):
         raise ValueError("logreg takes no plane or train_seed")
     return make_landscape(name, data, **kw)
-
-
-def batch_from(t: dict) -> int:
-    v = t.get("batch", 0)
-    if type(v) is not int or v < 0:
-        raise ValueError(f"batch must be an integer >= 0, got {v!r}")
-    return v
 
 
 def _data_from(t: Any) -> Dataset:
