@@ -308,6 +308,11 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 
 def _short_label(rule, integrator: bool = True) -> str:
+    batch = f" B={rule.batch}" if getattr(rule, "batch", 0) else ""  # a minibatch lane
+    return _rule_label(rule, integrator) + batch
+
+
+def _rule_label(rule, integrator: bool) -> str:
     if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)
         extra = (f" {rule.integrator}" if integrator and rule.name == "newton"
                  and rule.integrator != "verlet" else "")

@@ -119,6 +119,9 @@ LESSON_ORDER = (
     "heat_escape",
     "euler_vs_verlet",
     "himmelblau_basins",
+    "fit_a_line",
+    "sgd_is_hot",
+    "network_slice",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
