@@ -141,13 +141,7 @@ Bad input prints one line to stderr and exits with status 2.""",
     which.add_argument("--potential", metavar="NAME", help=f"a built-in landscape (default {DEFAULT_POTENTIAL})")
     which.add_argument("--expr", metavar="FORMULA",
                        help="your own V(x, y): + - * / ** ( ), sin cos tan exp log sqrt tanh sinh cosh arctan abs, pi, e")
-    land.add_argument("--data", metavar="FILE.csv",
-                      help="data for linreg / logreg / mlp: a CSV (header, then x,y or x1,x2,label) "
-                      "or a built-in set: line, blobs, moons, circles, xor")
-    land.add_argument("--batch", type=_count, metavar="B",
-                      help="minibatch size per ball and tick on data landscapes (0 = full batch)")
-    land.add_argument("--plane", metavar="KIND", help="mlp: random (filter-normalized, default) or pca")
-    land.add_argument("--l2", type=_number, metavar="F", help="logreg / mlp weight decay (1e-3)")
+    _add_data_options(land)
 
     dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
     dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
@@ -174,6 +168,17 @@ Bad input prints one line to stderr and exits with status 2.""",
     win.add_argument("--show", metavar="LIST",
                      help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
     return p
+
+
+def _add_data_options(land) -> None:
+    """--data, --batch, --plane, --l2: the landscapes made from data (sim/data)."""
+    land.add_argument("--data", metavar="FILE.csv",
+                      help="data for linreg / logreg / mlp: a CSV (header, then x,y or x1,x2,label) "
+                      "or a built-in set: line, blobs, moons, circles, xor")
+    land.add_argument("--batch", type=_count, metavar="B",
+                      help="minibatch size per ball and tick on data landscapes (0 = full batch)")
+    land.add_argument("--plane", metavar="KIND", help="mlp: random (filter-normalized, default) or pca")
+    land.add_argument("--l2", type=_number, metavar="F", help="logreg / mlp weight decay (1e-3)")
 
 
 # --- building the world from arguments -----------------------------------------------------
