@@ -31,12 +31,20 @@ CASES = [("linreg", 10_000, "gd", 8), ("mlp", 1_000, "gd", 0), ("mlp", 1_000, "g
          ("logreg", 1_000, "gd", 0)]
 
 
+def _suggest(pot, rule):
+    """The window's suggested step size (render/tuning.py, or sim/tuning.py after the move)."""
+    try:
+        from sim.tuning import suggest
+    except ImportError:
+        from render.tuning import suggest
+    return suggest(pot, rule)
+
+
 def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
     use_headless_sdl()
     import pygame
 
     from render.app import NOMINAL_FRAME, App
-    from render.tuning import suggest
     from sim.dynamics import Rule
     from sim.potentials import get_potential
     from sim.world import World
@@ -45,7 +53,7 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
     pygame.font.init()
     screen = pygame.display.set_mode(SIZE)
     pot = get_potential(name)
-    world = World(pot, suggest(pot, Rule(rule)), seed=1)
+    world = World(pot, _suggest(pot, Rule(rule)), seed=1)
     world.set_batch(batch)
     app = App(world, SIZE, seed=1, headless=True)
     world.drop_random(balls)
@@ -65,13 +73,12 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
 
 
 def sim_ticks(name: str, balls: int, rule: str, batch: int, seconds: float = 2.0) -> float:
-    from render.tuning import suggest
     from sim.dynamics import Rule
     from sim.potentials import get_potential
     from sim.world import World
 
     pot = get_potential(name)
-    world = World(pot, suggest(pot, Rule(rule)), seed=1)
+    world = World(pot, _suggest(pot, Rule(rule)), seed=1)
     world.set_batch(batch)
     world.drop_random(balls)
     world.tick(5)
