@@ -145,10 +145,13 @@ examples:
   python main.py --headless --expr "sin(x)*cos(y) + 0.1*(x**2+y**2)" --dynamics newton \\
       --particles 100 --seed 1 --steps 500 --dump out.npz
   python main.py --headless --frames 300 --particles 100000 --screenshot shot.png
+  python main.py --headless --potential linreg --data pts.csv --dynamics gd --batch 8 \\
+      --particles 100 --seed 1 --steps 2000 --dump out.npz
 
 dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][particles][2],
 values [records][particles], velocities (newton, langevin), status (alive|diverged|undefined:
-V or grad V not finite where the ball stopped)
+V or grad V not finite where the ball stopped);
+on data landscapes also batch, data and loss [records] (the alive balls' mean loss).
 Bad input prints one line to stderr and exits with status 2.""",
     )
     mode = p.add_argument_group("mode")
@@ -165,6 +168,7 @@ Bad input prints one line to stderr and exits with status 2.""",
     which.add_argument("--potential", metavar="NAME", help=f"a built-in landscape (default {DEFAULT_POTENTIAL})")
     which.add_argument("--expr", metavar="FORMULA",
                        help="your own V(x, y): + - * / ** ( ), sin cos tan exp log sqrt tanh sinh cosh arctan abs, pi, e")
+    _add_data_options(land)
 
     dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
     dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
@@ -197,9 +201,63 @@ Bad input prints one line to stderr and exits with status 2.""",
     return p
 
 
+def _add_data_options(land) -> None:
+    """--data, --batch, --plane, --l2: the landscapes made from data (sim/data)."""
+    land.add_argument("--data", metavar="FILE.csv",
+                      help="data for linreg / logreg / mlp: a CSV (header, then x,y or x1,x2,label) "
+                      "or a built-in set: line, blobs, moons, circles, xor")
+    land.add_argument("--batch", type=_count, metavar="B",
+                      help="minibatch size per ball and tick on data landscapes (0 = full batch)")
+    land.add_argument("--plane", metavar="KIND", help="mlp: random (filter-normalized, default) or pca")
+    land.add_argument("--l2", type=_number, metavar="F", help="logreg / mlp weight decay (1e-3)")
+
+
 # --- building the world from arguments -----------------------------------------------------
 
 def make_potential(args: argparse.Namespace):
+    pot = _base_potential(args)
+    return _data_potential(args, pot)
+
+
+def _data_potential(args: argparse.Namespace, pot):
+    """The landscape rebuilt on --data / --l2 / --plane when given (data landscapes only)."""
+    given = [f"--{k}" for k in ("data", "l2", "plane", "batch") if getattr(args, k, None) is not None]
+    if not given:
+        return pot
+    from sim.data import DATA_LANDSCAPES, DataError, load, make_landscape
+    if pot.name not in DATA_LANDSCAPES or args.expr is not None:
+        raise UsageError(f"{given[0]} goes with a data landscape: --potential {' | '.join(DATA_LANDSCAPES)}")
+    if args.plane is not None and pot.name != "mlp":
+        raise UsageError("--plane goes with --potential mlp")
+    if args.l2 is not None and pot.name == "linreg":
+        raise UsageError("--l2 goes with --potential logreg or mlp")
+    if args.data is None and args.l2 is None and args.plane is None:
+        return pot
+    data = None
+    if args.data is not None:
+        try:
+            data = load(args.data)
+        except DataError as err:
+            raise UsageError(f"--data: {err}") from None
+    kw = {"l2": args.l2} if args.l2 is not None else {}
+    try:
+        return make_landscape(pot.name, data, plane=args.plane or "random", **kw)
+    except ValueError as err:
+        raise UsageError(f"--data: {err}" if data is not None and "needs" in str(err) else str(err)) from None
+
+
+def _default_potential(args: argparse.Namespace) -> str:
+    """--data alone picks its model: linreg for x,y data, logreg for x1,x2,label."""
+    if args.potential is None and args.expr is None and getattr(args, "data", None) is not None:
+        from sim.data import DataError, load
+        try:
+            return "linreg" if load(args.data).kind == "regression" else "logreg"
+        except DataError as err:
+            raise UsageError(f"--data: {err}") from None
+    return args.potential or DEFAULT_POTENTIAL
+
+
+def _base_potential(args: argparse.Namespace):
     if args.expr is not None:
         from sim.expression import FormulaError, expression_potential
         try:
@@ -208,7 +266,7 @@ def make_potential(args: argparse.Namespace):
             raise UsageError(f"--expr: {err}") from None
     from sim.potentials import get_potential
     try:
-        return get_potential(args.potential or DEFAULT_POTENTIAL)
+        return get_potential(_default_potential(args))
     except ValueError as err:
         raise UsageError(f"--potential: {err}") from None
 
@@ -307,6 +365,8 @@ def _steps_world(args: argparse.Namespace):
     if (args.particles or len(args.start or ())) > MAX_PARTICLES:
         raise UsageError(f"--particles: at most {MAX_PARTICLES:,} balls")
     world = World(potential, rule, seed=args.seed or 0)
+    if args.batch is not None:
+        world.set_batch(args.batch)
     if args.start:
         world.drop(np.array(args.start, dtype=np.float64))
     else:
@@ -340,11 +400,12 @@ def run_steps(args: argparse.Namespace) -> int:
     record_at = list(range(0, n_steps + 1, every))
     if record_at[-1] != n_steps:
         record_at.append(n_steps)
-    positions, values, velocities = [], [], []
+    positions, values, velocities, losses = [], [], [], []
 
     def record() -> None:
         positions.append(world.particles.pos.copy())
         values.append(world.values())
+        losses.append(_mean_loss(values[-1], world.particles.status))
         if newtonian:
             velocities.append(world.particles.vel.copy())
 
@@ -375,6 +436,10 @@ def run_steps(args: argparse.Namespace) -> int:
     }
     if newtonian:
         dump["velocities"] = np.array(velocities)
+    if hasattr(potential, "data"):  # a data landscape: the minibatch size and the mean loss
+        dump["batch"] = world.batch
+        dump["loss"] = np.array(losses)
+        dump["data"] = potential.data.source
     try:
         write_dump(dump, out)
     except OSError as err:  # a full disk, a quota, a file size limit: nothing is left behind
@@ -384,6 +449,12 @@ def run_steps(args: argparse.Namespace) -> int:
     print(f"{n_steps} steps, {world.n} particles ({alive} alive, {diverged} diverged"
           + (f", {undefined} undefined" if undefined else "") + f") -> {out}")
     return 0
+
+
+def _mean_loss(values: np.ndarray, status: np.ndarray) -> float:
+    """Mean full-data loss of the alive balls (NaN when none is left)."""
+    alive = values[status == 0]
+    return float(alive.mean()) if len(alive) else float("nan")
 
 
 def _jsonable(a: np.ndarray) -> Any:
@@ -434,8 +505,10 @@ def _instruments(args: argparse.Namespace) -> dict[str, bool]:
 
 def _load_scene(args: argparse.Namespace):
     from sim.scene import SceneError, find_scene, load_scene
-    if args.expr is not None or args.potential is not None or args.start or args.particles is not None:
-        raise UsageError("--scene brings its own landscape and balls; drop --potential/--expr/--start/--particles")
+    if args.expr is not None or args.potential is not None or args.start or args.particles is not None \
+            or any(getattr(args, k) is not None for k in ("data", "batch", "plane", "l2")):
+        raise UsageError("--scene brings its own landscape and balls; drop --potential/--expr/--start/--particles "
+                         "(and --data/--batch/--plane/--l2)")
     if args.seed is not None:
         raise UsageError("--scene brings its own random state; drop --seed")
     try:
@@ -503,7 +576,7 @@ def run_render(args: argparse.Namespace) -> int:
     return run(potential=potential, rule=rule, seed=args.seed or 0, particles=args.particles or 0,
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size or DEFAULT_SIZE, scene=scene, record=record,
-               instruments=instruments, play=args.play, report=report,
+               instruments=instruments, play=args.play, report=report, batch=args.batch,
                # the landscape's suggested step size applies unless the user gave one
                rule_given=args.lr is not None or args.dt is not None)
 

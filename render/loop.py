@@ -113,6 +113,8 @@ def _make_app(screen, potential, rule, seed: int, particles: int, headless: bool
     starts = np.asarray(extra.get("starts") or [], dtype=np.float64).reshape(-1, 2)
     scene = extra.get("scene")  # (world, SceneInfo) from sim.scene.load_scene
     world = scene[0] if scene else World(potential, rule, seed=seed)
+    if extra.get("batch") and not scene:
+        world.set_batch(extra["batch"])
     app = App(world, screen.get_size(), seed=seed, headless=headless)
     try:
         if len(starts):

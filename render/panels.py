@@ -199,6 +199,11 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 
 def _short_label(rule, integrator: bool = True) -> str:
+    batch = f" B={rule.batch}" if rule.batch else ""  # a minibatch lane
+    return _rule_label(rule, integrator) + batch
+
+
+def _rule_label(rule, integrator: bool) -> str:
     if rule.name == "nesterov_ode":
         return f"nesterov_ode dt={fmt(rule.dt, 3)}"
     if rule.newtonian:  # lanes often differ only in mass (the overdamped limit)

@@ -95,6 +95,7 @@ class Rule:
     dt: float = 0.01
     integrator: str = "verlet"
     schedule: str = "constant"  # optimizer rules: sim.schedules spec (constant, step:K:G, ...)
+    batch: int = 0  # minibatch size on data landscapes (sim/data); 0: full batch
 
     def __post_init__(self) -> None:
         if self.schedule != "constant":
@@ -107,6 +108,8 @@ class Rule:
             raise ValueError(
                 f"unknown integrator '{self.integrator}'; choose one of: {', '.join(INTEGRATORS)}"
             )
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 0:
+            raise ValueError(f"--batch must be a whole number >= 0, got {self.batch!r}")
         for f in fields(self):
             if f.name in PARAM_RANGE:
                 value = getattr(self, f.name)
@@ -165,6 +168,8 @@ class Rule:
         parts = []
         for k, v in self.params().items():
             parts.append(f"{k}={v}" if isinstance(v, str) else f"{k}={v:.4g}")
+        if self.batch:
+            parts.append(f"B={self.batch}")
         return f"{self.name}  " + "  ".join(parts)
 
 

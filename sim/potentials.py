@@ -578,8 +578,15 @@ def _build() -> dict[str, Potential]:
         ),
         _make(Saddle("saddle", "x² − y²", (-2.0, 2.0, -1.5, 1.5), bounded_below=False)),
         _gaussian_wells(),
+        *_data_landscapes(),
     ]
     return {pot.name: pot for pot in p}
+
+
+def _data_landscapes() -> list[Potential]:
+    """linreg, logreg and mlp on their built-in data (the network trains on first use)."""
+    from sim.data import DATA_LANDSCAPES, make_landscape
+    return [make_landscape(name) for name in DATA_LANDSCAPES]
 
 
 POTENTIALS: dict[str, Potential] = _build()  # insertion order = number keys 1..9, 0

@@ -23,11 +23,14 @@ Schema (tables; every key optional unless marked *required*):
     potential = "ravine"           # a built-in (sim.potentials.POTENTIALS), or:
     # formula = "x**2 + 10*sin(y)" # the safe grammar of sim/expression.py
     view = [-4.0, 4.0, -3.0, 3.0]  # [xmin, xmax, ymin, ymax]; default: the potential's own
+    # data landscapes (linreg logreg mlp) also: data, l2, plane, train_seed
+    # (described in sim/data/scene_io.py)
 
     [rule]                         # *required*: rules[0], the current rule
     name = "gd"                    # *required*: gd momentum nesterov adagrad rmsprop adam newton langevin
     lr = 0.02                      # the rest default to sim.dynamics.Rule's defaults:
     # beta, beta2, alpha, eps, mass, friction, temperature, dt, integrator = "verlet"|"symplectic"|"euler"
+    # batch = 8                    # minibatch size on data landscapes (default 0: full batch)
 
     [[lanes]]                      # extra rules (race lanes, twins): rules[1], rules[2], ...
     name = "momentum"              # each one a table like [rule]
@@ -88,6 +91,8 @@ import numpy as np
 
 from sim import scene_arrays
 from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
+from sim.data import DataPotential
+from sim.data.scene_io import KEYS, data_landscape_from, landscape_extra
 from sim.expression import ExprPotential, FormulaError, expression_potential
 from sim.files import hidden_temp, publish_new
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, MAX_STEP_COUNT, UNDEFINED
@@ -115,14 +120,17 @@ LESSON_ORDER = (
     "euler_vs_verlet",
     "himmelblau_basins",
     "force_not_momentum",
+    "fit_a_line",
+    "sgd_is_hot",
+    "network_slice",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
 TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
 SCENE_KEYS = ("format", "title", "caption", "paused")
-LANDSCAPE_KEYS = ("potential", "formula", "view")
+LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed")
 RULE_KEYS = tuple(f.name for f in fields(Rule))
-STATE_KEYS = ("seed", "tick_count", "time", "rng")
+STATE_KEYS = ("seed", "tick_count", "time", "rng", "cached_gradients")
 RANDOM_KEYS = ("random", "seed", "area", "rule")
 PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
@@ -162,6 +170,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "landscape": _landscape_to_dict(world.potential, view),
         "rule": _rule_to_dict(world.rules[0]),
     }
+    if isinstance(world.potential, DataPotential):  # the data and the model's settings
+        scene["landscape"].update(landscape_extra(world.potential))
     if len(world.rules) > 1:
         scene["lanes"] = [_rule_to_dict(r) for r in world.rules[1:]]
     if instruments:
@@ -174,6 +184,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
+    if any(r.batch for r in world.rules) and world.cached_gradients():  # a minibatch gradient cannot be recomputed
+        scene["state"]["cached_gradients"] = world.cached_gradients()
     return scene
 
 
@@ -201,7 +213,10 @@ def _rule_to_dict(r: Rule) -> dict:
         if k in out:
             continue
         v = getattr(r, k)
-        if v is None or (k == "schedule" and v == "constant"):  # eps: torch's default
+        if v is None or (k == "schedule" and v == "constant") or (k == "batch" and not v):
+            continue  # eps: torch's default; a constant schedule; full batch
+        if k == "batch":
+            out[k] = int(v)
             continue
         out[k] = v if isinstance(v, str) else float(v)
     return out
@@ -336,6 +351,10 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
         _restore_particles(world, arrays)
     world.tick_count = tick_count
     world.time = time_
+    cached = state.get("cached_gradients", [])
+    if not (isinstance(cached, list) and all(type(r) is int and 0 <= r < len(rules) for r in cached)):
+        raise SceneError(f"[state] cached_gradients must be a list of rule numbers, got {_show(cached)}")
+    world.restore_cached_gradients(cached)
     info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused)
     return world, info
 
@@ -448,7 +467,9 @@ def _landscape_from(t: dict) -> tuple[Potential, View]:
         if pot is None:
             raise SceneError(f"{where} unknown potential '{name}'{_suggest(name, POTENTIALS)}; "
                              f"choose one of: {', '.join(POTENTIALS)}")
+        pot = _data_call(data_landscape_from, name, t) or pot
     else:
+        _data_call(data_landscape_from, "formula", {k: v for k, v in t.items() if k in KEYS})
         text = _get_str(t, "formula", where, default="")
         try:
             pot = expression_potential(text, view)
@@ -457,6 +478,15 @@ def _landscape_from(t: dict) -> tuple[Potential, View]:
         except ValueError as e:
             raise SceneError(f"{where} {e}") from None
     return pot, (view if view is not None else tuple(float(v) for v in pot.view))
+
+
+def _data_call(f, *args):
+    """A sim.data.scene_io reader; its ValueError becomes a SceneError on [landscape]."""
+    try:
+        return f(*args)
+    except ValueError as e:
+        msg = str(e)
+        raise SceneError(msg if msg.startswith("[landscape") else f"[landscape] {msg}") from None
 
 
 def _rule_from(t: dict, where: str) -> Rule:
@@ -470,6 +500,11 @@ def _rule_from(t: dict, where: str) -> Rule:
         if k in ("name",) or k not in t:
             continue
         v = t[k]
+        if k == "batch":
+            if type(v) is not int or v < 0:
+                raise SceneError(f"{where} batch must be an integer >= 0 (0: full batch), got {_show(v)}")
+            kw[k] = v
+            continue
         if k == "integrator":
             if not isinstance(v, str) or v not in INTEGRATORS:
                 raise SceneError(f"{where} integrator must be one of: {', '.join(INTEGRATORS)}; got {_show(v)}")

@@ -299,6 +299,42 @@ class World:
         self._grad_valid = False
         self._reset_ledger()
 
+    @property
+    def batch(self) -> int:
+        """The current rule's minibatch size (0: full batch); each rule carries its own."""
+        return self.rules[0].batch
+
+    def set_batch(self, batch: int) -> None:
+        """Every rule trains on minibatches of `batch` examples per ball and tick (0 or >= n:
+        full batch). Only data landscapes (sim.data) have examples; elsewhere the gradient
+        stays exact. ValueError on a bad value."""
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 0:
+            raise ValueError(f"--batch must be a whole number >= 0, got {batch!r}")
+        self.rules[:] = [r.with_(batch=int(batch)) for r in self.rules]
+        self._grad_valid = False
+
+    def gradient_field(self, rule: Rule):
+        """What `rule` takes gradients of: the potential, or a minibatch sampler over it."""
+        if not rule.batch:
+            return self.potential
+        from sim.data.minibatch import gradient_field
+        return gradient_field(self.potential, rule.batch, self.rng)
+
+    def cached_gradients(self) -> list[int]:
+        """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the
+        newton family's cache). With minibatches that gradient was a random draw, so a saved
+        scene keeps this list to continue exactly."""
+        if self._mixed:
+            return sorted(self._grad_ok_rules)
+        return [int(self.particles.rule[0])] if self._grad_ok and self.n else []
+
+    def restore_cached_gradients(self, rule_ids: list[int]) -> None:
+        """Trust particles.grad for these rules' particles (after restoring saved arrays)."""
+        if self._mixed:
+            self._grad_ok_rules = {int(r) for r in rule_ids}
+        else:
+            self._grad_valid = bool(rule_ids)
+
     def _carry_over(self, old: Rule, new: Rule, rows: np.ndarray) -> None:
         p = self.particles
         heavy = HEAVY_BALL
@@ -403,6 +439,7 @@ class World:
         if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
             same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
         valid = self._grad_valid
+        field = self.gradient_field(rule)
         limit = 0.5 * BOUND
         inside = True
         out = False
@@ -413,7 +450,7 @@ class World:
                 np.copyto(prev[i:j], pos[i:j])
             s = State(pos[i:j], vel[i:j], grad[i:j], buf_a[i:j], buf_b[i:j], steps[i:j],
                       dissipated[i:j], tmp[:m], tmp2[:m], valid, same)
-            out = step(rule, s, self.potential, self.rng)
+            out = step(rule, s, field, self.rng)
             if inside:
                 a = np.abs(pos[i:j], out=tmp[:m])
                 inside = bool(a.max() <= limit)  # NaN compares False
@@ -440,7 +477,7 @@ class World:
             tmp, tmp2 = np.empty((len(rows), 2)), np.empty((len(rows), 2))
             s = State(arrs["pos"], arrs["vel"], arrs["grad"], arrs["buf_a"], arrs["buf_b"],
                       arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules)
-            if step(r, s, self.potential, self.rng):
+            if step(r, s, self.gradient_field(r), self.rng):
                 now_valid.add(rid)
             if hi - lo != len(rows):
                 for k in names:

@@ -1,0 +1,172 @@
+"""Data landscapes: frame rate of the headless loop, ticks per second, maps, retraining and
+minibatch sampling. Prints figures; nothing passes or fails on time.
+
+    python bench/bench_data.py [--frames 200] [--quick]
+
+- loop: the real window loop offscreen (render.app.App: update at the nominal 60 Hz schedule
+  + draw at 1280x800, one tick per frame), timed per frame after a warm-up (the network's
+  training and the first map are in the warm-up): linreg 10,000 balls batch 8, mlp 1,000
+  balls (full batch and batch 8), logreg 1,000 balls.
+- sim: World.tick alone, ticks per second, for the same cases.
+- map: render.landscape.Landscape.surface for a fresh view, draft and full, per landscape.
+- retrain: MLPPlane(data).ensure(): what an edit of the data costs the network (training,
+  directions, the listed minimum).
+- sampling: the two ways sim/data/minibatch.py draws [balls, B] subsets.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import SIZE, FrameStats, load_average, time_frames, use_headless_sdl  # noqa: E402
+
+CASES = [("linreg", 10_000, "gd", 8), ("mlp", 1_000, "gd", 0), ("mlp", 1_000, "gd", 8),
+         ("logreg", 1_000, "gd", 0)]
+
+
+def _suggest(pot, rule):
+    """The window's suggested step size (render/tuning.py, or sim/tuning.py after the move)."""
+    try:
+        from sim.tuning import suggest
+    except ImportError:
+        from render.tuning import suggest
+    return suggest(pot, rule)
+
+
+def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
+    use_headless_sdl()
+    import pygame
+
+    from render.app import NOMINAL_FRAME, App
+    from sim.dynamics import Rule
+    from sim.potentials import get_potential
+    from sim.world import World
+
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode(SIZE)
+    pot = get_potential(name)
+    world = World(pot, _suggest(pot, Rule(rule)), seed=1)
+    world.set_batch(batch)
+    app = App(world, SIZE, seed=1, headless=True)
+    world.drop_random(balls)
+
+    def frame() -> None:
+        for event in pygame.event.get():
+            app.handle(event)
+        app.update(NOMINAL_FRAME)
+        app.draw(screen)
+        pygame.display.flip()
+    t0 = time.perf_counter()
+    frame()  # the first frame: training (mlp), the first map
+    first = time.perf_counter() - t0
+    stats = FrameStats(time_frames(frame, frames, 20.0, warmup=10)).as_dict()
+    pygame.display.quit()
+    return {"first_frame_ms": 1e3 * first, **stats}
+
+
+def sim_ticks(name: str, balls: int, rule: str, batch: int, seconds: float = 2.0) -> float:
+    from sim.dynamics import Rule
+    from sim.potentials import get_potential
+    from sim.world import World
+
+    pot = get_potential(name)
+    world = World(pot, _suggest(pot, Rule(rule)), seed=1)
+    world.set_batch(batch)
+    world.drop_random(balls)
+    world.tick(5)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        world.tick(5)
+        n += 5
+    return n / (time.perf_counter() - t0)
+
+
+def map_times(repeats: int) -> list[tuple[str, float, float]]:
+    use_headless_sdl()
+    import pygame
+
+    from render import landscape as L
+    from render.view import View
+    from sim.potentials import get_potential
+
+    pygame.display.init()
+    out = []
+    for name in ("linreg", "logreg", "mlp"):
+        pot = get_potential(name)
+        pot.value(pot.minima)  # the network trains here, not in the timing
+        home = View.fit(pot.view, SIZE)
+        drafts, fulls = [], []
+        for k in range(repeats):
+            view = home.zoom_about(0.4 * SIZE[0], 0.6 * SIZE[1], 1.2 ** (1 + k % 2)).pan(3 * k, -2 * k)
+            t0 = time.perf_counter()
+            L.Landscape().surface(view, pot, True)
+            drafts.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            L.Landscape().surface(view, pot)
+            fulls.append(time.perf_counter() - t0)
+        out.append((name, 1e3 * statistics.median(drafts), 1e3 * statistics.median(fulls)))
+    return out
+
+
+def retrain_ms(repeats: int = 3) -> float:
+    from sim.data import MLPPlane, builtin
+
+    data = builtin("moons")
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        MLPPlane(data).ensure()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def sampling_ms(balls: int = 10_000, n: int = 40, batch: int = 8) -> dict[str, float]:
+    import numpy as np
+
+    from sim.data import minibatch as M
+
+    rng = np.random.default_rng(0)
+    out = {}
+    for label, f in (("floyd", M._floyd), ("random keys", M._keys)):
+        f(rng, balls, n, batch)
+        t0 = time.perf_counter()
+        for _ in range(20):
+            f(rng, balls, n, batch)
+        out[label] = 1e3 * (time.perf_counter() - t0) / 20
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=200)
+    ap.add_argument("--quick", action="store_true", help="fewer frames and repeats")
+    args = ap.parse_args()
+    frames = 60 if args.quick else args.frames
+    print(f"load average before: {load_average()}")
+    print(f"\nheadless loop at {SIZE[0]}x{SIZE[1]}, one tick per frame (median over up to {frames} frames)")
+    print(f"{'landscape':<8} {'balls':>7} {'rule':<5} {'batch':>5} {'fps':>7} {'median ms':>10} "
+          f"{'worst ms':>9} {'first frame ms':>15} {'sim ticks/s':>12}")
+    for name, balls, rule, batch in CASES:
+        r = loop_fps(name, balls, rule, batch, frames)
+        tps = sim_ticks(name, balls, rule, batch, 1.0 if args.quick else 2.0)
+        print(f"{name:<8} {balls:>7,} {rule:<5} {batch:>5} {r['fps']:>7.1f} {r['median_ms']:>10.1f} "
+              f"{r['worst_ms']:>9.1f} {r['first_frame_ms']:>15.0f} {tps:>12.0f}")
+    print(f"\nmap for a new view at {SIZE[0]}x{SIZE[1]} (median ms)")
+    for name, draft, full in map_times(2 if args.quick else 5):
+        print(f"{name:<8} draft {draft:7.1f}   full {full:7.1f}")
+    print(f"\nmlp retrained after a data edit (train + plane + minimum): {retrain_ms(1 if args.quick else 3):.0f} ms")
+    s = sampling_ms()
+    print("minibatch draw, 10,000 balls x 8 of 40: " + ", ".join(f"{k} {v:.2f} ms" for k, v in s.items()))
+    print(f"load average after: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()

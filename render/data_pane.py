@@ -1,0 +1,144 @@
+"""The data pane: the data a data landscape is made from, and the balls as models on it.
+
+linreg: every ball's line (faint, at most MAX_LINES), the highlighted ball's in bold;
+logreg: decision boundaries (lines through the origin); mlp: the highlighted ball's decision
+regions. Points are coloured by class. The pane is a rectangle of the screen; the app asks
+`hit` / `edit` to turn clicks in it into a new data set (left: add class 1 or a regression
+point, right: add class 0, drag: move, Shift+click: remove) and rebuilds the landscape with
+`rebuild`. Nothing here changes the world.
+
+Wiring (for render/app.py, two lines): `draw_pane(surface, rect, world, highlight, font)` each
+frame while the pane is on; on a mouse event inside `rect`, `new = edit(...)` and, when it is
+not None, `world.set_potential(rebuild(world.potential, new))` (the network retrains: ~0.5 s).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from sim.data.edit import (PICK_RADIUS, add_point, boundary_segments, data_bounds, line_segments,
+                           move_point, nearest, network_regions, point_coords, remove_point)
+
+MAX_LINES = 300  # faint model lines drawn at most
+BACKGROUND = (18, 20, 28)
+BORDER = (90, 94, 110)
+CLASS_COLORS = ((90, 160, 255), (255, 150, 60))  # label 0, label 1
+POINT = (235, 235, 240)
+FAINT = (200, 200, 210, 40)
+BOLD = (255, 230, 90)
+REGION_ALPHA = 70
+REGION_GRID = 48  # cells per side for the network's regions
+POINT_RADIUS = 3
+
+
+class PaneMap:
+    """Data units <-> pixels inside a rect (y up)."""
+
+    def __init__(self, rect: pygame.Rect, bounds: tuple[float, float, float, float]) -> None:
+        self.rect = rect
+        self.bounds = bounds
+
+    def to_px(self, p: np.ndarray) -> np.ndarray:
+        x0, x1, y0, y1 = self.bounds
+        r = self.rect
+        px = r.left + (p[..., 0] - x0) / (x1 - x0) * r.width
+        py = r.bottom - (p[..., 1] - y0) / (y1 - y0) * r.height
+        return np.stack([px, py], axis=-1)
+
+    def to_data(self, px: tuple[int, int]) -> tuple[float, float]:
+        x0, x1, y0, y1 = self.bounds
+        r = self.rect
+        return (x0 + (px[0] - r.left) / r.width * (x1 - x0), y0 + (r.bottom - px[1]) / r.height * (y1 - y0))
+
+
+def draw_pane(surface: pygame.Surface, rect: pygame.Rect, world, highlight: int | None,
+              font: pygame.font.Font | None = None) -> PaneMap | None:
+    """Draw the pane for a data landscape (nothing otherwise); returns its PaneMap."""
+    pot = world.potential
+    data = getattr(pot, "data", None)
+    if data is None or rect.width < 40 or rect.height < 40:
+        return None
+    pane = PaneMap(rect, data_bounds(data))
+    surface.fill(BACKGROUND, rect)
+    clip = surface.get_clip()
+    surface.set_clip(rect)
+    pos = world.particles.pos
+    hi = pos[highlight] if highlight is not None and 0 <= highlight < len(pos) else None
+    if pot.name == "mlp" and hi is not None:
+        _draw_regions(surface, pane, pot, hi)
+    if pot.name in ("linreg", "logreg") and len(pos):
+        _draw_models(surface, pane, pot.name, pos[:MAX_LINES], hi)
+    _draw_points(surface, pane, data)
+    surface.set_clip(clip)
+    pygame.draw.rect(surface, BORDER, rect, 1)
+    if font is not None:
+        label = f"data: {data.source}  n={data.n}"
+        surface.blit(font.render(label, True, POINT), (rect.left + 6, rect.top + 4))
+    return pane
+
+
+def _segments(name: str, pos: np.ndarray, pane: PaneMap) -> np.ndarray:
+    x0, x1, _, _ = pane.bounds
+    seg = line_segments(pos, x0, x1) if name == "linreg" else boundary_segments(pos, pane.bounds)
+    return pane.to_px(seg)
+
+
+def _draw_models(surface, pane: PaneMap, name: str, pos: np.ndarray, hi: np.ndarray | None) -> None:
+    layer = pygame.Surface(pane.rect.size, pygame.SRCALPHA)
+    off = np.array(pane.rect.topleft)
+    with np.errstate(all="ignore"):
+        seg = np.clip(_segments(name, pos, pane) - off, -1e5, 1e5)
+    for a, b in seg[np.isfinite(seg).all(axis=(1, 2))]:
+        pygame.draw.aaline(layer, FAINT, a, b)
+    surface.blit(layer, pane.rect.topleft)
+    if hi is not None:
+        with np.errstate(all="ignore"):
+            (a, b), = np.clip(_segments(name, hi[None], pane), -1e5, 1e5)
+        if np.isfinite([a, b]).all():
+            pygame.draw.line(surface, BOLD, a, b, 3)
+
+
+def _draw_regions(surface, pane: PaneMap, pot, ball: np.ndarray) -> None:
+    x0, x1, y0, y1 = pane.bounds
+    xs = np.linspace(x0, x1, REGION_GRID)
+    ys = np.linspace(y1, y0, REGION_GRID)  # top row first
+    prob = network_regions(pot, ball, xs, ys)  # [w, h]
+    c0, c1 = np.array(CLASS_COLORS[0], float), np.array(CLASS_COLORS[1], float)
+    rgb = (prob[..., None] * c1 + (1.0 - prob[..., None]) * c0) * 0.45
+    small = pygame.surfarray.make_surface(rgb.astype(np.uint8))
+    surface.blit(pygame.transform.smoothscale(small, pane.rect.size), pane.rect.topleft)
+
+
+def _draw_points(surface, pane: PaneMap, data) -> None:
+    px = pane.to_px(point_coords(data)).astype(int)
+    classify = data.kind == "classification"
+    for (x, y), label in zip(px, data.y):
+        color = CLASS_COLORS[int(label)] if classify else POINT
+        pygame.draw.circle(surface, color, (int(x), int(y)), POINT_RADIUS)
+
+
+def edit(pane: PaneMap, data, kind: str, px: tuple[int, int], button: int = 1, shift: bool = False,
+         grabbed: int | None = None):
+    """A mouse event in the pane -> (new data or None, grabbed index).
+
+    kind: "down" (add, grab or, with shift, remove), "drag" (move the grabbed point), "up".
+    """
+    at = pane.to_data(px)
+    x0, x1, y0, y1 = pane.bounds
+    radius = PICK_RADIUS * max(x1 - x0, y1 - y0)
+    if kind == "down":
+        i = nearest(data, at, radius)
+        if shift:
+            return (remove_point(data, i), None) if i is not None else (None, None)
+        if i is not None:
+            return None, i
+        return add_point(data, at, 0 if button == 3 else 1), None
+    if kind == "drag" and grabbed is not None:
+        return move_point(data, grabbed, at), grabbed
+    return None, None
+
+
+def rebuild(potential, data):
+    """The same landscape (and settings) on new data: sim.data.make_landscape."""
+    from sim.data import make_landscape
+    return make_landscape(potential.name, data, **potential.config())
