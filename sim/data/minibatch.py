@@ -53,7 +53,7 @@ def _keys(rng: np.random.Generator, balls: int, n: int, batch: int) -> np.ndarra
 class MinibatchField:
     """What a rule sees as its potential when the world trains on minibatches: `grad` draws a
     fresh minibatch per ball (from `rng`) and returns the minibatch mean; `value` is the full
-    loss."""
+    loss, and `hessian` the full-data one."""
 
     def __init__(self, potential, batch: int, rng: np.random.Generator) -> None:
         self.potential = potential
@@ -62,6 +62,11 @@ class MinibatchField:
 
     def value(self, pos: np.ndarray) -> np.ndarray:
         return self.potential.value(pos)
+
+    def hessian(self, pos: np.ndarray) -> np.ndarray:
+        """The full-data Hessian [m, 2, 2] (newton_method on minibatches: a stochastic gradient
+        with the exact curvature)."""
+        return self.potential.hessian(pos)
 
     def grad(self, pos: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Minibatch gradient per ball: pos [m, 2] -> [m, 2] (into `out`; may alias pos)."""
