@@ -256,7 +256,8 @@ class App:
 
     def apply_instruments(self, instruments: dict[str, bool], reset: bool = False) -> None:
         """Switch instruments on or off by name. reset: the ones not named go to their
-        defaults (off, except trails). Names the window does not know are ignored."""
+        defaults (off, except trails and the data pane). Names the window does not know are
+        ignored."""
         for name in VIEW_TOGGLES:
             if name in instruments or reset:
                 on = bool(instruments.get(name, DEFAULT_SHOW[name]))
@@ -274,7 +275,7 @@ class App:
 
         for name in INSTRUMENTS:
             if reset or name in instruments:
-                self.instruments.set(name, bool(instruments.get(name, False)))
+                self.instruments.set(name, bool(instruments.get(name, name == "data")))
 
     def instrument_states(self) -> dict[str, bool]:
         """What is on now, to be saved with a scene."""

@@ -13,12 +13,13 @@ import pygame
 
 from render.basins_ui import BasinsView
 from render.camera import Camera
+from render.data_pane_ui import DataPaneView
 from render.instrument_panels import (PANEL_WIDTH, RING_OUTLINE, BridgePanel, Context, HeatPanel,
                                       LedgerPanel, RacePanel, StabilityPanel, StepView)
 from render.layout import PanelLayout
 from sim.runtime import Runtime
 
-INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat")  # panel order too
+INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat", "data")  # panel order too
 RING_RADIUS = 9  # pixels: a twin's ring
 PAIRS_DRAWN_MAX = 3000  # twin rings drawn per frame at most
 
@@ -30,11 +31,13 @@ class Instruments:
         self.runtime = runtime
         self.camera = camera
         self.on: dict[str, bool] = {name: False for name in ("ledger", "stability", "basins", "heat")}
+        self.on["data"] = True  # the data pane: shown whenever the landscape is made from data
         self.race = RacePanel()
         self.ledger = LedgerPanel()
         self.step = StepView()  # shown while a ball is chosen
+        self.data = DataPaneView()
         self.panels = {p.name: p for p in (self.race, BridgePanel(), self.ledger, StabilityPanel(),
-                                           HeatPanel(), self.step)}
+                                           HeatPanel(), self.step, self.data)}
         self.basins = BasinsView(sync=headless)
         self.layout = PanelLayout(PANEL_WIDTH)
         self.rects: dict[str, pygame.Rect] = {}  # where each panel was drawn this frame
@@ -110,6 +113,8 @@ class Instruments:
                 self.runtime.select(None)
                 return True
             return self.escape()
+        if self.on["data"] and self.data.claim(event, self.runtime):
+            return True
         if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
             return self.click(event.pos)
         return False
@@ -178,6 +183,9 @@ class Instruments:
             drawn.append(r)
             self.rects["basins"] = r
         states = self.states()
+        if not self.data.applies(ctx.world):
+            states["data"] = False
+            self.data.pane = None
         wanted = [(name, self.panels[name].measure(ctx)) for name in INSTRUMENTS
                   if states[name] and name != "basins"]
         if self.runtime.balls.selected is not None:

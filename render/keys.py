@@ -132,6 +132,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("x",), Cmd.INSTRUMENT, "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
     Binding(("b",), Cmd.INSTRUMENT, "basins", "basins of attraction (B or Esc: off)"),
     Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin)"),
+    Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
     Binding(("escape", "q"), Cmd.QUIT, None, "quit"),
 )
 

@@ -14,6 +14,7 @@ class Change(enum.Enum):
     LANDSCAPE = "landscape"  # a new potential (the view fits it again)
     WORLD = "world"  # a whole new world (a scene)
     TICKS = "ticks"  # the world advanced
+    DATA = "data"  # the landscape was rebuilt on edited data (balls and view stay)
     SCRUB = "scrub"  # the world was put back at a recorded tick (the timeline)
 
 

@@ -177,6 +177,12 @@ class Runtime:
         self.notify(Change.LANDSCAPE)
         self.say(f"{potential.name}    {self.world.rule.label()}")
 
+    def replace_landscape(self, potential) -> None:
+        """The same landscape on edited data: balls, rules, steps and view stay."""
+        self.world.set_potential(potential)
+        self.balls.sync()
+        self.notify(Change.DATA)
+
     def scale_step(self, factor: float) -> None:
         self.set_value("step", self.world.rule.step_size * factor)
 

@@ -1,0 +1,67 @@
+"""The data pane in the window: shown on data landscapes, clicks edit the data and the
+landscape is rebuilt while the balls stay (least squares moves with the data)."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+
+from render.app import App  # noqa: E402
+from sim.scene import find_scene, load_scene  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
+SIZE = (1280, 800)
+
+
+def frame(app):
+    surf = pygame.Surface(SIZE, 0, 32)
+    app.update(1 / 60)
+    app.draw(surf)
+    return surf
+
+
+def press(app, pos, button=1, mod=0):
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, mod=mod))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, mod=mod))
+
+
+def lstsq(data):
+    x, y = data.x[:, 0], data.y
+    (w, b), *_ = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)
+    return np.array([w, b])
+
+
+def test_a_click_in_the_pane_adds_a_point_and_the_landscape_follows():
+    world, info = load_scene(find_scene("fit_a_line"))
+    app = App(world, SIZE, headless=True)
+    app.scene_ui.open_scene(world, info, "fit_a_line")
+    app.scene_ui.caption_open = False
+    frame(app)
+    rect = app.instruments.rects["data"]
+    n0, balls = world.potential.data.n, app.world.n
+    press(app, (rect.right - 10, rect.bottom - 10))  # a far point in the corner
+    pot = app.world.potential
+    assert pot.data.n == n0 + 1 and app.world.n == balls  # the balls stay
+    # the landscape's minimum is the new least-squares fit (an independent solve)
+    assert np.allclose(pot.grad(lstsq(pot.data)[None, :]), 0.0, atol=1e-9)
+    surf = frame(app)
+    assert app.instruments.rects["data"] == rect
+    new = np.array([[pot.data.x[-1, 0], pot.data.y[-1]]])  # the added point, drawn where it is
+    px = app.instruments.data.pane.to_px(new)[0]
+    assert surf.get_at((int(round(px[0])), int(round(px[1]))))[:3] != (18, 20, 28)
+    press(app, (int(round(px[0])), int(round(px[1]))), mod=pygame.KMOD_SHIFT)  # Shift+click removes
+    assert app.world.potential.data.n == n0
+
+
+def test_the_pane_is_only_on_data_landscapes():
+    from sim.dynamics import Rule
+    from sim.potentials import get_potential
+    from sim.world import World
+
+    app = App(World(get_potential("bowl"), Rule("gd", lr=0.05)), SIZE, headless=True)
+    frame(app)
+    assert "data" not in app.instruments.rects
