@@ -44,7 +44,9 @@ INTEGRATOR_NOTES = {
 class Runtime:
     """World + step memory + clock + balls, and every command on them."""
 
-    def __init__(self, world: World, seed: int = 0) -> None:
+    def __init__(self, world: World, seed: int = 0, history_bytes: int | None = None) -> None:
+        """history_bytes: the timeline's budget (None: its default, 200 MB; 1 byte: no
+        keyframe fits, no past is kept, as a headless `--steps` run wants)."""
         self.world = world
         world.keep_prev = True
         self.paused = False
@@ -56,7 +58,8 @@ class Runtime:
         self._subscribers: list[Callable[[Change], None]] = []
         self._listeners: list[Callable[[Notice], None]] = []
         self.balls = Balls(self, seed)
-        self.timeline = Timeline(extra=self.balls.snapshot)  # the recent past, to scrub back to
+        self.timeline = Timeline(extra=self.balls.snapshot) if history_bytes is None else \
+            Timeline(budget_bytes=history_bytes, extra=self.balls.snapshot)  # the past, to scrub back to
         self.watch = StepWatch()  # the chosen ball's last tick, spelled out
         self.timeline.record(world)
 
