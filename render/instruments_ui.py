@@ -30,6 +30,7 @@ import pygame
 
 from render import panels as P
 from sim import instruments as ins
+from sim.basin_levels import BASIN_PIXELS, FineBasinJob
 from sim.dynamics import INTEGRATORS, RULES, Rule, newton_twin
 from sim.particles import ALIVE
 
@@ -43,7 +44,6 @@ CHIP_COLUMNS = 4  # race lane chips per row
 CHIP_GAP = 4
 BASIN_TICKS_PER_FRAME = 400  # most basin ticks one frame runs ...
 BASIN_SECONDS_PER_FRAME = 0.008  # ... and at most this much wall time (the window stays live)
-BASIN_GRID_X = 160  # grid columns; rows follow the window's aspect
 BASIN_TICKS_CAP = 30000  # a basin job never runs more ticks than this
 BASIN_BAR_SIZE = (360, 28)
 MASS_RANGE = (1e-4, 1e4)
@@ -175,11 +175,12 @@ class Instruments:
         self.world_lanes: list[int] | None = None
         self.pairs = _empty_pairs()  # (ball rows, twin rows)
         self.ledger = P.LedgerHistory()
-        self.job: ins.BasinJob | None = None  # the basin job running or shown
+        self.job: FineBasinJob | None = None  # the basin job running or shown
         self.job_key: tuple | None = None
-        self.old_job: ins.BasinJob | None = None  # shown while a new view's job runs
+        self.old_job: FineBasinJob | None = None  # shown while a new view's job runs
         self.basin_budget = BASIN_TICKS_PER_FRAME
         self.basin_seconds: float | None = BASIN_SECONDS_PER_FRAME
+        self.basin_pixels = BASIN_PIXELS  # one basin start per this many pixels square
         self.basin_sync = bool(app.headless)  # headless: run a job whole at once (deterministic)
         self.last_basin_ticks = 0  # ticks the last frame advanced the basin job
         self.rects: dict[str, pygame.Rect] = {}  # where each panel was drawn this frame
@@ -488,7 +489,7 @@ class Instruments:
         if job is not None and job.running:
             before = job.ticks
             if self.basin_sync:
-                job.advance(job.max_ticks)
+                job.advance(job.max_ticks_total)
             else:
                 job.advance(self.basin_budget, max_seconds=self.basin_seconds)
             self.last_basin_ticks = job.ticks - before
@@ -516,11 +517,10 @@ class Instruments:
     def _start_basins(self, keep_old: bool = False) -> None:
         app = self.app
         view = app.view
-        gx = BASIN_GRID_X
-        gy = max(2, int(round(gx * view.h / max(view.w, 1))))
+        gx, gy = max(view.w // self.basin_pixels, 1), max(view.h // self.basin_pixels, 1)
         self.old_job = self.job if keep_old and self.job is not None and self.job.done else None
         w = app.world
-        self.job = ins.BasinJob(w.potential, w.rule, view.rect(), grid=(gx, gy), seed=w.seed,
+        self.job = FineBasinJob(w.potential, w.rule, view.rect(), grid=(gx, gy), seed=w.seed,
                                 max_ticks=basin_ticks(w.rule))
         self.job_key = self._basin_key()
 

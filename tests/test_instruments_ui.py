@@ -383,6 +383,7 @@ def _basin_app(budget=30):
     app.instruments.basin_sync = False
     app.instruments.basin_budget = budget
     app.instruments.basin_seconds = None  # a fixed number of ticks per frame: testable
+    app.instruments.basin_pixels = 8  # a coarser map than the window's: quicker tests
     return app
 
 
