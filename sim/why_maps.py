@@ -248,3 +248,21 @@ def damping_kind(rule: Rule, lam: float) -> str:
     if t * t - 4.0 * d < 0.0:
         return "underdamped"
     return "oscillating" if t < 0.0 else "overdamped"
+
+
+def modified_grids(potential: Potential, lr: float, xs: np.ndarray, ys: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(V [w, h], V + (lr/4)|grad V|^2 [w, h]) on the grid xs [w] x ys [h]."""
+    v = potential.value_grid(xs, ys)
+    return v, ModifiedLoss(potential, lr).value_grid(xs, ys)
+
+
+def contour_levels(v: np.ndarray, count: int, log: bool = False) -> np.ndarray:
+    """`count` contour levels [count] spread over the finite values of v by quantile (so every
+    part of the map gets lines), strictly increasing; empty when v has no spread."""
+    a = np.asarray(v, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if not len(a) or not a.max() > a.min():
+        return np.zeros(0)
+    q = np.quantile(a, (np.arange(count) + 0.5) / count)
+    return np.unique(q)
