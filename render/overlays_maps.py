@@ -19,11 +19,13 @@ import numpy as np
 import pygame
 
 # --- constants ---------------------------------------------------------------------------------
-BREAKS_RGBA = (255, 60, 50, 90)
-BREAKS_EDGE_RGBA = (255, 60, 50, 230)
+BREAKS_RGBA = (255, 40, 40, 70)  # the shade ...
+BREAKS_HATCH_RGBA = (200, 0, 0, 190)  # ... its diagonal hatching ...
+BREAKS_EDGE_RGBA = (255, 40, 40, 240)  # ... and its outline
+HATCH_PERIOD = 4  # grid cells between hatch lines
 V_LINE_RGBA = (255, 255, 255, 150)
 MOD_LINE_RGBA = (255, 80, 220, 235)
-CONTOURS = 14
+CONTOURS = 10
 
 
 def edges(mask: np.ndarray) -> np.ndarray:
@@ -59,7 +61,7 @@ def _rgba_surface(layers: list[tuple[np.ndarray, tuple[int, int, int, int]]], sh
 
 
 class BreaksOverlay:
-    """Red shade where lr * lam_max(x) is beyond the rule's exact limit (and its outline)."""
+    """Red hatching where lr * lam_max(x) is beyond the rule's exact limit (and its outline)."""
 
     def __init__(self) -> None:
         self._key: tuple | None = None
@@ -82,7 +84,10 @@ class BreaksOverlay:
         if key != self._key or self._surf is None:
             self._key = key
             out = edges(mask) & mask
-            self._surf = _rgba_surface([(mask, BREAKS_RGBA), (out, BREAKS_EDGE_RGBA)], mask.shape)
+            i, j = np.indices(mask.shape)
+            hatch = mask & ((i - j) % HATCH_PERIOD == 0)  # diagonal, on screen after the y flip
+            self._surf = _rgba_surface([(mask, BREAKS_RGBA), (hatch, BREAKS_HATCH_RGBA),
+                                        (out, BREAKS_EDGE_RGBA)], mask.shape)
         rect = surface.get_rect() if rect is None else pygame.Rect(rect)
         if mask.any():
             surface.blit(pygame.transform.scale(self._surf, rect.size), rect.topleft)

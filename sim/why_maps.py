@@ -266,3 +266,22 @@ def contour_levels(v: np.ndarray, count: int, log: bool = False) -> np.ndarray:
         return np.zeros(0)
     q = np.quantile(a, (np.arange(count) + 0.5) / count)
     return np.unique(q)
+
+
+def phase_center(potential: Potential, pos: Sequence[float], reach: float) -> np.ndarray:
+    """The point a phase portrait is drawn around for a ball at pos [2]: the nearest listed
+    minimum within `reach` (world units), else the minimum of the quadratic model at pos
+    (pos - H^-1 grad V) when H is positive definite, else pos itself."""
+    p = np.asarray(pos, dtype=np.float64).reshape(2)
+    minima = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
+    if len(minima):
+        d = np.hypot(*(minima - p).T)
+        if d.min() <= reach:
+            return minima[int(d.argmin())].copy()
+    h = potential.hessian(p.reshape(1, 2))[0]
+    g = potential.grad(p.reshape(1, 2))[0]
+    det = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+    if h[0, 0] > 0 and det > 0 and np.isfinite(det):
+        step = np.array([h[1, 1] * g[0] - h[0, 1] * g[1], h[0, 0] * g[1] - h[1, 0] * g[0]]) / det
+        return p - step
+    return p.copy()
