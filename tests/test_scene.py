@@ -514,3 +514,34 @@ def test_saved_file_is_readable_text_with_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Newton Descent scene") and 'title = "Tëst"' in text
+
+
+# -- lessons of the maps of why --------------------------------------------------------------------
+
+def test_condition_number_lesson_measures_the_predicted_rates():
+    """Best gd and best heavy ball for kappa = 25: the measured contraction per step of each
+    ball's distance to the minimum is 0.923 and 0.667, as the caption says."""
+    from sim import maps
+
+    w, info = load("condition_number")
+    assert "0.923" in info.caption and "0.667" in info.caption and "Press Space to see" in info.caption
+    gd, hb = w.rules
+    lams = (25.0, 1.0)
+    assert gd.lr == pytest.approx(maps.optimum("gd", lams).p1)
+    best = maps.optimum("momentum", lams)
+    assert (hb.lr, hb.beta) == (pytest.approx(best.p1), pytest.approx(best.p2))
+    d = []
+    for _ in range(60):
+        w.tick()
+        d.append(np.hypot(*w.particles.pos.T))
+    d = np.array(d)  # [ticks, 2]
+    rate_gd = (d[59, 0] / d[29, 0]) ** (1 / 30)
+    rate_hb = (d[59, 1] / d[39, 1]) ** (1 / 20)
+    assert round(rate_gd, 3) == 0.923
+    assert rate_hb == pytest.approx(2 / 3, rel=0.03)  # critically damped: k rho^k, a little above
+    assert d[59, 1] < 1e-6 * d[59, 0]
+
+
+def test_ravine_caption_does_not_credit_momentum_for_a_shared_lr():
+    _, info = load("ravine_gd_vs_momentum")
+    assert "1/(1−β)" in info.caption and "condition_number" in info.caption
