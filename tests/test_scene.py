@@ -545,3 +545,44 @@ def test_condition_number_lesson_measures_the_predicted_rates():
 def test_ravine_caption_does_not_credit_momentum_for_a_shared_lr():
     _, info = load("ravine_gd_vs_momentum")
     assert "1/(1−β)" in info.caption and "condition_number" in info.caption
+
+
+def test_energy_never_rises_lesson():
+    """The loss V climbs again and again; kinetic + potential energy never rises, and friction's
+    ledger accounts for what it lost."""
+    from sim import instruments as ins
+
+    w, info = load("energy_never_rises")
+    assert info.instruments.get("ledger") is True and "Press Space to see" in info.caption
+    v, e = [], []
+    for _ in range(4000):
+        w.tick()
+        t = ins.ledger_total(w)
+        v.append(t["potential"])
+        e.append(t["kinetic"] + t["potential"])
+    v, e = np.array(v), np.array(e)
+    climbs = np.diff(v) > 0
+    assert climbs.sum() > 500  # the loss goes up often ...
+    runs = np.maximum.accumulate(v[::-1])[::-1] - v  # how far V will still rise above each point
+    assert runs.max() > 1.0  # ... and by a lot (up the other well's wall)
+    assert np.max(e - np.minimum.accumulate(e)) <= 1e-9 * (v.max() - v.min())  # energy never
+    assert e[-1] < 1e-3 * e[0]
+    t = ins.ledger_total(w)
+    assert abs(t["drift"]) < 1e-3 * t["initial"]
+
+
+def test_force_not_momentum_lesson():
+    """Velocity and -grad V disagree (uphill throw) until friction wins; then they agree."""
+    w, info = load("force_not_momentum")
+    assert info.instruments.get("arrows") is True
+    cosines = []
+    for _ in range(600):
+        v = w.particles.vel[0]
+        f = -w.potential.grad(w.particles.pos[:1])[0]
+        cosines.append(float(v @ f / (np.linalg.norm(v) * np.linalg.norm(f))))
+        w.tick()
+    cosines = np.array(cosines)
+    assert cosines[0] < -0.5  # thrown uphill: velocity against the force
+    turn = int(np.argmax(cosines > 0))
+    assert 0 < turn < 300
+    assert (cosines[400:] > 0.99).all()  # friction has won: it creeps down the force
