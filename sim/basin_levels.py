@@ -21,6 +21,7 @@ import numpy as np
 from sim import instruments as ins
 from sim.dynamics import Rule
 from sim.potential_base import Potential, View
+from sim.why_maps import lam_max as maps_lam_max
 
 # --- constants ---------------------------------------------------------------------------------
 BASIN_PIXELS = 2  # one start per BASIN_PIXELS x BASIN_PIXELS screen pixels
@@ -29,6 +30,7 @@ TILE_POINTS = 16384  # starts per tile (one BasinJob)
 TRAP_ANGLES = 720  # samples on each ring around a minimum
 TRAP_RADII = 32  # rings tried per minimum
 TRAP_MARGIN = 0.1  # the capture energy stays this fraction of the barrier below the ring's V
+TRAP_CURVATURE_MARGIN = 1.1  # gd: lr x this x the largest curvature sampled on a disk < 2
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,28 @@ def level_tiles(gx: int, gy: int, stride: int, tile_points: int = TILE_POINTS) -
 
 
 class EnergyTraps:
-    """Disks around listed minima a damped Newtonian ball can never leave.
+    """Disks around listed minima a damped Newtonian ball (or a gd ball) can never leave.
 
     For minimum i: a disk of radius r_i on which V is convex (so it holds no other minimum),
     and an energy e_i below min V on its rim. A ball inside the disk with 1/2 m |v|^2 + V(x) <
-    e_i cannot cross the rim (friction only takes energy out), so it ends at minimum i. Calling
-    the object with pos [n, 2], vel [n, 2] gives the minimum's index [n] or -1.
+    e_i cannot cross the rim (friction only takes energy out), so it ends at minimum i. The
+    same holds for gd (v = 0) when lr lam_hi_i < 2, lam_hi_i the largest curvature seen on the
+    disk: each step then lowers V along its whole segment (the descent lemma), so no step can
+    cross the rim. Calling the object with pos [n, 2], vel [n, 2] gives the minimum's index [n]
+    or -1.
     """
 
     def __init__(self, centers: np.ndarray, radii: np.ndarray, energies: np.ndarray,
-                 potential: Potential, mass: float) -> None:
+                 potential: Potential, mass: float, lam_hi: np.ndarray | None = None) -> None:
         self.centers, self.radii, self.energies = centers, radii, energies
         self.potential, self.mass = potential, float(mass)
+        self.lam_hi = np.full(len(radii), np.inf) if lam_hi is None else lam_hi
+
+    def for_gd(self, lr: float) -> "EnergyTraps":
+        """The disks a gd ball at step lr cannot leave (the others get radius 0)."""
+        ok = lr * TRAP_CURVATURE_MARGIN * self.lam_hi < 2.0
+        return EnergyTraps(self.centers, np.where(ok, self.radii, 0.0), self.energies,
+                           self.potential, 0.0, self.lam_hi)
 
     def __call__(self, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
         out = np.full(len(pos), -1, dtype=np.int32)
@@ -123,7 +135,9 @@ def energy_traps(potential: Potential, mass: float, view: View) -> EnergyTraps |
     ang = np.linspace(0.0, 2.0 * math.pi, TRAP_ANGLES, endpoint=False)
     ring = np.column_stack([np.cos(ang), np.sin(ang)])
     radii, energies = np.zeros(len(minima)), np.full(len(minima), -np.inf)
+    lam_hi = np.full(len(minima), np.inf)
     for i, c in enumerate(minima):
+        peak = float(maps_lam_max(potential, c.reshape(1, 2)).max())
         others = np.delete(minima, i, axis=0)
         r_hi = min(0.5 * float(np.hypot(*(others - c).T).min()), far) if len(others) else far
         v0 = float(potential.value(c.reshape(1, 2))[0])
@@ -133,11 +147,13 @@ def energy_traps(potential: Potential, mass: float, view: View) -> EnergyTraps |
             det = h[:, 0, 0] * h[:, 1, 1] - h[:, 0, 1] * h[:, 1, 0]
             if not ((h[:, 0, 0] > 0) & (det > 0)).all():
                 break
+            peak = max(peak, float(maps_lam_max(potential, pts).max()))
             g = potential.grad(pts)
             rim = potential.value(pts).min() - np.hypot(g[:, 0], g[:, 1]).max() * math.pi * r / TRAP_ANGLES
             if rim > v0 and rim > energies[i]:
                 radii[i], energies[i] = r, v0 + (1.0 - TRAP_MARGIN) * (rim - v0)
-    return EnergyTraps(minima, radii, energies, potential, mass)
+                lam_hi[i] = peak
+    return EnergyTraps(minima, radii, energies, potential, mass, lam_hi)
 
 
 class FineBasinJob:
@@ -146,8 +162,8 @@ class FineBasinJob:
     Labels as `sim.instruments.BasinJob`: index into `centers`, DIVERGED or MOVING. A start
     not computed yet shows its coarser neighbour's label. `max_ticks` is the per-ball limit
     given; `max_ticks_total` (what `advance` needs to finish everything) is its sum over tiles.
-    A damped Verlet / BAOAB ball is labelled as soon as its energy traps it near a listed
-    minimum (`energy_traps`), long before it stops ringing.
+    A damped Verlet / BAOAB ball, or a gd ball, is labelled as soon as its energy traps it near
+    a listed minimum (`energy_traps`), long before it stops ringing or crawling.
     """
 
     def __init__(self, potential: Potential, rule: Rule, view: View, grid: tuple[int, int],
@@ -181,7 +197,9 @@ class FineBasinJob:
         self._map = np.arange(self.n_listed, dtype=np.int32)  # current tile's label -> ours
         r = self.rule
         damped = r.newtonian and r.friction > 0 and (r.name == "langevin" or r.integrator == "verlet")
-        self.traps = energy_traps(potential, r.mass, self.view) if damped else None
+        self.traps = energy_traps(potential, r.mass, self.view) if damped or r.name == "gd" else None
+        if r.name == "gd" and self.traps is not None:
+            self.traps = self.traps.for_gd(r.lr)
 
     # -- reading -----------------------------------------------------------------------------
     @property

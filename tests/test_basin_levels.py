@@ -125,3 +125,28 @@ def test_energy_traps_hold_what_they_promise():
     assert worst < r
     assert np.hypot(*(s.pos - c).T).max() < 1e-3
     assert traps(pos, vel * 100)[keep].max() == -1  # too much energy: not claimed
+
+
+@pytest.mark.parametrize("name", ["himmelblau", "double_well"])
+def test_gd_traps_only_label_balls_that_would_get_there(name):
+    """gd at a small step: where a plain BasinJob settles, the trapped labels agree exactly;
+    the traps also label balls the plain job leaves still crawling at max_ticks."""
+    pot = get_potential(name)
+    rule = Rule("gd", lr=0.0005)
+    grid = (30, 20)
+    ref = ins.BasinJob(pot, rule, pot.view, grid=grid, max_ticks=1500)
+    ref.advance(1500)
+    fine = BL.FineBasinJob(pot, rule, pot.view, grid, max_ticks=1500)
+    assert (fine.traps.radii > 0).all() and (0.0005 * fine.traps.lam_hi < 2).all()
+    fine.advance(fine.max_ticks_total)
+    settled = ref.labels >= 0
+    assert (fine.labels[settled] == ref.labels[settled]).all()
+    assert (fine.labels == ins.MOVING).sum() <= (ref.labels == ins.MOVING).sum()
+
+
+def test_gd_traps_off_where_the_step_is_too_long():
+    pot = get_potential("himmelblau")
+    traps = BL.energy_traps(pot, 1.0, pot.view)
+    assert (traps.for_gd(1e-4).radii == traps.radii).all()
+    big = 2.5 / traps.lam_hi.min()
+    assert (traps.for_gd(big).radii == 0).any()
