@@ -586,3 +586,60 @@ def test_force_not_momentum_lesson():
     turn = int(np.argmax(cosines > 0))
     assert 0 < turn < 300
     assert (cosines[400:] > 0.99).all()  # friction has won: it creeps down the force
+
+
+def _barrier(pot, m, xs, ys):
+    """Lowest level at which the sublevel set around minimum m reaches lower ground (a flood
+    fill on a grid, bisected on the level): the escape barrier, found without the dynamics."""
+    v = pot.value_grid(xs, ys)
+    ci, cj = int(np.argmin(abs(xs - m[0]))), int(np.argmin(abs(ys - m[1])))
+    v0 = float(pot.value(np.asarray(m).reshape(1, 2))[0])
+
+    def leaks(level):
+        inside = v <= level
+        seen = np.zeros_like(inside)
+        seen[ci, cj] = True
+        while True:
+            new = seen.copy()
+            new[1:] |= seen[:-1]
+            new[:-1] |= seen[1:]
+            new[:, 1:] |= seen[:, :-1]
+            new[:, :-1] |= seen[:, 1:]
+            new &= inside
+            if (new == seen).all():
+                return bool((v[seen] < v0 - 1e-3).any())
+            seen = new
+
+    lo, hi = v0, v0 + 3.0
+    for _ in range(22):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if leaks(mid) else (mid, hi)
+    return hi - v0
+
+
+def test_escape_rate_lesson_follows_kramers():
+    """Three temperatures: the measured escape rates k(T) from the shallow well fall on
+    ln k = const - dV / T with dV the barrier found on a grid (Kramers), within 25%."""
+    w, info = load("escape_rate")
+    pot = w.potential
+    assert [r.temperature for r in w.rules] == [0.10, 0.13, 0.17]
+    m = pot.minima[int(np.argmin(np.hypot(*(pot.minima - [-0.95, 1.54]).T)))]
+    dv = _barrier(pot, m, np.linspace(-4, 4, 321), np.linspace(-3, 3, 241))
+    assert dv == pytest.approx(0.53, abs=0.02)  # the caption's number
+    rates = []
+    for i, rule in enumerate(w.rules):
+        world = World(pot, rule, seed=20 + i)
+        world.drop(np.repeat(m[None], 150, axis=0))
+        t, frac = [], []
+        for _ in range(60):
+            world.tick(100)
+            t.append(world.time)
+            frac.append(float((np.hypot(*(world.particles.pos - m).T) < 0.6).mean()))
+        t, frac = np.array(t), np.array(frac)
+        use = (t >= 15) & (frac >= 0.08) & (frac <= 0.95)
+        assert use.sum() >= 5
+        rates.append(-np.polyfit(t[use], np.log(frac[use]), 1)[0])
+    assert rates[0] < rates[1] < rates[2]
+    slope = np.polyfit(1 / np.array([0.10, 0.13, 0.17]), np.log(rates), 1)[0]
+    print(f"escape rates {rates}, fitted dV {-slope:.3f}, barrier {dv:.3f}")
+    assert -slope == pytest.approx(dv, rel=0.25)
