@@ -643,3 +643,20 @@ def test_escape_rate_lesson_follows_kramers():
     slope = np.polyfit(1 / np.array([0.10, 0.13, 0.17]), np.log(rates), 1)[0]
     print(f"escape rates {rates}, fitted dV {-slope:.3f}, barrier {dv:.3f}")
     assert -slope == pytest.approx(dv, rel=0.25)
+
+
+def test_adam_never_settles_lesson():
+    """Adam at its fixed lr keeps wandering near the minimum (median distance ~2e-3, bursts
+    over 10x that) while momentum converges to rounding."""
+    w, info = load("adam_never_settles")
+    assert [r.name for r in w.rules] == ["adam", "momentum"] and "Press Space to see" in info.caption
+    w.tick(5_000)
+    d = []
+    for _ in range(1500):
+        w.tick(10)
+        d.append(np.hypot(*(w.particles.pos - [1.0, 1.0]).T))
+    d = np.array(d)  # [samples, 2] over ticks 5,000 .. 20,000
+    adam, mom = d[:, 0], d[:, 1]
+    assert 5e-4 < np.median(adam) < 1e-2
+    assert adam.max() > 10 * np.median(adam)  # bursts
+    assert mom.max() < 1e-8  # momentum has settled
