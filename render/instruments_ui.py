@@ -539,12 +539,8 @@ class Instruments:
 
     def basin_summary(self) -> str:
         job = self.job
-        lab = job.labels
-        n = lab.size
-        used = np.unique(lab[lab >= 0])
-        div = int((lab == ins.DIVERGED).sum())
-        moving = int((lab == ins.MOVING).sum())
-        parts = [f"{len(used)} basin{'s' if len(used) != 1 else ''}"]
+        n, used, div, moving = job.label_counts()  # cached: the summary is drawn every frame
+        parts = [f"{used} basin{'s' if used != 1 else ''}"]
         if div:
             parts.append(f"{100 * div / n:.0f}% diverged")
         if moving:

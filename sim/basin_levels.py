@@ -195,6 +195,8 @@ class FineBasinJob:
         self._points_done = 0
         self._job: ins.BasinJob | None = None
         self._map = np.arange(self.n_listed, dtype=np.int32)  # current tile's label -> ours
+        self._counts_key: tuple | None = None
+        self._counts = (0, 0, 0, 0)
         r = self.rule
         damped = r.newtonian and r.friction > 0 and (r.name == "langevin" or r.integrator == "verlet")
         self.traps = energy_traps(potential, r.mass, self.view) if damped or r.name == "gd" else None
@@ -229,6 +231,18 @@ class FineBasinJob:
         if self._job is not None:
             part = self._job.progress * self.tiles[self.tiles_done].size
         return min((self._points_done + part) / total, 1.0)
+
+    def label_counts(self) -> tuple[int, int, int, int]:
+        """(starts, basins in use, diverged, still moving), recounted only when the labels may
+        have changed (a window draws the summary every frame)."""
+        key = (self.ticks, self.tiles_done, self.cancelled)
+        if self._counts_key != key:
+            lab = self._labels
+            k = np.bincount(lab[lab >= 0].ravel()) if (lab >= 0).any() else np.zeros(0)
+            self._counts = (int(lab.size), int(np.count_nonzero(k)),
+                            int((lab == ins.DIVERGED).sum()), int((lab == ins.MOVING).sum()))
+            self._counts_key = key
+        return self._counts
 
     @property
     def level_stride(self) -> int:

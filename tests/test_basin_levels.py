@@ -150,3 +150,14 @@ def test_gd_traps_off_where_the_step_is_too_long():
     assert (traps.for_gd(1e-4).radii == traps.radii).all()
     big = 2.5 / traps.lam_hi.min()
     assert (traps.for_gd(big).radii == 0).any()
+
+
+def test_label_counts_against_the_labels():
+    pot = get_potential("himmelblau")
+    job = BL.FineBasinJob(pot, Rule("gd", lr=0.005), pot.view, (40, 30), coarse_side=4)
+    assert job.label_counts() == (1200, 0, 0, 1200)
+    job.advance(job.max_ticks_total)
+    lab = job.labels
+    assert job.label_counts() == (1200, len(np.unique(lab[lab >= 0])),
+                                  int((lab == ins.DIVERGED).sum()), int((lab == ins.MOVING).sum()))
+    assert job.label_counts()[1] == 4
