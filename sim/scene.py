@@ -114,6 +114,11 @@ LESSON_ORDER = (
     "heat_escape",
     "euler_vs_verlet",
     "himmelblau_basins",
+    "condition_number",
+    "energy_never_rises",
+    "force_not_momentum",
+    "escape_rate",
+    "adam_never_settles",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 

@@ -15,7 +15,8 @@ from sim.potentials import get_potential
 from sim.world import World
 
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",
-           "heat_escape", "euler_vs_verlet", "himmelblau_basins")
+           "heat_escape", "euler_vs_verlet", "himmelblau_basins", "condition_number",
+           "energy_never_rises", "force_not_momentum", "escape_rate", "adam_never_settles")
 
 
 def assert_same_world(a: World, b: World) -> None:
