@@ -34,7 +34,7 @@ BEST_RGB = ACCENT
 NOW_RGB = (255, 255, 255)
 OUTLINE_RGB = (0, 0, 0)
 RATE_GAMMA = 4.0  # colour ~ (1 - rate)^(1/gamma): spreads the slow rates near 1
-LAM_DIGITS = 4  # the model is cached on its eigenvalues rounded to this many digits
+LAM_DIGITS = 3  # the model is cached on its eigenvalues rounded to this many digits
 DASH_ON, DASH_OFF = 4, 3
 MIN_PLOT = 24
 
@@ -228,8 +228,9 @@ class PlanePanel:
               (f"  rate {fmt_num(cur[2])} · {fmt_steps(steps) if math.isfinite(cur[2]) else '—'} ticks", DIM))
         if self.hovered is not None:
             h = self.hovered
-            w.row((f"here {n1} {fmt_num(h[0])}  {n2} {fmt_num(h[1])}  rate {fmt_num(h[2])} · "
-                   f"{fmt_steps(h[3])} ticks", CRITICAL_RGB))
+            text = (f"here {n1} {fmt_num(h[0])}  {n2} {fmt_num(h[1])}  rate {fmt_num(h[2])} · "
+                    f"{fmt_steps(h[3])} ticks")
+            w.row((text, CRITICAL_RGB))
 
 
 def legend_text() -> str:

@@ -37,8 +37,8 @@ LR_SPAN = 2.2  # the lr axis runs to LR_SPAN x 2/lam_max (momentum's limit at be
 BETA_MAX = 0.995  # the beta axis runs over [0, BETA_MAX]
 DT_SPAN = 1.6  # the dt axis runs to DT_SPAN x 2/omega_max (Verlet's limit is 2/omega)
 FRICTION_SPAN = 4.0  # the friction axis runs to FRICTION_SPAN x sqrt(m lam_max)
-LIMIT_SCAN = 512  # coarse scan points before bisection in stable_limit
-LIMIT_BISECT = 60
+LIMIT_SCAN = 128  # coarse scan points before bisection in stable_limit
+LIMIT_BISECT = 44
 STABLE_TOL = 1e-12  # rate <= 1 + STABLE_TOL counts as stable (frictionless: exactly 1)
 ZOOM_GRID = 48  # numeric optimum: grid per side per zoom round
 ZOOM_ROUNDS = 10
@@ -224,8 +224,37 @@ def steps_to_shrink(rho: np.ndarray | float, factor: float = SHRINK) -> np.ndarr
 
 def stable_limit(kind: str, p2: np.ndarray, lams: Sequence[float], hi: float,
                  mass: float = 1.0) -> np.ndarray:
-    """Largest stable p1 in (0, hi] for each p2 [h] (the stable region's border), found by
-    a scan of LIMIT_SCAN points and bisection of the last stable -> unstable step (stable: rate
+    """Largest stable p1 in (0, hi] for each p2 [h] (the stable region's border; nan where none).
+
+    Closed forms where they exist, L = max(lams) (all lams >= 0): gd / momentum 2(1 + beta)/L,
+    nesterov 2(1 + beta)/((1 + 2 beta) L), verlet 2 sqrt(m/L) (any friction), symplectic
+    min((sqrt(f^2 + 4 L m) - f)/L, 2m/f); explicit euler (and any negative lam) by
+    `stable_limit_scan`. Clipped to hi.
+    """
+    p2 = np.asarray(p2, dtype=np.float64).reshape(-1)
+    lam = np.asarray(lams, dtype=np.float64).reshape(-1)
+    big = float(lam.max())
+    if kind == "euler" or not (lam.min() >= 0 and big > 0 and math.isfinite(big)):
+        return stable_limit_scan(kind, p2, lams, hi, mass)
+    with np.errstate(all="ignore"):
+        if kind in ("gd", "momentum"):
+            lim = 2.0 * (1.0 + (p2 if kind == "momentum" else 0.0 * p2)) / big
+        elif kind == "nesterov":
+            lim = 2.0 * (1.0 + p2) / ((1.0 + 2.0 * p2) * big)
+        elif kind == "verlet":
+            lim = np.full(p2.shape, 2.0 * math.sqrt(mass / big))
+        elif kind == "symplectic":
+            lim = np.minimum((np.sqrt(p2 * p2 + 4.0 * big * mass) - p2) / big,
+                             np.where(p2 > 0, 2.0 * mass / np.where(p2 > 0, p2, 1.0), np.inf))
+        else:
+            raise ValueError(f"unknown map '{kind}'")
+    return np.minimum(lim, hi)
+
+
+def stable_limit_scan(kind: str, p2: np.ndarray, lams: Sequence[float], hi: float,
+                      mass: float = 1.0) -> np.ndarray:
+    """Largest stable p1 in (0, hi] for each p2 [h], for any map, found by a scan of LIMIT_SCAN
+    points and bisection of the last stable -> unstable step (stable: rate
     <= 1 + STABLE_TOL, so a frictionless orbit counts); nan where no p1 is stable, hi where all are."""
     p2 = np.asarray(p2, dtype=np.float64).reshape(-1)
     ps = hi * (np.arange(1, LIMIT_SCAN + 1) / LIMIT_SCAN)

@@ -106,7 +106,7 @@ def test_energy_traps_hold_what_they_promise():
     pot = get_potential("himmelblau")
     traps = BL.energy_traps(pot, 1.0, pot.view)
     rng = np.random.default_rng(1)
-    c, r, e = traps.centers[1], traps.radii[1], traps.energies[1]
+    c, r = traps.centers[1], traps.radii[1]
     ang = rng.uniform(0, 2 * np.pi, 400)
     rad = r * np.sqrt(rng.uniform(0, 1, 400))
     pos = c + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])

@@ -202,6 +202,16 @@ def test_border_closed_forms():
     assert np.isnan(M.stable_limit("euler", [0.0], lams, 1.0)[0])  # no friction: never stable
 
 
+@pytest.mark.parametrize("kind", ["gd", "momentum", "nesterov", "verlet", "symplectic"])
+@pytest.mark.parametrize("lams", [(25.0, 1.0), (3.0, 0.0), (9.0, 4.0)])
+def test_closed_form_borders_match_the_scan(kind, lams):
+    """The closed-form borders against a scan + bisection of the exact rate."""
+    box = M.plane_box(kind, lams)
+    p2 = np.linspace(box[2], box[3], 23)
+    np.testing.assert_allclose(M.stable_limit(kind, p2, lams, box[1]),
+                               M.stable_limit_scan(kind, p2, lams, box[1]), rtol=1e-9)
+
+
 # ---- critical damping -----------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["momentum", "nesterov", "verlet", "symplectic", "euler"])
 def test_critical_curve_gives_a_double_root(kind):

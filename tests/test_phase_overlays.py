@@ -105,7 +105,6 @@ def test_breaks_overlay_shades_only_the_mask(display):
 
 def test_modified_overlay_lines_move(display):
     xs = np.linspace(0, 1, 100)
-    ys = np.linspace(0, 1, 50)
     v = np.repeat(xs[:, None], 50, axis=1)  # V = x
     vmod = v + 0.1  # shifted up: its contours sit 0.1 further left
     levels = np.array([0.5])
