@@ -116,7 +116,6 @@ LESSON_ORDER = (
     "himmelblau_basins",
     "condition_number",
     "energy_never_rises",
-    "force_not_momentum",
     "escape_rate",
     "adam_never_settles",
 )

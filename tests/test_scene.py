@@ -16,7 +16,7 @@ from sim.world import World
 
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",
            "heat_escape", "euler_vs_verlet", "himmelblau_basins", "condition_number",
-           "energy_never_rises", "force_not_momentum", "escape_rate", "adam_never_settles")
+           "energy_never_rises", "escape_rate", "adam_never_settles")
 
 
 def assert_same_world(a: World, b: World) -> None:
@@ -570,23 +570,6 @@ def test_energy_never_rises_lesson():
     assert e[-1] < 1e-3 * e[0]
     t = ins.ledger_total(w)
     assert abs(t["drift"]) < 1e-3 * t["initial"]
-
-
-def test_force_not_momentum_lesson():
-    """Velocity and -grad V disagree (uphill throw) until friction wins; then they agree."""
-    w, info = load("force_not_momentum")
-    assert info.instruments.get("arrows") is True
-    cosines = []
-    for _ in range(600):
-        v = w.particles.vel[0]
-        f = -w.potential.grad(w.particles.pos[:1])[0]
-        cosines.append(float(v @ f / (np.linalg.norm(v) * np.linalg.norm(f))))
-        w.tick()
-    cosines = np.array(cosines)
-    assert cosines[0] < -0.5  # thrown uphill: velocity against the force
-    turn = int(np.argmax(cosines > 0))
-    assert 0 < turn < 300
-    assert (cosines[400:] > 0.99).all()  # friction has won: it creeps down the force
 
 
 def _barrier(pot, m, xs, ys):
