@@ -12,10 +12,10 @@ from render import panels as P
 from render import widgets
 from render.view import View
 from sim import instruments as ins
+from sim.basin_levels import BASIN_PIXELS, FineBasinJob
 
 BASIN_TICKS_PER_FRAME = 400  # most basin ticks one frame runs ...
 BASIN_SECONDS_PER_FRAME = 0.008  # ... and at most this much wall time (the window stays live)
-BASIN_GRID_X = 160  # grid columns; rows follow the window's aspect
 BASIN_TICKS_CAP = 30000  # a basin job never runs more ticks than this
 BASIN_BAR_SIZE = (360, 28)
 RING_OUTLINE = (14, 14, 20)
@@ -35,9 +35,10 @@ class BasinsView:
     """The basin job running or shown (and the last finished one while a new view's runs)."""
 
     def __init__(self, sync: bool = False) -> None:
-        self.job: ins.BasinJob | None = None
+        self.job: FineBasinJob | None = None
         self.job_key: tuple | None = None
-        self.old_job: ins.BasinJob | None = None
+        self.old_job: FineBasinJob | None = None
+        self.pixels = BASIN_PIXELS  # one start per this many pixels square (refined coarse to fine)
         self.budget = BASIN_TICKS_PER_FRAME
         self.seconds: float | None = BASIN_SECONDS_PER_FRAME
         self.sync = sync  # headless: run a job whole at once (deterministic)
@@ -49,10 +50,9 @@ class BasinsView:
         return (world, world.potential, world.rule, view)
 
     def start(self, world, view: View, keep_old: bool = False) -> None:
-        gx = BASIN_GRID_X
-        gy = max(2, int(round(gx * view.h / max(view.w, 1))))
+        gx, gy = max(view.w // self.pixels, 1), max(view.h // self.pixels, 1)
         self.old_job = self.job if keep_old and self.job is not None and self.job.done else None
-        self.job = ins.BasinJob(world.potential, world.rule, view.rect(), grid=(gx, gy),
+        self.job = FineBasinJob(world.potential, world.rule, view.rect(), grid=(gx, gy),
                                 seed=world.seed, max_ticks=basin_ticks(world.rule))
         self.job_key = self._key(world, view)
 
@@ -78,7 +78,7 @@ class BasinsView:
         if job is not None and job.running:
             before = job.ticks
             if self.sync:
-                job.advance(job.max_ticks)
+                job.advance(job.max_ticks_total)
             else:
                 job.advance(self.budget, max_seconds=self.seconds)
             self.last_ticks = job.ticks - before
@@ -93,12 +93,8 @@ class BasinsView:
         return 1.0 if job.done else max(job.progress, settled)
 
     def summary(self) -> str:
-        lab = self.job.labels
-        n = lab.size
-        used = np.unique(lab[lab >= 0])
-        div = int((lab == ins.DIVERGED).sum())
-        moving = int((lab == ins.MOVING).sum())
-        parts = [f"{len(used)} basin{'s' if len(used) != 1 else ''}"]
+        n, used, div, moving = self.job.label_counts()  # cached: the summary is drawn every frame
+        parts = [f"{used} basin{'s' if used != 1 else ''}"]
         if div:
             parts.append(f"{100 * div / n:.0f}% diverged")
         if moving:

@@ -385,6 +385,7 @@ def _basin_app(budget=30):
     app.instruments.basins.sync = False
     app.instruments.basins.budget = budget
     app.instruments.basins.seconds = None  # a fixed number of ticks per frame: testable
+    app.instruments.basins.pixels = 8  # a coarser map than the window's: quicker tests
     return app
 
 

@@ -15,7 +15,9 @@ from sim.potentials import get_potential
 from sim.world import World
 
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",
-           "heat_escape", "euler_vs_verlet", "himmelblau_basins", "force_not_momentum")
+           "heat_escape", "euler_vs_verlet", "himmelblau_basins", "force_not_momentum",
+           "condition_number", "energy_never_rises", "escape_rate", "adam_never_settles",
+           "fit_a_line", "sgd_is_hot", "network_slice")
 
 
 def assert_same_world(a: World, b: World) -> None:
@@ -514,3 +516,132 @@ def test_saved_file_is_readable_text_with_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Newton Descent scene") and 'title = "Tëst"' in text
+
+
+# -- lessons of the maps of why --------------------------------------------------------------------
+
+def test_condition_number_lesson_measures_the_predicted_rates():
+    """Best gd and best heavy ball for kappa = 25: the measured contraction per step of each
+    ball's distance to the minimum is 0.923 and 0.667, as the caption says."""
+    from sim import maps
+
+    w, info = load("condition_number")
+    assert "0.923" in info.caption and "0.667" in info.caption and "Press Space to see" in info.caption
+    gd, hb = w.rules
+    lams = (25.0, 1.0)
+    assert gd.lr == pytest.approx(maps.optimum("gd", lams).p1)
+    best = maps.optimum("momentum", lams)
+    assert (hb.lr, hb.beta) == (pytest.approx(best.p1), pytest.approx(best.p2))
+    d = []
+    for _ in range(60):
+        w.tick()
+        d.append(np.hypot(*w.particles.pos.T))
+    d = np.array(d)  # [ticks, 2]
+    rate_gd = (d[59, 0] / d[29, 0]) ** (1 / 30)
+    rate_hb = (d[59, 1] / d[39, 1]) ** (1 / 20)
+    assert round(rate_gd, 3) == 0.923
+    assert rate_hb == pytest.approx(2 / 3, rel=0.03)  # critically damped: k rho^k, a little above
+    assert d[59, 1] < 1e-6 * d[59, 0]
+
+
+def test_ravine_caption_does_not_credit_momentum_for_a_shared_lr():
+    _, info = load("ravine_gd_vs_momentum")
+    assert "1/(1−β)" in info.caption and "condition_number" in info.caption
+
+
+def test_energy_never_rises_lesson():
+    """The loss V climbs again and again; kinetic + potential energy never rises, and friction's
+    ledger accounts for what it lost."""
+    from sim import instruments as ins
+
+    w, info = load("energy_never_rises")
+    assert info.instruments.get("ledger") is True and "Press Space to see" in info.caption
+    v, e = [], []
+    for _ in range(4000):
+        w.tick()
+        t = ins.ledger_total(w)
+        v.append(t["potential"])
+        e.append(t["kinetic"] + t["potential"])
+    v, e = np.array(v), np.array(e)
+    climbs = np.diff(v) > 0
+    assert climbs.sum() > 500  # the loss goes up often ...
+    runs = np.maximum.accumulate(v[::-1])[::-1] - v  # how far V will still rise above each point
+    assert runs.max() > 1.0  # ... and by a lot (up the other well's wall)
+    assert np.max(e - np.minimum.accumulate(e)) <= 1e-9 * (v.max() - v.min())  # energy never
+    assert e[-1] < 1e-3 * e[0]
+    t = ins.ledger_total(w)
+    assert abs(t["drift"]) < 1e-3 * t["initial"]
+
+
+def _barrier(pot, m, xs, ys):
+    """Lowest level at which the sublevel set around minimum m reaches lower ground (a flood
+    fill on a grid, bisected on the level): the escape barrier, found without the dynamics."""
+    v = pot.value_grid(xs, ys)
+    ci, cj = int(np.argmin(abs(xs - m[0]))), int(np.argmin(abs(ys - m[1])))
+    v0 = float(pot.value(np.asarray(m).reshape(1, 2))[0])
+
+    def leaks(level):
+        inside = v <= level
+        seen = np.zeros_like(inside)
+        seen[ci, cj] = True
+        while True:
+            new = seen.copy()
+            new[1:] |= seen[:-1]
+            new[:-1] |= seen[1:]
+            new[:, 1:] |= seen[:, :-1]
+            new[:, :-1] |= seen[:, 1:]
+            new &= inside
+            if (new == seen).all():
+                return bool((v[seen] < v0 - 1e-3).any())
+            seen = new
+
+    lo, hi = v0, v0 + 3.0
+    for _ in range(22):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if leaks(mid) else (mid, hi)
+    return hi - v0
+
+
+def test_escape_rate_lesson_follows_kramers():
+    """Three temperatures: the measured escape rates k(T) from the shallow well fall on
+    ln k = const - dV / T with dV the barrier found on a grid (Kramers), within 25%."""
+    w, info = load("escape_rate")
+    pot = w.potential
+    assert [r.temperature for r in w.rules] == [0.10, 0.13, 0.17]
+    m = pot.minima[int(np.argmin(np.hypot(*(pot.minima - [-0.95, 1.54]).T)))]
+    dv = _barrier(pot, m, np.linspace(-4, 4, 321), np.linspace(-3, 3, 241))
+    assert dv == pytest.approx(0.53, abs=0.02)  # the caption's number
+    rates = []
+    for i, rule in enumerate(w.rules):
+        world = World(pot, rule, seed=20 + i)
+        world.drop(np.repeat(m[None], 150, axis=0))
+        t, frac = [], []
+        for _ in range(60):
+            world.tick(100)
+            t.append(world.time)
+            frac.append(float((np.hypot(*(world.particles.pos - m).T) < 0.6).mean()))
+        t, frac = np.array(t), np.array(frac)
+        use = (t >= 15) & (frac >= 0.08) & (frac <= 0.95)
+        assert use.sum() >= 5
+        rates.append(-np.polyfit(t[use], np.log(frac[use]), 1)[0])
+    assert rates[0] < rates[1] < rates[2]
+    slope = np.polyfit(1 / np.array([0.10, 0.13, 0.17]), np.log(rates), 1)[0]
+    print(f"escape rates {rates}, fitted dV {-slope:.3f}, barrier {dv:.3f}")
+    assert -slope == pytest.approx(dv, rel=0.25)
+
+
+def test_adam_never_settles_lesson():
+    """Adam at its fixed lr keeps wandering near the minimum (median distance ~2e-3, bursts
+    over 10x that) while momentum converges to rounding."""
+    w, info = load("adam_never_settles")
+    assert [r.name for r in w.rules] == ["adam", "momentum"] and "Press Space to see" in info.caption
+    w.tick(5_000)
+    d = []
+    for _ in range(1500):
+        w.tick(10)
+        d.append(np.hypot(*(w.particles.pos - [1.0, 1.0]).T))
+    d = np.array(d)  # [samples, 2] over ticks 5,000 .. 20,000
+    adam, mom = d[:, 0], d[:, 1]
+    assert 5e-4 < np.median(adam) < 1e-2
+    assert adam.max() > 10 * np.median(adam)  # bursts
+    assert mom.max() < 1e-8  # momentum has settled

@@ -508,7 +508,8 @@ def test_shift_f9_without_imageio_ffmpeg_records_a_gif_and_says_so(in_tmp, monke
 
 
 def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
-    app = make_app(size=(640, 640))  # tall enough for every lesson and the saved scene
+    tall = (SIZE[0], 800)  # tall enough for a row per preset (scrolling has its own test)
+    app = make_app(size=tall)
     ctrl(app, pygame.K_s)  # one saved scene joins the lessons
     saved = sorted(in_tmp.glob("newton-descent-*.toml"))
     assert len(saved) == 1
@@ -519,8 +520,8 @@ def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
     for k, ((name, title), row) in enumerate(zip(presets, picker.rows)):
         assert row.title == f"{k + 1}. {title}" and name in row.detail
     assert picker.rows[-1].title == saved[0].name and picker.rows[-1].detail.startswith("saved ")
-    surf = frame(app, (640, 640))  # drawn: a card in the middle with a row per scene
-    assert picker.rect is not None and picker.rect.collidepoint(320, 320)
+    surf = frame(app, tall)  # drawn: a card in the middle with a row per scene
+    assert picker.rect is not None and picker.rect.collidepoint(SIZE[0] // 2, SIZE[1] // 2)
     assert len(picker.row_rects) == len(picker.rows)  # all fit at this size
     # keys go to the list: q does not quit, digits do not switch landscape
     pot = app.world.potential.name
@@ -539,7 +540,7 @@ def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
     # reopened, the list starts on the scene on screen; a click on a row opens that row
     ctrl(app, pygame.K_l)
     assert picker.index == 1
-    frame(app, (640, 640))
+    frame(app, tall)
     i, rect = picker.row_rects[-1]
     click(app, rect.center)
     assert not picker.active and app.scene_ui.origin is not None
@@ -548,7 +549,7 @@ def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
     for close in (lambda: key(app, pygame.K_ESCAPE), lambda: ctrl(app, pygame.K_l),
                   lambda: click(app, (5, 5))):
         ctrl(app, pygame.K_l)
-        frame(app, (640, 640))
+        frame(app, tall)
         assert picker.active
         close()
         assert not picker.active and app.running

@@ -1,0 +1,85 @@
+"""render.maps_ui: the maps of why following a live World, offscreen."""
+import math
+
+import numpy as np
+import pygame
+import pytest
+
+from render.maps_ui import MapsUI
+from render.view import View
+from sim.dynamics import Rule
+from sim.potentials import get_potential
+from sim.world import World
+
+
+@pytest.fixture()
+def ui(display):
+    m = MapsUI(pygame.font.Font(None, 18))
+    for name in ("plane", "phase", "edge", "breaks", "modified"):
+        m.set(name, True)
+    return m
+
+
+def run(ui, world, view, frames, surf):
+    for _ in range(frames):
+        world.tick(1)
+        ui.frame(world, view, world.particles.pos[0], 0)
+    ui.draw_map(surf, world, view)
+    y = 10
+    for name in ui.panels_on():
+        h = ui.measure(name, 300)
+        ui.draw(name, surf, pygame.Rect(10, y, 300, h))
+        y += h + 5
+
+
+def test_ravine_momentum_numbers(ui):
+    world = World(get_potential("ravine"), Rule("momentum", lr=0.02, beta=0.9))
+    world.drop(np.array([[-3.5, 1.2]]))
+    view = View.fit(world.potential.view, (640, 480))
+    surf = pygame.Surface((640, 480))
+    run(ui, world, view, 300, surf)
+    r = ui.readout()
+    assert r["plane.lr_opt"] == pytest.approx(1 / 9) and r["plane.beta_opt"] == pytest.approx(4 / 9)
+    assert r["plane.rate_opt"] == pytest.approx(2 / 3) and r["plane.kappa"] == pytest.approx(25)
+    assert 0.9 < r["plane.rate"] < 1
+    assert r["phase.damping"] == "underdamped" and r["phase.turns"] >= 4
+    assert r["phase.lam"] == pytest.approx(25.0) and r["phase.samples"] == 300
+    assert r["edge.limit"] == pytest.approx(2 * 1.9 / 0.02) and r["edge.lam_max"] == pytest.approx(25)
+    assert r["breaks.fraction"] == 0.0  # lr lam = 0.5 everywhere, far from 3.8
+    assert r["modified.shift_max"] > 0 and r["modified.lr"] == 0.02
+    # a click on the plane sets lr and beta
+    rect = ui.rects["plane"]
+    x, y = ui.plane.to_pixel(ui.plane.plot_rect, 1 / 9, 4 / 9)
+    new = ui.click(world.rule, (int(x), int(y)))
+    assert new.name == "momentum" and new.lr == pytest.approx(1 / 9, rel=0.05)
+    assert new.beta == pytest.approx(4 / 9, abs=0.02)
+    assert ui.click(world.rule, (rect.x + 1, rect.y + 1)) is None
+
+
+def test_breaks_overlay_on_rosenbrock_moves_with_the_step(ui):
+    world = World(get_potential("rosenbrock"), Rule("gd", lr=0.001))
+    world.drop(np.array([[-1.0, 1.0]]))
+    view = View.fit(world.potential.view, (300, 200))
+    surf = pygame.Surface((300, 200))
+    run(ui, world, view, 3, surf)
+    small = ui.readout()["breaks.fraction"]
+    world.set_params(lr=0.004)
+    run(ui, world, view, 1, surf)
+    big = ui.readout()["breaks.fraction"]
+    assert 0 < small < big < 1
+    assert ui.readout()["breaks.limit"] == pytest.approx(2 / 0.004)
+
+
+def test_no_ball_selected_and_newton(ui):
+    world = World(get_potential("himmelblau"), Rule("newton", dt=0.01, friction=0.5))
+    view = View.fit(world.potential.view, (300, 200))
+    surf = pygame.Surface((300, 200))
+    ui.frame(world, view, None, None)
+    ui.draw_map(surf, world, view)
+    for name in ui.panels_on():
+        ui.draw(name, surf, pygame.Rect(0, 0, 300, ui.measure(name, 300)))
+    r = ui.readout()
+    assert r["plane.axes"] == ["dt", "friction"] and r["phase.samples"] == 0
+    assert math.isnan(r["edge.limit"]) or r["edge.limit"] > 0
+    with pytest.raises(ValueError):
+        ui.set("nope")
