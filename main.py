@@ -27,7 +27,8 @@ MAX_DUMP_BYTES = 4e9  # refuse (before the run) a dump whose arrays would pass t
 TICK_WORK = 2_000_000  # ball-ticks between progress updates of a --steps run
 MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
-               "controls", "timeline", "data")
+               "controls", "timeline", "data",
+               "plane", "phase", "edge", "breaks", "modified")
 STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 

@@ -61,7 +61,7 @@ class App:
         self.history = hud.History()
         self.layers = Layers()
         self.notices = Notices()
-        self.instruments = Instruments(self.runtime, self.camera, headless)
+        self.instruments = Instruments(self.runtime, self.camera, headless, self.fonts)
         self.scene_ui = SceneUI(self.runtime, self.camera,
                                 InstrumentHooks(self.apply_instruments, self.instrument_states))
         self.recording = RecordingUI(self.runtime, headless)

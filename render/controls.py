@@ -28,7 +28,9 @@ SLIDER_H = 32  # label row + track
 TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE),
            ("race", Cmd.INSTRUMENT), ("twin", Cmd.INSTRUMENT), ("ledger", Cmd.INSTRUMENT),
            ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
-           ("data", Cmd.INSTRUMENT), ("help", Cmd.TOGGLE))
+           ("data", Cmd.INSTRUMENT), ("plane", Cmd.INSTRUMENT), ("phase", Cmd.INSTRUMENT),
+           ("edge", Cmd.INSTRUMENT), ("breaks", Cmd.INSTRUMENT), ("modified", Cmd.INSTRUMENT),
+           ("help", Cmd.TOGGLE))
 # slider name -> (label, range, logarithmic); "step" is lr or dt
 SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
     "step": ("step", STEP_RANGE, True),

@@ -134,7 +134,7 @@ class Frame:
             surface.blit(p.layers.landscape.surface(view, pot, draft), (0, 0))
         if p.show["field"] and not draft:
             surface.blit(p.layers.force_field.surface(view, pot), (0, 0))
-        p.instruments.draw_map(surface)  # basin shading
+        p.instruments.draw_map(surface, self.context(self.frames))  # basins, maps of why
 
     def _draw_balls(self, surface: pygame.Surface, size: tuple[int, int]) -> None:
         p = self.p

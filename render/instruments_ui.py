@@ -17,17 +17,23 @@ from render.data_pane_ui import DataPaneView
 from render.instrument_panels import (PANEL_WIDTH, RING_OUTLINE, BridgePanel, Context, HeatPanel,
                                       LedgerPanel, RacePanel, StabilityPanel, StepView)
 from render.layout import PanelLayout
+from render.maps_ui import NAMES as MAP_NAMES
+from render.maps_ui import PANELS as MAP_PANELS
+from render.maps_ui import MapsUI
 from sim.runtime import Runtime
 
-INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat", "data")  # panel order too
+INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat", "data",
+               "plane", "phase", "edge", "breaks", "modified")  # panel order too
 RING_RADIUS = 9  # pixels: a twin's ring
+MAP_NOTES = {"plane": "hyperparameter plane", "phase": "phase portrait", "edge": "edge of stability",
+             "breaks": "where the step breaks", "modified": "the loss gd really follows"}
 PAIRS_DRAWN_MAX = 3000  # twin rings drawn per frame at most
 
 
 class Instruments:
     """Instrument state between frames and the panel registry."""
 
-    def __init__(self, runtime: Runtime, camera: Camera, headless: bool = False) -> None:
+    def __init__(self, runtime: Runtime, camera: Camera, headless: bool = False, fonts=None) -> None:
         self.runtime = runtime
         self.camera = camera
         self.on: dict[str, bool] = {name: False for name in ("ledger", "stability", "basins", "heat")}
@@ -36,6 +42,7 @@ class Instruments:
         self.ledger = LedgerPanel()
         self.step = StepView()  # shown while a ball is chosen
         self.data = DataPaneView()
+        self.maps = MapsUI(fonts.small if fonts is not None else pygame.font.Font(None, 16))
         self.panels = {p.name: p for p in (self.race, BridgePanel(), self.ledger, StabilityPanel(),
                                            HeatPanel(), self.step, self.data)}
         self.basins = BasinsView(sync=headless)
@@ -51,12 +58,16 @@ class Instruments:
     def states(self) -> dict[str, bool]:
         out = dict(self.runtime.balls.toggles())
         out.update(self.on)
+        out.update(self.maps.on)
         return {name: out[name] for name in INSTRUMENTS}
 
     def set(self, name: str, on: bool = True) -> None:
         """Switch one instrument on or off (KeyError for a name this window does not know)."""
         if name in ("race", "twin"):
             self.runtime.balls.set_toggle(name, on)
+            return
+        if name in self.maps.on:
+            self.maps.set(name, on)
             return
         if name not in self.on:
             raise KeyError(name)
@@ -74,6 +85,10 @@ class Instruments:
     def toggle(self, name: str) -> None:
         if name in ("race", "twin"):
             self.runtime.balls.toggle(name)
+            return
+        if name in self.maps.on:
+            self.maps.set(name, not self.maps.on[name])
+            self.runtime.say(f"{MAP_NOTES[name]} {'on' if self.maps.on[name] else 'off'}")
             return
         self.set(name, not self.on[name])
         on = self.on[name]
@@ -101,8 +116,14 @@ class Instruments:
         return True
 
     def click(self, pos) -> bool:
-        """A left click: a race chip toggles its lane; a click on a panel drops nothing."""
+        """A left click: a race chip toggles its lane; on the plane, its setting; a click on a
+        panel drops nothing."""
         if self.runtime.balls.race.on and self.race.click(pos, self.runtime):
+            return True
+        if self.maps.on["plane"] and "plane" in self.rects and self.rects["plane"].collidepoint(pos):
+            new = self.maps.click(self.runtime.world.rule, pos)
+            if new is not None:
+                self.runtime.adopt(new)
             return True
         return any(r.collidepoint(pos) for r in self.rects.values())
 
@@ -136,8 +157,20 @@ class Instruments:
     def basins_shown(self) -> bool:
         return self.basins.shown()
 
-    def draw_map(self, surface: pygame.Surface) -> None:
+    def draw_map(self, surface: pygame.Surface, ctx: Context) -> None:
+        """Over the map, under the balls: basin colours, where the step breaks, the modified loss
+        (the maps of why follow the chosen ball, else the point under the cursor)."""
         self.basins.draw_map(surface, self.camera.view)
+        if not any(self.maps.on.values()):
+            return
+        w, row = ctx.world, ctx.runtime.balls.selected
+        focus = None
+        if row is not None and row < w.n:
+            focus = w.particles.pos[row]
+        elif ctx.mouse is not None:
+            focus = ctx.view.pixel_to_world(ctx.mouse[0] + 0.5, ctx.mouse[1] + 0.5)
+        self.maps.frame(w, ctx.view, focus, row if row is not None and row < w.n else None)
+        self.maps.draw_map(surface, w, ctx.view)
 
     def _sprite(self, color: tuple[int, int, int]) -> pygame.Surface:
         s = self._sprites.get(color)
@@ -186,10 +219,12 @@ class Instruments:
         if not self.data.applies(ctx.world):
             states["data"] = False
             self.data.pane = None
-        wanted = [(name, self.panels[name].measure(ctx)) for name in INSTRUMENTS
-                  if states[name] and name != "basins"]
+        names = [n for n in INSTRUMENTS if states[n] and n != "basins" and n not in MAP_NAMES]
+        names += self.maps.panels_on()
         if self.runtime.balls.selected is not None:
-            wanted.append(("step", self.step.measure(ctx)))
+            names.append("step")
+        wanted = [(n, self.maps.measure(n, PANEL_WIDTH) if n in MAP_PANELS else self.panels[n].measure(ctx))
+                  for n in names]
         if not wanted:
             return drawn
         slots = self.layout.place(surface.get_size(), wanted, list(obstacles) + drawn)
@@ -198,7 +233,10 @@ class Instruments:
             if slot is None:
                 continue
             rect = pygame.Rect(slot.x, slot.y, slot.w, h)
-            self.readouts[name] = self.panels[name].draw(surface, rect, ctx)
+            if name in MAP_PANELS:
+                self.maps.draw(name, surface, rect, ctx.mouse)
+            else:
+                self.readouts[name] = self.panels[name].draw(surface, rect, ctx)
             self.rects[name] = rect
             drawn.append(rect)
         return drawn

@@ -72,7 +72,7 @@ def _pretty(key: str) -> str:
     names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
              "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1", "f9": "F9",
              "shift+f9": "Shift+F9", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
-             "ctrl+shift+o": "Ctrl+Shift+O",
+             "ctrl+shift+o": "Ctrl+Shift+O", "ctrl+e": "Ctrl+E", "ctrl+b": "Ctrl+B", "ctrl+m": "Ctrl+M",
              "[+]": "keypad +", "[-]": "keypad −"}
     return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
 
@@ -132,6 +132,11 @@ KEYS: tuple[Binding, ...] = (
     Binding(("x",), Cmd.INSTRUMENT, "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
     Binding(("b",), Cmd.INSTRUMENT, "basins", "basins of attraction (B or Esc: off)"),
     Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin)"),
+    Binding(("o",), Cmd.INSTRUMENT, "plane", "hyperparameter plane: rate per step, stable region, optimum"),
+    Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
+    Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),
+    Binding(("ctrl+b",), Cmd.INSTRUMENT, "breaks", "shade where the step is beyond its stable limit"),
+    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss gd really follows"),
     Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
     Binding(("escape", "q"), Cmd.QUIT, None, "quit"),
 )

@@ -79,7 +79,7 @@ class MapsUI:
             self._phase_args, self._edge_args = ([], [], math.nan, ""), ([], math.nan)
             return
         p = world.particles
-        key = (id(world), id(world.potential), row, rule)
+        key = (world, world.potential, row, rule)
         if key != self.trace.key:
             self.trace.clear(key)
         vel = W.ball_velocity(rule, p.vel[row:row + 1], p.buf_a[row:row + 1])[0]
@@ -115,7 +115,7 @@ class MapsUI:
             self.breaks.draw(surface, mask, lam, W.curvature_limit(rule), step)
         if self.on["modified"] and not world.rule.newtonian:
             lr = world.rule.lr
-            key = (id(world.potential), world.potential.formula, lr, rect, shape)
+            key = (world.potential.cache_key, lr, rect, shape)
             if key != self._mod_key:
                 x0, x1, y0, y1 = rect
                 xs = x0 + (np.arange(shape[0]) + 0.5) * (x1 - x0) / shape[0]
@@ -127,7 +127,7 @@ class MapsUI:
             self.modified.draw(surface, v, vm, levels, lr)
 
     def measure(self, name: str, width: int) -> int:
-        return getattr(self, name).measure(width)
+        return {"plane": self.plane, "phase": self.phase, "edge": self.edge}[name].measure(width)
 
     def draw(self, name: str, surface: pygame.Surface, rect: pygame.Rect,
              hover_pos: tuple[int, int] | None = None) -> None:

@@ -72,6 +72,7 @@ def report(app) -> dict[str, Any]:
             out[f"{key}.target"] = None
             continue
         _flatten(key, got, out)
+    out.update(app.instruments.maps.readout())  # plane.*, phase.*, edge.*, breaks.*, modified.*
     return _clean(out)
 
 

@@ -180,6 +180,17 @@ class Runtime:
         self.notify(Change.LANDSCAPE)
         self.say(f"{potential.name}    {self.world.rule.label()}")
 
+    def adopt(self, rule: Rule) -> None:
+        """The current rule's setting from a map (the hyperparameter plane): its name, step,
+        beta, friction, as the keys and sliders would set them."""
+        if rule.name != self.world.rule.name:
+            self.set_rule(rule.name)
+        self.set_value("step", rule.step_size)
+        if rule.newtonian:
+            self.set_value("friction", rule.friction)
+        elif rule.name in ("momentum", "nesterov"):
+            self.set_value("beta", rule.beta)
+
     def replace_landscape(self, potential) -> None:
         """The same landscape on edited data: balls, rules, steps and view stay."""
         self.world.set_potential(potential)

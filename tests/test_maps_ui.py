@@ -83,3 +83,52 @@ def test_no_ball_selected_and_newton(ui):
     assert math.isnan(r["edge.limit"]) or r["edge.limit"] > 0
     with pytest.raises(ValueError):
         ui.set("nope")
+
+
+def test_the_plane_in_the_window_click_sets_lr_and_beta_and_the_report_has_its_numbers(tmp_path):
+    """O shows the plane; a click on its optimum marker sets the optimum (within a pixel's worth)
+    through the runtime; --report writes plane.lr_opt etc. as the panel shows them."""
+    import json
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    import main
+    from render.app import App
+    from sim.dynamics import Rule
+    from sim.potentials import get_potential
+    from sim.world import World
+
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((8, 8))
+    app = App(World(get_potential("ravine"), Rule("momentum", lr=0.002)), (1280, 800), headless=True)
+    app.runtime.balls.drop(np.array([[1.0, 0.5]]))
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=0, unicode="o", scancode=0))
+    surf = pygame.Surface((1280, 800), 0, 32)
+    app.update(1 / 60)
+    app.draw(surf)
+    r = app.instruments.maps.readout()
+    # kappa = 25 on the ravine: best heavy ball beta ((5-1)/(5+1))^2, rate (5-1)/(5+1)
+    assert r["plane.beta_opt"] == pytest.approx((4 / 6) ** 2) and r["plane.rate_opt"] == pytest.approx(4 / 6)
+    rect = app.instruments.rects["plane"]
+    plane = app.instruments.maps.plane
+    best, at = math.inf, None
+    for x in range(rect.x, rect.right, 2):
+        for y in range(rect.y, rect.bottom, 2):
+            s = plane.setting_at(rect, (x, y))
+            if s is not None and s[0] > 0:
+                d = abs(math.log(s[0] / r["plane.lr_opt"])) + abs(s[1] - r["plane.beta_opt"])
+                if d < best:
+                    best, at = d, (x, y)
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at, button=1, mod=0))
+    rule = app.world.rule
+    assert rule.name == "momentum" and app.world.n == 1  # the click set, it dropped nothing
+    assert rule.lr == pytest.approx(r["plane.lr_opt"], rel=0.1) and rule.beta == pytest.approx(r["plane.beta_opt"], abs=0.05)
+    out = tmp_path / "r.json"
+    assert main.main(["--headless", "--frames", "3", "--potential", "ravine", "--dynamics", "momentum",
+                      "--lr", "0.002", "--start=1,0.5", "--show", "plane", "--report", str(out)]) == 0
+    d = json.loads(out.read_text())
+    assert d["plane.rate_opt"] == pytest.approx(4 / 6) and d["plane.rate"] == pytest.approx(r["plane.rate"])
