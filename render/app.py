@@ -14,7 +14,7 @@ import numpy as np
 
 from render import hud
 from render.camera import Camera
-from render.controls import WIDTH, ControlPanel
+from render.controls import WIDTH, ControlPanel, panel_state
 from render.frame import PICK_RADIUS, Frame, Layers, Parts
 from render.input import Gestures, InputRouter
 from render.instruments_ui import Instruments
@@ -153,16 +153,6 @@ class App:
             self.controls.toggle()
         self.runtime.say(f"control panel {'open' if self.controls.open else 'collapsed'}")
 
-    def control_state(self):
-        from render.controls import State
-
-        rt = self.runtime
-        toggles = dict(self.show)
-        toggles.update(self.instruments.states())
-        return State(rt.world.rule, rt.time_scale, rt.steps[rt.world.rule.family],
-                     rt.world.potential.name, [p.name for p in self.potentials], toggles, rt.paused)
-
-    # -- gestures (render.input.Gestures calls these) --------------------------------------------
     def drop_at(self, start, end=None, cloud: bool = False) -> slice | None:
         """Drop one ball (or a cloud) at pixel start; a drag to `end` throws it."""
         view = self.camera.view
@@ -334,7 +324,8 @@ class App:
         else:
             self.timeline_ui.rect = None
         if pw:
-            self.controls.draw(surface, pygame.Rect(W - pw, 0, pw, H), self.control_state())
+            self.controls.draw(surface, pygame.Rect(W - pw, 0, pw, H),
+                               panel_state(self.runtime, self.show, self.instruments, self.potentials))
         else:
             self.controls.rect = None
         if self.shot_requested:

@@ -122,6 +122,15 @@ class State:
     paused: bool
 
 
+def panel_state(runtime, show: dict, instruments, potentials) -> State:
+    """What the panel shows now, read from the runtime, the view toggles and the instruments."""
+    toggles = dict(show)
+    toggles.update(instruments.states())
+    rule = runtime.world.rule
+    return State(rule, runtime.time_scale, runtime.steps[rule.family], runtime.world.potential.name,
+                 [p.name for p in potentials], toggles, runtime.paused)
+
+
 def build(rect: pygame.Rect, st: State) -> list[Widget]:
     """Every widget of the open panel inside rect, top to bottom."""
     out: list[Widget] = []
