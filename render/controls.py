@@ -194,18 +194,14 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     y += ROW + GAP + 4
     heading("instruments")
     for i, (name, cmd) in enumerate(TOGGLES):
-        col = i % 2
-        if col == 0 and i:
-            y += ROW + GAP
-        button(x + col * (half + GAP), half, name, (cmd, name), lit=st.toggles.get(name, False),
+        y += ROW + GAP if i and i % 2 == 0 else 0
+        button(x + (i % 2) * (half + GAP), half, name, (cmd, name), lit=st.toggles.get(name, False),
                key=key_of(cmd, name))
     y += ROW + GAP + 4
     heading("scenes and files")
     for i, (label, cmd) in enumerate(MORE):
-        col = i % 2
-        if col == 0 and i:
-            y += ROW + GAP
-        button(x + col * (half + GAP), half, label, (cmd, None), key=key_of(cmd))
+        y += ROW + GAP if i and i % 2 == 0 else 0
+        button(x + (i % 2) * (half + GAP), half, label, (cmd, None), key=key_of(cmd))
     return out
 
 

@@ -53,26 +53,22 @@ def pairs_text(arr: np.ndarray, progress: Callable[[int], None] | None = None) -
     """A float array [n, 2] as the TOML text `dumps` writes for its `.tolist()` (one `[x, y]`
     row per line), built CHUNK_ROWS rows at a time; `progress(rows)` after each chunk.
     ValueError for nan or inf (a scene never holds them)."""
-    parts = ["[\n"]
-    for i in range(0, len(arr), CHUNK_ROWS):
-        chunk = arr[i: i + CHUNK_ROWS]
-        text = repr(chunk.tolist())[1:-1].replace("], [", "],\n  [")
-        if "n" in text:  # nan, inf
-            raise ValueError("cannot write nan or inf: a scene never holds them")
-        parts.append(f"  {text},\n")
-        if progress is not None:
-            progress(len(chunk))
-    parts.append("]")
-    return "".join(parts)
+    return _chunked_text(arr, "], [", "],\n  [", progress)
 
 
 def scalars_text(arr: np.ndarray, progress: Callable[[int], None] | None = None) -> str:
     """An int or float array [n] as a TOML array, one value per line, CHUNK_ROWS at a time;
     `progress(rows)` after each chunk. ValueError for nan or inf."""
+    return _chunked_text(arr, ", ", ",\n  ", progress)
+
+
+def _chunked_text(arr: np.ndarray, sep: str, row_sep: str,
+                  progress: Callable[[int], None] | None) -> str:
+    """The array's repr, one row per line (`sep` between rows becomes `row_sep`)."""
     parts = ["[\n"]
     for i in range(0, len(arr), CHUNK_ROWS):
         chunk = arr[i: i + CHUNK_ROWS]
-        text = repr(chunk.tolist())[1:-1].replace(", ", ",\n  ")
+        text = repr(chunk.tolist())[1:-1].replace(sep, row_sep)
         if "n" in text:  # nan, inf
             raise ValueError("cannot write nan or inf: a scene never holds them")
         parts.append(f"  {text},\n")
