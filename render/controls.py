@@ -24,7 +24,7 @@ WIDTH = 236  # pixels, the panel's width when open
 TAB = 22  # pixels, the strip that stays when it is collapsed
 ROW = 20  # pixels per button row
 GAP = 3
-SLIDER_H = 32  # label row + track
+SLIDER_H = 30  # label row + track
 TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE),
            ("race", Cmd.INSTRUMENT), ("twin", Cmd.INSTRUMENT), ("ledger", Cmd.INSTRUMENT),
            ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
@@ -143,8 +143,8 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
 
     def heading(text):
         nonlocal y
-        out.append(Widget("heading", pygame.Rect(x, y, w, 16), text))
-        y += 18
+        out.append(Widget("heading", pygame.Rect(x, y, w, 14), text))
+        y += 15
 
     heading("run")
     third = (w - 2 * GAP) // 3
@@ -155,7 +155,7 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
             y += ROW + GAP
         button(x + (i % 3) * (third + GAP), third, label, (cmd, None), key=key_of(cmd),
                lit=(cmd is Cmd.PAUSE and st.paused))
-    y += ROW + GAP + 4
+    y += ROW + GAP + 1
     heading("rule")
     from render.balls import RULE_COLORS
 
@@ -165,7 +165,7 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
             y += ROW + GAP
         button(x + col * (half + GAP), half, name, (Cmd.RULE, name), lit=(st.rule.name == name),
                key=key_of(Cmd.RULE, name) or "Tab", color=RULE_COLORS.get(name))
-    y += ROW + GAP + 4
+    y += ROW + GAP + 1
     heading("parameters")
     for name in slider_names(st.rule):
         label, (lo, hi), log = SLIDERS[name]
@@ -186,18 +186,19 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     for i, name in enumerate(st.potentials):
         col = i % 2
         if col == 0 and i:
-            y += ROW - 4 + 2
+            y += ROW - 3
         out.append(Widget("button", pygame.Rect(x + col * (half + GAP), y, half, ROW - 4), name,
                           (Cmd.POTENTIAL, i), st.potential == name, key_of(Cmd.POTENTIAL, i)))
-    y += ROW - 4 + GAP
+    y += ROW - 4 + GAP - 2
     button(x, w, "type a formula V(x, y) …", (Cmd.FORMULA, None), key=key_of(Cmd.FORMULA))
-    y += ROW + GAP + 4
+    y += ROW + GAP + 1
     heading("instruments")
+    third = (w - 2 * GAP) // 3
     for i, (name, cmd) in enumerate(TOGGLES):
-        y += ROW + GAP if i and i % 2 == 0 else 0
-        button(x + (i % 2) * (half + GAP), half, name, (cmd, name), lit=st.toggles.get(name, False),
+        y += ROW + GAP if i and i % 3 == 0 else 0
+        button(x + (i % 3) * (third + GAP), third, name, (cmd, name), lit=st.toggles.get(name, False),
                key=key_of(cmd, name))
-    y += ROW + GAP + 4
+    y += ROW + GAP + 1
     heading("scenes and files")
     for i, (label, cmd) in enumerate(MORE):
         y += ROW + GAP if i and i % 2 == 0 else 0
@@ -313,6 +314,7 @@ class ControlPanel:
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, st: State) -> None:
         self.rect = rect
+        surface.fill((8, 9, 14), rect)  # beside the map, not over it: nothing may show through
         panel = self._background(rect.size)
         surface.blit(panel, rect)
         f = self.fonts

@@ -12,6 +12,7 @@ from sim.runtime import Runtime
 from sim.tick_series import TickSeries
 
 SERIES = ("mean V", "mean E")
+BACKDROP = (8, 9, 14)
 
 
 class TimelineUI:
@@ -65,6 +66,7 @@ class TimelineUI:
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, runtime: Runtime) -> None:
         self.rect = pygame.Rect(rect)
+        surface.fill(BACKDROP, self.rect)  # the strip is not over the map: nothing may show through
         spans = runtime.timeline.spans()
         now = int(runtime.world.tick_count)
         t0 = min([spans[0][0]] if spans else [now])
