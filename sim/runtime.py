@@ -318,8 +318,17 @@ class Runtime:
 
         self.balls.select(row)
         self.watch.select(self.balls.selected)
-        if self.balls.selected is not None:
+        if self.balls.selected is None:
+            return
+        # the last tick replayed from the timeline; the world is put back exactly as it is now
+        # (a ball dropped since that tick, or a parameter changed since, must survive)
+        now = self.world.save_state()
+        try:
             self.watch.last = explain_last(self.world, self.timeline, self.balls.selected)
+        except (IndexError, ValueError):  # the ball did not exist a tick ago
+            self.watch.last = None
+        finally:
+            self.world.load_state(now)
 
     # == a new world =================================================================================
     def load_world(self, world: World, paused: bool) -> None:

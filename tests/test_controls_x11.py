@@ -53,9 +53,28 @@ def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path): 
         xdo("mousemove", "--window", win, str(x), str(y), "click", "1")
         time.sleep(0.4)
 
+    saved = lambda k: _wait(lambda: (lambda f: f if len(f) >= k else None)(  # noqa: E731
+        sorted(tmp_path.glob("newton-descent-*.toml"), key=lambda p: p.stat().st_mtime)), 15, "a scene")
     try:
-        time.sleep(1.5)
+        time.sleep(2.0)  # some ticks to scrub back over
         gd = widgets_for("gd", {"trails": True})
+        click(*find(gd, "button", "pause").rect.center)
+        click(*find(gd, "button", "save scene").rect.center)
+        saved(1)
+        strip_y = SIZE[1] - 20  # the timeline strip along the bottom of the map
+        xdo("mousemove", "--window", win, "700", str(strip_y), "mousedown", "1")
+        time.sleep(0.3)
+        xdo("mousemove", "--window", win, "400", str(strip_y))
+        time.sleep(0.3)
+        xdo("mousemove", "--window", win, "300", str(strip_y), "mouseup", "1")
+        time.sleep(0.5)
+        click(*find(gd, "button", "save scene").rect.center)
+        saved(2)
+        click(150, 150)  # a ball dropped (far from the others), chosen by a click on it, one step
+        click(150, 150)
+        click(*find(gd, "button", "step").rect.center)
+        click(*find(gd, "button", "save scene").rect.center)
+        saved(3)
         click(*find(gd, "button", "momentum").rect.center)
         mom = widgets_for("momentum", {"trails": True})
         track = find(mom, "slider", action="step")
@@ -72,7 +91,7 @@ def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path): 
         time.sleep(0.4)
         click(*find(mom, "button", "ledger").rect.center)
         click(*find(mom, "button", "save scene").rect.center)
-        scenes = _wait(lambda: sorted(tmp_path.glob("newton-descent-*.toml")), 15, "the saved scene")
+        scenes = saved(4)
         xdo("key", "q")
         status = app.wait(20)
     finally:
@@ -82,7 +101,9 @@ def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path): 
     assert status == 0, app.stderr.read()
     from sim.scene import load_scene
 
-    world, info = load_scene(scenes[0])
+    (first, _), (back, _), (stepped, _), (world, info) = (load_scene(p) for p in scenes[:4])
+    assert 0 < back.tick_count < first.tick_count  # the strip took the world back
+    assert stepped.tick_count == back.tick_count + 1 and stepped.n == back.n + 1
     assert world.rule.name == "momentum" and world.rule.beta == 0.5
     f = (x1 - track.rect.x) / track.rect.w  # three quarters along a log slider around 0.02
     assert world.rule.lr == pytest.approx(math.exp(math.log(track.lo) + f * (math.log(track.hi)

@@ -118,3 +118,21 @@ def test_a_chosen_ball_shows_its_step_and_single_steps_update_it():
     assert surf.get_at(rect.center)[:3] != (0, 0, 0)
     key(app, pygame.K_PERIOD, ".")
     assert app.runtime.watch.last.tick == r.tick + 1
+
+
+def test_choosing_a_ball_dropped_since_the_last_tick_leaves_the_world_as_it_is():
+    """The step panel replays the last tick from the timeline; a ball dropped after that tick
+    (or a parameter changed since) must survive the replay (it once undid the drop)."""
+    app = make_app(Rule("gd", lr=1e-3))
+    frames(app, 20)
+    app.runtime.paused = True
+    app.runtime.set_value("step", 2e-3)
+    s = app.runtime.balls.drop(np.array([[0.3, 0.4]]))
+    before = state(app)
+    app.runtime.select(s.start)
+    after = state(app)
+    for name in STATE:
+        assert after[name].tobytes() == before[name].tobytes(), name
+    assert app.world.rule.lr == 2e-3 and app.runtime.balls.selected == s.start
+    key(app, pygame.K_PERIOD, ".")
+    assert app.runtime.watch.last is not None and app.runtime.watch.last.row == s.start
