@@ -216,6 +216,7 @@ class App:
             Cmd.INSTRUMENT: lambda a, s: self.instruments.toggle(a),
             Cmd.MASS: lambda a, s: rt.scale_mass(a),
             Cmd.INTEGRATOR: lambda a, s: rt.cycle_integrator(),
+            Cmd.SCHEDULE: lambda a, s: rt.cycle_schedule(),
             Cmd.CONTROLS: lambda a, s: self.toggle_controls(),
             Cmd.QUIT: lambda a, s: self.quit(),
         }

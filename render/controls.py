@@ -40,7 +40,7 @@ SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
     "temperature": ("temperature T", TEMPERATURE_RANGE, True),
     "time_scale": ("time", TIME_SCALE_RANGE, True),
 }
-MORE = (("integrator", Cmd.INTEGRATOR), ("home view", Cmd.RESET_VIEW), ("save scene", Cmd.SAVE_SCENE),
+MORE = (("integrator", Cmd.INTEGRATOR), ("lr schedule", Cmd.SCHEDULE), ("home view", Cmd.RESET_VIEW), ("save scene", Cmd.SAVE_SCENE),
         ("scenes …", Cmd.SCENE_LIST), ("next scene", Cmd.NEXT_SCENE), ("caption", Cmd.CAPTION),
         ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD))
 STEP_SPAN = 1e4  # the step slider spans the remembered step ÷ and × this (its range is huge)
@@ -201,8 +201,8 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     y += ROW + GAP + 1
     heading("scenes and files")
     for i, (label, cmd) in enumerate(MORE):
-        y += ROW + GAP if i and i % 2 == 0 else 0
-        button(x + (i % 2) * (half + GAP), half, label, (cmd, None), key=key_of(cmd))
+        y += ROW + GAP if i and i % 3 == 0 else 0
+        button(x + (i % 3) * (third + GAP), third, label, (cmd, None), key=key_of(cmd))
     return out
 
 

@@ -48,6 +48,7 @@ class Cmd(enum.Enum):
     INSTRUMENT = enum.auto()  # arg: an instrument's name
     MASS = enum.auto()  # arg: factor
     INTEGRATOR = enum.auto()
+    SCHEDULE = enum.auto()
     CONTROLS = enum.auto()  # the control panel: show / hide
     QUIT = enum.auto()
 
@@ -72,7 +73,7 @@ def _pretty(key: str) -> str:
     names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
              "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1", "f9": "F9",
              "shift+f9": "Shift+F9", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
-             "ctrl+shift+o": "Ctrl+Shift+O", "ctrl+e": "Ctrl+E", "ctrl+b": "Ctrl+B", "ctrl+m": "Ctrl+M",
+             "ctrl+shift+o": "Ctrl+Shift+O", "ctrl+e": "Ctrl+E", "ctrl+b": "Ctrl+B", "ctrl+m": "Ctrl+M", "ctrl+t": "Ctrl+T",
              "[+]": "keypad +", "[-]": "keypad −"}
     return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
 
@@ -100,6 +101,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("-", "[-]"), Cmd.STEP_SIZE, 1 / 1.25, "step size ÷1.25", "−"),
     Binding(("]",), Cmd.FRICTION, 1.25, "friction ×1.25"),
     Binding(("[",), Cmd.FRICTION, 1 / 1.25, "friction ÷1.25"),
+    Binding(("ctrl+t",), Cmd.SCHEDULE, None, "lr schedule: constant → cosine → step → warmup"),
     Binding(("}",), Cmd.TEMPERATURE, 1.25, "temperature ×1.25 (langevin)"),
     Binding(("{",), Cmd.TEMPERATURE, 1 / 1.25, "temperature ÷1.25"),
     Binding((">", "/"), Cmd.TIME_SCALE, 2.0, "time ×2 (faster)"),

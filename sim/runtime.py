@@ -33,6 +33,7 @@ FRICTION_RANGE = (1e-3, 1e4)  # friction below the low end becomes 0; 0 steps up
 TEMPERATURE_RANGE = (1e-4, 1e4)
 MASS_RANGE = (1e-4, 1e4)
 LAM_SAMPLE = 4096  # balls whose curvature bounds the mass control's dt
+WINDOW_SCHEDULES = ("constant", "cosine:2000", "step:500:0.5", "warmup:200")  # what Ctrl+T cycles
 
 INTEGRATOR_NOTES = {
     "verlet": "velocity Verlet / BAOAB: second order, energy stays bounded",
@@ -240,7 +241,21 @@ class Runtime:
             self.say(str(e), warn=True)
             return
         self.balls.sync()
-        self.say(f"{name} = {getattr(self.world.rule, name):.4g}{note}")
+        v = getattr(self.world.rule, name)
+        self.say(f"{name} = {v if isinstance(v, str) else format(v, '.4g')}{note}")
+
+    def cycle_schedule(self) -> None:
+        """The optimizer rules' learning-rate schedule: constant → cosine → step → warmup, per
+        ball from its drop (as torch's schedulers, sim/schedules.py)."""
+        from sim.dynamics import OPTIMIZERS
+
+        r = self.world.rule
+        if r.name not in OPTIMIZERS:
+            self.say(f"schedules are for the optimizer rules, not {r.name}", warn=True)
+            return
+        i = WINDOW_SCHEDULES.index(r.schedule) if r.schedule in WINDOW_SCHEDULES else -1
+        self._set_param("schedule", WINDOW_SCHEDULES[(i + 1) % len(WINDOW_SCHEDULES)],
+                        "   (lr per ball from its drop)")
 
     def cycle_integrator(self) -> None:
         r = self.world.rule

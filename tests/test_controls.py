@@ -175,3 +175,20 @@ def test_panel_is_drawn_in_the_theme_and_the_hover_shows_the_key():
     # the panel's background is the HUD's dark panel colour, not the map
     px = np.array(surf.get_at((SIZE[0] - 5, SIZE[1] - 5))[:3])
     assert px.max() < 40
+
+
+def test_ctrl_t_and_the_schedule_button_cycle_the_lr_schedule():
+    app = make_app(Rule("gd", lr=0.01))
+    frame(app)
+    app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_t, mod=pygame.KMOD_CTRL, unicode="\x14",
+                                  scancode=0))
+    assert app.world.rule.schedule == "cosine:2000"
+    click(app, widget(app, "button", "lr schedule").rect.center)
+    assert app.world.rule.schedule == "step:500:0.5"
+    # the schedule is torch's StepLR: after 500 of a ball's steps its lr is halved
+    from sim.schedules import lr_factor, parse_schedule
+
+    assert lr_factor(parse_schedule("step:500:0.5"), np.array([499, 500]))[1] == 0.5
+    app.runtime.set_rule("newton")
+    app.runtime.cycle_schedule()  # not for newton: a message, nothing changes
+    assert app.notices.toast[3] != (236, 237, 242)
