@@ -30,12 +30,43 @@ class DataPaneView:
         return getattr(world.potential, "data", None) is not None
 
     def measure(self, ctx: Context) -> int:
-        return PANE_HEIGHT
+        extra = 2 * (ctx.font.get_linesize() + 2) if self.noise(ctx) is not None else 0
+        return PANE_HEIGHT + extra
+
+    @staticmethod
+    def noise(ctx: Context) -> dict | None:
+        """SGD's noise temperature at the chosen (or hovered) ball when its rule trains on
+        minibatches (sim.data.minibatch.noise_temperature: the exact gradient covariance)."""
+        w, k = ctx.world, ctx.selected
+        if k is None or not 0 <= k < w.n:
+            return None
+        rule = w.rules[int(w.particles.rule[k])]
+        if not rule.batch or rule.family.name == "NEWTON":
+            return None
+        from sim.data.minibatch import noise_temperature
+
+        out = noise_temperature(w.potential, w.particles.pos[k], rule.lr, rule.batch)
+        return out if out["batch"] else None
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
-        self.rect = pygame.Rect(rect)
-        self.pane = D.draw_pane(surface, self.rect, ctx.world, ctx.selected, ctx.font)
-        return None
+        """The pane; under it, the chosen ball's noise temperature when it is on minibatches."""
+        rect = pygame.Rect(rect)
+        noise = self.noise(ctx)
+        lh = ctx.font.get_linesize() + 2
+        pane = rect if noise is None else pygame.Rect(rect.x, rect.y, rect.w, rect.h - 2 * lh)
+        self.rect = pane
+        self.pane = D.draw_pane(surface, pane, ctx.world, ctx.selected, ctx.font)
+        if noise is not None:
+            from render import hud, widgets
+
+            surface.fill((18, 20, 28), pygame.Rect(rect.x, pane.bottom, rect.w, 2 * lh))
+            rows = (f"SGD noise: T_eff = lr·tr C/(2·2·B)·(n−B)/(n−1) = {hud.fmt(noise['t_eff'])}",
+                    f"tr C = {hud.fmt(noise['trace'])}   B = {noise['batch']:.0f}   "
+                    f"(n−B)/(n−1) = {hud.fmt(noise['factor'], 3)}")
+            for i, text in enumerate(rows):
+                t = widgets.text(ctx.font, widgets.fit_text(ctx.font, text, rect.w - 8), hud.TEXT)
+                surface.blit(t, (rect.x + 4, pane.bottom + 1 + i * lh))
+        return noise
 
     def claim(self, event, runtime) -> bool:
         """Left click: add a point (class 1), right click: class 0, Shift+click: remove, drag:

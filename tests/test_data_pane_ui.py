@@ -65,3 +65,26 @@ def test_the_pane_is_only_on_data_landscapes():
     app = App(World(get_potential("bowl"), Rule("gd", lr=0.05)), SIZE, headless=True)
     frame(app)
     assert "data" not in app.instruments.rects
+
+
+def test_a_chosen_minibatch_ball_shows_its_noise_temperature():
+    """sgd_is_hot: the pane writes T_eff for the chosen ball, the value of an independent
+    computation of lr tr(C)/(2 d B) (n-B)/(n-1) from the per-example gradients."""
+    world, info = load_scene(find_scene("sgd_is_hot"))
+    app = App(world, SIZE, headless=True)
+    app.scene_ui.open_scene(world, info, "sgd_is_hot")
+    app.scene_ui.caption_open = False
+    rows = [i for i in range(world.n) if world.rules[int(world.particles.rule[i])].batch]
+    k = rows[0]
+    app.runtime.select(k)
+    frame(app)
+    got = app.instruments.readouts["data"]
+    rule = world.rules[int(world.particles.rule[k])]
+    pot, p = world.potential, world.particles.pos[k]
+    x, y = pot.data.x[:, 0], pot.data.y
+    r = p[0] * x + p[1] - y
+    g = np.column_stack([2 * r * x, 2 * r])  # per-example gradients of (w x + b - y)^2
+    c = np.cov(g.T, bias=True)
+    n, b = len(y), rule.batch
+    want = rule.lr * np.trace(c) / (2 * 2 * b) * (n - b) / (n - 1)
+    assert got["t_eff"] == pytest.approx(want, rel=1e-9)
