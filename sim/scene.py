@@ -124,6 +124,7 @@ LESSON_ORDER = (
     "energy_never_rises",
     "escape_rate",
     "adam_never_settles",
+    "newtons_method_vs_newtons_law",
     "fit_a_line",
     "sgd_is_hot",
     "network_slice",

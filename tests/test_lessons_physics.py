@@ -39,3 +39,23 @@ def test_overdamped_lesson_gd_lane_is_every_newton_lanes_limit():
         d = w.particles.pos[1:4] - w.particles.pos[0]
         gaps = np.maximum(gaps, np.hypot(d[:, 0], d[:, 1]))
     assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 0.2 * gaps[1]
+
+
+def test_newtons_method_reaches_rosenbrocks_minimum_in_a_few_steps_newtons_law_does_not():
+    """The lesson's claim: from (-1.2, 1) Newton's method is at (1, 1) within 8 steps (its
+    first step equals x - H^-1 g with Rosenbrock's Hessian written by hand), the ball under
+    Newton's law is still more than 1 away."""
+    import numpy as np
+
+    from sim.scene import find_scene, load_scene
+
+    w, _info = load_scene(find_scene("newtons_method_vs_newtons_law"))
+    x, y = -1.2, 1.0
+    g = np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+    h = np.array([[1200 * x * x - 400 * y + 2, -400 * x], [-400 * x, 200.0]])
+    assert np.linalg.eigvalsh(h).min() > 0  # positive definite here: no shift
+    w.tick(1)
+    assert np.allclose(w.particles.pos[0], np.array([x, y]) - np.linalg.solve(h, g), rtol=1e-12)
+    w.tick(7)
+    d = np.hypot(*(w.particles.pos - 1.0).T)
+    assert d[0] < 1e-9 and d[1] > 1.0
