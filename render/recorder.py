@@ -112,11 +112,15 @@ def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = No
     folder_ = target.parent if str(target.parent) else Path(".")
     tmp: str | None = None
     try:
-        fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
-        os.close(fd)
+        # encoded in memory, written by Python: a short write (a full disk, a size limit) is an
+        # error here; an image library writing the file itself may not say so (pygame-ce)
+        buf = io.BytesIO()
         with quiet_c_stderr():
-            pygame.image.save(surface, tmp)
-        with open(tmp, "rb+") as f:
+            pygame.image.save(surface, buf, target.name if target.suffix else "shot.png")
+        fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
+        with os.fdopen(fd, "wb") as f:
+            f.write(buf.getvalue())
+            f.flush()
             os.fsync(f.fileno())
         out = publish_new(tmp, target)
         tmp = None
