@@ -198,7 +198,8 @@ class Frame:
             H.colorbar(surface, p.layers.landscape.shading, (W - M, M),
                        grey=p.instruments.basins_shown())
         k = self.selected()
-        draw_ball_panel(surface, H, p.runtime, p.history, k, k is not None and k == self.hover)
+        draw_ball_panel(surface, H, p.runtime, p.history, k, k is not None and k == self.hover,
+                        p.gestures.mouse)
         H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
                                          (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
         # the instrument panels before the axes: tick labels keep clear of them

@@ -84,12 +84,43 @@ def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]
 
 
 def draw_ball_panel(surface: pygame.Surface, h: hud.Hud, runtime: Runtime, history: hud.History,
-                    k: int | None, hovered: bool) -> None:
-    """The ball panel in the bottom-right corner, its plot under the text."""
+                    k: int | None, hovered: bool, mouse: tuple[int, int] | None = None) -> None:
+    """The ball panel in the bottom-right corner, its plot under the text; the exact sample
+    under the mouse when it is over the plot."""
     W, Hh = surface.get_size()
     M = hud.MARGIN
     pw, ph = hud.PLOT_SIZE
     rect = h.text_panel(surface, ball_lines(runtime, k, hovered), "bottomright", (W - M, Hh - M),
                         min_width=pw + 56, extra=ph + 8)
     plot = pygame.Rect(rect.x + hud.PAD, rect.bottom - hud.PAD - ph, pw, ph)
-    h.plot(surface, history, plot, any(r.newtonian for r in runtime.world.rules))
+    newt = any(r.newtonian for r in runtime.world.rules)
+    h.plot(surface, history, plot, newt)
+    if mouse is not None and plot.collidepoint(mouse):
+        draw_plot_hover(surface, h, history, plot, mouse[0], newt, runtime.world.rule.newtonian)
+
+
+def plot_sample_at(history: hud.History, plot: pygame.Rect, x: int) -> np.ndarray | None:
+    """The (t, mean V, mean E) sample the plot draws at pixel column x (its points are spread
+    evenly from plot.x + 2 to plot.right - 2), or None."""
+    data = history.series()
+    n = len(data)
+    if n < 2:
+        return None
+    i = int(round((x - plot.x - 2) / max(plot.w - 4, 1) * (n - 1)))
+    return data[min(max(i, 0), n - 1)]
+
+
+def draw_plot_hover(surface: pygame.Surface, h: hud.Hud, history: hud.History, plot: pygame.Rect,
+                    x: int, energy: bool, timed: bool) -> None:
+    sample = plot_sample_at(history, plot, x)
+    if sample is None:
+        return
+    pygame.draw.line(surface, hud.DIM, (x, plot.y), (x, plot.bottom))
+    clock = f"t = {hud.fmt(sample[0], 5)}" if timed else f"iteration {int(round(sample[0])):,}"
+    text = f"{clock}   V = {hud.fmt(sample[1])}" + (f"   E = {hud.fmt(sample[2])}" if energy else "")
+    f = h.fonts
+    s = f.text(text, f.small, hud.TEXT)
+    box = pygame.Rect(0, 0, s.get_width() + 8, s.get_height() + 4)
+    box.bottomleft = (plot.x, plot.y - 2)
+    pygame.draw.rect(surface, (12, 13, 22), box, border_radius=3)
+    surface.blit(s, (box.x + 4, box.y + 2))

@@ -144,3 +144,20 @@ def test_many_balls_on_few_pixels_keep_the_trails_sparse():
         t._light(lin)
         assert t.sparse
         assert sorted(t._live.tolist()) == list(range(0, 10_000, 997))
+
+
+def test_hovering_the_loss_plot_shows_the_sample_under_the_cursor():
+    """The sample a pixel column of the HUD plot draws, found independently of the drawing:
+    the plot spreads its n samples evenly over plot.x + 2 .. plot.right - 2."""
+    import numpy as np
+    import pygame
+
+    from render.hud import History
+    from render.hud_panels import plot_sample_at
+
+    h = History()
+    for i in range(11):
+        h.add(float(i), 100.0 - i, 200.0 - i)
+    plot = pygame.Rect(50, 50, 104, 40)
+    assert plot_sample_at(h, plot, 52)[0] == 0.0 and plot_sample_at(h, plot, 152)[0] == 10.0
+    assert np.array_equal(plot_sample_at(h, plot, 52 + 50), [5.0, 95.0, 195.0])
