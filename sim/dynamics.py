@@ -526,3 +526,25 @@ def _frozen_step(r: Rule, s: State, V, rng) -> bool:
     out = step(r, s, V, rng)
     s.pos[...] = old
     return out
+
+
+def carry_over(p, old: Rule, new: Rule, rows: np.ndarray) -> None:
+    """The state of particles p (sim.particles.Particles) at `rows` as the world switches them
+    from rule `old` to `new` (the module docstring lists the cases)."""
+    heavy = HEAVY_BALL
+    if old.name in heavy and new.name in heavy:
+        return
+    if old.newtonian and new.name in heavy:
+        p.buf_a[rows] = -p.vel[rows] * (old.dt / new.lr)
+        p.buf_b[rows] = 0
+        p.steps[rows] = 0
+        return
+    if old.name in heavy and new.newtonian:
+        p.vel[rows] = -p.buf_a[rows] * (old.lr / new.dt)
+    elif old.newtonian and new.newtonian:
+        pass  # velocity is velocity
+    elif new.newtonian:
+        p.vel[rows] = 0.0
+    p.buf_a[rows] = 0
+    p.buf_b[rows] = 0
+    p.steps[rows] = 0

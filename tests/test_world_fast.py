@@ -55,7 +55,7 @@ def mixed(recompute: bool) -> World:
     w.drop(rng.uniform(-4, 4, (300, 2)), rule_id=1)  # rule 1 no longer contiguous
     for i in range(60):
         if recompute:
-            w._grad_valid = False
+            w.book.invalidate()
         w.tick()
         if i == 30:
             w.remove(np.arange(w.n) % 7 == 0)
