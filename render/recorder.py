@@ -272,6 +272,17 @@ def mp4_available() -> bool:
 # The recorder
 # ---------------------------------------------------------------------------------------------
 
+def frame_size(size: tuple[int, int], max_width: int, mp4: bool) -> tuple[int, int]:
+    """The recorded frame's size for a window of `size`: at most max_width wide (aspect kept),
+    even sides for MP4 (H.264 wants them)."""
+    w, h = size
+    if w > max_width:
+        h, w = max(1, round(h * max_width / w)), max_width
+    if mp4:
+        w, h = max(2, w - w % 2), max(2, h - h % 2)
+    return w, h
+
+
 class Recorder:
     """Start, feed frames, stop. `recording`, `frames` (written so far), `path` (the target)
     and `message` (the last line worth showing) are for the HUD."""
@@ -294,10 +305,9 @@ class Recorder:
         self.frames = 0
         self.message = ""
         self._calls = 0
-        self._file: Any = None
+        self._file = self._mp4 = None  # the open GIF file / the MP4 writer
         self._tmp: str | None = None
         self._gif: _GifStream | None = None
-        self._mp4: Any = None
         self._size: tuple[int, int] | None = None
         self._prev: np.ndarray | None = None
         self._clock_cs = 0.0  # time written so far, centiseconds
@@ -308,12 +318,11 @@ class Recorder:
         self._last_interval = 0.0  # seconds between the last two recorded frames
         self.threaded = threaded  # encode GIF frames on a worker thread (the loop stays smooth)
         self._queue: queue.Queue | None = None
-        self._worker: threading.Thread | None = None
+        self._worker: threading.Thread | None = None  # (both None while not threaded)
         self._error: BaseException | None = None  # a failure on the worker, raised on the next call
         self._checkpoint = 0.0  # time.monotonic() of the last complete GIF on disk
         self.recovered: list[Path] = []  # recordings of killed runs found when this one started
 
-    # -- reading ---------------------------------------------------------------------------
     @property
     def recording(self) -> bool:
         return self._tmp is not None
@@ -509,12 +518,8 @@ class Recorder:
 
     def _frame_size(self, surface: pygame.Surface) -> tuple[int, int]:
         if self._size is None:
-            w, h = surface.get_size()
-            if w > self.max_width:
-                h, w = max(1, round(h * self.max_width / w)), self.max_width
-            if self.path is not None and self.path.suffix.lower() == ".mp4":
-                w, h = max(2, w - w % 2), max(2, h - h % 2)  # H.264 wants even sizes
-            self._size = (w, h)
+            mp4 = self.path is not None and self.path.suffix.lower() == ".mp4"
+            self._size = frame_size(surface.get_size(), self.max_width, mp4)
         return self._size
 
     def _write(self, surface: pygame.Surface, interval: float) -> None:
