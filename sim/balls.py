@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 DEFAULT_LANES = ("gd", "momentum", "nesterov", "adam", "newton")
 WINDOW_MAX_BALLS = MAX_PARTICLES  # one ball limit for the window, the command line and scenes
 CLOUD_SIZE = 200  # balls in a cloud drop
-LAM_SAMPLE = 4096  # balls whose curvature bounds a flow partner's step
 
 
 def cap_message(limit: int) -> str:
@@ -165,7 +164,7 @@ class Balls:
             return
         w = self.rt.world
         if prule.name == "gd":  # gradient flow sampled with gd: unstable once lr·λmax >= 2
-            lam = self.rt.lam_max(w.particles.pos[rows[:LAM_SAMPLE]])
+            lam = ins.lam_max(w, w.particles.pos[rows[:ins.LAM_SAMPLE]])
             if prule.lr * lam >= ins.lr_limit(prule):
                 self.rt.say(f"no flow ring: lr·λmax = {fmt(prule.lr * lam, 3)} ≥ 2   (lower dt "
                          "or raise friction)", warn=True)

@@ -27,6 +27,7 @@ from sim.potential_base import Potential, View
 from sim.world import BOUND, World
 
 # --- constants ---------------------------------------------------------------------------------
+LAM_SAMPLE = 4096  # balls whose curvature bounds a step (the mass control, flow partners)
 WARN_FRACTION = 0.8  # a metric above this fraction of its stability limit is "warn"
 ZETA_WARN = 0.05  # damping ratio below this: barely damped, rings for a long time ("warn")
 TWIN_RULES = ("gd", "momentum")  # optimizers whose Newtonian twin is exact (semi-implicit Euler)
@@ -247,6 +248,23 @@ def flow_partner(rule: Rule) -> Rule:
     """gd with the newton rule's overdamped step (`overdamped_lr`): the path a newton ball meets
     as its mass goes to 0 at fixed friction and fixed c = friction dt/m (the mass control)."""
     return Rule("gd", lr=overdamped_lr(rule), dt=rule.dt)
+
+
+def lam_max(world: World, at: np.ndarray | None = None) -> float:
+    """Largest Hessian eigenvalue at the known minima and at `at` [k, 2] (default: a sample
+    of the alive balls): the curvature a path from there is expected to meet."""
+    w = world
+    if at is None:
+        p = w.particles
+        rows = np.flatnonzero(p.status == ALIVE)
+        at = p.pos[rows[:: max(1, len(rows) // LAM_SAMPLE)]]
+    pts = np.concatenate([np.asarray(w.potential.minima, float).reshape(-1, 2),
+                          np.asarray(at, float).reshape(-1, 2)])
+    if not len(pts):
+        return float("nan")
+    lam, _ = hessian_eigs(w.potential.hessian(pts))
+    lam = lam[np.isfinite(lam)]
+    return float(lam.max()) if len(lam) else float("nan")
 
 
 def gradient_flow_rule(friction: float, dt: float) -> Rule:
@@ -702,6 +720,45 @@ def heat_values(world: World) -> np.ndarray:
     return world.potential.value(p.pos[rows])
 
 
+def _split_heavy_cells(potential: Potential, temperature: float, px: np.ndarray, py: np.ndarray,
+                       hxs: np.ndarray, hys: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Cells (centres px, py [m], half sizes hxs, hys [m], V at the centre [m]) that might hold
+    more than HEAT_MAX_CELL_MASS of exp(-V/T) split HEAT_SPLIT x HEAT_SPLIT, a few rounds
+    (narrow wells and cold distributions resolved). Returns the new (px, py, hxs, hys, v)."""
+    for _ in range(HEAT_SPLIT_ROUNDS):
+        if not len(v):
+            break
+        g = np.abs(potential.grad(np.column_stack([px, py])))
+        drop = g[:, 0] * hxs + g[:, 1] * hys  # how far V may fall inside the cell (linear)
+        drop[~np.isfinite(drop)] = 0.0
+        with np.errstate(all="ignore"):
+            logw = -(v - v.min()) / temperature + np.log(hxs * hys)
+            top = logw.max()
+            w = np.exp(logw - top)
+            w_up = np.exp(logw + drop / temperature - top) / w.sum()  # mass it might hold
+        heavy = np.flatnonzero(w_up > HEAT_MAX_CELL_MASS)
+        if not len(heavy):
+            break
+        heavy = heavy[np.argsort(w_up[heavy])[::-1][:HEAT_MAX_SPLIT_CELLS]]
+        k = HEAT_SPLIT
+        off = (np.arange(k) + 0.5) * (2.0 / k) - 1.0  # [k] sub-cell centers in [-1, 1]
+        nx = (px[heavy, None, None] + hxs[heavy, None, None] * off[None, :, None]
+              + 0.0 * off[None, None, :]).ravel()
+        ny = (py[heavy, None, None] + 0.0 * off[None, :, None]
+              + hys[heavy, None, None] * off[None, None, :]).ravel()
+        nhx = np.repeat(hxs[heavy] / k, k * k)
+        nhy = np.repeat(hys[heavy] / k, k * k)
+        nv = potential.value(np.column_stack([nx, ny]))
+        rest = np.ones(len(v), dtype=bool)
+        rest[heavy] = False
+        px, py = np.concatenate([px[rest], nx]), np.concatenate([py[rest], ny])
+        hxs, hys = np.concatenate([hxs[rest], nhx]), np.concatenate([hys[rest], nhy])
+        v = np.concatenate([v[rest], nv])
+        good = np.isfinite(v)
+        px, py, hxs, hys, v = px[good], py[good], hxs[good], hys[good], v[good]
+    return px, py, hxs, hys, v
+
+
 def _boltzmann_samples(potential: Potential, temperature: float, view: View,
                        resolution: int = HEAT_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells that hold the Boltzmann mass: V at the center [m], half-spread of V across the
@@ -713,8 +770,7 @@ def _boltzmann_samples(potential: Potential, temperature: float, view: View,
     HEAT_SPLIT (a few rounds), so narrow wells and cold distributions are resolved too.
     Cached per (potential, T, view).
     """
-    key = (id(potential), potential.name, potential.formula, float(temperature),
-           tuple(float(v) for v in view), int(resolution))
+    key = (potential.cache_key, float(temperature), tuple(float(v) for v in view), int(resolution))
     hit = _heat_cache.get(key)
     if hit is not None:
         return hit
@@ -754,37 +810,7 @@ def _boltzmann_samples(potential: Potential, temperature: float, view: View,
     px, py, v = X.ravel()[keep], Y.ravel()[keep], v.ravel()[keep]
     hxs = np.full(len(v), hx / resolution)  # half cell sizes [m]
     hys = np.full(len(v), hy / resolution)
-    for _ in range(HEAT_SPLIT_ROUNDS):
-        if not len(v):
-            break
-        g = np.abs(potential.grad(np.column_stack([px, py])))
-        drop = g[:, 0] * hxs + g[:, 1] * hys  # how far V may fall inside the cell (linear)
-        drop[~np.isfinite(drop)] = 0.0
-        with np.errstate(all="ignore"):
-            logw = -(v - v.min()) / temperature + np.log(hxs * hys)
-            top = logw.max()
-            w = np.exp(logw - top)
-            w_up = np.exp(logw + drop / temperature - top) / w.sum()  # mass it might hold
-        heavy = np.flatnonzero(w_up > HEAT_MAX_CELL_MASS)
-        if not len(heavy):
-            break
-        heavy = heavy[np.argsort(w_up[heavy])[::-1][:HEAT_MAX_SPLIT_CELLS]]
-        k = HEAT_SPLIT
-        off = (np.arange(k) + 0.5) * (2.0 / k) - 1.0  # [k] sub-cell centers in [-1, 1]
-        nx = (px[heavy, None, None] + hxs[heavy, None, None] * off[None, :, None]
-              + 0.0 * off[None, None, :]).ravel()
-        ny = (py[heavy, None, None] + 0.0 * off[None, :, None]
-              + hys[heavy, None, None] * off[None, None, :]).ravel()
-        nhx = np.repeat(hxs[heavy] / k, k * k)
-        nhy = np.repeat(hys[heavy] / k, k * k)
-        nv = potential.value(np.column_stack([nx, ny]))
-        rest = np.ones(len(v), dtype=bool)
-        rest[heavy] = False
-        px, py = np.concatenate([px[rest], nx]), np.concatenate([py[rest], ny])
-        hxs, hys = np.concatenate([hxs[rest], nhx]), np.concatenate([hys[rest], nhy])
-        v = np.concatenate([v[rest], nv])
-        good = np.isfinite(v)
-        px, py, hxs, hys, v = px[good], py[good], hxs[good], hys[good], v[good]
+    px, py, hxs, hys, v = _split_heavy_cells(potential, temperature, px, py, hxs, hys, v)
     with np.errstate(all="ignore"):
         logw = -(v - v.min()) / temperature + np.log(hxs * hys) if len(v) else v
         w = np.exp(logw - logw.max()) if len(v) else v

@@ -20,7 +20,6 @@ from sim.dynamics import INTEGRATORS, RULES, Family, Rule
 from sim.balls import Balls
 from sim.events import Change, Notice
 from sim.pairs import retuned_rules
-from sim.particles import ALIVE
 from sim.step_readout import StepWatch
 from sim.timeline import Timeline
 from sim.tuning import rescale, suggest, suggestions
@@ -32,7 +31,6 @@ MAX_DT_BOOST = 16.0  # most extra ticks a second that make up for a dt the mass 
 FRICTION_RANGE = (1e-3, 1e4)  # friction below the low end becomes 0; 0 steps up to it
 TEMPERATURE_RANGE = (1e-4, 1e4)
 MASS_RANGE = (1e-4, 1e4)
-LAM_SAMPLE = 4096  # balls whose curvature bounds the mass control's dt
 WINDOW_SCHEDULES = ("constant", "cosine:2000", "step:500:0.5", "warmup:200")  # what Ctrl+T cycles
 
 INTEGRATOR_NOTES = {
@@ -278,7 +276,7 @@ class Runtime:
             return
         mass = float(np.clip(r.mass * factor, *MASS_RANGE))
         want = self.steps[Family.NEWTON]  # the newton family's step the user chose
-        newton, _flow = ins.overdamped_rules(r.friction, mass, want, self.lam_max())
+        newton, _flow = ins.overdamped_rules(r.friction, mass, want, ins.lam_max(self.world))
         w.set_params(mass=mass, dt=newton.dt)
         self.balls.sync()
         note = ""
@@ -288,23 +286,7 @@ class Runtime:
             note = f"   dt = {fmt(newton.dt, 3)} (kept stable), ×{boost:.3g} ticks a second{slower}"
         self.say(f"mass = {mass:.4g}{note}")
 
-    def lam_max(self, at: np.ndarray | None = None) -> float:
-        """Largest Hessian eigenvalue at the known minima and at `at` [k, 2] (default: a sample
-        of the alive balls): the curvature a path from there is expected to meet."""
-        w = self.world
-        if at is None:
-            p = w.particles
-            rows = np.flatnonzero(p.status == ALIVE)
-            at = p.pos[rows[:: max(1, len(rows) // LAM_SAMPLE)]]
-        pts = np.concatenate([np.asarray(w.potential.minima, float).reshape(-1, 2),
-                              np.asarray(at, float).reshape(-1, 2)])
-        if not len(pts):
-            return float("nan")
-        lam, _ = ins.hessian_eigs(w.potential.hessian(pts))
-        lam = lam[np.isfinite(lam)]
-        return float(lam.max()) if len(lam) else float("nan")
-
-    # == the past ======================================================================================
+    # == the past ==================================================================================
     def scrub(self, tick: int) -> bool:
         """Put the world back (or forward) at a tick the timeline holds, paused: continuing from
         there without a change replays the same future bit for bit; a change forks a new one."""
