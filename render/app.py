@@ -102,13 +102,6 @@ class App:
             if self.runtime.world.tick_count // STATS_EVERY != self._stats_tick:
                 self._sample_stats()
             return
-        if change is Change.SCRUB:  # the world at a recorded tick: paths and plot start there
-            L.trails.reset()
-            self.frame.hover = None
-            self.frame.forget_ticks()
-            self.history.clear()
-            self._sample_stats()
-            return
         if change is Change.LANDSCAPE:  # the balls stay; the view fits the new landscape
             self.camera.go_home(self.runtime.world.potential.view)
         else:
@@ -116,9 +109,10 @@ class App:
             self.frame.hover = None
             if change is Change.POPULATION:
                 return
-            L.trails.reset()  # RESET, WORLD: every path starts over
-        if change is Change.WORLD:
+            L.trails.reset()  # RESET, WORLD, SCRUB: every path starts over
+        if change in (Change.WORLD, Change.SCRUB):  # no ticks to fade the trails by
             self.frame.forget_ticks()
+        if change is Change.WORLD:
             self.instruments.world_changed()
         self.history.clear()
         self._sample_stats()
@@ -313,8 +307,7 @@ class App:
         import pygame
 
         self.screen = surface
-        self.scene_ui.saves.poll(lambda text, color=None: self.runtime.say(
-            text, warn=color is not None and color != hud.TEXT, long=True))  # "saving ... 40%"
+        self.scene_ui.saves.poll(self.scene_ui.tell)  # "saving ... 40%", then where it went
         W, H = surface.get_size()
         pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0
         sh = self.timeline_ui.height() if H > 4 * self.timeline_ui.height() else 0

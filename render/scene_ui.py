@@ -152,11 +152,11 @@ class SceneUI:
         rt = self.runtime
         self.forget_stale_caption()
         target = auto_path("toml", os.getcwd() if folder is None else folder)
-        return self.saves.start(rt.world, target, self._tell, title=self.title, caption=self.caption,
+        return self.saves.start(rt.world, target, self.tell, title=self.title, caption=self.caption,
                                 view=save_view(self.camera.view), instruments=self.hooks.states(),
                                 paused=rt.paused)
 
-    def _tell(self, text: str, color=None) -> None:
+    def tell(self, text: str, color=None) -> None:
         """SceneSaves' message line: text, and a colour (anything but the text's: a warning)."""
         from render import hud
 

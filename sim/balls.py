@@ -260,7 +260,6 @@ class Balls:
 
     def world_replaced(self) -> None:
         """The runtime holds a new world (a scene): paths start over, pairs go, its lanes race."""
-        self._population_changed(Change.RESET)
         self.world_reset()
         self.rt.notify(Change.WORLD)
 
@@ -269,6 +268,7 @@ class Balls:
         scene's lanes) races those."""
         w = self.rt.world
         self.pairs.clear()
+        self.selected = None  # rows of another world
         self.race.world_lanes = list(range(len(w.rules))) if len(w.rules) > 1 else None
         self._world_seen = w
         self._rules_list = w.rules
