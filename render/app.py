@@ -15,6 +15,7 @@ import numpy as np
 from render import hud
 from render.camera import Camera
 from render.controls import WIDTH, ControlPanel, panel_state
+from render.data_controls import DataUI
 from render.frame import PICK_RADIUS, Frame, Layers, Parts
 from render.input import Gestures, InputRouter
 from render.instruments_ui import Instruments
@@ -24,6 +25,7 @@ from render.recording_ui import RecordingUI
 from render.scene_ui import InstrumentHooks, SceneUI
 from render.timeline_ui import TimelineUI
 from render.vectors import throw_velocity
+from sim.data import commands as data_commands
 from sim.runtime import MAX_DT_BOOST, Change, Runtime  # noqa: F401  (MAX_DT_BOOST: the tests')
 
 DEFAULT_SIZE = (1280, 800)
@@ -65,12 +67,13 @@ class App:
         self.scene_ui = SceneUI(self.runtime, self.camera,
                                 InstrumentHooks(self.apply_instruments, self.instrument_states))
         self.recording = RecordingUI(self.runtime, headless)
+        self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view))
         self.gestures = Gestures(self)
         self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
         self.timeline_ui = TimelineUI(self.fonts, shown=not headless)  # (--show timeline)
         self.router = InputRouter(
-            [self.scene_ui.claim_modal, self._claim_controls,
+            [self.scene_ui.claim_modal, self.data_ui.claim, self._claim_controls,
              lambda e: self.timeline_ui.shown and self.timeline_ui.claim(e, self.runtime),
              lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim],
             self.gestures, self._commands(), self.quit)
@@ -212,6 +215,10 @@ class App:
             Cmd.INTEGRATOR: lambda a, s: rt.cycle_integrator(),
             Cmd.SCHEDULE: lambda a, s: rt.cycle_schedule(),
             Cmd.CONTROLS: lambda a, s: self.toggle_controls(),
+            Cmd.LOAD_DATA: lambda a, s: self.data_ui.open_entry(),
+            Cmd.DATA_SET: lambda a, s: self.data_ui.use_builtin(a),
+            Cmd.BATCH: lambda a, s: data_commands.set_batch(rt, a) if a is not None else
+            data_commands.cycle_batch(rt, -1 if s else +1),
             Cmd.QUIT: lambda a, s: self.quit(),
         }
 
@@ -313,6 +320,7 @@ class App:
         sh = self.timeline_ui.height() if H > 4 * self.timeline_ui.height() else 0
         area = surface.subsurface((0, 0, W - pw, H - sh)) if pw or sh else surface
         self.frame.draw(area, self.real_time, self.frames, fps)
+        self.data_ui.draw(area, self.frame.editor_font, hud.MARGIN)
         if sh:
             self.timeline_ui.draw(surface, pygame.Rect(0, H - sh, W - pw, sh), self.runtime)
         else:

@@ -120,6 +120,7 @@ class State:
     potentials: list[str]
     toggles: dict[str, bool]
     paused: bool
+    data: Any = None  # render.data_controls.DataState on data landscapes (the data section)
 
 
 def panel_state(runtime, show: dict, instruments, potentials) -> State:
@@ -127,8 +128,10 @@ def panel_state(runtime, show: dict, instruments, potentials) -> State:
     toggles = dict(show)
     toggles.update(instruments.states())
     rule = runtime.world.rule
+    from render.data_controls import data_state
+
     return State(rule, runtime.time_scale, runtime.steps[rule.family], runtime.world.potential.name,
-                 [p.name for p in potentials], toggles, runtime.paused)
+                 [p.name for p in potentials], toggles, runtime.paused, data_state(runtime.world))
 
 
 def build(rect: pygame.Rect, st: State) -> list[Widget]:
@@ -192,6 +195,9 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     y += ROW - 4 + GAP - 2
     button(x, w, "type a formula V(x, y) …", (Cmd.FORMULA, None), key=key_of(Cmd.FORMULA))
     y += ROW + GAP + 1
+    if st.data is not None:  # a data landscape: its data set, a CSV file, the minibatch size
+        from render.data_controls import data_rows
+        y = data_rows(out, x, y, w, st.data)
     heading("instruments")
     third = (w - 2 * GAP) // 3
     for i, (name, cmd) in enumerate(TOGGLES):

@@ -35,7 +35,11 @@ _WORD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 class FormulaEditor:
     """One-line input. `active`, `text`, `cursor` (0..len(text)), `error` (one line or None)
-    and `error_pos` (0-based column or None) are public for the HUD and tests."""
+    and `error_pos` (0-based column or None) are public for the HUD and tests. A subclass may
+    change the prompt, the hints and `parses` (False: any text is fine until it is submitted)."""
+
+    prompt, hint_empty, hint_ok = PROMPT, HINT_EMPTY, HINT_OK
+    parses = True  # check the text as a formula while it is typed
 
     def __init__(self, history: list[str] | None = None, max_history: int = MAX_HISTORY) -> None:
         self.active = False
@@ -189,7 +193,7 @@ class FormulaEditor:
 
     def _validate(self) -> None:
         """Parse (never evaluate) the text; keep the one-line error and its column."""
-        if not self.text.strip():
+        if not self.text.strip() or not self.parses:
             self.error, self.error_pos = None, None
             return
         try:
@@ -221,7 +225,7 @@ class FormulaEditor:
         pygame.draw.rect(surface, BORDER_ERROR if self.error else BORDER, rect, 1)
         line = font.get_linesize()
         x0, y0 = rect.x + PAD, rect.y + PAD
-        prompt = widgets.text(font, PROMPT, PROMPT_COLOR)
+        prompt = widgets.text(font, self.prompt, PROMPT_COLOR)
         surface.blit(prompt, (x0, y0))
         tx = x0 + prompt.get_width()
         avail = max(10, rect.right - PAD - tx)
@@ -230,7 +234,7 @@ class FormulaEditor:
         if self.error:
             msg, color = self.error, ERROR_COLOR
         else:
-            msg, color = (HINT_OK if self.text.strip() else HINT_EMPTY), HINT_COLOR
+            msg, color = (self.hint_ok if self.text.strip() else self.hint_empty), HINT_COLOR
         surface.blit(widgets.text(font, fit_text(font, msg, rect.w - 2 * PAD), color), (x0, y0 + 2 * line))
 
     def _draw_input(self, surface: pygame.Surface, field: pygame.Rect, font: pygame.font.Font) -> None:

@@ -50,6 +50,9 @@ class Cmd(enum.Enum):
     INTEGRATOR = enum.auto()
     SCHEDULE = enum.auto()
     CONTROLS = enum.auto()  # the control panel: show / hide
+    LOAD_DATA = enum.auto()  # type the path of a CSV file as the data
+    DATA_SET = enum.auto()  # arg: a built-in data set's name
+    BATCH = enum.auto()  # arg: a minibatch size (0: full), or None: the next one (Shift: back)
     QUIT = enum.auto()
 
 
@@ -140,6 +143,10 @@ KEYS: tuple[Binding, ...] = (
     Binding(("ctrl+b",), Cmd.INSTRUMENT, "breaks", "shade where the step is beyond its stable limit"),
     Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss gd really follows"),
     Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
+    Binding(("ctrl+d",), Cmd.LOAD_DATA, None, "load a CSV file as the data (or drop the file on the window)",
+            "Ctrl+D"),
+    Binding(("ctrl+k", "ctrl+shift+k"), Cmd.BATCH, None,
+            "minibatch size: full → 1 → 2 → 4 … 64 (data landscapes; Shift: back)", "Ctrl+K"),
     Binding(("escape", "q"), Cmd.QUIT, None, "quit"),
 )
 

@@ -292,6 +292,7 @@ class World:
         if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 0:
             raise ValueError(f"--batch must be a whole number >= 0, got {batch!r}")
         self.rules[:] = [r.with_(batch=int(batch)) for r in self.rules]
+        self.edits += 1  # a command like set_params: the timeline keeps it
         self.book.invalidate()
 
     def gradient_field(self, rule: Rule):

@@ -74,7 +74,10 @@ def test_the_panel_shows_only_the_sliders_the_rule_reads():
 
 
 def test_every_key_command_has_a_control_or_a_slider():
-    st = C.State(Rule("langevin"), 1.0, 0.01, "bowl", ["p"], {}, False)
+    from render.data_controls import DataState  # the data section (data landscapes) has the rest
+
+    st = C.State(Rule("langevin"), 1.0, 0.01, "bowl", ["p"], {}, False,
+                 DataState(("blobs", "moons"), "moons", "moons, 64 rows", 0, 64))
     ws = C.build(pygame.Rect(0, 0, C.WIDTH, 2000), st)
     cmds = {w.action[0] for w in ws if w.kind == "button"}
     sliders = {w.action for w in ws if w.kind == "slider"}

@@ -1,0 +1,134 @@
+"""The window's data commands, pygame-free: load a CSV file as the data of the landscape,
+choose a built-in data set, set the minibatch size. They run on a `Runtime` (sim/runtime.py)
+through its public commands and say one line each (a bad file: the reader's line, and nothing
+changes).
+
+Which landscape a data set goes to: the current one when it is a data landscape that takes its
+kind (linreg: x,y; logreg and mlp: x1,x2,label); otherwise the one that fits the file's columns
+(x,y -> linreg, x1,x2,label -> logreg), as `--data` alone picks on the command line.
+"""
+from __future__ import annotations
+
+import os
+
+from sim.data import DATA_LANDSCAPES, DataError, Dataset, builtin, make_landscape, read_csv
+from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION
+
+BATCH_CHOICES = (0, 1, 2, 4, 8, 16, 32, 64)  # 0: full batch; what the panel and Ctrl+K offer
+SETS_FOR = {REGRESSION: ("line",), CLASSIFICATION: ("blobs", "moons", "circles", "xor")}
+MODEL_FOR = {REGRESSION: "linreg", CLASSIFICATION: "logreg"}  # when the current one cannot take it
+TAKES = {"linreg": REGRESSION, "logreg": CLASSIFICATION, "mlp": CLASSIFICATION}
+
+
+def task_of(potential) -> str | None:
+    """regression / classification for a data landscape, None for any other."""
+    return TAKES.get(potential.name) if getattr(potential, "data", None) is not None else None
+
+
+def sets_for(potential) -> tuple[str, ...]:
+    """The built-in data sets this landscape can be made from (none off data landscapes)."""
+    task = task_of(potential)
+    return SETS_FOR[task] if task else ()
+
+
+def data_label(data: Dataset) -> str:
+    """What the data are, in a few words: 'moons, 64 rows' or 'pts.csv, 40 rows'."""
+    name = data.source if data.builtin else os.path.basename(data.source) if data.sha256 else data.source
+    return f"{name or 'data'}, {data.n:,} rows"
+
+
+def resolve_path(text: str) -> str:
+    """A typed or dropped path: surrounding quotes and spaces gone, ~ expanded, made absolute
+    (so a scene saved later names the file wherever it is opened)."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "'\"":
+        t = t[1:-1]
+    return os.path.abspath(os.path.expanduser(t)) if t else ""
+
+
+def use_data(rt, data: Dataset) -> str | None:
+    """Make the landscape from `data`: the current data landscape when it takes this kind of
+    data (balls, rules and steps stay, as after a data edit), else linreg / logreg (balls stay,
+    steps retuned, as a landscape key does). Returns None, or the one-line error (nothing
+    changed)."""
+    pot = rt.world.potential
+    same = task_of(pot) == data.kind
+    name = pot.name if same else MODEL_FOR[data.kind]
+    try:
+        new = make_landscape(name, data, **(pot.config() if same else {}))
+    except (ValueError, ArithmeticError, MemoryError) as e:
+        return f"data not loaded: {e}"
+    if same:
+        rt.replace_landscape(new)
+    else:
+        rt.set_potential(new)
+    return None
+
+
+def load_file(rt, text: str) -> str | None:
+    """A CSV file (a typed or dropped path) as the data. None when loaded; else the one-line
+    message (the reader's: file, row and column), said as a warning, and nothing changed."""
+    path = resolve_path(text)
+    if not path:
+        err = "no file named: type the path of a CSV file (header x,y or x1,x2,label)"
+    else:
+        try:
+            err = use_data(rt, read_csv(path))
+        except DataError as e:
+            err = str(e)
+        except (OSError, ValueError) as e:  # a path the system refuses (too long, a NUL ...)
+            err = f"{os.path.basename(path)}: cannot read: {e}"
+    if err is not None:
+        rt.say(err, warn=True, long=True)
+        return err
+    d = rt.world.potential.data
+    rt.say(f"data: {data_label(d)}  →  {rt.world.potential.name}", long=True)
+    return None
+
+
+def use_builtin(rt, name: str) -> str | None:
+    """The built-in data set `name` (line, blobs, moons, circles, xor) as the data; None, or
+    the one-line error (nothing changed)."""
+    if name not in BUILTIN_SEEDS:
+        err: str | None = f"unknown data set '{name}'; built-ins: {', '.join(BUILTIN_SEEDS)}"
+    else:
+        err = use_data(rt, builtin(name))
+    if err is not None:
+        rt.say(err, warn=True)
+        return err
+    rt.say(f"data: {data_label(rt.world.potential.data)}  →  {rt.world.potential.name}")
+    return None
+
+
+def set_batch(rt, batch: int) -> None:
+    """Every rule trains on minibatches of `batch` examples per ball and tick (0 or >= n: full
+    batch), from the next tick. The world counts it as an edit and the timeline records it at
+    once (scrubbing back before it gives the old batch, after it the new)."""
+    pot = rt.world.potential
+    if task_of(pot) is None:
+        rt.say(f"minibatches are for the data landscapes ({', '.join(DATA_LANDSCAPES)})", warn=True)
+        return
+    try:
+        rt.world.set_batch(int(batch))
+    except (ValueError, TypeError) as e:
+        rt.say(str(e), warn=True)
+        return
+    rt.balls.sync()
+    rt.timeline.record(rt.world)  # a keyframe at the change: every tick after it can be scrubbed to
+    n = pot.data.n
+    b = rt.world.batch
+    if b == 0 or b >= n:
+        rt.say(f"batch: full ({n:,} examples): exact gradients")
+    else:
+        rt.say(f"batch = {b} of {n:,}: each ball its own minibatch each tick (SGD noise; "
+               "choose a ball for T_eff)")
+
+
+def cycle_batch(rt, direction: int) -> None:
+    """Ctrl+K: the next minibatch size in BATCH_CHOICES (full, 1, 2, 4 ... 64; Shift: back)."""
+    b = rt.world.batch
+    n = rt.world.potential.data.n if task_of(rt.world.potential) else 0
+    choices = [c for c in BATCH_CHOICES if c == 0 or c < n] or [0]
+    cur = 0 if b >= n else b
+    i = choices.index(cur) if cur in choices else min(range(len(choices)), key=lambda k: abs(choices[k] - cur))
+    set_batch(rt, choices[(i + direction) % len(choices)])
