@@ -289,3 +289,20 @@ def test_the_data_section_is_drawn_inside_the_panel_without_overlaps(size, name)
         if rect.contains(full.rect):
             from render import hud
             assert tuple(surf.get_at((full.rect.x + 6, full.rect.centery)))[:3] == hud.ACCENT[:3]
+
+
+def test_a_scene_saved_in_the_window_with_minibatches_keeps_the_batch(tmp_path):
+    """(The window's save copies the world first; that copy once lacked what a minibatch
+    world's save reads, so Ctrl+S failed with any batch.)"""
+    app = make_app("linreg")
+    frame(app)
+    click(app, widget(app, (Cmd.BATCH, 4)).rect.center)
+    app.runtime.tick(3)
+    saved = app.scene_ui.save(tmp_path)
+    app.close()
+    assert saved is not None and "cannot save" not in (app.notices.message or ("",))[0]
+    from sim.scene import load_scene
+
+    world, _info = load_scene(saved)
+    assert world.batch == 4 and world.tick_count == app.world.tick_count
+    assert np.array_equal(world.particles.pos[: world.n], app.world.particles.pos[: app.world.n])
