@@ -306,3 +306,16 @@ def test_a_scene_saved_in_the_window_with_minibatches_keeps_the_batch(tmp_path):
     world, _info = load_scene(saved)
     assert world.batch == 4 and world.tick_count == app.world.tick_count
     assert np.array_equal(world.particles.pos[: world.n], app.world.particles.pos[: app.world.n])
+
+
+def test_a_file_whose_scale_makes_the_kept_lr_unstable_says_so(tmp_path):
+    app = make_app("linreg")  # gd, lr 0.05
+    frame(app)
+    x = np.linspace(0.0, 100.0, 30)
+    path = write(tmp_path / "big.csv", "x,y\n" + "".join(f"{a},{2 * a + 1}\n" for a in x))
+    hess = 2.0 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])  # of mean((w x + b − y)²)
+    assert 0.05 * np.linalg.eigvalsh(hess).max() > 2.0  # the reference: gd's lr is unstable here
+    app.handle(pygame.event.Event(pygame.DROPFILE, file=str(path)))
+    assert app.world.rule.lr == 0.05 and "is beyond the stable 2/λmax" in app.notices.message[0]
+    app.handle(pygame.event.Event(pygame.DROPFILE, file=str(good_file(tmp_path))))
+    assert "beyond" not in app.notices.message[0]  # lr 0.05 · λmax < 2 on GOOD

@@ -65,6 +65,22 @@ def use_data(rt, data: Dataset) -> str | None:
     return None
 
 
+def step_note(rt) -> str:
+    """A hint when gd's lr is beyond the stable 2/λmax of the new map at its minimum and the
+    balls (a data set of another scale can make the kept step diverge at once): '' otherwise."""
+    from sim.dynamics import Family
+    from sim.instruments import lam_max
+    from sim.text import fmt
+    from sim.tuning import suggestions
+
+    r = rt.world.rule
+    lam = lam_max(rt.world)
+    if r.family is not Family.GD or not lam > 0 or r.lr * lam < 2.0:
+        return ""
+    good = suggestions(rt.world.potential)[r.family]
+    return f"   (lr {fmt(r.lr, 3)} is beyond the stable 2/λmax = {fmt(2.0 / lam, 3)} here: try {fmt(good, 3)})"
+
+
 def load_file(rt, text: str) -> str | None:
     """A CSV file (a typed or dropped path) as the data. None when loaded; else the one-line
     message (the reader's: file, row and column), said as a warning, and nothing changed."""
@@ -82,7 +98,7 @@ def load_file(rt, text: str) -> str | None:
         rt.say(err, warn=True, long=True)
         return err
     d = rt.world.potential.data
-    rt.say(f"data: {data_label(d)}  →  {rt.world.potential.name}", long=True)
+    rt.say(f"data: {data_label(d)}  →  {rt.world.potential.name}{step_note(rt)}", long=True)
     return None
 
 
@@ -96,7 +112,7 @@ def use_builtin(rt, name: str) -> str | None:
     if err is not None:
         rt.say(err, warn=True)
         return err
-    rt.say(f"data: {data_label(rt.world.potential.data)}  →  {rt.world.potential.name}")
+    rt.say(f"data: {data_label(rt.world.potential.data)}  →  {rt.world.potential.name}{step_note(rt)}")
     return None
 
 
