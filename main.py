@@ -109,16 +109,13 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from sim.dynamics import INTEGRATORS, RULES
+def _epilog() -> str:
+    """The help's closing text: every landscape and rule, the exact update rules, examples,
+    the dump's keys."""
+    from sim.dynamics import RULES
     from sim.potentials import POTENTIALS
 
-    p = _Parser(
-        prog="main.py",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Newton Descent: balls rolling on a loss landscape, moved by an optimizer "
-        "rule or by Newton's law.\nWith no options it opens the window.",
-        epilog=f"""potentials: {', '.join(POTENTIALS)}
+    return f"""potentials: {', '.join(POTENTIALS)}
 dynamics:   {', '.join(RULES)}
 
 rules (one tick, per ball; g = grad V(x)):
@@ -153,7 +150,18 @@ dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][
 values [records][particles], velocities (newton, langevin), status (alive|diverged|undefined:
 V or grad V not finite where the ball stopped);
 on data landscapes also batch, data and loss [records] (the alive balls' mean loss).
-Bad input prints one line to stderr and exits with status 2.""",
+Bad input prints one line to stderr and exits with status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sim.dynamics import INTEGRATORS
+
+    p = _Parser(
+        prog="main.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Newton Descent: balls rolling on a loss landscape, moved by an optimizer "
+        "rule or by Newton's law.\nWith no options it opens the window.",
+        epilog=_epilog(),
     )
     mode = p.add_argument_group("mode")
     mode.add_argument("--headless", action="store_true", help="no window: use with --steps or --frames")

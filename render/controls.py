@@ -9,6 +9,7 @@ consistent. Geometry is pure: `build(rect, state)` returns the widgets, tested o
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,7 @@ class Widget:
     value: float = 0.0
 
 
+@functools.lru_cache(maxsize=256)
 def key_of(cmd: Cmd, arg: Any = None) -> str:
     """The key (as the help writes it) bound to this command and argument, or ""."""
     for b in KEYS:
@@ -235,6 +237,7 @@ class ControlPanel:
         self.typing: tuple[str, str, str] | None = None  # (slider, text, error)
         self.hover: Widget | None = None
         self._mouse: tuple[int, int] | None = None
+        self._drawn: tuple[tuple, pygame.Surface] | None = None  # (what was drawn, its pixels)
 
     def width(self) -> int:
         return WIDTH if self.open else TAB
@@ -320,13 +323,9 @@ class ControlPanel:
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, st: State) -> None:
         self.rect = rect
-        surface.fill((8, 9, 14), rect)  # beside the map, not over it: nothing may show through
-        panel = self._background(rect.size)
-        surface.blit(panel, rect)
         f = self.fonts
-        tab = f.text("›" if self.open else "‹", f.body, hud.ACCENT)
-        surface.blit(tab, (rect.right - hud.PAD - tab.get_width(), rect.y + 4))
         if not self.open:
+            self._frame(surface, rect)
             self.widgets = []
             label = f.text("P", f.small, hud.DIM)
             surface.blit(label, (rect.x + (rect.w - label.get_width()) // 2, rect.y + 28))
@@ -335,12 +334,30 @@ class ControlPanel:
         self.scroll = max(0, min(self.scroll, total - rect.h))
         inner = pygame.Rect(rect.x, rect.y - self.scroll, rect.w, max(total, rect.h))
         self.widgets = build(inner, st)
-        clip = surface.get_clip()
-        surface.set_clip(rect)
-        for wdg in self.widgets:
-            self._draw_widget(surface, wdg)
-        surface.set_clip(clip)
+        # the widgets as drawn: the same again (most frames) blits last frame's pixels
+        seen = (tuple(rect), self.typing, tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect))
+                                                for w in self.widgets))
+        if self._drawn is not None and self._drawn[0] == seen:
+            surface.blit(self._drawn[1], rect)
+        else:
+            self._frame(surface, rect)
+            clip = surface.get_clip()
+            surface.set_clip(rect)
+            for wdg in self.widgets:
+                self._draw_widget(surface, wdg)
+            surface.set_clip(clip)
+            shot = pygame.Surface(rect.size)
+            shot.blit(surface, (0, 0), rect)
+            self._drawn = (seen, shot)
         self._draw_hover(surface, rect)
+
+    def _frame(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """The panel's opaque background and its open/close tab."""
+        surface.fill((8, 9, 14), rect)  # beside the map, not over it: nothing may show through
+        surface.blit(self._background(rect.size), rect)
+        f = self.fonts
+        tab = f.text("›" if self.open else "‹", f.body, hud.ACCENT)
+        surface.blit(tab, (rect.right - hud.PAD - tab.get_width(), rect.y + 4))
 
     def _background(self, size) -> pygame.Surface:
         s = pygame.Surface(size, pygame.SRCALPHA, 32)

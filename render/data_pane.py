@@ -89,7 +89,7 @@ def _draw_models(surface, pane: PaneMap, name: str, pos: np.ndarray, hi: np.ndar
     with np.errstate(all="ignore"):
         seg = np.clip(_segments(name, pos, pane) - off, -1e5, 1e5)
     for a, b in seg[np.isfinite(seg).all(axis=(1, 2))]:
-        pygame.draw.aaline(layer, FAINT, a, b)
+        pygame.draw.line(layer, FAINT, a, b)  # plain lines: aaline costs 4x (3 ms at 237 balls)
     surface.blit(layer, pane.rect.topleft)
     if hi is not None:
         with np.errstate(all="ignore"):

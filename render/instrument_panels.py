@@ -226,7 +226,8 @@ class LedgerPanel:
                 k = int(pairs.twins[hit[0]])
         now = self._now
         everyone = now[3] if now is not None and now[:3] == (ctx.frames, w.tick_count, w.n) else None
-        return P.draw_ledger_panel(surface, rect, w, ctx.font, self.history, rows=k, everyone=everyone)
+        return P.draw_ledger_panel(surface, rect, w, ctx.font, self.history, rows=k, everyone=everyone,
+                                   mouse=ctx.mouse)
 
 
 def _same_key(a: tuple, b: tuple) -> bool:

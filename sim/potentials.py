@@ -501,7 +501,13 @@ def _build() -> dict[str, Potential]:
     value range there (linear shading would paint it one colour); note that some of these
     (six_hump_camel) go negative, so the shading must be log of V minus its minimum.
     """
-    p = [
+    p = [*_textbook(), *_many_minima(), _gaussian_wells(), *_data_landscapes()]
+    return {pot.name: pot for pot in p}
+
+
+def _textbook() -> list[Potential]:
+    """The first eight built-ins: bowls, valleys and the classic test functions."""
+    return [
         _make(Bowl("bowl", "½(x² + y²)", (-4.0, 4.0, -3.0, 3.0)), [(0.0, 0.0)]),
         _make(Ravine("ravine", "½(x² + 25y²)", (-4.0, 4.0, -3.0, 3.0)), [(0.0, 0.0)]),
         _make(
@@ -533,6 +539,12 @@ def _build() -> dict[str, Potential]:
             Matyas("matyas", "0.26(x²+y²) − 0.48xy", (-10.0, 10.0, -10.0, 10.0), log_scale=True),
             [(0.0, 0.0)],
         ),
+    ]
+
+
+def _many_minima() -> list[Potential]:
+    """The built-ins with several minima (or none: the saddle), in number-key order."""
+    return [
         _make(
             GoldsteinPrice(
                 "goldstein_price",
@@ -577,10 +589,7 @@ def _build() -> dict[str, Potential]:
             [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)],
         ),
         _make(Saddle("saddle", "x² − y²", (-2.0, 2.0, -1.5, 1.5), bounded_below=False)),
-        _gaussian_wells(),
-        *_data_landscapes(),
     ]
-    return {pot.name: pot for pot in p}
 
 
 def _data_landscapes() -> list[Potential]:

@@ -65,6 +65,8 @@ Schema (tables; every key optional unless marked *required*):
     [state.rng.state]
     state = "35399562948360463058890781895381311971"
     inc = "87136372517582989555478159403783844777"
+    # [state.run_rng]              # optional, the same form as [state.rng]: the generator at
+                                   # the run's first tick, so a rewind (W) replays the same noise
 
 Every mistake is a `SceneError` (a ValueError) with one line naming the table, the field and the
 problem, e.g. `scene.toml: [rule] lr must be > 0, got -1`. Floats are written with repr() so
@@ -135,7 +137,7 @@ TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "st
 SCENE_KEYS = ("format", "title", "caption", "paused")
 LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed")
 RULE_KEYS = tuple(f.name for f in fields(Rule))
-STATE_KEYS = ("seed", "tick_count", "time", "rng", "cached_gradients")
+STATE_KEYS = ("seed", "tick_count", "time", "rng", "run_rng", "cached_gradients")
 RANDOM_KEYS = ("random", "seed", "area", "rule")
 PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
@@ -189,6 +191,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         "time": float(world.time),
         "rng": _rng_to_dict(world.rng.bit_generator.state),
     }
+    if world.tick_count and getattr(world, "run_rng", None) is not None:  # what rewind replays
+        scene["state"]["run_rng"] = _rng_to_dict(world.run_rng)
     if any(r.batch for r in world.rules) and world.cached_gradients():  # a minibatch gradient cannot be recomputed
         scene["state"]["cached_gradients"] = world.cached_gradients()
     return scene
@@ -350,6 +354,12 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
         world.add_rule(r)
     if "rng" in state:
         world.rng = _rng_from(state["rng"])
+    if "run_rng" in state:  # the stream at the run's first tick: rewind replays the same noise
+        run = _rng_from(state["run_rng"], "[state] run_rng").bit_generator.state
+        if run["bit_generator"] != world.rng.bit_generator.state["bit_generator"]:
+            raise SceneError(f"[state] run_rng bit_generator must be the rng's, "
+                             f"{world.rng.bit_generator.state['bit_generator']}; got {run['bit_generator']}")
+        world.run_rng = run
     arrays = _particles_from(_table(scene, "particles", PARTICLES_TABLE_KEYS, required=False),
                              potential, rules, view, seed)
     if arrays is not None:
@@ -545,8 +555,7 @@ def _instruments_from(t: Any) -> dict[str, bool]:
     return out
 
 
-def _rng_from(t: Any) -> np.random.Generator:
-    where = "[state] rng"
+def _rng_from(t: Any, where: str = "[state] rng") -> np.random.Generator:
     if not isinstance(t, dict):
         raise SceneError(f"{where} must be a table (numpy bit_generator.state)")
     name = t.get("bit_generator")

@@ -32,6 +32,7 @@ def snapshot(world: Any) -> SimpleNamespace:
         tick_count=world.tick_count,
         time=world.time,
         rng=SimpleNamespace(bit_generator=SimpleNamespace(state=world.rng.bit_generator.state)),
+        run_rng=world.run_rng,
         cached_gradients=(lambda ids=tuple(world.cached_gradients()): list(ids)),  # read with minibatches
     )
 

@@ -199,6 +199,16 @@ class World:
         if self._run_rng is not None:
             self.rng.bit_generator.state = self._run_rng
 
+    @property
+    def run_rng(self) -> dict | None:
+        """The random generator's state at the run's first tick (what rewind goes back to), or
+        None before the first tick."""
+        return self._run_rng
+
+    @run_rng.setter
+    def run_rng(self, state: dict | None) -> None:
+        self._run_rng = state
+
     def save_state(self, like: WorldState | None = None) -> WorldState:
         """A copy of the complete state; `load_state` of it continues bit for bit the same.
         Particle arrays equal to `like`'s are shared with it instead of copied."""

@@ -579,9 +579,9 @@ def test_the_ledger_reads_an_optimizer_balls_twin():
     seen = {}
     real = P.draw_ledger_panel
 
-    def spy(surface, rect, world, font, history=None, rows=None, everyone=None):
+    def spy(surface, rect, world, font, history=None, rows=None, everyone=None, mouse=None):
         seen["rows"] = rows
-        return real(surface, rect, world, font, history, rows, everyone)
+        return real(surface, rect, world, font, history, rows, everyone, mouse)
 
     import unittest.mock as um
     with um.patch.object(P, "draw_ledger_panel", spy):
@@ -909,3 +909,33 @@ def test_a_formula_keeps_the_twins_and_their_rings():
         app.update(1 / 60)
         w.tick(50)
     assert _pair_gap(app) < 1e-9
+
+
+def test_hovering_the_ledger_plot_shows_the_exact_sample_under_the_cursor():
+    """The sample under a pixel column, found independently of the drawing: the plot sits
+    PAD inside the panel and spreads its k samples over its inner width (2 px in a side)."""
+    app = make_app(rule=Rule("newton", dt=0.05, friction=0.3), balls=[(1.5, 1.0)])
+    press(app, "y")
+    for _ in range(120):
+        app.update(1 / 60)
+    press(app, " ", pygame.K_SPACE)  # paused: the history holds still while we hover
+    frame(app)
+    rect = app.instruments.rects["ledger"]
+    s = app.instruments.ledger.history.series()
+    k = len(s)
+    assert k == 120
+    x0, w = rect.x + P.PAD + 2, rect.w - 2 * P.PAD - 4
+    y = rect.bottom - P.PAD - 6
+    before = frame(app)
+    assert "hover" not in app.instruments.readouts["ledger"]
+    for i in (0, 37, k - 1):
+        x = int(round(x0 + i * (w - 1) / (k - 1)))
+        app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(x, y), rel=(0, 0), buttons=(0, 0, 0)))
+        surf = frame(app)
+        assert np.array_equal(app.instruments.readouts["ledger"]["hover"], s[i])
+    # the box with the values is drawn over the top of the plot, and only while hovering
+    top = pygame.Rect(rect.x + P.PAD, rect.bottom - 84, rect.w - 2 * P.PAD, 20)
+    assert differing(before, surf, top) > 0.05
+    app.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(5, 5), rel=(0, 0), buttons=(0, 0, 0)))
+    frame(app)
+    assert "hover" not in app.instruments.readouts["ledger"]
