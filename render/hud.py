@@ -14,7 +14,7 @@ import pygame
 
 from sim.text import fmt  # noqa: F401  (re-exported: the panels write numbers with it)
 
-from render import colormap, keys, widgets
+from render import colormap, widgets
 from render.theme import (  # noqa: F401 (the colours and spacing are read here by others)
     ACCENT, COLORBAR_EDGE, DIM, ENERGY_COLOR, HELP_DIM_RGBA, HUD_ROW_GAP, LABEL_BOX_RADIUS,
     LABEL_BOX_RGBA, LOSS_COLOR, MARGIN, PAD, PANEL_RADIUS, PANEL_RGBA, PLOT_AXIS, SHADOW, TEXT,
@@ -359,51 +359,9 @@ class Hud:
 
     # -- help ------------------------------------------------------------------------------
     def help(self, surface: pygame.Surface, potential_names: list[str]) -> pygame.Rect:
-        """Every binding from the key table (left); the numbered potentials and the mouse
-        (right). Falls back to the small font when the window is short."""
-        f = self.fonts
-        w, h = surface.get_size()
-        digits = "1234567890"
-        left = keys.help_lines()
-        instruments: list[tuple[str, str]] = []
-        if ("", "— instruments —") in left:  # the instruments group goes under the mouse, right
-            cut = left.index(("", "— instruments —"))
-            left, instruments = left[:cut], [("", ""), ("", "instruments")] + left[cut + 1:]
-        pots = [(digits[i] if i < 10 else "", name) for i, name in enumerate(potential_names)]
-        right = [("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
-        right += [("", ""), ("", "mouse")] + list(keys.MOUSE) + instruments
-        for font, extra in ((f.body, 2), (f.small, 0)):
-            lh = font.get_linesize() + extra
-            title = f.text("Newton Descent — keys", f.title, TEXT)
-            height = title.get_height() + 12 + lh * max(len(left), len(right)) + 2 * PAD + 8
-            if height <= h - 2 * MARGIN:
-                break
-        ks = [f.text(k, font, ACCENT) for k, _ in left]
-        ds = [f.text(d, font, TEXT) for _, d in left]
-        rk = [f.text(k, font, ACCENT) for k, _ in right]
-        rd = [f.text(d, font, TEXT if k or d not in ("potentials", "mouse", "instruments") else DIM)
-              for k, d in right]
-        kw = max(s.get_width() for s in ks)
-        dw = max(s.get_width() for s in ds)
-        rkw = max(s.get_width() for s in rk)
-        rdw = max(s.get_width() for s in rd)
-        col1 = kw + 14 + dw
-        col2 = rkw + 12 + rdw
-        width = col1 + 44 + col2 + 2 * PAD + 16
-        rect = pygame.Rect(0, 0, width, height)
-        rect.center = (w // 2, h // 2)
-        rect.clamp_ip(surface.get_rect())
-        surface.blit(widgets.filled((w, h), HELP_DIM_RGBA), (0, 0))
-        surface.blit(widgets.panel(rect.size, 2), rect)  # twice: help text needs a darker backdrop
-        x, y = rect.x + PAD + 8, rect.y + PAD + 4
-        surface.blit(title, (x, y))
-        y0 = y + title.get_height() + 12
-        for i, (k, d) in enumerate(zip(ks, ds)):
-            surface.blit(k, (x + kw - k.get_width(), y0 + i * lh))
-            surface.blit(d, (x + kw + 14, y0 + i * lh))
-        x2 = x + col1 + 44
-        for i, (k, d) in enumerate(zip(rk, rd)):
-            surface.blit(k, (x2 + rkw - k.get_width(), y0 + i * lh))
-            surface.blit(d, (x2 + rkw + 12, y0 + i * lh))
+        """Every binding, the numbered potentials and the mouse (render/help_overlay.py)."""
+        from render.help_overlay import draw_help
+
+        rect = draw_help(self.fonts, surface, potential_names)
         self.panels.append(rect)
         return rect

@@ -543,3 +543,32 @@ def test_frame_rate_never_changes_the_physics():
     (t30, p30), (t240, p240) = states
     assert t30 == t240 == 60
     assert np.array_equal(p30, p240)
+
+
+def test_help_overlay_fits_a_small_window_in_more_columns():
+    """At 960x600 two columns of the small font are too tall: the overlay deals the rows into
+    more columns and stays inside the window, every binding's key drawn."""
+    from render import help_overlay as HO
+
+    app = make_app(size=(960, 600))
+    names = [p.name for p in app.potentials]
+    left, right = HO.help_rows(names)
+    f = app.fonts
+    two_high = f.small.get_linesize() * max(len(left), len(right))
+    assert two_high > 600 - 2 * HO.MARGIN  # the reason for more columns
+    surf = pygame.Surface((960, 600), 0, 32)
+    drawn = []
+    real = f.text
+    f.text = lambda s, font, c=(255, 255, 255): drawn.append(s) or real(s, font, c)
+    try:
+        rect = app.hud.help(surf, names)
+    finally:
+        f.text = real
+    assert surf.get_rect().contains(rect)
+    for b in keys.KEYS:
+        if b.command is not keys.Cmd.POTENTIAL:
+            assert b.keys_label in drawn, b.keys_label
+    assert all(n in drawn for n in names)
+    # every column's rows sit inside the overlay: its height was chosen for the tallest column
+    cols = HO.layout(f, (960, 600), left, right)[2]
+    assert len(cols) >= 3 and sum(len(c) for c in cols) >= len(left) + len(right)
