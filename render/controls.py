@@ -335,7 +335,7 @@ class ControlPanel:
         inner = pygame.Rect(rect.x, rect.y - self.scroll, rect.w, max(total, rect.h))
         self.widgets = build(inner, st)
         # the widgets as drawn: the same again (most frames) blits last frame's pixels
-        seen = (tuple(rect), self.typing, tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect))
+        seen = (tuple(rect), self.typing, self.scroll, tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect))
                                                 for w in self.widgets))
         if self._drawn is not None and self._drawn[0] == seen:
             surface.blit(self._drawn[1], rect)
@@ -345,11 +345,31 @@ class ControlPanel:
             surface.set_clip(rect)
             for wdg in self.widgets:
                 self._draw_widget(surface, wdg)
+            self._draw_scrollbar(surface, rect, total)
             surface.set_clip(clip)
             shot = pygame.Surface(rect.size)
             shot.blit(surface, (0, 0), rect)
             self._drawn = (seen, shot)
         self._draw_hover(surface, rect)
+
+    def _draw_scrollbar(self, surface: pygame.Surface, rect: pygame.Rect, total: int) -> None:
+        """When the content is taller than the panel: a thin bar on the right edge, and at the
+        bottom, until scrolled there, a fade with "more below (wheel)"."""
+        if total <= rect.h:
+            return
+        track = pygame.Rect(rect.right - 4, rect.y + 2, 3, rect.h - 4)
+        knob_h = max(int(track.h * rect.h / total), 16)
+        knob_y = track.y + int((track.h - knob_h) * self.scroll / max(total - rect.h, 1))
+        pygame.draw.rect(surface, (40, 42, 56), track)
+        pygame.draw.rect(surface, hud.DIM, pygame.Rect(track.x, knob_y, track.w, knob_h))
+        if self.scroll < total - rect.h:
+            f = self.fonts
+            label = f.text("▾ more below (wheel)", f.small, hud.ACCENT)
+            band = pygame.Rect(rect.x, rect.bottom - label.get_height() - 6, rect.w - 6,
+                               label.get_height() + 6)
+            surface.fill((12, 13, 22), band)
+            pygame.draw.line(surface, (70, 74, 92), band.topleft, band.topright)
+            surface.blit(label, label.get_rect(center=band.center))
 
     def _frame(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
         """The panel's opaque background and its open/close tab."""

@@ -195,3 +195,30 @@ def test_ctrl_t_and_the_schedule_button_cycle_the_lr_schedule():
     app.runtime.set_rule("newton")
     app.runtime.cycle_schedule()  # not for newton: a message, nothing changes
     assert app.notices.toast[3] != (236, 237, 242)
+
+
+def test_a_panel_taller_than_the_window_says_there_is_more_below_until_scrolled_there():
+    """960x600: the panel's content is taller than the window. Its bottom band reads in the
+    accent colour (the "more below" hint) until the wheel has scrolled to the end; a tall
+    window that fits everything shows no hint."""
+    small = (960, 600)
+    app = make_app(size=small)
+    surf = frame(app, small)
+    rect = app.controls.rect
+    band = pygame.Rect(rect.x, rect.bottom - 14, rect.w - 6, 12)
+    assert count_accent(surf, band) > 20
+    app.controls.scroll = 10_000  # past the end: drawing clamps it to the end
+    surf = frame(app, small)
+    assert count_accent(surf, band) == 0
+    tall = (1280, 1080)
+    app = make_app(size=tall)
+    surf = frame(app, tall)
+    rect = app.controls.rect
+    assert count_accent(surf, pygame.Rect(rect.x, rect.bottom - 14, rect.w - 6, 12)) == 0
+
+
+def count_accent(surf, rect):
+    from render import hud
+
+    a = pygame.surfarray.array3d(surf.subsurface(rect)).astype(int)
+    return int((np.abs(a - np.array(hud.ACCENT)).max(axis=2) <= 40).sum())
