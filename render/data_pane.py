@@ -9,7 +9,8 @@ point, right: add class 0, drag: move, Shift+click: remove) and rebuilds the lan
 
 Wiring (for render/app.py, two lines): `draw_pane(surface, rect, world, highlight, font)` each
 frame while the pane is on; on a mouse event inside `rect`, `new = edit(...)` and, when it is
-not None, `world.set_potential(rebuild(world.potential, new))` (the network retrains: ~0.5 s).
+not None, `world.set_potential(rebuild(world.potential, new))` (render/data_pane_ui.py retrains
+the network over several frames first, sim/data/retrain.py).
 """
 from __future__ import annotations
 
@@ -52,10 +53,14 @@ class PaneMap:
 
 
 def draw_pane(surface: pygame.Surface, rect: pygame.Rect, world, highlight: int | None,
-              font: pygame.font.Font | None = None) -> PaneMap | None:
-    """Draw the pane for a data landscape (nothing otherwise); returns its PaneMap."""
+              font: pygame.font.Font | None = None, data=None) -> PaneMap | None:
+    """Draw the pane for a data landscape (nothing otherwise); returns its PaneMap. `data`:
+    the points to draw when not the landscape's own (an edit whose landscape is still being
+    rebuilt)."""
     pot = world.potential
-    data = getattr(pot, "data", None)
+    if getattr(pot, "data", None) is None:
+        return None
+    data = data if data is not None else pot.data
     if data is None or rect.width < 40 or rect.height < 40:
         return None
     pane = PaneMap(rect, data_bounds(data))
