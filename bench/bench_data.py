@@ -9,8 +9,11 @@ minibatch sampling. Prints figures; nothing passes or fails on time.
   balls (full batch and batch 8), logreg 1,000 balls.
 - sim: World.tick alone, ticks per second, for the same cases.
 - map: render.landscape.Landscape.surface for a fresh view, draft and full, per landscape.
+- edit: what the window does after a data edit, per landscape: the landscape on the edited
+  data, then a draft and a full map (with the log-or-linear decision).
 - retrain: MLPPlane(data).ensure(): what an edit of the data costs the network (training,
-  directions, the listed minimum).
+  directions, the listed minimum), and the same retrain sliced over frames as the window runs
+  it (sim/data/retrain.py); the mlp gradient with a float32 vs float64 hidden layer.
 - sampling: the two ways sim/data/minibatch.py draws [balls, B] subsets.
 """
 from __future__ import annotations
@@ -116,6 +119,41 @@ def map_times(repeats: int) -> list[tuple[str, float, float]]:
     return out
 
 
+def edit_map_times(repeats: int) -> list[tuple[str, float, float, float]]:
+    """What the window does after a data edit, per landscape, median ms: (name, landscape on
+    the new data, + draft map, + full map). The landscape: make_landscape on the edited data
+    (least squares / the Newton minimum; mlp: the whole retrain, which the window spreads over
+    frames); each map on a fresh Landscape with the home view, the log-or-linear decision kept
+    from the landscape edited on (render.landscape.keep_log, as the window does)."""
+    use_headless_sdl()
+    import pygame
+
+    from render import landscape as L
+    from render.view import View
+    from sim.data import make_landscape
+    from sim.data.edit import add_point
+
+    pygame.display.init()
+    out = []
+    for name in ("linreg", "logreg", "mlp"):
+        base = make_landscape(name)
+        builds, drafts, fulls = [], [], []
+        for k in range(repeats):
+            data = add_point(base.data, (0.3 + 0.01 * k, 0.2), 1)
+            for draft, times in ((True, drafts), (False, fulls)):
+                t0 = time.perf_counter()
+                pot = make_landscape(name, data, **base.config())
+                pot.value(pot.minima)  # mlp: the training
+                t1 = time.perf_counter()
+                L.keep_log(base, pot)  # as the window: the scale of the map edited on
+                L.Landscape().surface(View.fit(pot.view, SIZE), pot, draft)
+                times.append(time.perf_counter() - t1)
+                builds.append(t1 - t0)
+        out.append((name, 1e3 * statistics.median(builds), 1e3 * statistics.median(drafts),
+                    1e3 * statistics.median(fulls)))
+    return out
+
+
 def retrain_ms(repeats: int = 3) -> float:
     from sim.data import MLPPlane, builtin
 
@@ -126,6 +164,51 @@ def retrain_ms(repeats: int = 3) -> float:
         MLPPlane(data).ensure()
         times.append(time.perf_counter() - t0)
     return 1e3 * statistics.median(times)
+
+
+def sliced_retrain(budget_s: float = 0.008) -> dict[str, float]:
+    """The window's retrain after an mlp edit (sim/data/retrain.py, one slice per frame at the
+    smallest budget): frames, the longest slice in ms, the wall time from the edit in s."""
+    from sim.data import MLPPlane, builtin
+    from sim.data.edit import add_point
+    from sim.data.retrain import Retrain
+
+    base = MLPPlane(builtin("moons"))
+    base.ensure()
+    job = Retrain()
+    job.start(base, MLPPlane(add_point(base.data, (0.3, 0.2), 1)))
+    frames, longest, done = 0, 0.0, None
+    while done is None:
+        t0 = time.perf_counter()
+        done = job.advance(base, budget_s=budget_s)
+        longest = max(longest, time.perf_counter() - t0)
+        frames += 1
+    return {"frames": frames, "slice_ms": 1e3 * longest, "seconds": job.seconds}
+
+
+def mlp_grad_ms(balls: int = 1_000) -> dict[str, float]:
+    """One full-batch gradient of the mlp plane for `balls` balls: float32 hidden layer (what
+    the ticks use) vs float64, median ms, and the largest relative difference."""
+    import numpy as np
+
+    from sim.data import MLPPlane
+
+    pos = np.random.default_rng(1).uniform(-1.0, 1.0, (balls, 2))
+    out = {}
+    grads = {}
+    for label, fast in (("float32", True), ("float64", False)):
+        pot = MLPPlane(fast=fast)
+        pot.ensure()
+        grads[label] = pot.grad(pos)
+        times = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            pot.grad(pos)
+            times.append(time.perf_counter() - t0)
+        out[label] = 1e3 * statistics.median(times)
+    g32, g64 = grads["float32"], grads["float64"]
+    out["rel_err"] = float(np.abs(g32 - g64).max() / np.abs(g64).max())
+    return out
 
 
 def sampling_ms(balls: int = 10_000, n: int = 40, batch: int = 8) -> dict[str, float]:
@@ -162,7 +245,17 @@ def main() -> None:
     print(f"\nmap for a new view at {SIZE[0]}x{SIZE[1]} (median ms)")
     for name, draft, full in map_times(2 if args.quick else 5):
         print(f"{name:<8} draft {draft:7.1f}   full {full:7.1f}")
+    print(f"\nafter a data edit, home view at {SIZE[0]}x{SIZE[1]} (median ms)")
+    for name, build, draft, full in edit_map_times(2 if args.quick else 5):
+        print(f"{name:<8} landscape {build:7.1f}   + draft map {draft:7.1f} = {build + draft:7.1f}   "
+              f"+ full map {full:7.1f} = {build + full:7.1f}")
     print(f"\nmlp retrained after a data edit (train + plane + minimum): {retrain_ms(1 if args.quick else 3):.0f} ms")
+    r = sliced_retrain()
+    print(f"  in the window, sliced over frames: {r['frames']} frames, longest slice {r['slice_ms']:.1f} ms, "
+          f"{r['seconds']:.2f} s of training time (the window's frames add their own)")
+    g = mlp_grad_ms()
+    print(f"mlp full-batch gradient, 1,000 balls: float32 hidden layer {g['float32']:.1f} ms, float64 "
+          f"{g['float64']:.1f} ms, largest difference {g['rel_err']:.1e} of the largest component")
     s = sampling_ms()
     print("minibatch draw, 10,000 balls x 8 of 40: " + ", ".join(f"{k} {v:.2f} ms" for k, v in s.items()))
     print(f"load average after: {load_average()}")

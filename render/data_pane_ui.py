@@ -11,10 +11,13 @@ import pygame
 
 from render import data_pane as D
 from render.instrument_panels import Context
+from render.landscape import keep_log
 from sim.data.retrain import Retrain, trains
 
 PANE_HEIGHT = 240  # pixels
 HEADLESS_RETRAIN_STEPS = 100  # training steps per frame in headless runs (deterministic frames)
+RETRAIN_SHARE = 0.4  # a retrain takes this share of the frame time in a live window ...
+RETRAIN_BUDGET_S = (0.008, 0.05)  # ... within these seconds per frame
 PROGRESS_BAR = (255, 230, 90)
 
 
@@ -31,6 +34,7 @@ class DataPaneView:
         self.rect: pygame.Rect | None = None
         self.grabbed: int | None = None
         self.last_rebuild_ms: float | None = None
+        self._last_frame: float | None = None  # the clock at the last frame (the retrain's budget)
 
     @staticmethod
     def applies(world) -> bool:
@@ -109,6 +113,7 @@ class DataPaneView:
             if trains(rebuilt):
                 self.retrain.start(pot, rebuilt)  # a job under way restarts on the newest data
                 return
+            keep_log(pot, rebuilt)
             runtime.replace_landscape(rebuilt)
         except ValueError as e:  # too few points left, a class with no point ...
             runtime.say(f"data not changed: {e}", warn=True)
@@ -116,17 +121,22 @@ class DataPaneView:
             return
         self.last_rebuild_ms = 1e3 * (time.perf_counter() - t0)
 
-    def frame(self, runtime) -> None:
-        """Once per frame: a slice of the retrain under way; the new landscape when it is done."""
+    def frame(self, runtime, now: float) -> None:
+        """Once per frame (`now` in seconds): a slice of the retrain under way, a share of the
+        frame time; the new landscape when it is done."""
+        last, self._last_frame = self._last_frame, now
         if not self.retrain.active:
             return
+        lo, hi = RETRAIN_BUDGET_S
+        budget = lo if last is None else min(hi, max(lo, RETRAIN_SHARE * (now - last)))
         try:
             done = self.retrain.advance(runtime.world.potential,
-                                        HEADLESS_RETRAIN_STEPS if self.headless else None)
+                                        HEADLESS_RETRAIN_STEPS if self.headless else None, budget)
         except ValueError as e:
             runtime.say(f"data not changed: {e}", warn=True)
             return
         if done is not None:
+            keep_log(runtime.world.potential, done)
             runtime.replace_landscape(done)
             self.last_rebuild_ms = 1e3 * self.retrain.seconds
             runtime.say(f"network retrained in {self.retrain.seconds:.1f} s")

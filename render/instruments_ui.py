@@ -145,7 +145,7 @@ class Instruments:
     def frame(self, now: float) -> None:
         """Once per frame, paused or not: follow the world, advance the basin job a slice."""
         self.runtime.balls.sync()
-        self.data.frame(self.runtime)  # a slice of the network's retrain after a data edit
+        self.data.frame(self.runtime, now)  # a slice of the network's retrain after a data edit
         self.basins.last_ticks = 0
         if self.on["basins"]:
             self.basins.frame(self.runtime.world, self.camera.view, self.camera.interacting(now))

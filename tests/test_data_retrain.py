@@ -150,3 +150,34 @@ def test_the_window_keeps_running_the_old_network_while_the_new_one_trains():
     assert new is not old and new.data.n == n0 + 2  # both edits, one new landscape
     assert sum(c.name == "DATA" for c in changes) == 1
     assert same_landscape(new, MLPPlane(new.data))
+
+
+def test_linreg_maps_its_grid_with_the_same_bits_as_its_values():
+    """The map's broadcast grid (no [w h, 2] array) is the loss at every point, bit for bit,
+    and the least-squares loss of each point's line computed from the data."""
+    from sim.data import LinReg
+
+    pot = LinReg()
+    xs, ys = np.linspace(-4.0, 6.0, 97), np.linspace(5.0, -3.0, 61)  # rows run downwards
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    pts = np.column_stack([gx.ravel(), gy.ravel()])
+    grid = pot.value_grid(xs, ys)
+    assert np.array_equal(grid, pot.value(pts).reshape(grid.shape))
+    x, y = pot.data.x[:, 0], pot.data.y
+    mse = ((pts[:, :1] * x[None, :] + pts[:, 1:] - y[None, :]) ** 2).mean(axis=1)
+    np.testing.assert_allclose(grid.ravel(), mse, rtol=1e-12)
+
+
+def test_an_edit_keeps_the_maps_scale_and_drafts_the_map_for_a_moment():
+    from render.camera import DRAFT_SECONDS, Camera
+    from render.landscape import keep_log, uses_log
+    from sim.data import LogReg
+
+    old = LogReg()
+    new = LogReg(add_point(old.data, (2.0, 2.0), 1))
+    keep_log(old, new)
+    assert uses_log(new) == uses_log(old)
+    cam = Camera(old.view, SIZE)
+    assert not cam.interacting(10.0)
+    cam.touch(10.0)
+    assert cam.interacting(10.0 + 0.5 * DRAFT_SECONDS) and not cam.interacting(10.0 + 2 * DRAFT_SECONDS)
