@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pygame
+from pygame import gfxdraw
 
 from sim.data.edit import (PICK_RADIUS, add_point, boundary_segments, data_bounds, line_segments,
                            move_point, nearest, network_regions, point_coords, remove_point)
@@ -25,7 +26,7 @@ BACKGROUND = (18, 20, 28)
 BORDER = (90, 94, 110)
 CLASS_COLORS = ((90, 160, 255), (255, 150, 60))  # label 0, label 1
 POINT = (235, 235, 240)
-FAINT = (200, 200, 210, 40)
+FAINT = (200, 200, 210, 32)  # alpha-blended: overlapping lines add up
 BOLD = (255, 230, 90)
 REGION_ALPHA = 70
 REGION_GRID = 48  # cells per side for the network's regions
@@ -89,13 +90,13 @@ def _segments(name: str, pos: np.ndarray, pane: PaneMap) -> np.ndarray:
 
 
 def _draw_models(surface, pane: PaneMap, name: str, pos: np.ndarray, hi: np.ndarray | None) -> None:
-    layer = pygame.Surface(pane.rect.size, pygame.SRCALPHA)
-    off = np.array(pane.rect.topleft)
+    """The faint lines blended straight onto the pane (pygame.gfxdraw: 1 px, alpha-blended, so
+    where many models agree the lines add up; about 4x cheaper than anti-aliased lines on a
+    layer, which was most of a 10,000-ball linreg frame), then the highlighted one in bold."""
     with np.errstate(all="ignore"):
-        seg = np.clip(_segments(name, pos, pane) - off, -1e5, 1e5)
-    for a, b in seg[np.isfinite(seg).all(axis=(1, 2))]:
-        pygame.draw.aaline(layer, FAINT, a, b)
-    surface.blit(layer, pane.rect.topleft)
+        seg = np.clip(_segments(name, pos, pane), -1e5, 1e5)
+    for (ax, ay), (bx, by) in seg[np.isfinite(seg).all(axis=(1, 2))].astype(np.int64).tolist():
+        gfxdraw.line(surface, ax, ay, bx, by, FAINT)
     if hi is not None:
         with np.errstate(all="ignore"):
             (a, b), = np.clip(_segments(name, hi[None], pane), -1e5, 1e5)
