@@ -119,12 +119,13 @@ def map_times(repeats: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def edit_map_times(repeats: int) -> list[tuple[str, float, float, float]]:
-    """What the window does after a data edit, per landscape, median ms: (name, landscape on
-    the new data, + draft map, + full map). The landscape: make_landscape on the edited data
-    (least squares / the Newton minimum; mlp: the whole retrain, which the window spreads over
-    frames); each map on a fresh Landscape with the home view, the log-or-linear decision kept
-    from the landscape edited on (render.landscape.keep_log, as the window does)."""
+def edit_map_times(repeats: int) -> list[tuple[str, dict[str, float]]]:
+    """What the window does after a data edit, per landscape, median ms of wall and CPU time:
+    "build" (make_landscape on the edited data: least squares, the Newton minimum; mlp: the
+    whole retrain, which the window spreads over frames), "draft" and "full" (the map on a
+    fresh Landscape with the home view, the log-or-linear decision kept from the landscape
+    edited on, render.landscape.keep_log, as the window does). CPU time ("cpu_" keys) is what
+    a quiet machine would show when others share the cores."""
     use_headless_sdl()
     import pygame
 
@@ -137,21 +138,22 @@ def edit_map_times(repeats: int) -> list[tuple[str, float, float, float]]:
     out = []
     for name in ("linreg", "logreg", "mlp"):
         base = make_landscape(name)
-        builds, drafts, fulls = [], [], []
+        times: dict[str, list[float]] = {}
         for k in range(repeats):
             data = add_point(base.data, (0.3 + 0.01 * k, 0.2), 1)
-            for draft, times in ((True, drafts), (False, fulls)):
-                t0 = time.perf_counter()
+            for draft, label in ((True, "draft"), (False, "full")):
+                t0, c0 = time.perf_counter(), time.process_time()
                 pot = make_landscape(name, data, **base.config())
                 pot.value(pot.minima)  # mlp: the training
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 if hasattr(L, "keep_log"):  # as the window: the scale of the map edited on
                     L.keep_log(base, pot)
                 L.Landscape().surface(View.fit(pot.view, SIZE), pot, draft)
-                times.append(time.perf_counter() - t1)
-                builds.append(t1 - t0)
-        out.append((name, 1e3 * statistics.median(builds), 1e3 * statistics.median(drafts),
-                    1e3 * statistics.median(fulls)))
+                t2, c2 = time.perf_counter(), time.process_time()
+                for key, v in (("build", t1 - t0), ("cpu_build", c1 - c0), (label, t2 - t1),
+                               ("cpu_" + label, c2 - c1)):
+                    times.setdefault(key, []).append(v)
+        out.append((name, {k: 1e3 * statistics.median(v) for k, v in times.items()}))
     return out
 
 
@@ -247,9 +249,10 @@ def main() -> None:
     for name, draft, full in map_times(2 if args.quick else 5):
         print(f"{name:<8} draft {draft:7.1f}   full {full:7.1f}")
     print(f"\nafter a data edit, home view at {SIZE[0]}x{SIZE[1]} (median ms)")
-    for name, build, draft, full in edit_map_times(2 if args.quick else 5):
-        print(f"{name:<8} landscape {build:7.1f}   + draft map {draft:7.1f} = {build + draft:7.1f}   "
-              f"+ full map {full:7.1f} = {build + full:7.1f}")
+    for name, t in edit_map_times(2 if args.quick else 5):
+        print(f"{name:<8} landscape {t['build']:6.1f} + draft map {t['draft']:6.1f} = {t['build'] + t['draft']:6.1f}"
+              f"   + full map {t['full']:6.1f} = {t['build'] + t['full']:6.1f}   (CPU: draft "
+              f"{t['cpu_build'] + t['cpu_draft']:6.1f}, full {t['cpu_build'] + t['cpu_full']:6.1f})")
     print(f"\nmlp retrained after a data edit (train + plane + minimum): {retrain_ms(1 if args.quick else 3):.0f} ms")
     try:
         r = sliced_retrain()
