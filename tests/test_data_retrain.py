@@ -3,6 +3,7 @@ as a retrain in one go, progress that only grows, a newer edit restarting the jo
 window that keeps running the old landscape meanwhile."""
 from __future__ import annotations
 
+import itertools
 import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -13,7 +14,15 @@ import pytest  # noqa: E402
 
 from sim.data import MLPPlane, builtin  # noqa: E402
 from sim.data.edit import add_point  # noqa: E402
-from sim.data.mlp import HIDDEN, N_PARAMS, TRAIN_BETAS, TRAIN_EPS, TRAIN_LR, TRAIN_STEPS, loss_grad  # noqa: E402
+from sim.data.mlp import (  # noqa: E402
+    HIDDEN,
+    N_PARAMS,
+    TRAIN_BETAS,
+    TRAIN_EPS,
+    TRAIN_LR,
+    TRAIN_STEPS,
+    loss_grad,
+)
 from sim.data.retrain import Retrain  # noqa: E402
 
 FIELDS = ("theta", "d1", "d2", "path", "h", "out", "gram")
@@ -67,7 +76,7 @@ def test_progress_only_grows_and_ends_at_one():
     while seen[-1] < 1.0:
         seen.append(pot.advance(37))
     assert seen[0] == 0.0 and seen[-1] == 1.0
-    assert all(b > a for a, b in zip(seen, seen[1:]))
+    assert all(b > a for a, b in itertools.pairwise(seen))
     assert len(seen) == 1 + -(-TRAIN_STEPS // 37)
 
 
@@ -144,7 +153,7 @@ def test_the_window_keeps_running_the_old_network_while_the_new_one_trains():
         progress.append(pane.retrain.progress)
         frame(app)
     assert app.world.tick_count > ticks  # the balls kept rolling
-    assert all(b > a for a, b in zip(progress, progress[1:]))
+    assert all(b > a for a, b in itertools.pairwise(progress))
     assert len(progress) == -(-TRAIN_STEPS // HEADLESS_RETRAIN_STEPS) - 1
     new = app.world.potential
     assert new is not old and new.data.n == n0 + 2  # both edits, one new landscape

@@ -10,7 +10,7 @@ split). Pure Python, no pygame: the data pane drives it once per frame.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 SLICE_STEPS = 10  # training steps between two looks at the clock
 FRAME_BUDGET_S = 0.008  # seconds of training per frame in a live window
