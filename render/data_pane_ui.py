@@ -103,7 +103,7 @@ class DataPaneView:
         """Edit the newest data (a retrain's under way, else the world's); a landscape that
         trains is retrained over the next frames, any other is replaced now."""
         pot = runtime.world.potential
-        data = self.retrain.data if self.retrain.active else pot.data
+        data = self.retrain.data_for(pot)
         new, self.grabbed = D.edit(self.pane, data, kind, tuple(pos), button, shift, self.grabbed)
         if new is None:
             return

@@ -190,3 +190,13 @@ def test_an_edit_keeps_the_maps_scale_and_drafts_the_map_for_a_moment():
     assert not cam.interacting(10.0)
     cam.touch(10.0)
     assert cam.interacting(10.0 + 0.5 * DRAFT_SECONDS) and not cam.interacting(10.0 + 2 * DRAFT_SECONDS)
+
+
+def test_an_edit_on_another_landscape_starts_a_new_job_from_that_ones_data():
+    first, second = MLPPlane(builtin("moons")), MLPPlane(builtin("xor"))
+    job = Retrain()
+    job.start(first, MLPPlane(add_point(first.data, (0.0, 0.0), 1)))
+    assert job.data_for(first).n == first.data.n + 1
+    assert job.data_for(second) is second.data  # the world moved to another network
+    job.start(second, MLPPlane(add_point(second.data, (0.0, 0.0), 1)))
+    assert job.restarts == 0 and job.base is second

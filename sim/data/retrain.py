@@ -48,13 +48,17 @@ class Retrain:
         """The data of the job under way (the newest edit), or None."""
         return self.job.data if self.job is not None else None
 
+    def data_for(self, base):
+        """The newest data of the landscape `base`: the job's when it retrains `base`, else
+        base's own."""
+        return self.job.data if self.job is not None and base is self.base else base.data
+
     def start(self, base, potential) -> None:
         """Retrain `potential` (the landscape on the edited data) to replace `base`; a job
-        already under way is dropped (its base stays: the world still shows that one)."""
-        if self.job is not None:
+        already under way is dropped (a restart when it was for the same base)."""
+        if self.job is not None and base is self.base:
             self.restarts += 1
-        else:
-            self.base = base
+        self.base = base
         self.job = potential
         self.started = self.clock()
 
