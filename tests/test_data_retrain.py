@@ -128,7 +128,7 @@ def frame(app):
 @pytest.mark.usefixtures("display")
 def test_the_window_keeps_running_the_old_network_while_the_new_one_trains():
     from render.app import App
-    from render.data_pane_ui import HEADLESS_RETRAIN_STEPS
+    from render.data_pane_ui import HEADLESS_RETRAIN_STEPS, PROGRESS_BAR
     from sim.dynamics import Rule
     from sim.world import World
 
@@ -148,13 +148,20 @@ def test_the_window_keeps_running_the_old_network_while_the_new_one_trains():
     pane = app.instruments.data
     assert pane.retrain.active and pane.retrain.restarts == 1
     assert app.world.potential is old  # the old landscape runs on
+    surf = frame(app)  # the progress bar along the pane's foot, and the new points drawn
+    bar_px = (rect.x + 3, pane.rect.bottom - 3)
+    assert tuple(surf.get_at(bar_px))[:3] == PROGRESS_BAR
+    from sim.data.edit import data_bounds
+
+    assert pane.pane.bounds == data_bounds(pane.retrain.data) != data_bounds(old.data)  # the new points
     ticks, progress = app.world.tick_count, []
     while pane.retrain.active:
         progress.append(pane.retrain.progress)
         frame(app)
     assert app.world.tick_count > ticks  # the balls kept rolling
     assert all(b > a for a, b in itertools.pairwise(progress))
-    assert len(progress) == -(-TRAIN_STEPS // HEADLESS_RETRAIN_STEPS) - 1
+    assert len(progress) == -(-TRAIN_STEPS // HEADLESS_RETRAIN_STEPS) - 2
+    assert tuple(frame(app).get_at(bar_px))[:3] != PROGRESS_BAR  # done: no bar
     new = app.world.potential
     assert new is not old and new.data.n == n0 + 2  # both edits, one new landscape
     assert sum(c.name == "DATA" for c in changes) == 1
