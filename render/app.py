@@ -105,6 +105,8 @@ class App:
             if self.runtime.world.tick_count // STATS_EVERY != self._stats_tick:
                 self._sample_stats()
             return
+        if change is Change.DATA:  # a draft map first, as on zoom
+            self.camera.touch(self.real_time)
         if change is Change.LANDSCAPE:  # the balls stay; the view fits the new landscape
             self.camera.go_home(self.runtime.world.potential.view)
         else:

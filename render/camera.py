@@ -29,6 +29,11 @@ class Camera:
             self.changed_at = now
         self.view = view
 
+    def touch(self, now: float) -> None:
+        """The map under the same view changed (the data were edited): drafts for a moment,
+        as after a zoom, so a drag in the data pane never waits for full maps."""
+        self.changed_at = now
+
     def interacting(self, now: float) -> bool:
         """The view changed a moment ago (zoom, pan): draw draft maps, skip the field."""
         return self.live and now - self.changed_at < DRAFT_SECONDS

@@ -1,6 +1,8 @@
 """The data pane as a panel of the window: the data a data landscape is made from and the
 balls as models on it (render/data_pane.py), with the chosen (or hovered) ball in bold; clicks
-in it edit the data and the landscape is rebuilt while the balls keep rolling."""
+in it edit the data and the landscape is rebuilt while the balls keep rolling. The network
+(mlp) retrains over several frames (sim/data/retrain.py) with its progress in the pane; the
+old landscape runs until the new one is ready."""
 from __future__ import annotations
 
 import time
@@ -9,8 +11,14 @@ import pygame
 
 from render import data_pane as D
 from render.instrument_panels import Context
+from render.landscape import keep_log
+from sim.data.retrain import Retrain, trains
 
 PANE_HEIGHT = 240  # pixels
+HEADLESS_RETRAIN_STEPS = 100  # training steps per frame in headless runs (deterministic frames)
+RETRAIN_SHARE = 0.4  # a retrain takes this share of the frame time in a live window ...
+RETRAIN_BUDGET_S = (0.008, 0.05)  # ... within these seconds per frame
+PROGRESS_BAR = (255, 230, 90)
 
 
 class DataPaneView:
@@ -19,11 +27,14 @@ class DataPaneView:
 
     name = "data"
 
-    def __init__(self) -> None:
+    def __init__(self, headless: bool = False) -> None:
+        self.headless = headless
+        self.retrain = Retrain()  # the network's retrain after an edit, a slice per frame
         self.pane: D.PaneMap | None = None
         self.rect: pygame.Rect | None = None
         self.grabbed: int | None = None
         self.last_rebuild_ms: float | None = None
+        self._last_frame: float | None = None  # the clock at the last frame (the retrain's budget)
 
     @staticmethod
     def applies(world) -> bool:
@@ -55,7 +66,9 @@ class DataPaneView:
         lh = ctx.font.get_linesize() + 2
         pane = rect if noise is None else pygame.Rect(rect.x, rect.y, rect.w, rect.h - 2 * lh)
         self.rect = pane
-        self.pane = D.draw_pane(surface, pane, ctx.world, ctx.selected, ctx.font)
+        self.pane = D.draw_pane(surface, pane, ctx.world, ctx.selected, ctx.font, self.retrain.data)
+        if self.retrain.active:
+            self._draw_progress(surface, pane, ctx.font)
         if noise is not None:
             from render import hud, widgets
 
@@ -87,15 +100,56 @@ class DataPaneView:
         return t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP) and self.rect.collidepoint(event.pos)
 
     def _edit(self, runtime, kind: str, pos, button: int, shift: bool) -> None:
+        """Edit the newest data (a retrain's under way, else the world's); a landscape that
+        trains is retrained over the next frames, any other is replaced now."""
         pot = runtime.world.potential
-        new, self.grabbed = D.edit(self.pane, pot.data, kind, tuple(pos), button, shift, self.grabbed)
+        data = self.retrain.data_for(pot)
+        new, self.grabbed = D.edit(self.pane, data, kind, tuple(pos), button, shift, self.grabbed)
         if new is None:
             return
         t0 = time.perf_counter()
         try:
-            runtime.replace_landscape(D.rebuild(pot, new))
+            rebuilt = D.rebuild(pot, new)
+            if trains(rebuilt):
+                self.retrain.start(pot, rebuilt)  # a job under way restarts on the newest data
+                return
+            keep_log(pot, rebuilt)
+            runtime.replace_landscape(rebuilt)
         except ValueError as e:  # too few points left, a class with no point ...
             runtime.say(f"data not changed: {e}", warn=True)
             self.grabbed = None
             return
         self.last_rebuild_ms = 1e3 * (time.perf_counter() - t0)
+
+    def frame(self, runtime, now: float) -> None:
+        """Once per frame (`now` in seconds): a slice of the retrain under way, a share of the
+        frame time; the new landscape when it is done."""
+        last, self._last_frame = self._last_frame, now
+        if not self.retrain.active:
+            return
+        lo, hi = RETRAIN_BUDGET_S
+        budget = lo if last is None else min(hi, max(lo, RETRAIN_SHARE * (now - last)))
+        try:
+            done = self.retrain.advance(runtime.world.potential,
+                                        HEADLESS_RETRAIN_STEPS if self.headless else None, budget)
+        except ValueError as e:
+            runtime.say(f"data not changed: {e}", warn=True)
+            return
+        if done is not None:
+            keep_log(runtime.world.potential, done)
+            runtime.replace_landscape(done)
+            self.last_rebuild_ms = 1e3 * self.retrain.seconds
+            runtime.say(f"network retrained in {self.retrain.seconds:.1f} s")
+
+    def _draw_progress(self, surface: pygame.Surface, rect: pygame.Rect, font) -> None:
+        """The retrain's progress: "retraining the network… 40%" and a bar along the pane's foot."""
+        from render import widgets
+
+        frac = self.retrain.progress
+        text = widgets.text(font, f"retraining the network… {100 * frac:.0f}%", PROGRESS_BAR)
+        box = pygame.Rect(rect.x + 6, rect.bottom - text.get_height() - 12, text.get_width() + 8,
+                          text.get_height() + 4)
+        surface.fill((18, 20, 28), box)
+        surface.blit(text, (box.x + 4, box.y + 2))
+        bar = pygame.Rect(rect.x + 1, rect.bottom - 5, int((rect.w - 2) * frac), 4)
+        surface.fill(PROGRESS_BAR, bar)

@@ -41,7 +41,7 @@ class Instruments:
         self.race = RacePanel()
         self.ledger = LedgerPanel()
         self.step = StepView()  # shown while a ball is chosen
-        self.data = DataPaneView()
+        self.data = DataPaneView(headless)
         self.maps = MapsUI(fonts.small if fonts is not None else pygame.font.Font(None, 16))
         self.panels = {p.name: p for p in (self.race, BridgePanel(), self.ledger, StabilityPanel(),
                                            HeatPanel(), self.step, self.data)}
@@ -145,6 +145,7 @@ class Instruments:
     def frame(self, now: float) -> None:
         """Once per frame, paused or not: follow the world, advance the basin job a slice."""
         self.runtime.balls.sync()
+        self.data.frame(self.runtime, now)  # a slice of the network's retrain after a data edit
         self.basins.last_ticks = 0
         if self.on["basins"]:
             self.basins.frame(self.runtime.world, self.camera.view, self.camera.interacting(now))

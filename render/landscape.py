@@ -227,6 +227,14 @@ def uses_log(potential) -> bool:
     return _LOG_DECISIONS[key]
 
 
+def keep_log(old, new) -> None:
+    """`new` (the same landscape on edited data) takes `old`'s log-or-linear decision: the scale
+    never flips while the data are edited, and the edit skips the decision's own map."""
+    if len(_LOG_DECISIONS) > 256:
+        _LOG_DECISIONS.clear()
+    _LOG_DECISIONS[new.cache_key] = uses_log(old)
+
+
 class Landscape:
     """The cached map surface for (potential, view). `surface(view, potential)` rebuilds only
     when either changed; `builds` counts rebuilds (tests check the cache)."""

@@ -63,23 +63,56 @@ def loss_grad(theta: np.ndarray, x: np.ndarray, y: np.ndarray, l2: float) -> np.
     return g + l2 * theta
 
 
+class Training:
+    """Deterministic full-batch Adam from a seeded Glorot-style start, advanced in chunks of
+    steps (`advance`): the same arithmetic in the same order however the steps are split, so a
+    retrain spread over frames ends bit-identical to one run. theta, m, v [65]; path [k, 65]."""
+
+    def __init__(self, data: Dataset, seed: int, l2: float, steps: int = TRAIN_STEPS) -> None:
+        rng = np.random.default_rng(seed)
+        self.theta = np.concatenate([rng.normal(0.0, np.sqrt(1.0 / 2.0), 2 * HIDDEN), np.zeros(HIDDEN),
+                                     rng.normal(0.0, np.sqrt(1.0 / HIDDEN), HIDDEN), [0.0]])
+        self.m = np.zeros(N_PARAMS)
+        self.v = np.zeros(N_PARAMS)
+        self.data, self.l2, self.steps = data, float(l2), int(steps)
+        self.k = 0  # steps done
+        self.path = [self.theta.copy()]
+
+    @property
+    def done(self) -> bool:
+        return self.k >= self.steps
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the steps done, in [0, 1]."""
+        return min(1.0, self.k / self.steps) if self.steps > 0 else 1.0
+
+    def advance(self, count: int) -> bool:
+        """Up to `count` more Adam steps; True when all are done."""
+        b1, b2 = TRAIN_BETAS
+        x, y, l2 = self.data.x, self.data.y, self.l2
+        theta, m, v = self.theta, self.m, self.v
+        for k in range(self.k + 1, min(self.steps, self.k + max(0, int(count))) + 1):
+            g = loss_grad(theta, x, y, l2)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            theta = theta - TRAIN_LR * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + TRAIN_EPS)
+            if k % PATH_EVERY == 0:
+                self.path.append(theta.copy())
+            self.k = k
+        self.theta, self.m, self.v = theta, m, v
+        return self.done
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(theta [65], path [k, 65]) as they stand."""
+        return self.theta, np.array(self.path)
+
+
 def train(data: Dataset, seed: int, l2: float, steps: int = TRAIN_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic full-batch Adam from a seeded Glorot-style start: (theta* [65], path [k, 65])."""
-    rng = np.random.default_rng(seed)
-    theta = np.concatenate([rng.normal(0.0, np.sqrt(1.0 / 2.0), 2 * HIDDEN), np.zeros(HIDDEN),
-                            rng.normal(0.0, np.sqrt(1.0 / HIDDEN), HIDDEN), [0.0]])
-    m = np.zeros(N_PARAMS)
-    v = np.zeros(N_PARAMS)
-    b1, b2 = TRAIN_BETAS
-    path = [theta.copy()]
-    for k in range(1, steps + 1):
-        g = loss_grad(theta, data.x, data.y, l2)
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        theta = theta - TRAIN_LR * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + TRAIN_EPS)
-        if k % PATH_EVERY == 0:
-            path.append(theta.copy())
-    return theta, np.array(path)
+    t = Training(data, seed, l2, steps)
+    t.advance(steps)
+    return t.result()
 
 
 def random_directions(theta: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +168,7 @@ class MLPPlane(DataPotential):
         if not (np.isfinite(l2) and l2 >= 0):
             raise ValueError(f"--l2 must be a finite number >= 0, got {l2}")
         self._ready = False
+        self._training: Training | None = None  # a training under way (advance)
         self._minima = np.zeros((0, 2))
         self._minimum_values = np.zeros(0)
         super().__init__(name, "loss(θ* + a·d1 + b·d2), 2-16-1 tanh net", data,
@@ -164,11 +198,36 @@ class MLPPlane(DataPotential):
 
     def ensure(self) -> None:
         """Train theta*, choose the plane and precompute the affine pre-activations (once)."""
+        while not self._ready:
+            self.advance(TRAIN_STEPS)
+
+    @property
+    def progress(self) -> float:
+        """How far the training is, in [0, 1] (1 when the landscape is ready)."""
         if self._ready:
-            return
-        self._ready = True
+            return 1.0
+        return 0.0 if self._training is None else self._training.progress
+
+    def advance(self, steps: int) -> float:
+        """Up to `steps` more training steps (a slice of a retrain spread over frames); after
+        the last one the plane is built. Any split of the steps gives the same landscape, bit
+        for bit. Returns the progress."""
+        if self._ready:
+            return 1.0
+        if self._training is None:
+            self._training = Training(self.data, self.train_seed, self.l2)
+        if self._training.advance(steps):
+            self._ready = True
+            theta, full_path = self._training.result()
+            self._training = None
+            self._build_plane(theta, full_path)
+        return self.progress
+
+    def _build_plane(self, theta: np.ndarray, full_path: np.ndarray) -> None:
+        """The plane through theta* [65] (directions, the path [k, 65] in plane coordinates,
+        pre-activations) and its listed minimum."""
         x, y = self.data.x, self.data.y
-        self.theta, full_path = train(self.data, self.train_seed, self.l2)
+        self.theta = theta
         if self.plane == "pca":
             self.d1, self.d2 = pca_directions(self.theta, full_path)
         else:

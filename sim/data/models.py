@@ -72,6 +72,14 @@ class LinReg(DataPotential):
         dw, s = self._parts(pos)
         return self.v_min + self.vx * dw * dw + s * s
 
+    def _exact_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """V on the grid xs [w] x ys [h] -> [w, h] by broadcasting a column of w against a row
+        of b: the same arithmetic per point as `_value_pos` (the same bits), no [w h, 2] array."""
+        dw = (xs - self.center[0])[:, None]  # [w, 1]
+        s = self.xm * dw + (ys - self.center[1])[None, :]  # [w, h]
+        s *= s
+        return self.v_min + self.vx * dw * dw + s
+
     def _grad_pos(self, pos):
         dw, s = self._parts(pos)
         g = np.empty_like(pos)
