@@ -67,7 +67,8 @@ class App:
         self.scene_ui = SceneUI(self.runtime, self.camera,
                                 InstrumentHooks(self.apply_instruments, self.instrument_states))
         self.recording = RecordingUI(self.runtime, headless)
-        self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view))
+        self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view),
+                              self.instruments.data.retrain.start)
         self.gestures = Gestures(self)
         self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)

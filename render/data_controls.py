@@ -91,9 +91,10 @@ class DataUI:
     """Files dropped on the window and the path field; `loaded()` is called after a good file
     or data set (the App fits the view to the new map)."""
 
-    def __init__(self, runtime, loaded: Callable[[], None]) -> None:
+    def __init__(self, runtime, loaded: Callable[[], None], retrain: Callable | None = None) -> None:
         self.runtime = runtime
         self.loaded = loaded
+        self.retrain = retrain  # retrain(old, new): a landscape that trains, over the next frames
         self.entry = PathEntry()
         self.last_error: str | None = None  # the last file's message (None: it loaded)
 
@@ -102,13 +103,13 @@ class DataUI:
 
     def load(self, path: str) -> str | None:
         """Load a file as the data; None when it loaded, else its one-line message."""
-        self.last_error = load_file(self.runtime, path)
+        self.last_error = load_file(self.runtime, path, self.retrain)
         if self.last_error is None:
             self.loaded()
         return self.last_error
 
     def use_builtin(self, name: str) -> None:
-        if use_builtin(self.runtime, name) is None:
+        if use_builtin(self.runtime, name, self.retrain) is None:
             self.loaded()
 
     def claim(self, event) -> bool:

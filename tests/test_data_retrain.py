@@ -207,3 +207,39 @@ def test_an_edit_on_another_landscape_starts_a_new_job_from_that_ones_data():
     assert job.data_for(second) is second.data  # the world moved to another network
     job.start(second, MLPPlane(add_point(second.data, (0.0, 0.0), 1)))
     assert job.restarts == 0 and job.base is second
+
+
+@pytest.mark.usefixtures("display")
+def test_a_file_or_data_set_loaded_on_mlp_retrains_over_frames_too(tmp_path):
+    """Loading data on mlp (a file or a built-in set) hands the network to the same retrain as
+    an edit: the old landscape runs on while the pane shows progress, then the new network on
+    the file's points replaces it -- equal to one trained in one go on those points."""
+    from render.app import App
+    from sim.dynamics import Rule
+    from sim.world import World
+
+    rng = np.random.default_rng(3)
+    pts = rng.normal(size=(30, 2))
+    labels = (pts[:, 0] * pts[:, 1] > 0).astype(int)
+    f = tmp_path / "quad.csv"
+    f.write_text("x1,x2,label\n" + "".join(f"{a!r},{b!r},{c}\n" for (a, b), c in zip(pts.tolist(), labels)))
+    old = MLPPlane()
+    world = World(old, Rule("gd", lr=0.05), seed=1)
+    world.drop_random(20)
+    app = App(world, SIZE, headless=True)
+    frame(app)
+    assert app.data_ui.load(str(f)) is None
+    pane = app.instruments.data
+    assert pane.retrain.active and app.world.potential is old
+    ticks = app.world.tick_count
+    while pane.retrain.active:
+        frame(app)
+    new = app.world.potential
+    assert app.world.tick_count > ticks and new is not old
+    assert np.array_equal(new.data.x, pts) and np.array_equal(new.data.y, labels)
+    assert same_landscape(new, MLPPlane(new.data))
+    app.data_ui.use_builtin("xor")
+    assert pane.retrain.active and app.world.potential is new
+    while pane.retrain.active:
+        frame(app)
+    assert np.array_equal(app.world.potential.data.x, builtin("xor").x)

@@ -10,6 +10,7 @@ kind (linreg: x,y; logreg and mlp: x1,x2,label); otherwise the one that fits the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from sim.data import DATA_LANDSCAPES, DataError, Dataset, builtin, make_landscape, read_csv
 from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION
@@ -46,11 +47,14 @@ def resolve_path(text: str) -> str:
     return os.path.abspath(os.path.expanduser(t)) if t else ""
 
 
-def use_data(rt, data: Dataset) -> str | None:
+def use_data(rt, data: Dataset, retrain: Callable | None = None) -> str | None:
     """Make the landscape from `data`: the current data landscape when it takes this kind of
     data (balls, rules and steps stay, as after a data edit), else linreg / logreg (balls stay,
-    steps retuned, as a landscape key does). Returns None, or the one-line error (nothing
-    changed)."""
+    steps retuned, as a landscape key does). A landscape that trains (mlp) is handed to
+    `retrain(old, new)` when given (trained over the next frames, as after an edit in the
+    pane). Returns None, or the one-line error (nothing changed)."""
+    from sim.data.retrain import trains
+
     pot = rt.world.potential
     same = task_of(pot) == data.kind
     name = pot.name if same else MODEL_FOR[data.kind]
@@ -58,7 +62,9 @@ def use_data(rt, data: Dataset) -> str | None:
         new = make_landscape(name, data, **(pot.config() if same else {}))
     except (ValueError, ArithmeticError, MemoryError) as e:
         return f"data not loaded: {e}"
-    if same:
+    if same and retrain is not None and trains(new):
+        retrain(pot, new)
+    elif same:
         rt.replace_landscape(new)
     else:
         rt.set_potential(new)
@@ -81,15 +87,17 @@ def step_note(rt) -> str:
     return f"   (lr {fmt(r.lr, 3)} is beyond the stable 2/λmax = {fmt(2.0 / lam, 3)} here: try {fmt(good, 3)})"
 
 
-def load_file(rt, text: str) -> str | None:
+def load_file(rt, text: str, retrain: Callable | None = None) -> str | None:
     """A CSV file (a typed or dropped path) as the data. None when loaded; else the one-line
     message (the reader's: file, row and column), said as a warning, and nothing changed."""
     path = resolve_path(text)
+    data = None
     if not path:
         err = "no file named: type the path of a CSV file (header x,y or x1,x2,label)"
     else:
         try:
-            err = use_data(rt, read_csv(path))
+            data = read_csv(path)
+            err = use_data(rt, data, retrain)
         except DataError as e:
             err = str(e)
         except (OSError, ValueError) as e:  # a path the system refuses (too long, a NUL ...)
@@ -97,22 +105,33 @@ def load_file(rt, text: str) -> str | None:
     if err is not None:
         rt.say(err, warn=True, long=True)
         return err
-    d = rt.world.potential.data
-    rt.say(f"data: {data_label(d)}  →  {rt.world.potential.name}{step_note(rt)}", long=True)
+    rt.say(_loaded(rt, data, retrain is not None), long=True)
     return None
 
 
-def use_builtin(rt, name: str) -> str | None:
+def _loaded(rt, data: Dataset, retrains: bool) -> str:
+    """What a good load says: the data, the landscape, and a retrain or a step hint."""
+    from sim.data.retrain import trains
+
+    pot = rt.world.potential
+    if retrains and trains(pot):  # handed to the retrain (only mlp trains; it keeps mlp)
+        return f"data: {data_label(data)}  →  {pot.name}: retraining the network …"
+    return f"data: {data_label(data)}  →  {pot.name}{step_note(rt)}"
+
+
+def use_builtin(rt, name: str, retrain: Callable | None = None) -> str | None:
     """The built-in data set `name` (line, blobs, moons, circles, xor) as the data; None, or
     the one-line error (nothing changed)."""
+    data = None
     if name not in BUILTIN_SEEDS:
         err: str | None = f"unknown data set '{name}'; built-ins: {', '.join(BUILTIN_SEEDS)}"
     else:
-        err = use_data(rt, builtin(name))
+        data = builtin(name)
+        err = use_data(rt, data, retrain)
     if err is not None:
         rt.say(err, warn=True)
         return err
-    rt.say(f"data: {data_label(rt.world.potential.data)}  →  {rt.world.potential.name}{step_note(rt)}")
+    rt.say(_loaded(rt, data, retrain is not None))
     return None
 
 
