@@ -62,12 +62,12 @@ class SgdView:
         self._key: tuple | None = None
         self._got = None
 
-    def get(self, world, frame: int):
-        """(readout, positions [k, 2], near [k]), or None when the heat panel shows its
-        langevin view instead."""
-        key = (frame, id(world), world.tick_count, world.n, id(world.potential))
+    def get(self, world, frame: int, chosen: int | None = None):
+        """(readout, positions [k, 2], near [k]) for the chosen ball's rule (else the current
+        or first minibatch rule), or None when the heat panel shows its langevin view instead."""
+        key = (frame, id(world), world.tick_count, world.n, id(world.potential), chosen)
         if key != self._key:
-            self._key, self._got = key, S.sgd_heat(world)
+            self._key, self._got = key, S.sgd_heat(world, chosen)
         return self._got
 
 
@@ -100,7 +100,8 @@ def _lines(r: dict) -> list:
         ([("heat", ACCENT), ("  SGD vs Langevin at T_eff", TEXT)], ()),
         ([(who, DIM), ("   " + out if out else "", DIM)], ()),
         ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
-        ([("variance", DIM), ("balls", TEXT), ("Langevin", LANGEVIN_COLOR), ("SGD, C", SGD_COLOR)], COLUMNS),
+        ([("variance", DIM), ("balls", TEXT), (f" ±{fmt(100 * r['var_measured_rel_se'], 2)}%", DIM),
+          ("Langevin", LANGEVIN_COLOR), ("SGD, C", SGD_COLOR)], (COLUMNS[0], COLUMNS[0], *COLUMNS[1:])),
         *[([(f"e{i + 1} λ {fmt(lam[i], 3)}", DIM), (sci(vm[i]), TEXT), (sci(vl[i]), LANGEVIN_COLOR),
             (sci(vs[i]), SGD_COLOR)], COLUMNS) for i in range(2)],
         ([("C not isotropic: ", ACCENT),
@@ -132,8 +133,9 @@ def draw(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font, r: 
         y += lh
     plot = pygame.Rect(x0, y + 2, rect.w - 2 * PAD, PLOT_H)
     _plot(surface, plot, font, r, pts[near], RULE_COLORS.get(r["rule"], TEXT))
-    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT)), (f"   ◯ Langevin {ELLIPSE_SIGMAS:.0f}σ", LANGEVIN_COLOR),
-              (f"   ◯ SGD {ELLIPSE_SIGMAS:.0f}σ", SGD_COLOR)]
+    sig = f"{ELLIPSE_SIGMAS:.0f}σ"
+    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT)), (f"   ◯ Langevin {sig}", LANGEVIN_COLOR),
+              (f"   ◯ SGD {sig}", SGD_COLOR)]
     _row(surface, font, x0, plot.bottom + 2, legend)
     return r
 

@@ -290,13 +290,13 @@ class HeatPanel:
 
     def measure(self, ctx: Context) -> int:
         lh, pad = ctx.row_h, 2 * P.PAD
-        if (sgd := self.sgd.get(ctx.world, ctx.frames)) is not None:  # minibatch balls, no langevin ball
+        if (sgd := self.sgd.get(ctx.world, ctx.frames, ctx.selected)) is not None:  # SGD view
             return heat_sgd_ui.measure(ctx.font, sgd[0], PANEL_WIDTH)
         if P.heat_temperature(ctx.world) is None:
             return pad + (1 + wrapped_rows(ctx.font, HEAT_NONE, PANEL_WIDTH - pad)) * lh
         return pad + 2 * lh + HEAT_PLOT_H + lh + 4
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
-        if (sgd := self.sgd.get(ctx.world, ctx.frames)) is not None:
+        if (sgd := self.sgd.get(ctx.world, ctx.frames, ctx.selected)) is not None:
             return heat_sgd_ui.draw_panel(surface, rect, ctx.font, *sgd)
         return P.draw_heat_panel(surface, rect, ctx.world, ctx.font)

@@ -301,3 +301,25 @@ def test_without_minibatch_balls_the_panel_is_what_it_was(display):
                                                         "exp(−V/T) arrive", 340 - 2 * P.PAD)) * lh
     px = pygame.surfarray.array3d(a)
     assert (np.abs(px.astype(int) - SGD_GREEN).sum(axis=2) < 30).sum() == 0
+
+
+def test_the_chosen_ball_picks_the_lane(display):
+    """sgd_is_hot (lanes: full batch, B = 4, B = 1; the current rule full batch): the panel
+    shows the B = 4 lane, or the lane of the chosen ball; the report says the same."""
+    from render.app import App
+    from render.report import report
+    from sim.scene import find_scene, load_scene
+
+    world, info = load_scene(find_scene("sgd_is_hot"))
+    app = App(world, (1280, 800), headless=True)
+    app.scene_ui.open_scene(world, info, "sgd_is_hot")
+    app.scene_ui.caption_open = False
+    app.instruments.set("heat")
+    batch = np.array([r.batch for r in world.rules])[world.particles.rule[: world.n]]
+    assert sgd_group(world)[0] == int(np.flatnonzero([r.batch == 4 for r in world.rules])[0])
+    k = int(np.flatnonzero(batch == 1)[0])
+    app.runtime.select(k)
+    _frame(app)
+    rep = report(app)
+    assert app.instruments.readouts["heat"]["batch"] == 1 == rep["heat.sgd.batch"]
+    assert rep["heat.sgd.balls"] + rep["heat.sgd.far"] == int(np.count_nonzero(batch == 1))

@@ -82,10 +82,11 @@ def stationary_cov(rule, h: np.ndarray, q: np.ndarray) -> np.ndarray | None:
     return None if s is None else s[:2, :2]
 
 
-def sgd_group(world) -> tuple[int, np.ndarray, int] | None:
+def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] | None:
     """(rule id, rows [k] of its alive balls, other alive balls) of the SGD view: only when no
-    langevin ball is alive and the landscape is made from data; the current rule when it trains
-    on minibatches (an optimizer rule, B < n) with alive balls, else the first such rule."""
+    langevin ball is alive and the landscape is made from data; the rule of the chosen ball
+    (row) when it trains on minibatches (an optimizer rule, B < n), else the current rule when
+    it does and has alive balls, else the first such rule."""
     pot, p = world.potential, world.particles
     data = getattr(pot, "data", None)
     if data is None or not hasattr(pot, "example_grads"):
@@ -99,8 +100,11 @@ def sgd_group(world) -> tuple[int, np.ndarray, int] | None:
           and effective_batch(r.batch, data.n) > 0]
     if not ok:
         return None
-    rows = np.flatnonzero(alive & (rid == ok[0]))
-    return ok[0], rows, int(np.count_nonzero(alive)) - len(rows)
+    pick = ok[0]
+    if chosen is not None and 0 <= chosen < world.n and int(rid[chosen]) in ok:
+        pick = int(rid[chosen])
+    rows = np.flatnonzero(alive & (rid == pick))
+    return pick, rows, int(np.count_nonzero(alive)) - len(rows)
 
 
 def _center(pot, pts: np.ndarray) -> tuple[np.ndarray, str]:
@@ -162,11 +166,11 @@ def _noise_shape(pot, center: np.ndarray, c: np.ndarray, e: np.ndarray,
             "c_angle_deg": angle, "trace_c_edge_ratio": edge}
 
 
-def sgd_heat(world) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
+def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
     """(readout, positions [k, 2] of the group's balls, mask [k] of those counted as near) of
-    the SGD view (sgd_group), or None when it does not apply. Readout keys: see
-    sgd_heat_readout."""
-    group = sgd_group(world)
+    the SGD view (sgd_group, with the chosen ball's rule first), or None when it does not apply.
+    Readout keys: see sgd_heat_readout."""
+    group = sgd_group(world, chosen)
     if group is None:
         return None
     rid, rows, left_out = group
@@ -185,11 +189,13 @@ def sgd_heat(world) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
     s_sgd = stationary_cov(rule, h, q)
     s_lang = stationary_cov(rule, h, 0.5 * np.trace(q) * np.eye(2))
     near = _near(pts, center, s_sgd if s_sgd is not None else s_lang)
-    s_meas = np.cov(pts[near].T) if np.count_nonzero(near) >= 3 else None
+    counted = int(np.count_nonzero(near))
+    s_meas = np.cov(pts[near].T) if counted >= 3 else None
     cont = [float(noise["t_eff"] / v) if v > 0 else math.inf for v in lam]
     out: dict[str, Any] = {
         "rule": rule.name, "lr": float(rule.lr), "batch": int(noise["batch"]), "n": int(noise["n"]),
-        "factor": float(noise["factor"]), "balls": int(np.count_nonzero(near)),
+        "factor": float(noise["factor"]), "balls": counted,
+        "var_measured_rel_se": math.sqrt(2.0 / (counted - 1)) if counted >= 3 else math.nan,
         "far": int(len(near) - np.count_nonzero(near)), "left_out": left_out,
         "center": [float(v) for v in center], "center_kind": kind,
         "mean": [float(v) for v in pts[near].mean(axis=0)] if near.any() else [math.nan, math.nan],
@@ -206,9 +212,10 @@ def sgd_heat(world) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
     return out, pts, near
 
 
-def sgd_heat_readout(world) -> dict[str, Any] | None:
+def sgd_heat_readout(world, chosen: int | None = None) -> dict[str, Any] | None:
     """The SGD view's numbers (None when it does not apply). Keys: rule, lr, batch (B), n
-    (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum), far,
+    (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum),
+    var_measured_rel_se (a sample variance's relative standard error, sqrt(2/(balls−1))), far,
     left_out (other rules' alive balls), center [2] and center_kind, mean [2] of the counted
     balls, t_eff and trace_c at the center, hessian_eigenvalues [2] (stiff first, axes e1, e2),
     e1_angle_deg (e1 from the first parameter's axis),
@@ -218,5 +225,5 @@ def sgd_heat_readout(world) -> dict[str, Any] | None:
     measured, langevin (isotropic noise of equal trace, discrete Lyapunov) and sgd (the exact
     C), var_langevin_continuous [2] (T_eff / lambda), c_eigenvalues [2], anisotropy (their
     ratio), c_angle_deg, trace_c_edge_ratio [2] (min, max of tr C one sigma out / at center)."""
-    got = sgd_heat(world)
+    got = sgd_heat(world, chosen)
     return None if got is None else got[0]
