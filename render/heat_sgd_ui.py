@@ -18,19 +18,20 @@ from render.theme import PANEL_PAD as PAD
 from sim.data import sgd_heat as S
 from sim.text import fmt
 
-PLOT_H = 132  # pixels
-TEXT_ROWS = 8  # rows above the plot; one more under it (the legend)
-SGD_COLOR = (120, 235, 140)  # the exact-C prediction
+PLOT_H = 116  # pixels
+TEXT_ROWS = 8  # rows above the note and the plot; one more under it (the legend)
+SGD_COLOR = (120, 235, 140)  # the prediction with C at the minimum
+MOVING_COLOR = (120, 210, 255)  # ... and with C(x) growing away from it
 LANGEVIN_COLOR = HEAT_CURVE  # as the langevin view's exp(−V/T) curve
 ELLIPSE_SIGMAS = 2.0
 ELLIPSE_POINTS = 72
 MAX_DOTS = 3000  # balls drawn in the plot at most (every k-th beyond)
 DOT_ALPHA = 170
-COLUMNS = (86, 166, 246)  # x offsets of the table's three value columns
-PREDICTS = {"gd": "prediction: x ← (I − lr·H)x + noise, exact (Lyapunov)",
-            "momentum": "prediction: momentum's 4×4 map of (x, u), exact",
-            "nesterov": "prediction: nesterov's 4×4 map of (x, u), exact",
-            "newton_method": "prediction: x ← (1 − lr)x − lr·H⁻¹·noise, exact"}
+COLUMNS = (70, 132, 200, 262)  # x offsets of the table's four value columns
+PREDICTS = {"gd": "gd: x ← (I − lr·H)x − lr·noise",
+            "momentum": "momentum: the 4×4 map of (x, u)",
+            "nesterov": "nesterov: the 4×4 map of (x, u)",
+            "newton_method": "newton_method: x ← (1 − lr)x − lr·H⁻¹·noise"}
 
 
 def sci(v: float) -> str:
@@ -44,15 +45,20 @@ def sci(v: float) -> str:
 def note(r: dict) -> str:
     """What the predictions cover, or why there are none."""
     if r["rule"] not in S.PREDICTED_RULES:
-        return f"{r['rule']}: no prediction (adaptive steps are not linear; gd, momentum, nesterov only)"
+        return (f"{r['rule']}: no prediction (adaptive steps are not a linear map; "
+                "gd, momentum, nesterov, newton_method only)")
     if not r["predicted"] and not min(r["hessian_eigenvalues"]) > 0:
         return "no stationary spread: not at a minimum (H is not positive definite)"
     if not r["predicted"]:
         return "no stationary spread: lr too large for the curvature (the map is unstable)"
-    extra = "; lr schedule ignored" if r["schedule"] != "constant" else ""
-    settle = (f"; the cloud is stationary after a few × {fmt(r['relax_ticks'], 3)} ticks"
-              if math.isfinite(r["relax_ticks"]) else "")
-    return PREDICTS[r["rule"]] + extra + settle
+    text = PREDICTS[r["rule"]] + ", discrete Lyapunov, exact"
+    text += "; C(x): to first order in x − x* (exact for linreg)" if r["moving_known"] else \
+        "; C(x) needs the examples' Hessians (linreg, logreg)"
+    if r["schedule"] != "constant":
+        text += "; lr schedule ignored"
+    if math.isfinite(r["relax_ticks"]):
+        text += f"; stationary after a few × {fmt(r['relax_ticks'], 3)} ticks"
+    return text
 
 
 class SgdView:
@@ -90,20 +96,22 @@ def _row(surface, font, x0: int, y: int, parts, cols=()) -> None:
 
 def _lines(r: dict) -> list:
     """The text rows above the plot: (pieces, column offsets)."""
-    who = f"{r['rule']}  lr {fmt(r['lr'], 3)}  B {r['batch']} of {r['n']}   {r['balls']} balls"
+    se = f" (±{fmt(100 * r['var_measured_rel_se'], 2)}%)" if r["balls"] >= 3 else ""
+    who = f"{r['rule']}  lr {fmt(r['lr'], 3)}  B {r['batch']} of {r['n']}   {r['balls']} balls{se}"
     out = f"{r['far']} far " if r["far"] else ""
     out += f"{r['left_out']} left out" if r["left_out"] else ""
     where = "at the minimum" if r["center_kind"] == "minimum" else "at the cloud's median"
-    lam, vm, vl, vs = (r[k] for k in ("hessian_eigenvalues", "var_measured", "var_langevin", "var_sgd"))
+    lam, vm, vl, vs, vx = (r[k] for k in ("hessian_eigenvalues", "var_measured", "var_langevin", "var_sgd",
+                                          "var_sgd_moving"))
     lo, hi = r["trace_c_edge_ratio"]
     return [
         ([("heat", ACCENT), ("  SGD vs Langevin at T_eff", TEXT)], ()),
         ([(who, DIM), ("   " + out if out else "", DIM)], ()),
         ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
-        ([("variance", DIM), ("balls", TEXT), (f" ±{fmt(100 * r['var_measured_rel_se'], 2)}%", DIM),
-          ("Langevin", LANGEVIN_COLOR), ("SGD, C", SGD_COLOR)], (COLUMNS[0], COLUMNS[0], *COLUMNS[1:])),
+        ([("variance", DIM), ("balls", TEXT), ("Langevin", LANGEVIN_COLOR), ("SGD C(x*)", SGD_COLOR),
+          ("C(x)", MOVING_COLOR)], COLUMNS),
         *[([(f"e{i + 1} λ {fmt(lam[i], 3)}", DIM), (sci(vm[i]), TEXT), (sci(vl[i]), LANGEVIN_COLOR),
-            (sci(vs[i]), SGD_COLOR)], COLUMNS) for i in range(2)],
+            (sci(vs[i]), SGD_COLOR), (sci(vx[i]), MOVING_COLOR)], COLUMNS) for i in range(2)],
         ([("C not isotropic: ", ACCENT),
           (f"c1/c2 = {fmt(r['anisotropy'], 3)}, {r['c_angle_deg']:.0f}° from e1", TEXT)], ()),
         ([("nor constant: ", ACCENT), (f"tr C at 1σ = ×{fmt(lo, 3)} … ×{fmt(hi, 3)}", TEXT)], ()),
@@ -134,8 +142,8 @@ def draw(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font, r: 
     plot = pygame.Rect(x0, y + 2, rect.w - 2 * PAD, PLOT_H)
     _plot(surface, plot, font, r, pts[near], RULE_COLORS.get(r["rule"], TEXT))
     sig = f"{ELLIPSE_SIGMAS:.0f}σ"
-    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT)), (f"   ◯ Langevin {sig}", LANGEVIN_COLOR),
-              (f"   ◯ SGD {sig}", SGD_COLOR)]
+    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT)), ("  ◯ Langevin", LANGEVIN_COLOR),
+              ("  ◯ C(x*)", SGD_COLOR), ("  ◯ C(x)", MOVING_COLOR), (f"   {sig}", DIM)]
     _row(surface, font, x0, plot.bottom + 2, legend)
     return r
 
@@ -179,7 +187,7 @@ def _plot(surface: pygame.Surface, plot: pygame.Rect, font: pygame.font.Font, r:
     pygame.draw.rect(surface, GRID, plot, width=1)
     inner = plot.inflate(-6, -6)
     center = np.asarray(r["center"], dtype=np.float64)
-    shapes = {name: _ellipse(r[f"cov_{name}"]) for name in ("langevin", "sgd", "measured")}
+    shapes = {name: _ellipse(r[f"cov_{name}"]) for name in ("langevin", "sgd", "sgd_moving", "measured")}
     reach = np.zeros(2)
     for e in shapes.values():
         if e is not None:
@@ -202,6 +210,7 @@ def _plot(surface: pygame.Surface, plot: pygame.Rect, font: pygame.font.Font, r:
         step = max(1, len(pts) // MAX_DOTS)
         xy = np.floor(px(pts[::step] - center) - (inner.x, inner.y)).astype(np.intp)
         surface.blit(_dots(inner.size, xy, dot), inner.topleft)
-        for name, color in (("langevin", LANGEVIN_COLOR), ("sgd", SGD_COLOR)):
+        for name, color, width in (("langevin", LANGEVIN_COLOR, 2), ("sgd", SGD_COLOR, 2),
+                                   ("sgd_moving", MOVING_COLOR, 1)):
             if shapes[name] is not None:
-                pygame.draw.lines(surface, color, True, px(shapes[name]).tolist(), 2)
+                pygame.draw.lines(surface, color, True, px(shapes[name]).tolist(), width)

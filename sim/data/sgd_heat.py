@@ -82,6 +82,32 @@ def stationary_cov(rule, h: np.ndarray, q: np.ndarray) -> np.ndarray | None:
     return None if s is None else s[:2, :2]
 
 
+def stationary_cov_moving(rule, h: np.ndarray, q: np.ndarray, hs: np.ndarray, scale: float
+                          ) -> np.ndarray | None:
+    """As stationary_cov, with noise that grows away from the minimum: the gradient noise at
+    x* + d has covariance q + scale (mean_i H_i d d^T H_i - H d d^T H) to first order in d
+    (H_i = hs [n, 2, 2] the examples' Hessians; exact where the examples' gradients are affine,
+    as in linreg). Averaged over the cloud this adds scale (mean_i H_i S H_i - H S H), linear
+    in S, so S = M S M^T + N (q + that) N^T is one linear system. None: no linear prediction, or
+    the noise feeds itself faster than the map contracts (no stationary spread)."""
+    mn = linear_map(rule, h)
+    if mn is None:
+        return None
+    m, n = mn
+    k = len(m)
+    hs = np.asarray(hs, dtype=np.float64)
+    grow = scale * (np.einsum("nij,nkl->ikjl", hs, hs).reshape(4, 4) / len(hs) - np.kron(h, h))
+    pick = np.zeros((4, k * k))  # vec of the position block out of vec S (row-major)
+    for a in range(2):
+        for b in range(2):
+            pick[2 * a + b, k * a + b] = 1.0
+    t = np.kron(m, m) + np.kron(n, n) @ grow @ pick
+    if not np.all(np.isfinite(t)) or np.max(np.abs(np.linalg.eigvals(t))) >= 1.0 - SPECTRAL_MARGIN:
+        return None
+    s = np.linalg.solve(np.eye(k * k) - t, (n @ q @ n.T).ravel()).reshape(k, k)
+    return 0.5 * (s[:2, :2] + s[:2, :2].T)
+
+
 def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] | None:
     """(rule id, rows [k] of its alive balls, other alive balls) of the SGD view: only when no
     langevin ball is alive and the landscape is made from data; the rule of the chosen ball
@@ -188,6 +214,10 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
     lam, e = lam[::-1], e[:, ::-1]  # e1 the stiff axis
     s_sgd = stationary_cov(rule, h, q)
     s_lang = stationary_cov(rule, h, 0.5 * np.trace(q) * np.eye(2))
+    s_move = None
+    if hasattr(pot, "example_hessians"):
+        s_move = stationary_cov_moving(rule, h, q, pot.example_hessians(center),
+                                       noise["factor"] / noise["batch"])
     near = _near(pts, center, s_sgd if s_sgd is not None else s_lang)
     counted = int(np.count_nonzero(near))
     s_meas = np.cov(pts[near].T) if counted >= 3 else None
@@ -205,8 +235,9 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
         "predicted": s_sgd is not None or s_lang is not None,
         "schedule": rule.schedule, "relax_ticks": relax_ticks(rule, h),
         "cov_measured": _nested(s_meas), "cov_langevin": _nested(s_lang), "cov_sgd": _nested(s_sgd),
+        "cov_sgd_moving": _nested(s_move), "moving_known": hasattr(pot, "example_hessians"),
         "var_langevin_continuous": cont}
-    for name, s in (("measured", s_meas), ("langevin", s_lang), ("sgd", s_sgd)):
+    for name, s in (("measured", s_meas), ("langevin", s_lang), ("sgd", s_sgd), ("sgd_moving", s_move)):
         out[f"var_{name}"], out[f"corr_{name}"] = _in_basis(s, e)
     out.update(_noise_shape(pot, center, c, e, s_meas if s_meas is not None else s_sgd))
     return out, pts, near
@@ -223,7 +254,10 @@ def sgd_heat_readout(world, chosen: int | None = None) -> dict[str, Any] | None:
     slowest mode to relax by e: the cloud is stationary after several), cov_measured /
     cov_langevin / cov_sgd [2][2] (None when absent), var_* [2] along e1, e2 and corr_* for
     measured, langevin (isotropic noise of equal trace, discrete Lyapunov) and sgd (the exact
-    C), var_langevin_continuous [2] (T_eff / lambda), c_eigenvalues [2], anisotropy (their
+    C at the center); cov_sgd_moving / var_sgd_moving / corr_sgd_moving: the same with the
+    noise growing away from the center, C(x) to first order (stationary_cov_moving; only where
+    the landscape knows its examples' Hessians: moving_known); var_langevin_continuous [2]
+    (T_eff / lambda), c_eigenvalues [2], anisotropy (their
     ratio), c_angle_deg, trace_c_edge_ratio [2] (min, max of tr C one sigma out / at center)."""
     got = sgd_heat(world, chosen)
     return None if got is None else got[0]
