@@ -1,9 +1,10 @@
 """The heat panel's SGD view: balls on minibatches at a minimum against Langevin at T_eff.
 
 Numbers from sim/data/sgd_heat.py (the same function `--report` writes under `heat.sgd.*`):
-a table of the cloud's variance along the Hessian's axes (measured, Langevin at T_eff, SGD
-with the exact C), then where the two part (C's anisotropy, tr C across the cloud), then a plot
-of the cloud with both predicted 2-sigma ellipses, in the landscape's units at equal scale.
+a table of the cloud's variance along the Hessian's axes (measured; Langevin at T_eff; SGD
+with the exact C at the minimum; SGD with C(x) growing away from it), then where SGD and
+Langevin part (C's anisotropy, tr C across the cloud), what the predictions cover, and a plot
+of the cloud with the predicted 2-sigma ellipses, in the landscape's units at equal scale.
 """
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ per-example gradient covariance at x* (sim/data/minibatch.py). Its stationary co
 the discrete Lyapunov equation S = M S M^T + N Q N^T, exactly. "Langevin at T_eff" is the same
 map driven by isotropic noise of the same trace, (tr Q / 2) I: for gd that is the noise
 2 lr T_eff I of Langevin at T_eff with time step lr. Where SGD and that Langevin part is C
-itself: anisotropic (its axes are not H's, its eigenvalues differ) and not constant (tr C
-changes across the cloud). Positions in the landscape's units; variances in units squared.
+itself: anisotropic (its eigenvalues differ; its axes need not be H's) and not constant (it grows
+away from x*; `stationary_cov_moving` takes C(x) to first order, from the examples' Hessians).
+Positions in the landscape's units; variances in units squared.
 """
 from __future__ import annotations
 
