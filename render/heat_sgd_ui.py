@@ -53,8 +53,12 @@ def note(r: dict) -> str:
     if not r["predicted"]:
         return "no stationary spread: lr too large for the curvature (the map is unstable)"
     text = PREDICTS[r["rule"]] + ", discrete Lyapunov, exact"
-    text += "; C(x): to first order in x − x* (exact for linreg)" if r["moving_known"] else \
-        "; C(x) needs the examples' Hessians (linreg, logreg)"
+    if not r["moving_known"]:
+        text += "; C(x) needs the examples' Hessians (linreg, logreg)"
+    elif r["cov_sgd_moving"] is None:
+        text += "; C(x): the noise grows faster than the map contracts: no stationary spread (heavy tails)"
+    else:
+        text += "; C(x): to first order in x − x* (exact for linreg)"
     if r["schedule"] != "constant":
         text += "; lr schedule ignored"
     if math.isfinite(r["relax_ticks"]):
@@ -143,8 +147,13 @@ def draw(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font, r: 
     plot = pygame.Rect(x0, y + 2, rect.w - 2 * PAD, PLOT_H)
     _plot(surface, plot, font, r, pts[near], RULE_COLORS.get(r["rule"], TEXT))
     sig = f"{ELLIPSE_SIGMAS:.0f}σ"
-    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT)), ("  ◯ Langevin", LANGEVIN_COLOR),
-              ("  ◯ C(x*)", SGD_COLOR), ("  ◯ C(x)", MOVING_COLOR), (f"   {sig}", DIM)]
+    legend = [("· balls", RULE_COLORS.get(r["rule"], TEXT))]
+    for key, label, color in (("cov_langevin", "Langevin", LANGEVIN_COLOR), ("cov_sgd", "C(x*)", SGD_COLOR),
+                              ("cov_sgd_moving", "C(x)", MOVING_COLOR)):
+        if r[key] is not None:
+            legend.append((f"  ◯ {label}", color))
+    if len(legend) > 1:
+        legend.append((f"   {sig}", DIM))
     _row(surface, font, x0, plot.bottom + 2, legend)
     return r
 
