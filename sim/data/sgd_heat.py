@@ -136,8 +136,8 @@ def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] |
 
 def _center(pot, pts: np.ndarray) -> tuple[np.ndarray, str]:
     """The minimum the cloud sits at: the known minimum nearest the balls' median (of at most
-    about MEDIAN_SAMPLE of them), else a
-    Newton solve from it, else the median itself. Returns (x* [2], "minimum" | "median")."""
+    about MEDIAN_SAMPLE of them), else a Newton solve from it, else the median itself.
+    Returns (x* [2], "minimum" | "median")."""
     from sim.data.base import newton_minimum
 
     med = np.median(pts[:: max(1, len(pts) // MEDIAN_SAMPLE)], axis=0)
@@ -219,7 +219,8 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
     if hasattr(pot, "example_hessians"):
         s_move = stationary_cov_moving(rule, h, q, pot.example_hessians(center),
                                        noise["factor"] / noise["batch"])
-    near = _near(pts, center, s_sgd if s_sgd is not None else s_lang)
+    widest = next((s for s in (s_move, s_sgd, s_lang) if s is not None), None)
+    near = _near(pts, center, widest)  # the most faithful prediction sets what "near" is
     counted = int(np.count_nonzero(near))
     s_meas = np.cov(pts[near].T) if counted >= 3 else None
     cont = [float(noise["t_eff"] / v) if v > 0 else math.inf for v in lam]
@@ -246,7 +247,8 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
 
 def sgd_heat_readout(world, chosen: int | None = None) -> dict[str, Any] | None:
     """The SGD view's numbers (None when it does not apply). Keys: rule, lr, batch (B), n
-    (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum),
+    (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum in the
+    metric of the C(x) prediction, else C(x*)'s, else Langevin's),
     var_measured_rel_se (a sample variance's relative standard error, sqrt(2/(balls−1))), far,
     left_out (other rules' alive balls), center [2] and center_kind, mean [2] of the counted
     balls, t_eff and trace_c at the center, hessian_eigenvalues [2] (stiff first, axes e1, e2),
