@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
+from render import heat_sgd_ui
 from render import panels as P
 from render import widgets
 from render.widgets import wrapped_rows
@@ -280,15 +281,23 @@ class StepView:
 
 
 class HeatPanel:
-    """The V histogram of the langevin balls against exp(−V/T)."""
+    """The V histogram of the langevin balls against exp(−V/T); without langevin balls, the
+    minibatch balls against Langevin at T_eff (render/heat_sgd_ui.py)."""
 
     name = "heat"
 
+    def __init__(self) -> None:
+        self.sgd = heat_sgd_ui.SgdView()
+
     def measure(self, ctx: Context) -> int:
         lh, pad = ctx.row_h, 2 * P.PAD
+        if (sgd := self.sgd.get(ctx.world, ctx.frames, ctx.selected)) is not None:  # SGD view
+            return heat_sgd_ui.measure(ctx.font, sgd[0], PANEL_WIDTH)
         if P.heat_temperature(ctx.world) is None:
             return pad + (1 + wrapped_rows(ctx.font, HEAT_NONE, PANEL_WIDTH - pad)) * lh
         return pad + 2 * lh + HEAT_PLOT_H + lh + 4
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
+        if (sgd := self.sgd.get(ctx.world, ctx.frames, ctx.selected)) is not None:
+            return heat_sgd_ui.draw_panel(surface, rect, ctx.font, *sgd)
         return P.draw_heat_panel(surface, rect, ctx.world, ctx.font)

@@ -4,8 +4,9 @@ The panels draw from sim/readouts.py's dicts and record what they drew this fram
 (`Instruments.readouts`); this module reads those records (or, for a panel that keeps none,
 asks its readout with the panel's own arguments), so the report is what the student sees.
 Keys: `hud.*` always; `stability.*`, `bridge.*`, `ledger.all.*` / `ledger.ball.*`, `heat.*`
-and `race` (a list of {rule, loss, ...}) only for the panels that are on. Non-finite numbers
-are written null (strict JSON).
+and `race` (a list of {rule, loss, ...}) only for the panels that are on; `heat.sgd.*` while
+the heat panel shows minibatch balls against Langevin at T_eff. Non-finite numbers are written
+null (strict JSON).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import tempfile
 from typing import Any
 
 from sim import readouts as R
+from sim.data.sgd_heat import sgd_heat_readout
 
 PANEL_KEYS = {"stability": "stability", "twin": "bridge", "ledger": "ledger", "heat": "heat"}
 
@@ -72,8 +74,17 @@ def report(app) -> dict[str, Any]:
             out[f"{key}.target"] = None
             continue
         _flatten(key, got, out)
+        if name == "heat" and (sgd := _sgd_drawn(drawn, world)) is not None:
+            _flatten("heat.sgd", sgd, out)  # the SGD view (render/heat_sgd_ui.py)
     out.update(app.instruments.maps.readout())  # plane.*, phase.*, edge.*, breaks.*, modified.*
     return _clean(out)
+
+
+def _sgd_drawn(drawn: dict, world) -> dict | None:
+    """The heat panel's SGD view as drawn this frame (its chosen ball's rule), else computed
+    for the current rule (sim.data.sgd_heat.sgd_heat_readout); None: no SGD view."""
+    got = drawn.get("heat")
+    return got if isinstance(got, dict) else sgd_heat_readout(world)
 
 
 def write_report(app, path: str | os.PathLike) -> str | None:

@@ -1,0 +1,266 @@
+"""SGD's cloud at a minimum against Langevin at T_eff: the heat panel's numbers for balls that
+train on minibatches.
+
+Near a minimum x* with Hessian H, a minibatch rule is a linear map driven by noise:
+z' = M z + N xi, z the rule's state (x - x*, and the momentum buffer u for heavy-ball rules),
+xi the minibatch gradient's noise with covariance Q = C / B (n - B) / (n - 1), C the exact
+per-example gradient covariance at x* (sim/data/minibatch.py). Its stationary covariance solves
+the discrete Lyapunov equation S = M S M^T + N Q N^T, exactly. "Langevin at T_eff" is the same
+map driven by isotropic noise of the same trace, (tr Q / 2) I: for gd that is the noise
+2 lr T_eff I of Langevin at T_eff with time step lr. Where SGD and that Langevin part is C
+itself: anisotropic (its eigenvalues differ; its axes need not be H's) and not constant (it grows
+away from x*; `stationary_cov_moving` takes C(x) to first order, from the examples' Hessians).
+Positions in the landscape's units; variances in units squared.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.data.minibatch import effective_batch, gradient_covariance, noise_temperature
+from sim.dynamics import Family
+from sim.particles import ALIVE
+
+NEAR_SIGMAS = 6.0  # a ball counts when within this many predicted sigmas of the minimum
+PREDICTED_RULES = ("gd", "momentum", "nesterov", "newton_method")  # linear near a minimum
+MEDIAN_SAMPLE = 1024  # balls (every k-th) whose median picks the minimum
+SPECTRAL_MARGIN = 1e-12  # a map with spectral radius >= 1 - this has no stationary spread
+
+
+def linear_map(rule, h: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(M [k, k], N [k, 2]) of the rule's tick linearized at a minimum with Hessian h [2, 2]:
+    z' = M z + N xi, z = x - x* (k = 2) or (x - x*, u) (k = 4, heavy ball); None for rules
+    that are not linear there (adaptive rules, Newton's law)."""
+    lr, b, i2, o2 = float(rule.lr), float(rule.beta), np.eye(2), np.zeros((2, 2))
+    if rule.name == "gd":
+        return i2 - lr * h, -lr * i2
+    if rule.name == "momentum":  # u' = b u + g;  x' = x - lr u'
+        return np.block([[i2 - lr * h, -lr * b * i2], [h, b * i2]]), np.vstack([-lr * i2, i2])
+    if rule.name == "nesterov":  # u' = b u + g;  x' = x - lr (g + b u')
+        m = np.block([[i2 - lr * (1 + b) * h, -lr * b * b * i2], [h, b * i2]])
+        return m, np.vstack([-lr * (1 + b) * i2, i2])
+    if rule.name == "newton_method":  # H > 0 at a minimum: no shift; x' = x - lr H^-1 g
+        if np.linalg.eigvalsh(h)[0] <= 0:
+            return None
+        return (1.0 - lr) * i2, -lr * np.linalg.inv(h)
+    return None
+
+
+def lyapunov(m: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """S [k, k] with S = M S M^T + R (M [k, k], R [k, k] symmetric), solved exactly as the
+    linear system (I - M (x) M) vec S = vec R; None when M's spectral radius is >= 1 (no
+    stationary covariance)."""
+    m = np.asarray(m, dtype=np.float64)
+    if not np.all(np.isfinite(m)) or np.max(np.abs(np.linalg.eigvals(m))) >= 1.0 - SPECTRAL_MARGIN:
+        return None
+    k = len(m)
+    s = np.linalg.solve(np.eye(k * k) - np.kron(m, m), np.asarray(r, dtype=np.float64).ravel())
+    s = s.reshape(k, k)
+    return 0.5 * (s + s.T)
+
+
+def relax_ticks(rule, h: np.ndarray) -> float:
+    """Ticks for the mean to relax by a factor e near the minimum: 1 / -log(spectral radius of
+    M); inf when the map does not contract (or is not linear there)."""
+    mn = linear_map(rule, h)
+    if mn is None or not np.all(np.isfinite(mn[0])):
+        return math.inf
+    rho = float(np.max(np.abs(np.linalg.eigvals(mn[0]))))
+    return -1.0 / math.log(rho) if 0.0 < rho < 1.0 else (0.0 if rho == 0.0 else math.inf)
+
+
+def stationary_cov(rule, h: np.ndarray, q: np.ndarray) -> np.ndarray | None:
+    """Stationary covariance [2, 2] of the position under `rule` near a minimum with Hessian
+    h [2, 2], the gradient noise having covariance q [2, 2]; None: no linear prediction or no
+    stationary spread."""
+    mn = linear_map(rule, h)
+    if mn is None:
+        return None
+    m, n = mn
+    s = lyapunov(m, n @ q @ n.T)
+    return None if s is None else s[:2, :2]
+
+
+def stationary_cov_moving(rule, h: np.ndarray, q: np.ndarray, hs: np.ndarray, scale: float
+                          ) -> np.ndarray | None:
+    """As stationary_cov, with noise that grows away from the minimum: the gradient noise at
+    x* + d has covariance q + scale (mean_i H_i d d^T H_i - H d d^T H) to first order in d
+    (H_i = hs [n, 2, 2] the examples' Hessians; exact where the examples' gradients are affine,
+    as in linreg). Averaged over the cloud this adds scale (mean_i H_i S H_i - H S H), linear
+    in S, so S = M S M^T + N (q + that) N^T is one linear system. None: no linear prediction, or
+    the noise feeds itself faster than the map contracts (no stationary spread)."""
+    mn = linear_map(rule, h)
+    if mn is None:
+        return None
+    m, n = mn
+    k = len(m)
+    hs = np.asarray(hs, dtype=np.float64)
+    grow = scale * (np.einsum("nij,nkl->ikjl", hs, hs).reshape(4, 4) / len(hs) - np.kron(h, h))
+    pick = np.zeros((4, k * k))  # vec of the position block out of vec S (row-major)
+    for a in range(2):
+        for b in range(2):
+            pick[2 * a + b, k * a + b] = 1.0
+    t = np.kron(m, m) + np.kron(n, n) @ grow @ pick
+    if not np.all(np.isfinite(t)) or np.max(np.abs(np.linalg.eigvals(t))) >= 1.0 - SPECTRAL_MARGIN:
+        return None
+    s = np.linalg.solve(np.eye(k * k) - t, (n @ q @ n.T).ravel()).reshape(k, k)
+    return 0.5 * (s[:2, :2] + s[:2, :2].T)
+
+
+def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] | None:
+    """(rule id, rows [k] of its alive balls, other alive balls) of the SGD view: only when no
+    langevin ball is alive and the landscape is made from data; the rule of the chosen ball
+    (row) when it trains on minibatches (an optimizer rule, B < n), else the current rule when
+    it does and has alive balls, else the first such rule."""
+    pot, p = world.potential, world.particles
+    data = getattr(pot, "data", None)
+    if data is None or not hasattr(pot, "example_grads"):
+        return None
+    alive = p.status[: world.n] == ALIVE
+    rid = p.rule[: world.n].astype(np.intp)
+    present = set(np.flatnonzero(np.bincount(rid[alive], minlength=len(world.rules))).tolist())
+    if any(world.rules[k].name == "langevin" for k in present):
+        return None
+    ok = [k for k, r in enumerate(world.rules) if k in present and r.family != Family.NEWTON
+          and effective_batch(r.batch, data.n) > 0]
+    if not ok:
+        return None
+    pick = ok[0]
+    if chosen is not None and 0 <= chosen < world.n and int(rid[chosen]) in ok:
+        pick = int(rid[chosen])
+    rows = np.flatnonzero(alive & (rid == pick))
+    return pick, rows, int(np.count_nonzero(alive)) - len(rows)
+
+
+def _center(pot, pts: np.ndarray) -> tuple[np.ndarray, str]:
+    """The minimum the cloud sits at: the known minimum nearest the balls' median (of at most
+    about MEDIAN_SAMPLE of them), else a Newton solve from it, else the median itself.
+    Returns (x* [2], "minimum" | "median")."""
+    from sim.data.base import newton_minimum
+
+    med = np.median(pts[:: max(1, len(pts) // MEDIAN_SAMPLE)], axis=0)
+    known = np.asarray(getattr(pot, "minima", np.zeros((0, 2))), dtype=np.float64).reshape(-1, 2)
+    if len(known):
+        return known[int(np.argmin(((known - med) ** 2).sum(axis=1)))].copy(), "minimum"
+    found = newton_minimum(pot, med)
+    return (found, "minimum") if found is not None else (med, "median")
+
+
+def _in_basis(s: np.ndarray | None, e: np.ndarray) -> tuple[list[float], float]:
+    """(variances along e's columns [2], correlation between them) of a covariance s [2, 2]."""
+    if s is None or not np.all(np.isfinite(s)):
+        return [math.nan, math.nan], math.nan
+    t = e.T @ s @ e
+    den = math.sqrt(max(t[0, 0] * t[1, 1], 0.0))
+    return [float(t[0, 0]), float(t[1, 1])], float(t[0, 1] / den) if den > 0 else math.nan
+
+
+def _nested(s: np.ndarray | None) -> list[list[float]] | None:
+    return None if s is None else [[float(v) for v in row] for row in s]
+
+
+def _near(pts: np.ndarray, center: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """Mask [k] of the balls within NEAR_SIGMAS of center in the metric of scale [2, 2]."""
+    if scale is None or len(pts) == 0:
+        return np.ones(len(pts), dtype=bool)
+    d = pts - center
+    w, v = np.linalg.eigh(scale)
+    if w[0] <= 0:
+        return np.ones(len(pts), dtype=bool)
+    z = (d @ v) ** 2 / w
+    return z.sum(axis=1) <= NEAR_SIGMAS**2
+
+
+def _noise_shape(pot, center: np.ndarray, c: np.ndarray, e: np.ndarray,
+                 spread: np.ndarray | None) -> dict[str, Any]:
+    """Where SGD is not Langevin: C's eigenvalues (larger first), their ratio, the angle
+    (degrees, 0..90) between C's major axis and H's stiff axis e[:, 0]; tr C at the four points
+    one sigma out along spread's [2, 2] principal axes, over tr C at the minimum (min, max)."""
+    cw, cv = np.linalg.eigh(c)
+    ratio = float(cw[1] / cw[0]) if cw[0] > 0 else math.inf
+    angle = math.degrees(math.acos(min(1.0, abs(float(cv[:, 1] @ e[:, 0])))))
+    tr0 = float(np.trace(c))
+    edge = [math.nan, math.nan]
+    if spread is not None and np.all(np.isfinite(spread)) and tr0 > 0:
+        sw, sv = np.linalg.eigh(spread)
+        steps = (sv * np.sqrt(np.maximum(sw, 0.0))).T  # [2 axes, 2]
+        trs = [float(np.trace(gradient_covariance(pot, center + sign * s)))
+               for s in steps for sign in (1.0, -1.0)]
+        edge = [min(trs) / tr0, max(trs) / tr0]
+    return {"c_eigenvalues": [float(cw[1]), float(cw[0])], "anisotropy": ratio,
+            "c_angle_deg": angle, "trace_c_edge_ratio": edge}
+
+
+def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
+    """(readout, positions [k, 2] of the group's balls, mask [k] of those counted as near) of
+    the SGD view (sgd_group, with the chosen ball's rule first), or None when it does not apply.
+    Readout keys: see sgd_heat_readout."""
+    group = sgd_group(world, chosen)
+    if group is None:
+        return None
+    rid, rows, left_out = group
+    rule, pot = world.rules[rid], world.potential
+    pts = world.particles.pos[rows].astype(np.float64)
+    center, kind = _center(pot, pts)
+    noise = noise_temperature(pot, center, rule.lr, rule.batch)
+    c = np.array([[noise["cxx"], noise["cxy"]], [noise["cxy"], noise["cyy"]]])
+    q = c / noise["batch"] * noise["factor"]
+    h = pot.hessian(center[None])[0]
+    h = 0.5 * (h + h.T)
+    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(center))):
+        return None
+    lam, e = np.linalg.eigh(h)
+    lam, e = lam[::-1], e[:, ::-1]  # e1 the stiff axis
+    s_sgd = stationary_cov(rule, h, q)
+    s_lang = stationary_cov(rule, h, 0.5 * np.trace(q) * np.eye(2))
+    s_move = None
+    if hasattr(pot, "example_hessians"):
+        s_move = stationary_cov_moving(rule, h, q, pot.example_hessians(center),
+                                       noise["factor"] / noise["batch"])
+    widest = next((s for s in (s_move, s_sgd, s_lang) if s is not None), None)
+    near = _near(pts, center, widest)  # the most faithful prediction sets what "near" is
+    counted = int(np.count_nonzero(near))
+    s_meas = np.cov(pts[near].T) if counted >= 3 else None
+    cont = [float(noise["t_eff"] / v) if v > 0 else math.inf for v in lam]
+    out: dict[str, Any] = {
+        "rule": rule.name, "lr": float(rule.lr), "batch": int(noise["batch"]), "n": int(noise["n"]),
+        "factor": float(noise["factor"]), "balls": counted,
+        "var_measured_rel_se": math.sqrt(2.0 / (counted - 1)) if counted >= 3 else math.nan,
+        "far": int(len(near) - np.count_nonzero(near)), "left_out": left_out,
+        "center": [float(v) for v in center], "center_kind": kind,
+        "mean": [float(v) for v in pts[near].mean(axis=0)] if near.any() else [math.nan, math.nan],
+        "t_eff": float(noise["t_eff"]), "trace_c": float(noise["trace"]),
+        "hessian_eigenvalues": [float(v) for v in lam],
+        "e1_angle_deg": math.degrees(math.atan2(e[1, 0], e[0, 0])),
+        "predicted": s_sgd is not None or s_lang is not None,
+        "schedule": rule.schedule, "relax_ticks": relax_ticks(rule, h),
+        "cov_measured": _nested(s_meas), "cov_langevin": _nested(s_lang), "cov_sgd": _nested(s_sgd),
+        "cov_sgd_moving": _nested(s_move), "moving_known": hasattr(pot, "example_hessians"),
+        "var_langevin_continuous": cont}
+    for name, s in (("measured", s_meas), ("langevin", s_lang), ("sgd", s_sgd), ("sgd_moving", s_move)):
+        out[f"var_{name}"], out[f"corr_{name}"] = _in_basis(s, e)
+    out.update(_noise_shape(pot, center, c, e, s_meas if s_meas is not None else s_sgd))
+    return out, pts, near
+
+
+def sgd_heat_readout(world, chosen: int | None = None) -> dict[str, Any] | None:
+    """The SGD view's numbers (None when it does not apply). Keys: rule, lr, batch (B), n
+    (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum in the
+    metric of the C(x) prediction, else C(x*)'s, else Langevin's),
+    var_measured_rel_se (a sample variance's relative standard error, sqrt(2/(balls−1))), far,
+    left_out (other rules' alive balls), center [2] and center_kind, mean [2] of the counted
+    balls, t_eff and trace_c at the center, hessian_eigenvalues [2] (stiff first, axes e1, e2),
+    e1_angle_deg (e1 from the first parameter's axis),
+    predicted (the rule is linear near a minimum and stable), schedule, relax_ticks (ticks for the
+    slowest mode to relax by e: the cloud is stationary after several), cov_measured /
+    cov_langevin / cov_sgd [2][2] (None when absent), var_* [2] along e1, e2 and corr_* for
+    measured, langevin (isotropic noise of equal trace, discrete Lyapunov) and sgd (the exact
+    C at the center); cov_sgd_moving / var_sgd_moving / corr_sgd_moving: the same with the
+    noise growing away from the center, C(x) to first order (stationary_cov_moving; only where
+    the landscape knows its examples' Hessians: moving_known); var_langevin_continuous [2]
+    (T_eff / lambda), c_eigenvalues [2], anisotropy (their
+    ratio), c_angle_deg, trace_c_edge_ratio [2] (min, max of tr C one sigma out / at center)."""
+    got = sgd_heat(world, chosen)
+    return None if got is None else got[0]
