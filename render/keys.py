@@ -136,7 +136,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("i",), Cmd.INTEGRATOR, None, "integrator: verlet → symplectic → euler"),
     Binding(("x",), Cmd.INSTRUMENT, "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
     Binding(("b",), Cmd.INSTRUMENT, "basins", "basins of attraction (B or Esc: off)"),
-    Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin)"),
+    Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin); SGD vs Langevin at T_eff"),
     Binding(("o",), Cmd.INSTRUMENT, "plane", "hyperparameter plane: rate per step, stable region, optimum"),
     Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
     Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),
