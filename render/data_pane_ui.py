@@ -79,7 +79,16 @@ class DataPaneView:
             for i, text in enumerate(rows):
                 t = widgets.text(ctx.font, widgets.fit_text(ctx.font, text, rect.w - 8), hud.TEXT)
                 surface.blit(t, (rect.x + 4, pane.bottom + 1 + i * lh))
-        return noise
+        return self.readout(ctx.world, noise)
+
+    def readout(self, world, noise: dict | None) -> dict:
+        """What the pane shows, for `--report` (data.*): the data drawn (a retrain's newest while
+        one is under way), its progress, and the chosen ball's noise temperature."""
+        data = self.retrain.data if self.retrain.active else world.potential.data
+        out = {"source": data.source or "", "n": int(data.n), "task": data.kind,
+               "landscape": world.potential.name,
+               "retrain_progress": self.retrain.progress if self.retrain.active else None}
+        return {**out, **(noise or {})}
 
     def claim(self, event, runtime) -> bool:
         """Left click: add a point (class 1), right click: class 0, Shift+click: remove, drag:

@@ -3,10 +3,11 @@
 The panels draw from sim/readouts.py's dicts and record what they drew this frame
 (`Instruments.readouts`); this module reads those records (or, for a panel that keeps none,
 asks its readout with the panel's own arguments), so the report is what the student sees.
-Keys: `hud.*` always; `stability.*`, `bridge.*`, `ledger.all.*` / `ledger.ball.*`, `heat.*`
-and `race` (a list of {rule, loss, ...}) only for the panels that are on; `heat.sgd.*` while
-the heat panel shows minibatch balls against Langevin at T_eff. Non-finite numbers are written
-null (strict JSON).
+Keys: `hud.*` always; `stability.*`, `bridge.*`, `ledger.all.*` / `ledger.ball.*`, `heat.*`,
+`data.*` (the data pane: source, n, task, and the chosen ball's T_eff and its parts) and `race`
+(a list of {rule, loss, ...}) only for the panels that are on; `heat.sgd.*` while the heat
+panel shows minibatch balls against Langevin at T_eff. Non-finite numbers are written null
+(strict JSON).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any
 from sim import readouts as R
 from sim.data.sgd_heat import sgd_heat_readout
 
-PANEL_KEYS = {"stability": "stability", "twin": "bridge", "ledger": "ledger", "heat": "heat"}
+PANEL_KEYS = {"stability": "stability", "twin": "bridge", "ledger": "ledger", "heat": "heat", "data": "data"}
 
 
 def _clean(v: Any) -> Any:
@@ -65,6 +66,10 @@ def report(app) -> dict[str, Any]:
         if key is None:
             continue
         got = drawn.get(name)
+        if name == "data":  # drawn only on data landscapes
+            if isinstance(got, dict):
+                _flatten(key, got, out)
+            continue
         if name == "heat" or not isinstance(got, dict):
             got = {"heat": lambda: R.heat_readout(world),
                    "twin": lambda: R.bridge_readout(world),

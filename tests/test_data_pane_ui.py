@@ -88,3 +88,29 @@ def test_a_chosen_minibatch_ball_shows_its_noise_temperature():
     n, b = len(y), rule.batch
     want = rule.lr * np.trace(c) / (2 * 2 * b) * (n - b) / (n - 1)
     assert got["t_eff"] == pytest.approx(want, rel=1e-9)
+
+
+def test_the_report_writes_what_the_pane_shows():
+    """--report's data.* keys: the data's size and kind, and the chosen ball's T_eff (the
+    number under the pane) -- computed here from the per-example gradients, as above."""
+    from render.report import report
+
+    world, info = load_scene(find_scene("sgd_is_hot"))
+    app = App(world, SIZE, headless=True)
+    app.scene_ui.open_scene(world, info, "sgd_is_hot")
+    app.scene_ui.caption_open = False
+    frame(app)
+    r = report(app)
+    assert r["data.n"] == len(world.potential.data.y) == 40 and r["data.task"] == "regression"
+    assert "data.t_eff" not in r  # no ball chosen: no noise temperature shown
+    k = next(i for i in range(world.n) if world.rules[int(world.particles.rule[i])].batch == 1)
+    app.runtime.select(k)
+    frame(app)
+    r = report(app)
+    pot, p = world.potential, world.particles.pos[k]
+    x, y = pot.data.x[:, 0], pot.data.y
+    res = p[0] * x + p[1] - y
+    g = np.column_stack([2 * res * x, 2 * res])
+    n = len(y)
+    want = world.rules[int(world.particles.rule[k])].lr * np.trace(np.cov(g.T, bias=True)) / 4 * (n - 1) / (n - 1)
+    assert r["data.t_eff"] == pytest.approx(want, rel=1e-9) and r["data.batch"] == 1
