@@ -210,7 +210,8 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 def _short_label(rule, integrator: bool = True) -> str:
     batch = f" B={rule.batch}" if rule.batch else ""  # a minibatch lane
-    return _rule_label(rule, integrator) + batch
+    sched = f" {rule.schedule}" if getattr(rule, "schedule", "constant") != "constant" else ""
+    return _rule_label(rule, integrator) + batch + sched
 
 
 def _rule_label(rule, integrator: bool) -> str:

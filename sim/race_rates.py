@@ -28,7 +28,7 @@ from sim.world import World
 
 RATE_WINDOW = 120  # ticks of history one fit uses (the most recent clean ones)
 RATE_MIN_TICKS = 12  # a lane shows a rate once its clean samples span this many ticks
-RATE_CAPACITY = 2048  # samples kept per lane (the oldest drop out)
+RATE_CAPACITY = RATE_WINDOW + 1  # samples kept per lane (one per tick at most: a window's worth)
 FLOOR_EPS = 64 * np.finfo(np.float64).eps  # relative rounding floor around the minimum
 FLOOR_ABS = 1e-250  # absolute floor (a minimum at the origin contracts far below eps)
 QUAD_TOL = 1e-9  # relative spread of the Hessian over probe points that still counts as constant
