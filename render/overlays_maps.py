@@ -114,6 +114,7 @@ class BreaksOverlay:
         self._surf: pygame.Surface | None = None
         self._numbers: dict[str, Any] = {}
         self._pending: tuple | None = None  # what the last draw showed, counted by readout()
+        self._any = False  # whether the mask shades anything
 
     def readout(self) -> dict[str, Any]:
         """breaks.fraction (of the view shaded), breaks.limit (the curvature limit), breaks.step
