@@ -101,9 +101,10 @@ class RacePanel:
         w, font, lh = ctx.world, ctx.font, ctx.row_h
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
-        self.meter.observe(w)
+        last = ins.last_ball_per_rule(w)  # one pass over the balls for the meter and the legend
+        self.meter.observe(w, last)
         entries = P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
-                                     ctx.runtime.balls.pairs.twin_rules(w), lane_rates(w, self.meter))
+                                     ctx.runtime.balls.pairs.twin_rules(w), lane_rates(w, self.meter), last)
         self.rate_rows = sum(1 for e in entries if math.isfinite(e.get("rate", math.nan)))
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))

@@ -44,17 +44,16 @@ class RateMeter:
         self.world_id: int | None = None
         self.last_tick = -1
 
-    def observe(self, world: World) -> None:
+    def observe(self, world: World, last: dict[int, int] | None = None) -> None:
         """Record one sample per lane at world.tick_count (once per tick; repeated calls in
-        the same tick, e.g. while paused, add nothing)."""
+        the same tick, e.g. while paused, add nothing). `last`: ins.last_ball_per_rule(world)
+        when the caller has it."""
         tick = int(world.tick_count)
         if self.world_id != id(world) or tick < self.last_tick:
             self.lanes.clear()
             self.world_id = id(world)
-        if tick == self.last_tick and self.lanes:
-            return
         self.last_tick = tick
-        last = ins.last_ball_per_rule(world)
+        last = ins.last_ball_per_rule(world) if last is None else last
         for rid in [r for r in self.lanes if r not in last]:
             del self.lanes[rid]
         if not last:
@@ -64,9 +63,11 @@ class RateMeter:
         err, floor = lane_errors(world, rows)
         for rid, row, e, f in zip(rids, rows, err, floor):
             held = self.lanes.get(rid)
-            if held is None or held[0] != int(row):
+            if held is None or held[0] != int(row):  # a new newest ball: its own history
                 held = (int(row), deque(maxlen=RATE_CAPACITY))
                 self.lanes[rid] = held
+            if held[1] and held[1][-1][0] == tick:
+                continue  # this tick is recorded already (a paused frame)
             if math.isfinite(e) and e > f:
                 held[1].append((tick, math.log(e)))
 

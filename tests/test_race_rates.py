@@ -100,3 +100,18 @@ def test_meter_starts_over_after_a_reset_and_the_readout_carries_the_rates():
     e = R.race_readout(w, rates=RR.lane_rates(w, meter))[0]
     assert math.isnan(e["rate"]) and e["rate_theory"] == pytest.approx(0.95)
     assert "rate" not in R.race_readout(w)[0]  # without a meter: the old entries
+
+
+def test_a_new_ball_in_a_lane_starts_its_own_history_even_while_paused():
+    w = World(get_potential("ravine"), Rule("gd", lr=0.05))
+    w.drop(np.array([[2.0, 1.0]]))
+    meter = RR.RateMeter()
+    for _ in range(30):
+        meter.observe(w)
+        w.tick()
+    meter.observe(w)
+    meter.observe(w)  # a paused frame: nothing new
+    assert len(meter.lanes[0][1]) == 31
+    w.drop(np.array([[-1.0, 0.5]]))  # no tick: the lane's newest ball changed
+    meter.observe(w)
+    assert meter.lanes[0][0] == 1 and len(meter.lanes[0][1]) == 1
