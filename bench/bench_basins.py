@@ -36,7 +36,7 @@ RULE_SETS = {
 
 
 def measure(name: str, potential: str, grid: tuple[int, int]) -> dict:
-    from render.instruments_ui import basin_ticks
+    from render.basins_ui import basin_ticks
     from sim import instruments as ins
     from sim.basin_levels import FineBasinJob
     from sim.dynamics import Rule

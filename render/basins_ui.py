@@ -97,8 +97,13 @@ class BasinsView:
         parts = [f"{used} basin{'s' if used != 1 else ''}"]
         if div:
             parts.append(f"{100 * div / n:.0f}% diverged")
-        if moving:
-            parts.append(f"{100 * moving / n:.0f}% still moving")
+        pct = f"{100 * moving / n:.0f}%"
+        if moving and self.job.done:  # say what grey means: crawling at the budget, not assigned
+            parts.append(f"grey: {pct} still moving after {self.job.max_ticks:,} ticks, not assigned")
+            if self.job.rule.name == "adagrad":
+                parts.append("AdaGrad's steps shrink like 1/√t")
+        elif moving:
+            parts.append(f"{pct} still moving")
         return " · ".join(parts)
 
     def shown(self) -> bool:

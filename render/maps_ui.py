@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 import pygame
 
+from render import pan_region
 from render.overlays_maps import BreaksOverlay, ModifiedOverlay
 from render.phase_panel import EdgePanel, PhasePanel
 from render.plane_panel import PlanePanel
@@ -29,7 +30,10 @@ from sim.dynamics import Rule
 # --- constants ---------------------------------------------------------------------------------
 NAMES = ("plane", "phase", "edge", "breaks", "modified")
 PANELS = ("plane", "phase", "edge")
-OVERLAY_PIXELS = 3  # overlay grids: one cell per this many screen pixels square
+OVERLAY_PIXELS = 3  # the breaks grid: one cell per this many screen pixels square
+MODIFIED_PIXELS = 2  # the modified loss's grid (its lines are anti-aliased, smooth-scaled)
+DRAFT_CELLS = 2  # while the view moves a new region's grids use cells this many times larger
+REST_FRAMES = 8  # frames the view must rest before a draft region is computed at full resolution
 PHASE_REACH = 0.15  # a listed minimum within this fraction of the view's width centres the portrait
 
 
@@ -49,6 +53,11 @@ class MapsUI:
         self._edge_args: tuple = ([], math.nan)
         self._mod_key: tuple | None = None
         self._mod: tuple | None = None
+        self.modified_builds = 0  # modified-loss grids computed (a pan inside the region: none)
+        self.region: pan_region.Region | None = None  # the overlays' grid, reused while panning
+        self.draft = False  # the region's grids are drafts (computed while the view moved)
+        self._last_view = None
+        self._rest = 0  # frames the view has not moved
         self.rects: dict[str, pygame.Rect] = {}
 
     def set(self, name: str, on: bool = True) -> None:
@@ -104,27 +113,41 @@ class MapsUI:
 
     # -- drawing -----------------------------------------------------------------------------
     def draw_map(self, surface: pygame.Surface, world, view) -> None:
-        """The overlays that are on, over the whole surface (which shows view.rect())."""
-        w, h = surface.get_size()
-        shape = (max(w // OVERLAY_PIXELS, 1), max(h // OVERLAY_PIXELS, 1))
-        rect = view.rect()
+        """The overlays that are on, over the whole surface (which shows `view`). Their grids
+        cover a region a margin larger than the view (render/pan_region.py): a pan inside it
+        blits the same pictures shifted; a zoom, a new step or leaving it computes new ones."""
+        if not (self.on["breaks"] or self.on["modified"]):
+            return
+        moving = self._last_view is not None and view != self._last_view
+        self._rest = 0 if moving else self._rest + 1
+        self._last_view = view
+        reg = pan_region.follow(self.region, view)
+        if reg is not self.region:  # a new region: a draft while the view moves (a zoom, a pan)
+            self.region, self.draft = reg, moving
+        elif self.draft and self._rest >= REST_FRAMES:  # the view rests: full resolution
+            self.draft = False
+        k = DRAFT_CELLS if self.draft else 1
+        dest = reg.screen_rect(view)
         if self.on["breaks"]:
             rule = world.rule
-            mask, lam = self.breaks_cache.get(world.potential, rule, rect, shape)
+            mask, lam = self.breaks_cache.get(world.potential, rule, reg.rect(), reg.shape(k * OVERLAY_PIXELS))
             step = rule.dt if rule.newtonian else rule.lr
-            self.breaks.draw(surface, mask, lam, W.curvature_limit(rule), step)
+            self.breaks.draw(surface, mask, lam, W.curvature_limit(rule), step, rect=dest)
         if self.on["modified"] and not world.rule.newtonian:
-            lr = world.rule.lr
-            key = (world.potential.cache_key, lr, rect, shape)
-            if key != self._mod_key:
-                x0, x1, y0, y1 = rect
-                xs = x0 + (np.arange(shape[0]) + 0.5) * (x1 - x0) / shape[0]
-                ys = y0 + (np.arange(shape[1]) + 0.5) * (y1 - y0) / shape[1]
-                v, vm = W.modified_grids(world.potential, lr, xs, ys)
-                levels = W.contour_levels(v, self.modified.count)
-                self._mod_key, self._mod = key, (v, vm, levels)
-            v, vm, levels = self._mod
-            self.modified.draw(surface, v, vm, levels, lr)
+            self._draw_modified(surface, world, reg, k * MODIFIED_PIXELS, dest)
+
+    def _draw_modified(self, surface: pygame.Surface, world, reg: pan_region.Region, cell: int,
+                       dest: pygame.Rect) -> None:
+        lr = world.rule.lr
+        key = (world.potential.cache_key, lr, reg, cell)
+        if key != self._mod_key:
+            xs, ys = reg.grid(cell)
+            v, vm = W.modified_grids(world.potential, lr, xs, ys)
+            levels = W.contour_levels(v[::2, ::2], self.modified.count)  # quantiles of a subsample
+            self._mod_key, self._mod = key, (v, vm, levels)
+            self.modified_builds += 1
+        v, vm, levels = self._mod
+        self.modified.draw(surface, v, vm, levels, lr, rect=dest)
 
     def measure(self, name: str, width: int) -> int:
         return {"plane": self.plane, "phase": self.phase, "edge": self.edge}[name].measure(width)

@@ -145,17 +145,21 @@ def draw_line_plot(surface: pygame.Surface, rect: pygame.Rect,
 
 def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                      colors: Sequence[tuple[int, int, int]] | None = None,
-                     twins: dict[int, int] | None = None) -> list[dict]:
+                     twins: dict[int, int] | None = None,
+                     rates: dict[int, dict[str, float]] | None = None,
+                     last: dict[int, int] | None = None) -> list[dict]:
     """One row per rule that has balls: its color, name and parameters, and the current loss
     of its most recent ball (diverged balls: "diverged"); the leader is marked. `twins` maps a
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
-    its own but an indented "twin:" row under its lane, with a ring (as on the map)."""
+    its own but an indented "twin:" row under its lane, with a ring (as on the map). `rates`
+    (sim.race_rates.lane_rates): a lane with a measured rate gets a row "rate r/tick (theory t)".
+    `last`: ins.last_ball_per_rule(world) when the caller has it."""
     rect = pygame.Rect(rect)
     with _panel_writer(surface, rect, font) as w:
         # rows are indented 14 px by their colour dot; keep room for the widest loss
         loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
         w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
-        entries = R.race_readout(world, twins)
+        entries = R.race_readout(world, twins, rates, last)
         if not entries:
             w.row(("click to drop one ball per rule", DIM))
             return entries
@@ -181,8 +185,16 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
             label = fit_text(font, label, loss_col - indent - 6)  # never into the loss column
             w.row((label, TEXT if dark else color), (loss + (" best" if lead else ""), tone),
                   col=(loss_col - indent,))
+            if math.isfinite(e.get("rate", math.nan)):
+                w.row((rate_text(e["rate"], e["rate_theory"]), DIM))
             w.x0 -= 14 + indent
     return entries
+
+
+def rate_text(rate: float, theory: float) -> str:
+    """The race legend's rate row: "rate 0.667/tick (theory 0.667)", or without the theory."""
+    text = f"rate {rate:.3f}/tick"
+    return text + (f" (theory {theory:.3f})" if math.isfinite(theory) else "")
 
 
 def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list[tuple[int, bool]]:
@@ -200,7 +212,8 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 def _short_label(rule, integrator: bool = True) -> str:
     batch = f" B={rule.batch}" if rule.batch else ""  # a minibatch lane
-    return _rule_label(rule, integrator) + batch
+    sched = f" {rule.schedule}" if getattr(rule, "schedule", "constant") != "constant" else ""
+    return _rule_label(rule, integrator) + batch + sched
 
 
 def _rule_label(rule, integrator: bool) -> str:

@@ -118,6 +118,35 @@ class EnergyTraps:
         return out
 
 
+class AdaGradTraps:
+    """The same disks for an AdaGrad ball (pos [n, 2], vel [n, 2], state_sum [n, 2] -> the
+    minimum's index [n] or -1). AdaGrad's step is D g with D = diag(lr / (sqrt(sum g^2) + eps)),
+    and its sums only grow, so D only shrinks. Along the step, dV/dt <= -sum D_i g_i^2
+    (1 - t lam_hi D_i) < 0 once lam_hi max D < 2: V falls along the whole segment (the descent
+    lemma with a diagonal preconditioner), so a ball inside a disk with V below its capture
+    energy can never cross the rim, now or later."""
+
+    needs_state = True  # sim.instruments.BasinJob passes the optimizer's sums
+
+    def __init__(self, traps: EnergyTraps, lr: float, eps: float) -> None:
+        self.traps, self.lr, self.eps = traps, float(lr), float(eps)
+
+    def __call__(self, pos: np.ndarray, vel: np.ndarray, state_sum: np.ndarray) -> np.ndarray:
+        t = self.traps
+        out = np.full(len(pos), -1, dtype=np.int32)
+        if not len(pos):
+            return out
+        with np.errstate(all="ignore"):
+            d_max = self.lr / (np.sqrt(np.min(state_sum, axis=1)) + self.eps)  # [n] largest D_i
+            v = t.potential.value(pos)
+            for i, (c, r, lim) in enumerate(zip(t.centers, t.radii, t.energies)):
+                if r > 0:
+                    d2 = (pos[:, 0] - c[0]) ** 2 + (pos[:, 1] - c[1]) ** 2
+                    ok = d_max * TRAP_CURVATURE_MARGIN * t.lam_hi[i] < 2.0
+                    out[(d2 < r * r) & (v < lim) & ok] = i
+        return out
+
+
 def energy_traps(potential: Potential, mass: float, view: View) -> EnergyTraps | None:
     """The EnergyTraps of a landscape's listed minima (None when it lists none).
 
@@ -199,9 +228,12 @@ class FineBasinJob:
         self._counts = (0, 0, 0, 0)
         r = self.rule
         damped = r.newtonian and r.friction > 0 and (r.name == "langevin" or r.integrator == "verlet")
-        self.traps = energy_traps(potential, r.mass, self.view) if damped or r.name == "gd" else None
+        trapped = damped or r.name in ("gd", "adagrad")
+        self.traps = energy_traps(potential, r.mass, self.view) if trapped else None
         if r.name == "gd" and self.traps is not None:
             self.traps = self.traps.for_gd(r.lr)
+        if r.name == "adagrad" and self.traps is not None:
+            self.traps = AdaGradTraps(self.traps, r.lr, r.eps_value)
 
     # -- reading -----------------------------------------------------------------------------
     @property

@@ -664,7 +664,8 @@ class BasinJob:
         if not len(self._idx):
             return
         if self.capture is not None:
-            got = self.capture(s.pos, s.vel)
+            got = (self.capture(s.pos, s.vel, s.buf_b) if getattr(self.capture, "needs_state", False)
+                   else self.capture(s.pos, s.vel))  # AdaGrad's traps read its sums
             if (got >= 0).any():
                 self._finish(got >= 0, got[got >= 0])
                 s = self._s

@@ -174,12 +174,17 @@ def hud_readout(world: World) -> dict[str, Any]:
             "alive": int(alive), "diverged": int(diverged)}
 
 
-def race_readout(world: World, twins: dict[int, int] | None = None) -> list[dict[str, Any]]:
+def race_readout(world: World, twins: dict[int, int] | None = None,
+                 rates: dict[int, dict[str, float]] | None = None,
+                 last: dict[int, int] | None = None) -> list[dict[str, Any]]:
     """One entry per legend row (lanes in rule order, each lane's twin rules under it): rule
     (name), rule_id, loss (V at the lane's most recent alive ball; nan when all diverged),
-    diverged (no alive ball), twin (a twin row), leader (lowest loss among two or more lanes)."""
+    diverged (no alive ball), twin (a twin row), leader (lowest loss among two or more lanes).
+    With `rates` (sim.race_rates.lane_rates): also rate (the measured contraction per tick) and
+    rate_theory (the exact one on a quadratic), nan where unknown. `last`: the caller's
+    ins.last_ball_per_rule(world), when it has it (a full pass over the balls)."""
     p = world.particles
-    last = ins.last_ball_per_rule(world)
+    last = ins.last_ball_per_rule(world) if last is None else last
     rules = sorted(set(int(r) for r in np.unique(p.rule)))
     twins = {t: b for t, b in (twins or {}).items() if t in rules and b in rules and t != b}
     order: list[tuple[int, bool]] = []
@@ -194,9 +199,15 @@ def race_readout(world: World, twins: dict[int, int] | None = None) -> list[dict
     lanes = [rid for rid, twin in order if not twin]
     finite = {k: loss[k] for k in lanes if k in loss and math.isfinite(loss[k])}
     leader = min(finite, key=finite.get) if finite else None
-    return [{"rule": world.rules[rid].name, "rule_id": rid, "loss": loss.get(rid, math.nan),
-             "diverged": rid not in last, "twin": twin,
-             "leader": rid == leader and len(lanes) > 1} for rid, twin in order]
+    out = [{"rule": world.rules[rid].name, "rule_id": rid, "loss": loss.get(rid, math.nan),
+            "diverged": rid not in last, "twin": twin,
+            "leader": rid == leader and len(lanes) > 1} for rid, twin in order]
+    if rates is not None:
+        for e in out:
+            got = rates.get(e["rule_id"], {})
+            e["rate"] = float(got.get("rate", math.nan))
+            e["rate_theory"] = float(got.get("theory", math.nan))
+    return out
 
 
 def ledger_readout(world: World, rows: Any = None, everyone: dict | None = None) -> dict[str, Any]:

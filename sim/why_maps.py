@@ -7,6 +7,7 @@ eigenvalues (1/time^2 per unit mass). The one-step maps are those of `sim.maps`.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Sequence
 
@@ -45,12 +46,18 @@ def lam_max_grid(potential: Potential, xs: np.ndarray, ys: np.ndarray) -> np.nda
 def curvature_limit(rule: Rule) -> float:
     """The largest curvature lam on which `rule`'s one-step map is still stable (rate <= 1), found
     by doubling then bisection on the exact map: gd 2/lr, momentum 2(1+beta)/lr, verlet 4m/dt^2,
-    ... nan for the adaptive rules, inf when no curvature breaks it."""
+    ... nan for the adaptive rules, inf when no curvature breaks it. Remembered per setting
+    (the breaks overlay asks every frame)."""
     if rule.name in ADAPTIVE:
         return math.nan
     kind, p1, p2, mass = maps.rule_setting(rule)
     if rule.name == "gd":
         kind = "gd"
+    return _curvature_limit(kind, float(p1), float(p2), float(mass))
+
+
+@functools.lru_cache(maxsize=64)
+def _curvature_limit(kind: str, p1: float, p2: float, mass: float) -> float:
     stable = lambda lam: maps.rate_at(kind, p1, p2, [lam], mass) <= 1.0 + maps.STABLE_TOL  # noqa: E731
     lo, hi = 0.0, 1.0
     for _ in range(LIMIT_DOUBLINGS):
@@ -252,9 +259,14 @@ def damping_kind(rule: Rule, lam: float) -> str:
 
 def modified_grids(potential: Potential, lr: float, xs: np.ndarray, ys: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(V [w, h], V + (lr/4)|grad V|^2 [w, h]) on the grid xs [w] x ys [h]."""
+    """(V [w, h], V + (lr/4)|grad V|^2 [w, h]) on the grid xs [w] x ys [h] (V evaluated once)."""
     v = potential.value_grid(xs, ys)
-    return v, ModifiedLoss(potential, lr).value_grid(xs, ys)
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    p = np.empty((len(xs), len(ys), 2))
+    p[..., 0] = xs[:, None]
+    p[..., 1] = ys[None, :]
+    g = potential.grad(p.reshape(-1, 2)).reshape(len(xs), len(ys), 2)
+    return v, v + 0.25 * float(lr) * (g[..., 0] ** 2 + g[..., 1] ** 2)
 
 
 def contour_levels(v: np.ndarray, count: int, log: bool = False) -> np.ndarray:

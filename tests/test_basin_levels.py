@@ -161,3 +161,53 @@ def test_label_counts_against_the_labels():
     assert job.label_counts() == (1200, len(np.unique(lab[lab >= 0])),
                                   int((lab == ins.DIVERGED).sum()), int((lab == ins.MOVING).sum()))
     assert job.label_counts()[1] == 4
+
+
+def test_adagrad_traps_hold_what_they_promise():
+    """AdaGrad balls the traps claim (in the disk, V below the capture energy, lr_eff x the
+    disk's curvature < 2), run on by the real rule: none leaves the disk; all end at its minimum.
+    Their sums are drawn small, so many balls take long steps and some are refused."""
+    from sim.dynamics import State, step
+
+    pot = get_potential("himmelblau")
+    rule = Rule("adagrad", lr=0.05)
+    traps = BL.AdaGradTraps(BL.energy_traps(pot, 1.0, pot.view), rule.lr, rule.eps_value)
+    rng = np.random.default_rng(2)
+    c, r = traps.traps.centers[0], traps.traps.radii[0]
+    ang = rng.uniform(0, 2 * np.pi, 600)
+    rad = r * np.sqrt(rng.uniform(0, 1, 600))
+    pos = c + np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+    sums = 10.0 ** rng.uniform(-1, 3, (600, 2))
+    got = traps(pos, np.zeros_like(pos), sums)
+    keep = got == 0
+    assert 20 < keep.sum() < 600  # some claimed, some refused (step too long for the disk)
+    lam = traps.traps.lam_hi[0]
+    d_max = rule.lr / (np.sqrt(sums.min(axis=1)) + rule.eps_value)
+    assert (d_max[keep] * lam < 2).all()
+    n = int(keep.sum())
+    z = lambda: np.zeros((n, 2))  # noqa: E731
+    s = State(pos[keep].copy(), z(), z(), z(), sums[keep].copy(), np.zeros(n, dtype=np.int64),
+              np.zeros(n), z(), z(), False)
+    worst = 0.0
+    for _ in range(4000):
+        s.grad_valid = step(rule, s, pot, rng)
+        worst = max(worst, float(np.hypot(*(s.pos - c).T).max()))
+    assert worst < r
+    assert np.hypot(*(s.pos - c).T).max() < 0.05  # on its way in (AdaGrad crawls), never out
+
+
+def test_adagrad_basins_agree_with_a_long_plain_run_and_leave_fewer_moving():
+    pot = get_potential("himmelblau")
+    rule = Rule("adagrad", lr=0.02)
+    grid = (24, 16)
+    ref = ins.BasinJob(pot, rule, pot.view, grid=grid, max_ticks=20000)
+    ref.advance(20000)
+    fine = BL.FineBasinJob(pot, rule, pot.view, grid)
+    assert isinstance(fine.traps, BL.AdaGradTraps)
+    fine.advance(fine.max_ticks_total)
+    both = (ref.labels >= 0) & (fine.labels >= 0)
+    assert both.sum() > 0.3 * both.size
+    assert (fine.labels[both] == ref.labels[both]).all()
+    plain = ins.BasinJob(pot, rule, pot.view, grid=grid, max_ticks=fine.max_ticks)
+    plain.advance(fine.max_ticks)
+    assert (fine.labels == ins.MOVING).sum() < 0.5 * (plain.labels == ins.MOVING).sum()

@@ -85,6 +85,51 @@ def test_no_ball_selected_and_newton(ui):
         ui.set("nope")
 
 
+def test_a_pan_reuses_the_overlay_grids_and_shifts_the_picture(ui):
+    """A pan of a few pixels computes nothing (counted): the overlays' picture moves by exactly
+    the pan; leaving the region, a zoom or a new step computes again (a draft while the view
+    moves, full resolution once it rests). The shading after the pan matches breaks_mask at
+    each pixel's own world point (an independent evaluation)."""
+    from render.maps_ui import REST_FRAMES
+    from sim import why_maps as W
+
+    world = World(get_potential("rosenbrock"), Rule("gd", lr=0.0015))
+    view = View.fit(world.potential.view, (320, 200))
+    surf = pygame.Surface((320, 200))
+    ui.draw_map(surf, world, view)
+    a = pygame.surfarray.array3d(surf)
+    misses, builds = ui.breaks_cache.misses, ui.modified_builds
+    assert misses >= 1 and builds == 1
+    moved = view.pan(5, 3)
+    surf.fill((0, 0, 0))
+    ui.draw_map(surf, world, moved)
+    b = pygame.surfarray.array3d(surf)
+    assert (ui.breaks_cache.misses, ui.modified_builds) == (misses, builds)  # nothing recomputed
+    np.testing.assert_array_equal(b[5:, 3:], a[:-5, :-3])  # the same picture, 5 right, 3 down
+    assert a.any()
+    # the breaks shading against breaks_mask at every pixel's centre
+    ui.set("modified", False)
+    surf.fill((0, 0, 0))
+    ui.draw_map(surf, world, moved)
+    red = pygame.surfarray.array3d(surf)[..., 0] > 60
+    xs, ys = moved.pixel_centres()
+    want, _ = W.breaks_mask(world.potential, world.rule, xs, ys)
+    assert 0.05 < want.mean() < 0.95 and (red == want).mean() > 0.97
+    ui.set("modified", True)
+    # out of the region: computed again, as a draft while moving
+    far = moved.pan(200, 0)
+    ui.draw_map(surf, world, far)
+    assert ui.modified_builds == builds + 1 and ui.breaks_cache.misses == misses + 1 and ui.draft
+    for _ in range(REST_FRAMES):  # the view rests: full resolution, once
+        ui.draw_map(surf, world, far)
+    assert ui.modified_builds == builds + 2 and ui.breaks_cache.misses == misses + 2 and not ui.draft
+    ui.draw_map(surf, world, far.zoom_about(160, 100, 1.2))  # a zoom
+    assert ui.modified_builds == builds + 3
+    world.set_params(lr=0.002)  # a new step
+    ui.draw_map(surf, world, far.zoom_about(160, 100, 1.2))
+    assert ui.modified_builds == builds + 4 and ui.breaks_cache.misses == misses + 4
+
+
 def test_the_plane_in_the_window_click_sets_lr_and_beta_and_the_report_has_its_numbers(tmp_path):
     """O shows the plane; a click on its optimum marker sets the optimum (within a pixel's worth)
     through the runtime; --report writes plane.lr_opt etc. as the panel shows them."""
