@@ -109,7 +109,8 @@ def clip_segments(seg: np.ndarray, rect: pygame.Rect) -> np.ndarray:
             t1 = np.where(flat, np.where(inside, t1, -1.0), np.minimum(t1, np.maximum(a, b)))
     keep = t0 <= t1
     p0, d, t0, t1 = p0[keep], d[keep], t0[keep, None], t1[keep, None]
-    return np.stack([p0 + t0 * d, p0 + t1 * d], axis=1)
+    # far-out ends lose digits in p0 + t·d (a diverged model's line ends 1e20 px away): clamp
+    return np.clip(np.stack([p0 + t0 * d, p0 + t1 * d], axis=1), lo, hi)
 
 
 def _draw_models(surface, pane: PaneMap, name: str, pos: np.ndarray, hi: np.ndarray | None) -> None:

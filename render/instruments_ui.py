@@ -99,8 +99,10 @@ class Instruments:
             self.runtime.say(f"{name} {'on' if on else 'off'}")
 
     def world_changed(self) -> None:
-        """A new world (a scene): the ledger and basins start over."""
+        """A new world (a scene, a scrub): the ledger and basins start over, and a network
+        retraining on the old world's data is dropped (its landscape may be the same object)."""
         self.ledger.restart()
+        self.data.retrain.cancel()
         self.basins.old_job = None
         if self.on["basins"]:
             self.basins.start(self.runtime.world, self.camera.view)

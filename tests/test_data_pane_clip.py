@@ -45,10 +45,21 @@ def test_clipped_segments_are_the_parts_inside_the_rect():
     assert kept == len(got)
 
 
+def test_ends_far_out_are_clamped_to_the_rect():
+    """Ends 1e20 px away (a diverged model) lose digits in p0 + t·d; the result must still lie
+    in the rect, where gfxdraw's 16-bit coordinates reach."""
+    rng = np.random.default_rng(2)
+    rect = pygame.Rect(0, 0, 340, 240)
+    mid = rng.uniform(0, 300, (5000, 1, 2))
+    way = rng.normal(size=(5000, 1, 2)) * 10.0 ** rng.uniform(10, 24, (5000, 1, 1))
+    got = clip_segments(np.concatenate([mid - way, mid + way], axis=1), rect)
+    assert len(got) and (got >= 0).all() and (got[..., 0] <= 339).all() and (got[..., 1] <= 239).all()
+
+
 def test_a_nearly_vertical_model_line_draws():
     pygame.init()
     world = World(get_potential("linreg"), Rule("gd", lr=0.01), seed=1)
-    world.drop(np.array([[1e6, 3.0], [0.5, 0.5], [-2e7, 1.0]]))
+    world.drop(np.array([[1e6, 3.0], [0.5, 0.5], [-2e7, 1.0], [3e19, -1e20], [-1e22, 5e21]]))
     surf = pygame.Surface((400, 300), 0, 32)
     pane = draw_pane(surf, pygame.Rect(20, 20, 340, 240), world, 0)
     assert pane is not None

@@ -243,3 +243,32 @@ def test_a_file_or_data_set_loaded_on_mlp_retrains_over_frames_too(tmp_path):
     while pane.retrain.active:
         frame(app)
     assert np.array_equal(app.world.potential.data.x, builtin("xor").x)
+
+
+@pytest.mark.usefixtures("display")
+def test_a_scene_opened_during_a_retrain_drops_it():
+    """A retrain under way belongs to the old world: a scene on the same (registry) mlp
+    landscape must come up with its own data and keep them, not the old edit's."""
+    from render.app import App
+    from sim.dynamics import Rule
+    from sim.potentials import get_potential
+    from sim.scene import scene_to_world
+    from sim.world import World
+
+    world = World(get_potential("mlp"), Rule("gd", lr=0.05), seed=1)
+    world.drop_random(10)
+    app = App(world, SIZE, headless=True)
+    frame(app)
+    rect = app.instruments.rects["data"]
+    n0 = world.potential.data.n
+    at = (rect.left + 12, rect.bottom - 12)
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=at, button=1, mod=0))
+    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=at, button=1, mod=0))
+    frame(app)
+    assert app.instruments.data.retrain.active
+    new, info = scene_to_world({"scene": {"title": "t"}, "landscape": {"potential": "mlp"},
+                                "rule": {"name": "gd", "lr": 0.1}})
+    app.scene_ui.open_scene(new, info)
+    for _ in range(40):
+        frame(app)
+    assert app.world is new and app.world.potential.data.n == n0
