@@ -35,12 +35,13 @@ QUAD_TOL = 1e-9  # relative spread of the Hessian over probe points that still c
 
 
 class RateMeter:
-    """Per lane (rule id): deque of (tick, ln error) of the lane's newest ball; the row it
-    follows; the world it belongs to. Started over when the world, the row or the clock (a
-    reset, a scrub back) changes."""
+    """Per lane (rule id): deque of (tick, ln error) of the lane's newest ball; the row, rule
+    and landscape it follows; the world it belongs to. Started over when the world, the row,
+    the lane's rule (a new lr, batch ...), the landscape (another one, a data edit) or the
+    clock (a reset, a scrub back) changes."""
 
     def __init__(self) -> None:
-        self.lanes: dict[int, tuple[int, deque]] = {}
+        self.lanes: dict[int, tuple[tuple, deque]] = {}
         self.world_id: int | None = None
         self.last_tick = -1
 
@@ -61,10 +62,12 @@ class RateMeter:
         rids = list(last)
         rows = np.array([last[r] for r in rids])
         err, floor = lane_errors(world, rows)
+        land = world.potential.cache_key
         for rid, row, e, f in zip(rids, rows, err, floor):
             held = self.lanes.get(rid)
-            if held is None or held[0] != int(row):  # a new newest ball: its own history
-                held = (int(row), deque(maxlen=RATE_CAPACITY))
+            follows = (int(row), world.rules[rid], land)
+            if held is None or held[0] != follows:  # a new newest ball, rule or map: a new history
+                held = (follows, deque(maxlen=RATE_CAPACITY))
                 self.lanes[rid] = held
             if held[1] and held[1][-1][0] == tick:
                 continue  # this tick is recorded already (a paused frame)

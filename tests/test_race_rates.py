@@ -114,4 +114,30 @@ def test_a_new_ball_in_a_lane_starts_its_own_history_even_while_paused():
     assert len(meter.lanes[0][1]) == 31
     w.drop(np.array([[-1.0, 0.5]]))  # no tick: the lane's newest ball changed
     meter.observe(w)
-    assert meter.lanes[0][0] == 1 and len(meter.lanes[0][1]) == 1
+    assert meter.lanes[0][0][0] == 1 and len(meter.lanes[0][1]) == 1  # (row, rule, landscape) it follows
+
+
+def test_a_new_landscape_or_step_starts_the_lanes_history_over():
+    """bowl then booth (both quadratics), gd lr 0.1: after the switch the rate is the booth's
+    own max|1 - lr·λ| (λ of booth's Hessian [[10, 8], [8, 10]]: 2 and 18), not a mix of the
+    two; the same after a new lr."""
+    from sim.potentials import get_potential
+    from sim.race_rates import RateMeter, lane_rates
+    from sim.world import World
+
+    w = World(get_potential("bowl"), Rule("gd", lr=0.1), seed=1)
+    w.drop(np.array([[2.0, 1.5]]))
+    m = RateMeter()
+    for _ in range(60):
+        w.tick()
+        m.observe(w)
+    w.set_potential(get_potential("booth"))
+    for _ in range(30):
+        w.tick()
+        m.observe(w)
+    assert lane_rates(w, m)[0]["rate"] == pytest.approx(0.8, rel=1e-6)  # max(|1-0.2|, |1-1.8|)
+    w.set_params(lr=0.05)
+    for _ in range(30):
+        w.tick()
+        m.observe(w)
+    assert lane_rates(w, m)[0]["rate"] == pytest.approx(0.9, rel=1e-3)  # max(|1-0.1|, |1-0.9|)
