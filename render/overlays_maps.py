@@ -115,6 +115,7 @@ class BreaksOverlay:
         self._numbers: dict[str, Any] = {}
         self._pending: tuple | None = None  # what the last draw showed, counted by readout()
         self._any = False  # whether the mask shades anything
+        self._src: np.ndarray | None = None  # the mask drawn last
 
     def readout(self) -> dict[str, Any]:
         """breaks.fraction (of the view shaded), breaks.limit (the curvature limit), breaks.step
@@ -136,9 +137,10 @@ class BreaksOverlay:
         mask = np.asarray(mask, dtype=bool)
         rect = surface.get_rect() if rect is None else pygame.Rect(rect)
         self._pending = (mask, lam, visible(mask.shape, rect, surface.get_size()), limit, step)
-        key = (id(mask), mask.shape, int(mask.sum()), rect.size)
-        if key != self._key or self._surf is None:
-            self._key = key
+        key = (mask.shape, int(mask.sum()), rect.size)
+        # the very array drawn last (held, so its id can't be reused by a new one)
+        if key != self._key or self._surf is None or mask is not self._src:
+            self._key, self._src = key, mask
             out = edges(mask) & mask
             i, j = np.indices(mask.shape)
             hatch = mask & ((i - j) % HATCH_PERIOD == 0)  # diagonal, on screen after the y flip
@@ -156,6 +158,7 @@ class ModifiedOverlay:
     def __init__(self, count: int = CONTOURS) -> None:
         self.count = count
         self._key: tuple | None = None
+        self._held: tuple | None = None  # (v, vmod) drawn last
         self._surf: pygame.Surface | None = None
         self._numbers: dict[str, Any] = {}
         self._pending: tuple | None = None  # what the last draw showed, counted by readout()
@@ -175,9 +178,10 @@ class ModifiedOverlay:
         rect = surface.get_rect() if rect is None else pygame.Rect(rect)
         v_arr, vm_arr = np.asarray(v, dtype=np.float64), np.asarray(vmod, dtype=np.float64)
         self._pending = (v_arr, vm_arr, visible(v_arr.shape, rect, surface.get_size()), len(levels), lr)
-        key = (id(v), id(vmod), v_arr.shape, len(levels), float(lr), rect.size)
-        if key != self._key or self._surf is None:
-            self._key = key
+        key = (v_arr.shape, len(levels), float(lr), rect.size)
+        held = self._held
+        if key != self._key or self._surf is None or held is None or held[0] is not v or held[1] is not vmod:
+            self._key, self._held = key, (v, vmod)  # the arrays held: their ids can't be reused
             self._surf = _contour_picture(v_arr, vm_arr, levels, rect.size)
         surface.blit(self._surf, rect.topleft)
 

@@ -113,7 +113,7 @@ class BreaksCache:
     def get(self, potential: Potential, rule: Rule, view: Sequence[float],
             shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """(mask, lam) on a shape = (w, h) grid of cell centers over view (x0, x1, y0, y1)."""
-        key = (id(potential), potential.name, potential.formula, maps.rule_setting(rule),
+        key = (potential.cache_key, maps.rule_setting(rule),
                rule.name, tuple(float(v) for v in view), tuple(int(s) for s in shape))
         hit = self.store.get(key)
         if hit is None:

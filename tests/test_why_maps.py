@@ -171,3 +171,28 @@ def test_edge_of_stability_along_a_path():
     lam, limit = W.edge_of_stability(pot, Rule("gd", lr=0.001), path)
     assert limit == pytest.approx(2000.0)
     np.testing.assert_allclose(lam, np.linalg.eigvalsh(pot.hessian(path))[:, -1])
+
+
+def test_breaks_cache_never_hands_one_landscape_another_ones_mask():
+    """Data edits make a new landscape each time and Python reuses freed objects' ids: the
+    cache must key on what the landscape is, not where it lives. Each of 30 linreg landscapes
+    on data scaled 1x .. 4x (curvature ∝ scale²) gets its own mask, as computed afresh."""
+    from sim.data import builtin, make_landscape
+    from sim.why_maps import BreaksCache, breaks_mask
+
+    base = builtin("line")
+    cache = BreaksCache()
+    rule = Rule("gd", lr=0.08)
+    view, shape = (-3.0, 3.0, -3.0, 3.0), (16, 12)
+    xs = -3.0 + (np.arange(16) + 0.5) * 6.0 / 16
+    ys = -3.0 + (np.arange(12) + 0.5) * 6.0 / 12
+    shaded = set()
+    for i in range(30):
+        s = 1.0 + 3.0 * ((i * 7) % 30) / 29
+        pot = make_landscape("linreg", base.with_points(base.x * s, base.y))
+        got, _ = cache.get(pot, rule, view, shape)
+        want, _ = breaks_mask(pot, rule, xs, ys)
+        assert np.array_equal(got, want), i
+        shaded.add(int(want.sum()))
+        del pot
+    assert len(shaded) > 1  # the landscapes did differ in what they shade
