@@ -335,8 +335,9 @@ class ControlPanel:
         inner = pygame.Rect(rect.x, rect.y - self.scroll, rect.w, max(total, rect.h))
         self.widgets = build(inner, st)
         # the widgets as drawn: the same again (most frames) blits last frame's pixels
-        seen = (tuple(rect), self.typing, self.scroll, tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect))
-                                                for w in self.widgets))
+        seen = (tuple(rect), self.typing, self.scroll,
+                tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect), w.lo, w.hi, w.log)
+                      for w in self.widgets))
         if self._drawn is not None and self._drawn[0] == seen:
             surface.blit(self._drawn[1], rect)
         else:

@@ -222,3 +222,22 @@ def count_accent(surf, rect):
 
     a = pygame.surfarray.array3d(surf.subsurface(rect)).astype(int)
     return int((np.abs(a - np.array(hud.ACCENT)).max(axis=2) <= 40).sum())
+
+
+def test_the_panels_picture_is_redrawn_when_a_sliders_range_moves():
+    """The panel reuses last frame's pixels when its widgets are unchanged; a slider whose range
+    moved (the step's range follows the remembered step) with the same value is a change: the
+    picture must equal a fresh draw of the new state."""
+    import dataclasses
+
+    app = make_app(rule=Rule("newton", dt=0.005))
+    frame(app)
+    st = C.panel_state(app.runtime, app.show, app.instruments, app.potentials)
+    rect = pygame.Rect(0, 0, C.WIDTH, 800)
+    surf = pygame.Surface((C.WIDTH, 800), 0, 32)
+    app.controls.draw(surf, rect, dataclasses.replace(st, step_memory=0.005))
+    app.controls.draw(surf, rect, dataclasses.replace(st, step_memory=0.5))
+    cached = pygame.surfarray.array3d(surf).copy()
+    fresh = C.ControlPanel(app.fonts, lambda *a: None, lambda *a: None)
+    fresh.draw(surf, rect, dataclasses.replace(st, step_memory=0.5))
+    assert np.array_equal(cached, pygame.surfarray.array3d(surf))

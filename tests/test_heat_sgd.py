@@ -365,3 +365,14 @@ def test_the_chosen_ball_picks_the_lane(display):
     rep = report(app)
     assert app.instruments.readouts["heat"]["batch"] == 1 == rep["heat.sgd.batch"]
     assert rep["heat.sgd.balls"] + rep["heat.sgd.far"] == int(np.count_nonzero(batch == 1))
+
+
+def test_a_variance_that_rounds_below_zero_is_written_as_zero():
+    """A covariance with an exact 0 along one axis can come out -1e-20 after the basis change;
+    a variance on screen is never negative."""
+    from sim.data.sgd_heat import _in_basis
+
+    e = np.array([[np.cos(0.7), -np.sin(0.7)], [np.sin(0.7), np.cos(0.7)]])
+    s = e @ np.diag([0.0, 2.0]) @ e.T  # 0 along e1, up to rounding
+    v, _ = _in_basis(s, e)
+    assert v[0] >= 0.0 and v[0] < 1e-15 and v[1] == pytest.approx(2.0)

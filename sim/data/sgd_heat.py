@@ -153,8 +153,10 @@ def _in_basis(s: np.ndarray | None, e: np.ndarray) -> tuple[list[float], float]:
     if s is None or not np.all(np.isfinite(s)):
         return [math.nan, math.nan], math.nan
     t = e.T @ s @ e
-    den = math.sqrt(max(t[0, 0] * t[1, 1], 0.0))
-    return [float(t[0, 0]), float(t[1, 1])], float(t[0, 1] / den) if den > 0 else math.nan
+    # a covariance's diagonal is >= 0: a negative one is rounding around an exact 0
+    v = [max(float(t[0, 0]), 0.0), max(float(t[1, 1]), 0.0)]
+    den = math.sqrt(v[0] * v[1])
+    return v, float(t[0, 1] / den) if den > 0 else math.nan
 
 
 def _nested(s: np.ndarray | None) -> list[list[float]] | None:
