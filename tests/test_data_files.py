@@ -7,6 +7,7 @@ refuses a data file that changed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,19 @@ def test_folder_and_missing_file_exit_2(tmp_path):
         r = run("--headless", "--potential", "linreg", "--data", str(target), "--particles", "3",
                 "--steps", "5", "--dump", str(tmp_path / "o.json"))
         assert r.returncode == 2 and expect in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_pipe_or_a_device_is_refused_at_once(tmp_path):
+    """A FIFO would block the reader (and the window) forever, /dev/zero never ends: both are
+    one line and exit 2, within the test's timeout."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    targets = [fifo] + ([Path("/dev/zero")] if Path("/dev/zero").exists() else [])
+    for target in targets:
+        r = run("--headless", "--potential", "linreg", "--data", str(target), "--particles", "3",
+                "--steps", "5", "--dump", str(tmp_path / "o.json"))
+        assert r.returncode == 2 and "not a regular file" in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
 
 
 def test_data_of_the_wrong_kind_and_misplaced_options_exit_2(tmp_path):

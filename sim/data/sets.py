@@ -7,10 +7,12 @@ are the same numbers on every machine and in every run.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import math
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +126,18 @@ def builtin(name: str) -> Dataset:
 # CSV
 # ----------------------------------------------------------------------------------------
 def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes (OSError when it cannot be read)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """Hex SHA-256 of a file's bytes (OSError when it cannot be read, or is not a regular
+    file: a pipe or a device would block or never end)."""
+    return hashlib.sha256(_read_regular(Path(path), MAX_FILE_BYTES + 1)).hexdigest()
+
+
+def _read_regular(p: Path, limit: int) -> bytes:
+    """At most `limit` bytes of the regular file p; OSError for a pipe, device or socket (a
+    FIFO would block the window, /dev/zero never end)."""
+    if not stat.S_ISREG(p.stat().st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+    with open(p, "rb") as f:
+        return f.read(limit)
 
 
 def read_csv(path: str | os.PathLike) -> Dataset:
@@ -139,10 +151,10 @@ def read_csv(path: str | os.PathLike) -> Dataset:
     if p.is_dir():
         raise DataError(f"{name}: is a folder, not a CSV file")
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
+        too_big = p.stat().st_size > MAX_FILE_BYTES
+        raw = b"" if too_big else _read_regular(p, MAX_FILE_BYTES + 1)  # + 1: it grew past
+        if too_big or len(raw) > MAX_FILE_BYTES:
             raise DataError(f"{name}: larger than {MAX_FILE_BYTES // 2**20} MiB; at most {MAX_ROWS:,} rows")
-        raw = p.read_bytes()
     except OSError as e:
         raise DataError(f"{name}: cannot read: {e.strerror or e}") from None
     try:
