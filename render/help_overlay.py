@@ -81,9 +81,24 @@ def draw_help(fonts, surface: pygame.Surface, potential_names: list[str]) -> pyg
     widths = [kw + KEY_GAP[min(i, 1)] + dw for i, (kw, dw) in enumerate(zip(key_w, desc_w))]
     height = title_h + 12 + lh * max(len(c) for c in cols) + 2 * PAD + 8
     rect = pygame.Rect(0, 0, sum(widths) + COLUMN_GAP * (len(cols) - 1) + 2 * PAD + 16, height)
+    surface.blit(widgets.filled((w, h), HELP_DIM_RGBA), (0, 0))
+    if rect.w > w or rect.h > h:  # a tiny window: drawn whole, then scaled down to fit
+        canvas = pygame.Surface(rect.size, pygame.SRCALPHA, 32)
+        _draw_columns(fonts, canvas, rect, texts, key_w, widths, lh, title_h)
+        scale = min(w / rect.w, h / rect.h)
+        small = pygame.transform.smoothscale(canvas, (max(int(rect.w * scale), 1), max(int(rect.h * scale), 1)))
+        out = small.get_rect(center=(w // 2, h // 2))
+        surface.blit(small, out)
+        return out
     rect.center = (w // 2, h // 2)
     rect.clamp_ip(surface.get_rect())
-    surface.blit(widgets.filled((w, h), HELP_DIM_RGBA), (0, 0))
+    _draw_columns(fonts, surface, rect, texts, key_w, widths, lh, title_h)
+    return rect
+
+
+def _draw_columns(fonts, surface: pygame.Surface, rect: pygame.Rect, texts, key_w: list[int],
+                  widths: list[int], lh: int, title_h: int) -> None:
+    """The backdrop at rect, the title and the columns of (key, description) pictures."""
     surface.blit(widgets.panel(rect.size, 2), rect)  # twice: help text needs a darker backdrop
     x, y = rect.x + PAD + 8, rect.y + PAD + 4
     surface.blit(fonts.text(TITLE, fonts.title, TEXT), (x, y))
@@ -94,4 +109,3 @@ def draw_help(fonts, surface: pygame.Surface, potential_names: list[str]) -> pyg
             surface.blit(ks, (x + kw - ks.get_width(), y0 + r * lh))
             surface.blit(ds, (x + kw + KEY_GAP[min(i, 1)], y0 + r * lh))
         x += widths[i] + COLUMN_GAP
-    return rect

@@ -17,7 +17,7 @@ import pygame
 
 # --- constants ---------------------------------------------------------------------------------
 MARGIN = 0.2  # fraction of the view's width (height) computed beyond each side
-QUANTUM = 6  # the region's pixel size is a multiple of this (every overlay cell size divides it)
+QUANTUM = 12  # the region's pixel size is a multiple of this (every overlay cell size, drafts too, divides it)
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,14 @@ def test_the_plane_in_the_window_click_sets_lr_and_beta_and_the_report_has_its_n
                       "--lr", "0.002", "--start=1,0.5", "--show", "plane", "--report", str(out)]) == 0
     d = json.loads(out.read_text())
     assert d["plane.rate_opt"] == pytest.approx(4 / 6) and d["plane.rate"] == pytest.approx(r["plane.rate"])
+
+
+def test_every_overlay_grid_divides_the_pan_region_exactly():
+    """The breaks and modified grids, full and draft, tile the cached region with whole cells
+    (a cell size that does not divide it stretches the draft picture by a pixel or two)."""
+    from render import maps_ui as MU
+    from render import pan_region as PR
+
+    for cells in (MU.OVERLAY_PIXELS, MU.MODIFIED_PIXELS):
+        for k in (1, MU.DRAFT_CELLS):
+            assert PR.QUANTUM % (k * cells) == 0, (cells, k)
