@@ -572,3 +572,12 @@ def test_help_overlay_fits_a_small_window_in_more_columns():
     # every column's rows sit inside the overlay: its height was chosen for the tallest column
     cols = HO.layout(f, (960, 600), left, right)[2]
     assert len(cols) >= 3 and sum(len(c) for c in cols) >= len(left) + len(right)
+
+
+def test_help_overlay_fits_even_a_tiny_map_area():
+    """440x300 (a small window beside the control panel): too small for any columns, so the
+    overlay is scaled down -- it lies inside the surface, none of it cut off."""
+    app = make_app(size=(440, 300))
+    surf = pygame.Surface((440, 300), 0, 32)
+    rect = app.hud.help(surf, [p.name for p in app.potentials])
+    assert surf.get_rect().contains(rect) and rect.w > 200
