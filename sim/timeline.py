@@ -80,6 +80,7 @@ class Timeline:
         self._edits: int | None = None  # world.edits then (None: unknown, next record forks)
         self._sig: tuple = ()  # what the world looked like then (see _signature)
         self._nbytes = 0
+        self._held: dict[int, list] = {}  # id(array) -> [keyframes holding it, its bytes]
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -112,6 +113,7 @@ class Timeline:
     def clear(self) -> None:
         self._keys = []
         self._nbytes = 0
+        self._held = {}
         self._at, self._edits = -1, None
 
     def record(self, world: World) -> None:
@@ -157,13 +159,10 @@ class Timeline:
     def truncate(self, tick: int) -> None:
         """Forget every tick after `tick` (a fork: a parameter changed there)."""
         tick = int(tick)
-        n0 = len(self._keys)
         while self._keys and self._keys[-1].tick > tick:
-            self._keys.pop()
+            self._release(self._keys.pop())
         if self._keys and self._keys[-1].end > tick:
             self._keys[-1].end = tick
-        if len(self._keys) != n0:
-            self._count()
         if self._at > tick:
             self._edits = None  # the world is past the cut: its next record starts afresh
 
@@ -186,6 +185,7 @@ class Timeline:
         if world.n * ROW_BYTES * MIN_KEYFRAMES > self.budget_bytes:
             self._keys = []  # too few keyframes would fit: no history
             self._nbytes = 0
+            self._held = {}
             return
         like = self._keys[-1].state if self._keys else None
         state = world.save_state(like)
@@ -193,17 +193,28 @@ class Timeline:
         added = sum(a.nbytes for k, a in state.arrays.items() if a is not before.get(k))
         t = int(world.tick_count)
         self._keys.append(_Key(t, state, t, self.extra() if self.extra is not None else None))
+        self._hold(self._keys[-1])
         want = math.ceil(self.window_ticks * max(added, 1) / (MARGIN * self.budget_bytes))
         most = min(self.max_interval, max(1, MAX_REPLAY_BALL_TICKS // max(world.n, 1)))
         self.interval = max(1, min(most, want))
-        self._count()
         while self._nbytes > self.budget_bytes and len(self._keys) > 1:
-            self._keys.pop(0)
-            self._count()
+            self._release(self._keys.pop(0))
 
-    def _count(self) -> None:
-        seen: dict[int, int] = {}
-        for k in self._keys:
-            for a in k.state.arrays.values():
-                seen[id(a)] = a.nbytes
-        self._nbytes = sum(seen.values())
+    def _hold(self, key: _Key) -> None:
+        """Count a new keyframe's arrays (an array shared with kept keyframes counts once)."""
+        for i, a in {id(a): a for a in key.state.arrays.values()}.items():
+            held = self._held.get(i)
+            if held is None:
+                self._held[i] = [1, a.nbytes]
+                self._nbytes += a.nbytes
+            else:
+                held[0] += 1
+
+    def _release(self, key: _Key) -> None:
+        """Uncount a dropped keyframe's arrays: bytes go when no kept keyframe holds them."""
+        for i in {id(a) for a in key.state.arrays.values()}:
+            held = self._held[i]
+            held[0] -= 1
+            if held[0] == 0:
+                self._nbytes -= held[1]
+                del self._held[i]

@@ -292,3 +292,31 @@ def test_restore_gives_back_the_owners_bookkeeping_of_that_stretch():
         seen[w.tick_count] = book["pairs"]
     for k in (5, 18, 19, 20, 21, 44, 46, 60, 1):
         assert tl.restore(w, k) == {"pairs": seen[k]}, k
+
+
+def test_held_bytes_are_the_distinct_arrays_of_the_kept_keyframes():
+    """The timeline keeps its byte count as keyframes come and go (evictions, forks); it must
+    equal a fresh count of the distinct arrays the kept keyframes hold, after every step."""
+    w = World(get_potential("gaussian_wells"), Rule("langevin", temperature=0.3, dt=0.02), seed=2)
+    w.drop_random(300)
+    tl = Timeline(budget_bytes=300 * ROW_BYTES * 40, window_ticks=60)
+    rng = np.random.default_rng(0)
+
+    def fresh() -> int:
+        seen = {}
+        for key in tl._keys:  # the test reads the keyframes to count them independently
+            for a in key.state.arrays.values():
+                seen[id(a)] = a.nbytes
+        return sum(seen.values())
+
+    for i in range(400):
+        w.tick()
+        tl.record(w)
+        if i % 97 == 50:  # a fork in the past
+            tl.truncate(w.tick_count - int(rng.integers(1, 30)))
+            tl.record(w)
+        if i % 131 == 70:
+            w.drop_random(5)
+            tl.record(w)
+        assert tl.nbytes == fresh(), i
+    assert tl.nbytes <= tl.budget_bytes and len(tl.spans())
