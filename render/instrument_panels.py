@@ -78,14 +78,28 @@ class RacePanel:
 
         self.chips: dict[str, pygame.Rect] = {}
         self.meter = RateMeter()  # each lane's measured contraction rate
-        self.rate_rows = 0  # legend rows the last draw gave to rates
+        self._now: tuple | None = None  # ((world, tick, n), last ball per lane, rates) this frame
+
+    def _sample(self, w) -> tuple[dict, dict]:
+        """This frame's newest ball per lane and the lanes' rates (the meter observes once a
+        tick; measure and draw share one sample)."""
+        key = (id(w), int(w.tick_count), w.n, w.edits, tuple(w.rules), w.potential.cache_key)
+        if self._now is None or self._now[0] != key:
+            from sim.race_rates import lane_rates
+
+            last = ins.last_ball_per_rule(w)
+            self.meter.observe(w, last)
+            self._now = (key, last, lane_rates(w, self.meter))
+        return self._now[1], self._now[2]
 
     def measure(self, ctx: Context) -> int:
         lh, pad = ctx.row_h, 2 * P.PAD
         w = ctx.world
         k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
-        return pad + (1 + k + self.rate_rows) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
+        _, rates = self._sample(w)
+        shown = sum(1 for r in rates.values() if math.isfinite(r.get("rate", math.nan)))
+        return pad + (1 + k + shown) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
 
     def click(self, pos, runtime: Runtime) -> bool:
         for name, r in self.chips.items():
@@ -97,16 +111,13 @@ class RacePanel:
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> list:
         """Returns the legend's entries (sim.readouts.race_readout rows, with the lanes' rates)."""
         from render.balls import RULE_COLORS, rule_palette
-        from sim.race_rates import lane_rates
 
         w, font, lh = ctx.world, ctx.font, ctx.row_h
         chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
-        last = ins.last_ball_per_rule(w)  # one pass over the balls for the meter and the legend
-        self.meter.observe(w, last)
+        last, rates = self._sample(w)  # one pass over the balls for the meter and the legend
         entries = P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
-                                     ctx.runtime.balls.pairs.twin_rules(w), lane_rates(w, self.meter), last)
-        self.rate_rows = sum(1 for e in entries if math.isfinite(e.get("rate", math.nan)))
+                                     ctx.runtime.balls.pairs.twin_rules(w), rates, last)
         x0, y = rect.x + P.PAD, rect.bottom - P.PAD - chips_h
         pygame.draw.line(surface, P.GRID, (x0, y - 3), (rect.right - P.PAD, y - 3))
         hint = ("lanes: this scene's rules (click a rule to choose instead)"

@@ -141,3 +141,35 @@ def test_a_new_landscape_or_step_starts_the_lanes_history_over():
         w.tick()
         m.observe(w)
     assert lane_rates(w, m)[0]["rate"] == pytest.approx(0.9, rel=1e-3)  # max(|1-0.1|, |1-0.9|)
+
+
+@pytest.mark.usefixtures("display")
+def test_the_legend_has_room_for_a_rate_the_frame_it_first_appears():
+    """The race panel is placed from its measured height: on every frame, including the one
+    where a lane's rate first appears, that height holds the legend's rows (title, one per
+    lane, one per shown rate) above the chips."""
+    import pygame
+
+    from render.app import App
+    from render.instrument_panels import CHIP_COLUMNS, CHIP_GAP
+    from render.panels import LINE_GAP, PAD
+    from sim.dynamics import RULES
+
+    world, info = load_scene(find_scene("condition_number"))
+    app = App(world, (1280, 800), headless=True)
+    app.scene_ui.open_scene(world, info, "condition_number")
+    app.scene_ui.caption_open = False
+    app.runtime.paused = False  # the lesson opens paused, its caption up
+    surf = pygame.Surface((1280, 800), 0, 32)
+    seen = set()
+    for _ in range(40):
+        app.update(1 / 60)
+        app.draw(surf)
+        entries = app.instruments.readouts["race"]
+        shown = sum(1 for e in entries if math.isfinite(e.get("rate", math.nan)))
+        seen.add(shown)
+        lh = app.fonts.small.get_linesize() + LINE_GAP  # the panels' row height (Context.row_h)
+        chips = math.ceil(len(RULES) / CHIP_COLUMNS)
+        need = 2 * PAD + (1 + len(entries) + shown) * lh + 4 + lh + chips * (lh + CHIP_GAP)
+        assert app.instruments.rects["race"].h >= need
+    assert {0} < seen  # a rate appeared during the run
