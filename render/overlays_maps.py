@@ -110,7 +110,7 @@ class BreaksOverlay:
     """Red hatching where lr * lam_max(x) is beyond the rule's exact limit (and its outline)."""
 
     def __init__(self) -> None:
-        self._key: tuple | None = None
+        self._key: tuple | None = None  # the size the picture was scaled to
         self._surf: pygame.Surface | None = None
         self._numbers: dict[str, Any] = {}
         self._pending: tuple | None = None  # what the last draw showed, counted by readout()
@@ -137,10 +137,9 @@ class BreaksOverlay:
         mask = np.asarray(mask, dtype=bool)
         rect = surface.get_rect() if rect is None else pygame.Rect(rect)
         self._pending = (mask, lam, visible(mask.shape, rect, surface.get_size()), limit, step)
-        key = (mask.shape, int(mask.sum()), rect.size)
-        # the very array drawn last (held, so its id can't be reused by a new one)
-        if key != self._key or self._surf is None or mask is not self._src:
-            self._key, self._src = key, mask
+        # the very array drawn last at this size (held: a grid is a value, never written into)
+        if rect.size != self._key or self._surf is None or mask is not self._src:
+            self._key, self._src = rect.size, mask
             out = edges(mask) & mask
             i, j = np.indices(mask.shape)
             hatch = mask & ((i - j) % HATCH_PERIOD == 0)  # diagonal, on screen after the y flip
