@@ -1,0 +1,71 @@
+"""Rprop: torch.optim.Rprop, its single-tensor step for one parameter [x, y] per ball.
+
+torch (torch/optim/rprop.py, _single_tensor_rprop), every step:
+    f = sign(g * prev);  f[f > 0] = eta_plus;  f[f < 0] = eta_minus;  f[f == 0] = 1
+    step_size = clamp(step_size * f, step_size_min, step_size_max)
+    g = g where f != eta_minus, else 0        (after a sign flip: no move, and no flip next time)
+    param += -sign(g) * step_size;  prev = g
+State: prev starts at 0 and step_size at lr (torch.full_like(grad, lr)) when the optimizer
+first sees the parameter; later changes of lr do not reach a running ball (torch's quirk:
+lr is only the initial step size). Buffers: buf_a = prev, buf_b = step_size.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from sim.dynamics import Family
+from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.torch_like import fresh_rows
+
+
+def step(r, s, V, rng) -> bool:
+    eta_minus, eta_plus = r.opt("etas")
+    lo, hi = r.opt("step_sizes")
+    g = V.grad(s.pos, out=s.tmp)
+    prev, size = s.buf_a, s.buf_b
+    fresh = fresh_rows(s)
+    if fresh is not None:
+        size[fresh] = r.lr  # state["step_size"] = torch.full_like(grad, lr)
+        prev[fresh] = 0.0
+    s.steps += 1
+    f = s.tmp2
+    np.multiply(g, prev, out=f)
+    np.sign(f, out=f)
+    np.copyto(f, eta_plus, where=f > 0)  # sign[sign.gt(0)] = etaplus
+    np.copyto(f, eta_minus, where=f < 0)
+    np.copyto(f, 1.0, where=f == 0)
+    size *= f
+    np.clip(size, lo, hi, out=size)  # step_size.mul_(sign).clamp_(min, max)
+    np.copyto(g, 0.0, where=f == eta_minus)  # grad[sign.eq(etaminus)] = 0
+    np.copyto(prev, g)  # prev.copy_(grad)
+    np.sign(g, out=f)
+    f *= -1.0
+    f *= size
+    s.pos += f  # param.addcmul_(grad.sign(), step_size, value=-1)
+    return False
+
+
+def reading(r) -> Reading:
+    eta_minus, eta_plus = r.opt("etas")
+    lo, hi = r.opt("step_sizes")
+    text = (f"a speed limit per coordinate that ignores the force's size: each coordinate moves "
+            f"its own step size (first lr = {r.lr:.4g}) along -sign(g), x{eta_plus:g} while the force "
+            f"keeps its sign, x{eta_minus:g} and a pause when it flips, always within [{lo:g}, {hi:g}]")
+    return Reading(text, {"first_step": r.lr, "step_min": lo, "step_max": hi,
+                          "eta_minus": eta_minus, "eta_plus": eta_plus})
+
+
+SPEC = RuleSpec(
+    name="rprop",
+    family=Family.ADAPTIVE,
+    group="adaptive",
+    color=(120, 255, 210),
+    summary="Rprop: per-coordinate step sizes that grow and shrink with the gradient's sign (torch.optim.Rprop)",
+    params=(
+        ParamSpec("lr", 1e-2, float, lo=0.0, lo_ok=False, help="the initial step size"),
+        ParamSpec("etas", (0.5, 1.2), "pair", help="(eta_minus, eta_plus), 0 < eta_minus < 1 < eta_plus"),
+        ParamSpec("step_sizes", (1e-6, 50.0), "pair", help="(min, max) step size"),
+    ),
+    step=step,
+    reading=reading,
+)
