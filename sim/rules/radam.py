@@ -11,7 +11,7 @@ torch (torch/optim/radam.py, _single_tensor_radam), per step t (counted from 1):
     else:       param -= m_hat * lr                       (momentum SGD, no preconditioner)
 Quirks: eps is added to sqrt(v) before the bias correction (the effective eps is
 eps / sqrt(1 - beta2**t), not Adam's); the threshold is rho_t > 5 (the paper says 4), so at
-beta2 = 0.999 the first 6 steps are plain momentum steps.
+beta2 = 0.999 the first 5 steps are plain momentum steps.
 """
 from __future__ import annotations
 
