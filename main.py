@@ -66,6 +66,14 @@ def _number(text: str) -> float:
     return value
 
 
+def _number_or_pair(text: str) -> float | tuple[float, float]:
+    """--eps: one number, or A,B for a rule whose eps is a pair (adafactor's (eps1, eps2))."""
+    if "," in text:
+        from sim.rules.cli import _pair
+        return _pair(text)
+    return _number(text)
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -181,10 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
     dyn.add_argument("--integrator", metavar="NAME", help=f"for newton: {'|'.join(INTEGRATORS)} (verlet)")
     defaults = {"lr": "0.01", "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
-                "eps": "1e-10 adagrad, 1e-8 rmsprop/adam", "mass": "1", "friction": "0.5",
+                "eps": "1e-10 adagrad, 1e-8 rmsprop/adam; adafactor A,B", "mass": "1", "friction": "0.5",
                 "temperature": "0.1", "dt": "0.01"}
     for name in NUMERIC_PARAMS:
-        dyn.add_argument(f"--{name}", type=_number, metavar="F", help=f"({defaults[name]})")
+        dyn.add_argument(f"--{name}", type=_number_or_pair if name == "eps" else _number, metavar="F",
+                         help=f"({defaults[name]})")
     from sim.rules.cli import add_rule_options
     add_rule_options(dyn, {*NUMERIC_PARAMS, "integrator"})
     dyn.add_argument("--schedule", metavar="SPEC",

@@ -98,7 +98,7 @@ def step_blocks(world, rule: Rule, copy_prev: bool) -> tuple[bool, bool]:
     buf_a, buf_b, steps, dissipated = p.buf_a, p.buf_b, p.steps, p.dissipated
     extras = [(b, p.full(f)[:n]) for b, f in extra_buffers(world, rule)]
     same = None
-    if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
+    if rule.spec.counts_steps:  # one decision for all blocks (see State.same_steps)
         same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
     valid = book.grad_ok
     field = world.gradient_field(rule)

@@ -17,8 +17,7 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import l2_
 
 
@@ -72,5 +71,7 @@ SPEC = RuleSpec(
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=True,
     reading=reading,
 )

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import common_step, lerp_, norm2, rms, step_column
 
 EPS1_DEFAULT = float(np.finfo(np.float64).eps)  # torch: eps1 None -> torch.finfo(param.dtype).eps
@@ -78,12 +77,14 @@ SPEC = RuleSpec(
     params=(
         ParamSpec("lr", 1e-2, float, lo=0.0, lo_ok=False, help="the cap of the relative step rho_t"),
         ParamSpec("beta2_decay", -0.8, float, hi=0.0, hi_ok=True, help="tau: 1 - beta2_t = t^tau"),
-        ParamSpec("eps", (EPS1_DEFAULT, 1e-3), "pair",
+        ParamSpec("eps", (EPS1_DEFAULT, 1e-3), "pair", lo=0.0,
                   help="(eps1, eps2): eps1 floors sqrt(v) (torch's None = float64 machine eps), eps2 floors RMS(x)"),
         ParamSpec("d", 1.0, float, lo=1.0, help="update clipping threshold"),
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=False,
     buffers=(BufferSpec("variance"),),
     reading=reading,
 )

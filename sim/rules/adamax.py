@@ -13,9 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.dynamics import Family
 from sim.rules.adamw import BETA, BETA2, EPS
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import common_step, l2_, lerp_, step_column
 
 
@@ -78,5 +77,7 @@ SPEC = RuleSpec(
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=True,
     reading=reading,
 )

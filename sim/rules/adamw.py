@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import common_step, l2_, lerp_, step_column
 
 BETA = ParamSpec("beta", 0.9, float, lo=0.0, hi=1.0, help="betas[0]: the first moment's decay")
@@ -101,6 +100,8 @@ SPEC = RuleSpec(
         AMSGRAD,
     ),
     step=step,
+    counts_steps=True,
+    schedulable=True,
     buffers=(BufferSpec("max_exp_avg_sq"),),
     reading=lambda r: decay_reading(r, "Adam's step"),
 )

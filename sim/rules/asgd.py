@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, step_column
 
 
@@ -103,6 +102,8 @@ SPEC = RuleSpec(
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=False,
     buffers=(BufferSpec("eta_mu", (2,)),),
     linear_map=linear_map,
     modified_loss=modified_loss,

@@ -23,9 +23,8 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
 from sim.rules.adamw import BETA, BETA2, EPS, decay_clause
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, l2_, lerp_, step_column
 
 
@@ -112,6 +111,8 @@ SPEC = RuleSpec(
         ParamSpec("decoupled_weight_decay", False, bool, help="AdamW-style decay instead of L2"),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=True,
     buffers=(BufferSpec("mu_product", ()),),
     reading=reading,
 )

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
 from sim.rules.adamw import BETA, BETA2, EPS, decay_clause
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import common_step, l2_, lerp_, step_column
 
 RHO_THRESHOLD = 5.0  # torch's `if rho_t > 5.0`
@@ -118,5 +117,7 @@ SPEC = RuleSpec(
         ParamSpec("decoupled_weight_decay", False, bool, help="AdamW-style decay instead of L2"),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=True,
     reading=reading,
 )

@@ -13,6 +13,14 @@ MODULES = (
     "newtonian",  # newton, langevin
     "newton_method",
     "nesterov_ode",
+    "adamw",
+    "nadam",
+    "radam",
+    "adamax",
+    "adadelta",
+    "rprop",
+    "asgd",
+    "adafactor",
 )
 
 _SPECS: dict[str, RuleSpec] = {}

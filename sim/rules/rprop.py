@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.torch_like import fresh_rows
+
+
+class EtasSpec(ParamSpec):
+    """etas: two numbers with torch's check 0 < eta_minus < 1 < eta_plus."""
+
+    def check(self, value):
+        lo, hi = super().check(value)
+        if not 0.0 < lo < 1.0 < hi:
+            raise ValueError(f"--etas must be A,B with 0 < A < 1 < B, got {lo:g},{hi:g}")
+        return (lo, hi)
 
 
 def step(r, s, V, rng) -> bool:
@@ -63,9 +72,11 @@ SPEC = RuleSpec(
     summary="Rprop: per-coordinate step sizes that grow and shrink with the gradient's sign (torch.optim.Rprop)",
     params=(
         ParamSpec("lr", 1e-2, float, lo=0.0, lo_ok=False, help="the initial step size"),
-        ParamSpec("etas", (0.5, 1.2), "pair", help="(eta_minus, eta_plus), 0 < eta_minus < 1 < eta_plus"),
-        ParamSpec("step_sizes", (1e-6, 50.0), "pair", help="(min, max) step size"),
+        EtasSpec("etas", (0.5, 1.2), "pair", help="(eta_minus, eta_plus), 0 < eta_minus < 1 < eta_plus"),
+        ParamSpec("step_sizes", (1e-6, 50.0), "pair", lo=0.0, help="(min, max) step size"),
     ),
     step=step,
+    counts_steps=True,
+    schedulable=False,
     reading=reading,
 )
