@@ -50,6 +50,13 @@ RULE_COLORS: dict[str, tuple[int, int, int]] = {
     "newton_method": (120, 235, 140),
     "nesterov_ode": (200, 170, 90),
 }
+
+def _registered_colors() -> dict[str, tuple[int, int, int]]:
+    from sim.rules import registry
+    return {k: s.color for k, s in registry.specs().items()}
+
+
+RULE_COLORS.update({k: c for k, c in _registered_colors().items() if k not in RULE_COLORS})  # rules' own
 UNKNOWN_RULE_COLOR = (255, 255, 255)
 BALL_OUTLINE = (14, 14, 20)
 

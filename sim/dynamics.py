@@ -279,6 +279,8 @@ class Rule:
         """A short one-line description: rule name and its parameters."""
         parts = []
         for k, v in self.params().items():
+            if not self.is_set(k) and k in self.spec.param_names and _off(self.spec.param(k).default):
+                continue  # an option that is off and was not asked for (weight_decay 0, amsgrad)
             if isinstance(v, str) or v is None:
                 parts.append(f"{k}={v}")
             elif isinstance(v, bool):
@@ -290,6 +292,11 @@ class Rule:
         if self.batch:
             parts.append(f"B={self.batch}")
         return f"{self.name}  " + "  ".join(parts)
+
+
+def _off(default: Any) -> bool:
+    """A default that means "this option is off": False or 0 (not None, a real choice)."""
+    return default is False or (isinstance(default, (int, float)) and not isinstance(default, bool) and default == 0)
 
 
 def _rebuild(name: str, schedule: str, batch: int, given: dict) -> Rule:

@@ -30,7 +30,7 @@ def test_json_dump_has_every_key_and_follows_gd_closed_form(tmp_path):
     assert r.returncode == 0, r.stderr
     d = json.loads(out.read_text())
     assert d["potential"] == "bowl" and d["dynamics"] == "gd"
-    assert d["params"] == {"lr": 0.1}
+    assert d["params"] == {"lr": 0.1, "weight_decay": 0.0}  # every effective parameter (torch SGD's)
     assert d["steps"] == 25 and d["seed"] == 0
     assert d["ticks"] == [0, 10, 20, 25]
     pos = np.array(d["positions"])

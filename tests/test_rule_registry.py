@@ -56,7 +56,7 @@ def test_the_old_rules_in_tab_order_and_their_tables_from_the_registry():
     from sim.dynamics import EPS_DEFAULT, FAMILY, HEAVY_BALL, OPTIMIZERS, RULE_PARAMS, RULES
     assert RULES[:10] == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
                           "langevin", "newton_method", "nesterov_ode")  # new rules come after
-    assert RULE_PARAMS["adam"] == ("lr", "beta", "beta2", "eps")
+    assert RULE_PARAMS["adam"][:4] == ("lr", "beta", "beta2", "eps")  # then torch's options (weight_decay, ...)
     assert RULE_PARAMS["newton"] == ("mass", "friction", "dt", "integrator")
     assert {k: EPS_DEFAULT[k] for k in ("adagrad", "rmsprop", "adam")} == {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
     assert HEAVY_BALL == ("momentum", "nesterov")
@@ -187,9 +187,9 @@ def test_command_line_options_from_the_param_specs(toy, tmp_path, capsys):
         err = capsys.readouterr().err
         assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1, err
     # an option the chosen rule does not read is accepted and left out of params (as --beta on gd)
-    rc = main.main(["--headless", "--potential", "bowl", "--dynamics", "gd", "--weight-decay", "0.1",
+    rc = main.main(["--headless", "--potential", "bowl", "--dynamics", "gd", "--momentum-decay", "0.1",
                     "--start=1,-2", "--steps", "3", "--dump", str(out)])
-    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.01}
+    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.01, "weight_decay": 0.0}
 
 
 def test_a_schedule_never_scales_a_rule_that_is_not_schedulable(toy):

@@ -406,7 +406,7 @@ BAD = [
     ("lr = 0.1", "lr = true", "[rule] lr must be a number, got true"),
     ("lr = 0.1", "beta = 1.5", "[rule] beta must be below 1, got 1.5"),
     ("lr = 0.1", "lrr = 0.1", "[rule] unknown key 'lrr' (did you mean 'lr'?)"),
-    ('name = "gd"', 'name = "adamw"', "[rule] unknown rule 'adamw'"),
+    ('name = "gd"', 'name = "adamz"', "[rule] unknown rule 'adamz'"),
     ('name = "gd"', "", "[rule] missing required key 'name'"),
     ('name = "gd"', 'name = "newton"\nintegrator = "rk4"', "[rule] integrator must be one of: verlet, symplectic, euler"),
     ('potential = "bowl"', 'potential = "rosenbrok"',

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from sim.rules.base import Family, ParamSpec, RuleSpec
-from sim.rules.gd import LR
+from sim.rules.base import BufferSpec, Family, ParamSpec, RuleSpec
+from sim.rules.gd import LR, WEIGHT_DECAY, l2
 from sim.rules.heavy_ball import BETA
 
 
@@ -21,6 +21,7 @@ BETA2 = ParamSpec("beta2", 0.999, lo=0.0, hi=1.0, help="second-moment decay")
 
 def step_adagrad(r, s, V, rng) -> bool:
     g = V.grad(s.pos, out=s.tmp)
+    l2(r, s, g)  # torch: grad = grad.add(param, alpha=weight_decay) before the sum
     np.multiply(g, g, out=s.tmp2)
     s.buf_b += s.tmp2  # state_sum.addcmul_(grad, grad)
     np.sqrt(s.buf_b, out=s.tmp2)
@@ -34,6 +35,7 @@ def step_adagrad(r, s, V, rng) -> bool:
 
 def step_rmsprop(r, s, V, rng) -> bool:
     g = V.grad(s.pos, out=s.tmp)
+    l2(r, s, g)
     sq = s.buf_b
     sq *= r.alpha
     np.multiply(g, g, out=s.tmp2)
@@ -49,6 +51,11 @@ def step_rmsprop(r, s, V, rng) -> bool:
 
 
 def step_adam(r, s, V, rng) -> bool:
+    wd, amsgrad = r.opt("weight_decay"), r.opt("amsgrad")
+    if wd != 0 or amsgrad:  # torch's Adam with its options (sim/rules/adamw.py, the same code)
+        from sim.rules.adamw import adam_update
+        return adam_update(r, s, V, weight_decay=wd, decoupled=bool(r.opt("decoupled_weight_decay")),
+                           amsgrad=bool(amsgrad), v_max=s.bufs["max_exp_avg_sq"] if amsgrad else None)
     g = V.grad(s.pos, out=s.tmp)
     b1, b2 = r.beta, r.beta2
     s.steps += 1
@@ -82,17 +89,20 @@ def step_adam(r, s, V, rng) -> bool:
 
 ADAGRAD = RuleSpec(
     name="adagrad", family=Family.ADAPTIVE, group="adaptive", color=(130, 225, 255),
-    summary="s += g^2;  x -= lr g / (sqrt(s) + eps)", params=(LR, _eps(1e-10)),
+    summary="s += g^2;  x -= lr g / (sqrt(s) + eps)", params=(LR, _eps(1e-10), WEIGHT_DECAY),
     step=step_adagrad, counts_steps=True, schedulable=True,
 )
 RMSPROP = RuleSpec(
     name="rmsprop", family=Family.ADAPTIVE, group="adaptive", color=(175, 150, 255),
     summary="s = alpha s + (1-alpha) g^2;  x -= lr g / (sqrt(s) + eps)",
-    params=(LR, ALPHA, _eps(1e-8)), step=step_rmsprop, counts_steps=True, schedulable=True,
+    params=(LR, ALPHA, _eps(1e-8), WEIGHT_DECAY), step=step_rmsprop, counts_steps=True, schedulable=True,
 )
 ADAM = RuleSpec(
     name="adam", family=Family.ADAPTIVE, group="adaptive", color=(255, 95, 215),
     summary="torch Adam with bias correction (beta, beta2, eps)",
-    params=(LR, BETA, BETA2, _eps(1e-8)), step=step_adam, counts_steps=True, schedulable=True,
+    params=(LR, BETA, BETA2, _eps(1e-8), WEIGHT_DECAY,
+            ParamSpec("amsgrad", False, bool, help="divide by the running max of v (AMSGrad)"),
+            ParamSpec("decoupled_weight_decay", False, bool, help="AdamW's decay instead of L2")),
+    step=step_adam, counts_steps=True, schedulable=True, buffers=(BufferSpec("max_exp_avg_sq"),),
 )
 SPECS = (ADAGRAD, RMSPROP, ADAM)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.base import Family, ParamSpec, RuleSpec
-from sim.rules.gd import LR
+from sim.rules.gd import LR, WEIGHT_DECAY, l2
 
 BETA = ParamSpec("beta", 0.9, lo=0.0, hi=1.0, help="momentum")
 
 
 def step_momentum(r, s, V, rng) -> bool:
     g = V.grad(s.pos, out=s.tmp)
+    l2(r, s, g)  # torch SGD: weight decay before the momentum buffer
     u = s.buf_a
     u *= r.beta
     u += g  # torch: buf.mul_(momentum).add_(grad)
@@ -27,12 +28,12 @@ def step_momentum(r, s, V, rng) -> bool:
 
 MOMENTUM = RuleSpec(
     name="momentum", family=Family.HEAVY_BALL, group="momentum", color=(255, 140, 50),
-    summary="u = beta u + g;  x -= lr u   (torch SGD momentum)", params=(LR, BETA),
+    summary="u = beta u + g;  x -= lr u   (torch SGD momentum)", params=(LR, BETA, WEIGHT_DECAY),
     step=step_momentum, carry="buffer", schedulable=True,
 )
 NESTEROV = RuleSpec(
     name="nesterov", family=Family.HEAVY_BALL, group="momentum", color=(255, 215, 90),
-    summary="u = beta u + g;  x -= lr (g + beta u)   (torch SGD nesterov)", params=(LR, BETA),
+    summary="u = beta u + g;  x -= lr (g + beta u)   (torch SGD nesterov)", params=(LR, BETA, WEIGHT_DECAY),
     step=step_momentum, carry="buffer", schedulable=True,
 )
 SPECS = (MOMENTUM, NESTEROV)
