@@ -7,7 +7,8 @@ torch (torch/optim/rprop.py, _single_tensor_rprop), every step:
     param += -sign(g) * step_size;  prev = g
 State: prev starts at 0 and step_size at lr (torch.full_like(grad, lr)) when the optimizer
 first sees the parameter; later changes of lr do not reach a running ball (torch's quirk:
-lr is only the initial step size). Buffers: buf_a = prev, buf_b = step_size.
+lr is only the initial step size). Buffers: buf_a = prev, buf_b = step_size. Where g * prev is
+NaN torch's factor is NaN; here it is 1 (such a ball has left the landscape and is frozen).
 """
 from __future__ import annotations
 
@@ -37,20 +38,19 @@ def step(r, s, V, rng) -> bool:
         size[fresh] = r.lr  # state["step_size"] = torch.full_like(grad, lr)
         prev[fresh] = 0.0
     s.steps += 1
-    f = s.tmp2
-    np.multiply(g, prev, out=f)
-    np.sign(f, out=f)
-    np.copyto(f, eta_plus, where=f > 0)  # sign[sign.gt(0)] = etaplus
-    np.copyto(f, eta_minus, where=f < 0)
-    np.copyto(f, 1.0, where=f == 0)
+    prod = s.tmp2
+    np.multiply(g, prev, out=prod)
+    flip = prod < 0
+    f = np.where(prod > 0, eta_plus, 1.0)  # sign -> etaplus / etaminus / 1 (torch's three masks)
+    np.copyto(f, eta_minus, where=flip)
     size *= f
-    np.clip(size, lo, hi, out=size)  # step_size.mul_(sign).clamp_(min, max)
-    np.copyto(g, 0.0, where=f == eta_minus)  # grad[sign.eq(etaminus)] = 0
+    np.maximum(size, lo, out=size)
+    np.minimum(size, hi, out=size)  # step_size.mul_(sign).clamp_(min, max)
+    np.copyto(g, 0.0, where=flip)  # grad[sign.eq(etaminus)] = 0 (eta_minus != 1, eta_plus)
     np.copyto(prev, g)  # prev.copy_(grad)
     np.sign(g, out=f)
-    f *= -1.0
     f *= size
-    s.pos += f  # param.addcmul_(grad.sign(), step_size, value=-1)
+    s.pos -= f  # param.addcmul_(grad.sign(), step_size, value=-1)
     return False
 
 
