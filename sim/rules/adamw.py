@@ -91,7 +91,7 @@ SPEC = RuleSpec(
     name="adamw",
     family=Family.ADAPTIVE,
     group="adaptive",
-    color=(255, 120, 160),
+    color=(255, 70, 110),
     summary="AdamW: Adam with decoupled weight decay (torch.optim.AdamW)",
     params=(
         ParamSpec("lr", 1e-3, float, lo=0.0, lo_ok=False),

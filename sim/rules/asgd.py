@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, step_column
+from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, per_step, step_column
 
 
 def f32(x):
@@ -49,9 +49,14 @@ def step(r, s, V, rng) -> bool:
         avg = ax + (s.pos - ax) * mu  # ax.add_(param.sub(ax).mul_(mu))
         np.copyto(ax, np.where(mu == 1.0, s.pos, avg))
     k = common_step(s)
-    t = float(k) if k is not None else step_column(s)[:, 0]
-    em[:, 0] = f32(lr / ((1 + lambd * lr * t) ** alpha))  # eta.copy_(...)
-    em[:, 1] = f32(1 / np.maximum(1, t - t0))  # mu.copy_(1 / max(1, step - t0))
+    eta_of = lambda q: lr / ((1 + lambd * lr * q) ** alpha)  # noqa: E731  (torch's Python floats)
+    if k is not None:
+        t = float(k)
+        em[:, 0] = f32(eta_of(t))  # eta.copy_(...)
+        em[:, 1] = f32(1 / max(1, t - t0))  # mu.copy_(1 / max(1, step - t0))
+    else:  # per distinct count, Python's floats (eta is rounded to float32)
+        em[:, 0] = f32(per_step(eta_of, s)[:, 0])
+        em[:, 1] = f32(1 / np.maximum(1, step_column(s)[:, 0] - t0))
     return False
 
 

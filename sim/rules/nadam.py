@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.rules.adamw import BETA, BETA2, EPS, decay_clause
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, l2_, lerp_, step_column
+from sim.rules.torch_like import SCALAR_DTYPE, common_step, fresh_rows, l2_, lerp_, per_step, step_column
 
 
 def mu_at(beta1: float, psi: float, t):
@@ -56,8 +56,11 @@ def step(r, s, V, rng) -> bool:
             s.pos *= 1.0 - lr * wd
         else:
             l2_(g, s.pos, wd, s.tmp2)
-    mu = mu_at(b1, psi, t)
-    mu_next = mu_at(b1, psi, t + 1.0)
+    if k is not None:
+        mu, mu_next = mu_at(b1, psi, t), mu_at(b1, psi, t + 1.0)
+    else:  # Python's floats per distinct count: mu is rounded to float32 below
+        mu = per_step(lambda q: mu_at(b1, psi, q), s)
+        mu_next = per_step(lambda q: mu_at(b1, psi, q + 1.0), s)
     # mu_product *= mu in float32 (torch's scalar dtype): both factors and the product rounded
     mu32 = np.asarray(mu, dtype=SCALAR_DTYPE).reshape(-1)
     np.copyto(mp, (mp.astype(SCALAR_DTYPE) * mu32).astype(np.float64))

@@ -78,3 +78,19 @@ def norm2(x: np.ndarray) -> np.ndarray:
 def rms(x: np.ndarray) -> np.ndarray:
     """torch's x.norm(2) / numel**0.5 per ball: [n, 2] -> [n]."""
     return norm2(x) / 2.0**0.5
+
+
+TABLE_SPAN = 4096  # per_step: at most this many distinct step counts get Python's own floats
+
+
+def per_step(fn, s) -> np.ndarray:
+    """fn(t) for each ball's step count t, as a float64 column [n, 1], each value computed by
+    Python's float arithmetic (as torch computes its scalars) once per distinct count: where a
+    value is then rounded to float32 (NAdam's mu, ASGD's eta) an ulp of numpy's pow could flip
+    the rounding. Counts spread over more than TABLE_SPAN values fall back to fn on arrays."""
+    t = s.steps
+    lo, hi = int(t.min()), int(t.max())
+    if hi - lo < TABLE_SPAN:
+        table = np.array([fn(float(k)) for k in range(lo, hi + 1)], dtype=np.float64)
+        return table[t - lo][:, None]
+    return np.asarray(fn(t.astype(np.float64)), dtype=np.float64)[:, None]
