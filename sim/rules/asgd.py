@@ -8,7 +8,7 @@ torch (torch/optim/asgd.py, _single_tensor_asgd), per step t (counted from 1):
 State: eta starts at lr and mu at 1. Quirk: both are 0-dim tensors of torch's scalar dtype
 (float32 at the default dtype), so eta is lr rounded to float32, and so on every step.
 The ball is the iterate `param` (what torch updates); `ax` (buf_b) is the Polyak-Ruppert
-average torch offers for evaluation, equal to the iterate until t0 steps (default 1e6), then
+average torch offers for evaluation, equal to the iterate for the first t0 + 2 steps (t0 default 1e6), then
 the mean of the iterates since t0. Buffers: "eta_mu" [n, 2] (eta, mu), buf_b = ax.
 """
 from __future__ import annotations
