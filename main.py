@@ -335,6 +335,8 @@ def _name_max(folder: Path) -> int:
 
 
 def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
+    if path.endswith(("/", os.sep)) or (os.altsep and path.endswith(os.altsep)):
+        raise UsageError(f"{flag}: '{path}' ends in a slash, which names a folder; give a file name")
     out = Path(path)
     if out.suffix.lower() not in suffixes:
         raise UsageError(f"{flag}: '{path}' must end in {' or '.join(suffixes)}")
@@ -347,7 +349,7 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
                          f"this folder allows at most {longest}")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
-    replaces = flag == "--dump"  # (screenshots and recordings never replace a file)
+    replaces = flag != "--record"  # a path the user gave is replaced (a recording never replaces)
     if replaces and out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
         raise UsageError(f"{flag}: '{path}' is read-only; not replacing it")
     try:
@@ -497,27 +499,19 @@ def _jsonable(a: np.ndarray) -> Any:
 
 
 def write_dump(dump: dict[str, Any], out: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then rename."""
-    from sim.files import hidden_temp  # a killed run's temp files are cleaned up here next time
+    """Write the dump atomically (sim.files.atomic_write: over the file the user named)."""
+    from sim.files import atomic_write  # a killed run's temp files are cleaned up here next time
 
-    fd, tmp = hidden_temp(out.parent if str(out.parent) else ".", out.name, out.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if out.suffix.lower() == ".json":
-                doc = {k: (_jsonable(v) if isinstance(v, np.ndarray) else v) for k, v in dump.items()}
-                fh.write(json.dumps(doc, allow_nan=False).encode())
-            else:
-                arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
-                          for k, v in dump.items()}
-                np.savez_compressed(fh, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a dump is an ordinary file
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def write(fh) -> None:
+        if out.suffix.lower() == ".json":
+            doc = {k: (_jsonable(v) if isinstance(v, np.ndarray) else v) for k, v in dump.items()}
+            fh.write(json.dumps(doc, allow_nan=False).encode())
+        else:
+            arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
+                      for k, v in dump.items()}
+            np.savez_compressed(fh, **arrays)
+
+    atomic_write(out, write)
 
 
 # --- the window, live or offscreen ----------------------------------------------------------

@@ -173,13 +173,11 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     if screenshot:
         from render.recorder import RecorderError, save_screenshot
 
-        try:  # atomic, never over an existing file
-            out = os.fspath(save_screenshot(screen, screenshot))
+        try:  # atomic, over the file the user named (the window's S never overwrites)
+            save_screenshot(screen, screenshot, replace=True)
         except RecorderError as e:
             print(f"newton-descent: error: {e}", file=sys.stderr)
             return 2
-        if out != os.fspath(screenshot):
-            print(f"{screenshot} exists: screenshot saved as {out}")
     if report:
         from render.report import write_report
 
