@@ -159,7 +159,7 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     from sim.progress import Progress
 
     pygame = _pygame()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead loop
+    guard = FrameGuard(app, headless=True)  # a bug: one line, exit 1, no file left behind
     t0 = time.perf_counter()
     with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
         for i in range(frames):
@@ -197,7 +197,7 @@ def _run_window(app) -> int:
     pygame = _pygame()
     clock = pygame.time.Clock()
     clock.tick()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead window
+    guard = FrameGuard(app)  # a bug: a message, a log and a recovery scene in the user's data folder
     try:
         while app.running:
             frame = clock.tick(FPS_CAP) / 1000.0

@@ -15,6 +15,19 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 FILE_MODE = 0o644  # an ordinary file the user may share, less what the umask takes away
+APP_FOLDER = "newton-descent"  # the per-user data folder's name (the window's error log, recovery)
+
+
+def user_data_folder() -> Path:
+    """The per-user folder for what the program keeps on its own (the window's error log and
+    recovery scenes): $XDG_DATA_HOME/newton-descent, else ~/.local/share/newton-descent
+    (Windows: %LOCALAPPDATA%\\newton-descent). Not created here."""
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / APP_FOLDER
+    base = os.environ.get("XDG_DATA_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / APP_FOLDER
 
 
 def current_umask() -> int:
