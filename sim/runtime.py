@@ -76,10 +76,14 @@ class Runtime:
         for cb in list(self._subscribers):
             cb(change)
 
-    def kept(self) -> None:
-        """Note a command's change in the timeline now (a command no subscriber redraws for: a
-        rule or a parameter): made at a scrubbed tick, it forks the future there, as a drop does."""
-        self.timeline.record(self.world)
+    def kept(self, always: bool = False) -> None:
+        """Note a command's change in the timeline (a command no subscriber redraws for: a rule
+        or a parameter): made at a scrubbed tick, it forks the future there at once, as a drop
+        does. At the live tick the next tick's record notes it (a keyframe costs ~8 ms at
+        100,000 balls: not one per slider motion); `always`: note it now in any case."""
+        last = self.timeline.last
+        if always or (last is not None and last > self.world.tick_count):
+            self.timeline.record(self.world)
 
     def say(self, text: str, warn: bool = False, long: bool = False) -> None:
         note = Notice(text, warn, long)
@@ -300,7 +304,7 @@ class Runtime:
         """Put the world back (or forward) at a tick the timeline holds, paused: continuing from
         there without a change replays the same future bit for bit; a change forks a new one."""
         self.paused = True
-        self.kept()  # a change not yet noted (whoever made it) forks here before the world moves
+        self.kept(always=True)  # a change not yet noted (whoever made it) forks here before the world moves
         try:
             extra = self.timeline.restore(self.world, int(tick))
         except ValueError as e:
@@ -330,7 +334,7 @@ class Runtime:
         # the last tick replayed from the timeline; the world is put back exactly as it is now
         # (a ball dropped since that tick, or a parameter changed since, must survive: noted
         # in the timeline first, so that putting it back is no change and forks nothing)
-        self.kept()
+        self.kept(always=True)
         now = self.world.save_state()
         try:
             self.watch.last = explain_last(self.world, self.timeline, self.balls.selected)

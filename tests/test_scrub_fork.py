@@ -106,3 +106,16 @@ def test_a_change_then_choosing_a_ball_keeps_the_change():
     rt.scrub(BACK)
     rt.scrub(AT)
     assert rt.world.rule.lr == 2e-6
+
+
+def test_a_change_at_the_live_tick_survives_choosing_a_ball_and_scrubbing():
+    """At the live tick a change is noted by the next tick's record (or a scrub); choosing a
+    ball in between (which replays the last tick from the timeline) must not lose it."""
+    rt = fresh()
+    rt.tick(AT)
+    rt.set_rule("gd")
+    rt.select(2)
+    rt.tick(11)
+    assert rt.scrub(AT + 5) and rt.world.rule.name == "gd"
+    rt.tick(6)
+    assert state(rt.world) == reference(CHANGES["rule key (G)"], 11)
