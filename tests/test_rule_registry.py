@@ -188,8 +188,8 @@ def test_command_line_options_from_the_param_specs(toy, tmp_path, capsys):
         assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1, err
     # an option the chosen rule does not read is accepted and left out of params (as --beta on gd)
     rc = main.main(["--headless", "--potential", "bowl", "--dynamics", "gd", "--weight-decay", "0.1",
-                    "--start=1,-2", "--steps", "3", "--dump", str(out)])
-    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.01}
+                    "--lr", "0.02", "--start=1,-2", "--steps", "3", "--dump", str(out)])
+    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.02}
 
 
 def test_a_schedule_never_scales_a_rule_that_is_not_schedulable(toy):
