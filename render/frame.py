@@ -220,8 +220,7 @@ class Frame:
         r = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
                                              (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
         if area3d is not None:  # how to drive the 3D view, and what it does not mean
-            x = max(r.right, p.view3d.rect.x) + M
-            H.text_panel(surface, p.view3d.hint_lines(), "bottomleft", (x, Hh - M))
+            p.view3d.draw_hint(surface, H, max(r.right, p.view3d.rect.x) + M, Hh - M)
         # the instrument panels before the axes: tick labels keep clear of them
         H.panels += p.instruments.draw_panels(surface, self.context(frames), list(H.panels), H.fonts)
         if area is not None:

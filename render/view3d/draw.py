@@ -45,10 +45,11 @@ class Picture:
         self.builds = 0  # surface grids built (tests check the cache)
         self.renders = 0  # pictures rendered
 
-    def grid(self, potential, rect, draft: bool) -> sf.Surface:
-        key = (potential.cache_key, tuple(rect), bool(draft))
+    def grid(self, potential, rect, draft: bool, texels: int = sf.TEXELS) -> sf.Surface:
+        texels = min(texels, sf.DRAFT_TEXELS) if draft else texels
+        key = (potential.cache_key, tuple(rect), texels)
         if key != self.surface_key or self.surf is None:
-            self.surf = sf.build(potential, rect, sf.DRAFT_TEXELS if draft else sf.TEXELS)
+            self.surf = sf.build(potential, rect, texels)
             self.surface_key = key
             self._packed = None
             self.builds += 1
@@ -57,7 +58,9 @@ class Picture:
     def get(self, target: pygame.Surface, potential, rect, cam: OrbitCamera, draft: bool,
             moving: bool) -> pygame.Surface:
         size = target.get_size()
-        surf = self.grid(potential, rect, draft)
+        # about one grid step per pixel at zoom 1: iso-lines a pixel wide, none lost between
+        texels = int(min(max(2 * cam.scale(size) / cam.zoom, sf.TEXELS_MIN), sf.TEXELS))
+        surf = self.grid(potential, rect, draft, texels)
         factor = MOVING_FACTOR if moving else 1
         key = (self.surface_key, cam.key, size, factor)
         if key == self.key and self.image is not None:

@@ -17,7 +17,8 @@ from render.landscape import LEVELS, LINE_FADE, LINE_STRENGTH, LINE_WIDTH, Shadi
 from render.theme import NAN_RGB
 from render.view3d.camera import Box, height_of
 
-TEXELS = 1024  # grid points along the box's longer side
+TEXELS = 1400  # grid points along the box's longer side, at most
+TEXELS_MIN = 160
 DRAFT_TEXELS = 384  # while the map's view is moving
 LIGHT = np.array([-0.45, 0.45, 0.77]) / np.linalg.norm([-0.45, 0.45, 0.77])  # toward the light
 AMBIENT = 0.42

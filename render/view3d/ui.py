@@ -141,6 +141,18 @@ class View3D:
         return [hud.Line([(HINT[0], "small", hud.TEXT)])] + [
             hud.Line([(t, "small", hud.DIM)]) for t in HINT[1:]]
 
+    def draw_hint(self, surface: pygame.Surface, H, x: int, bottom: int) -> None:
+        """The hint panel, bottom left at (x, bottom), moved up above the HUD panels it meets."""
+        font = H.fonts.small
+        w = max(font.size(t)[0] for t in HINT) + 2 * hud.PAD
+        h = len(HINT) * (font.get_linesize() + hud.HUD_ROW_GAP) + 2 * hud.PAD
+        rect = pygame.Rect(x, bottom - h, w, h)
+        for other in sorted(H.panels, key=lambda r: -r.bottom):
+            if rect.colliderect(other):
+                rect.bottom = other.top - hud.MARGIN // 2
+        if rect.top >= 0:
+            H.text_panel(surface, self.hint_lines(), "bottomleft", rect.bottomleft)
+
     # -- the mouse -----------------------------------------------------------------------------
     def hit(self, pos) -> tuple[float, float] | None:
         """The world point where the ray through area pixel `pos` meets the surface, or None."""
