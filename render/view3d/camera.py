@@ -24,10 +24,10 @@ import numpy as np
 PITCH_MIN = 8.0  # degrees: the lowest the camera goes (the underside never shows)
 PITCH_MAX = 90.0  # straight above: the map's own layout
 DEFAULT_YAW = -28.0
-DEFAULT_PITCH = 45.0
+DEFAULT_PITCH = 55.0
 ZOOM_RANGE = (0.25, 12.0)
 FIT = 0.7  # at zoom 1 the box's long side spans this share of the fitting width
-HEIGHT = 0.55  # box units from the lowest to the highest colour
+HEIGHT = 0.4  # box units from the lowest to the highest colour
 ORBIT_DEG_PER_PIXEL = (0.35, 0.3)  # a drag of one pixel turns (yaw, pitch) by this much
 MARCH_SAMPLES = 768  # samples along a ray before bisection
 BISECTIONS = 40

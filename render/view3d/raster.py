@@ -22,8 +22,8 @@ from render.view3d.camera import HEIGHT, OrbitCamera
 BLOCK = 96  # columns per block (the temporaries stay in cache)
 SAMPLES_MAX = 1400  # depth samples per column at most
 BASE_DROP = 0.06  # box units the base sits below the lowest height
-HIDE_TOLERANCE = 1.5  # raster pixels a point may sit below its slice's skyline and still show
-HIDE_LOOKBACK = 2  # samples in front of a point that may not hide it (its own texel's neighbours)
+HIDE_TOLERANCE = 2.0  # raster pixels a point may sit below its slice's skyline and still show
+HIDE_LOOKBACK = 3  # samples in front of a point that may not hide it (its own texel's neighbours)
 
 
 @dataclass
