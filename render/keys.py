@@ -118,7 +118,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("v",), Cmd.TOGGLE, "arrows", "velocity and −∇V arrows on balls"),
     Binding(("f",), Cmd.TOGGLE, "field", "−∇V field overlay"),
     Binding(("home",), Cmd.RESET_VIEW, None, "reset the view"),
-    Binding(("`",), Cmd.VIEW3D, "3D", "map → 3D view (drag orbits, wheel zooms) → both side by side"),
+    Binding(("`",), Cmd.VIEW3D, "3D", "map → 3D → side by side (balls move in the plane under −∇V, not on z = V)"),
     Binding(("shift+home",), Cmd.RESET_3D, None, "reset the 3D view's camera"),
     Binding(("ctrl+s",), Cmd.SAVE_SCENE, None, "save the scene (a new .toml in the current folder)"),
     Binding(("ctrl+o", "ctrl+shift+o"), Cmd.NEXT_SCENE, None,
@@ -163,6 +163,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("wheel", "zoom about the cursor"),
     ("middle / right drag", "pan"),
     ("click a race chip", "add / remove that rule's lane"),
+    ("3D view: drag", "orbit (wheel zooms, click drops on the surface)"),
 )
 
 # US layout: what Shift turns a key into (fallback when an event carries no text)

@@ -22,6 +22,7 @@ from sim.events import Change
 MODES = ("map", "3d", "both")
 MODE_NAMES = {"map": "map", "3d": "3D view", "both": "map and 3D view side by side"}
 SHOW_NAMES = {"3d": "3d", "map+3d": "both"}  # --show names -> modes
+HINT_SECONDS = 15.0  # the hint panel shows this long after the 3D view is switched on (the help keeps it)
 MOVING_SECONDS = 0.2  # after an orbit or zoom the picture is coarse until the camera rests this long
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 PICK_RADIUS = 12
@@ -51,6 +52,7 @@ class View3D:
         self.trails = Trails()
         self.rect: pygame.Rect | None = None  # the 3D view's rect in the map area, last frame
         self.changed_at = -1e9
+        self.mode_at = -1e9  # when the mode last changed (the hint's clock)
         self._drag: list | None = None  # [button, start, last, moved]
         self._trail_key: tuple | None = None
         self._ticks = runtime.ticks_run
@@ -59,6 +61,7 @@ class View3D:
     # -- commands ------------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self.mode_at = self.clock()
         self.show["3D"] = mode != "map"
         self.trails.reset()
 
@@ -143,6 +146,8 @@ class View3D:
 
     def draw_hint(self, surface: pygame.Surface, H, x: int, bottom: int) -> None:
         """The hint panel, bottom left at (x, bottom), moved up above the HUD panels it meets."""
+        if self.clock() - self.mode_at > HINT_SECONDS:
+            return
         font = H.fonts.small
         w = max(font.size(t)[0] for t in HINT) + 2 * hud.PAD
         h = len(HINT) * (font.get_linesize() + hud.HUD_ROW_GAP) + 2 * hud.PAD
