@@ -1,6 +1,7 @@
 """Frame time of the headless loop with the 3D view at 1280x800 (the scene of common.py):
 the 3D view alone and side by side with the map, the camera at rest or orbiting (moving every
-frame, as a drag does: the window then renders the surface at half resolution).
+frame, as a drag does: the window then renders the surface at 1/2 resolution, or down to
+1/4 while a moving picture takes more than 8 ms; the divisor reached is printed).
 
     python bench/bench_view3d.py [--quick] [--json]
 
@@ -59,10 +60,10 @@ def measure(mode: str, n: int, orbit: bool, frames: int) -> dict:
         if t_last is not None and i >= WARMUP:
             times.append(now - t_last)
         t_last = now
-    renders = app.view3d.picture.renders
+    renders, factor = app.view3d.picture.renders, app.view3d.picture.moving_factor
     pygame.display.quit()
     res = FrameStats(times, "App in the headless loop's order, gaps between flips").as_dict()
-    res.update(mode=mode, n=n, orbit=orbit, renders=renders)
+    res.update(mode=mode, n=n, orbit=orbit, renders=renders, moving_factor=factor if orbit else 1)
     return res
 
 
@@ -83,7 +84,8 @@ def main() -> None:
             verdict = "" if t is None else ("  met" if r["fps"] >= t else "  MISSED") + f" (target ≥ {t:.0f})"
             print(f"{'side by side' if mode == 'both' else '3D view':<12} {n:>7,} balls "
                   f"{'orbiting' if orbit else 'at rest ':<8}: {r['median_ms']:6.2f} ms median, "
-                  f"{r['p90_ms']:6.2f} p90, {r['fps']:6.1f} fps{verdict}   [load {load}]", flush=True)
+                  f"{r['p90_ms']:6.2f} p90, {r['fps']:6.1f} fps{verdict}   [load {load}"
+                  + (f", surface at 1/{r['moving_factor']} resolution" if orbit else "") + "]", flush=True)
     if a.json:
         emit({"view3d": rows, "load_after": load_average()})
     else:

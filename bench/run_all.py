@@ -289,12 +289,13 @@ def view3d_lines(v3: dict) -> list[str]:
     if not rows:
         return [f"3D view: {v3.get('error', 'not run')}"]
     out = [f"3D view frame time at {SIZE[0]}x{SIZE[1]} (bench/bench_view3d.py; orbiting: the camera moves "
-           "every frame, the surface drawn at half resolution as in the window)", "",
-           "| view | balls | camera | median ms | p90 ms | fps | 1-min load |", "|---|---|---|---|---|---|---|"]
+           "every frame, the surface drawn at 1/2 to 1/4 resolution as in the window)", "",
+           "| view | balls | camera | median ms | p90 ms | fps | 1-min load | surface resolution |",
+           "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {'side by side' if r['mode'] == 'both' else '3D'} | {r['n']:,} | "
                    f"{'orbiting' if r['orbit'] else 'at rest'} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | "
-                   f"{r['fps']:.1f} | {r.get('load_1min', '?')} |")
+                   f"{r['fps']:.1f} | {r.get('load_1min', '?')} | 1/{r.get('moving_factor', 1)} |")
     return out
 
 

@@ -3,9 +3,12 @@ balls on it through `Projector3D` (the map's Projector filled with 3D pixels, so
 ball sprites and splats, trails, twin rings and picking all work unchanged).
 
 The picture is rebuilt only when the landscape, the map's view (the box), the camera or the
-size change; while the camera moves it is computed at 1/MOVING_FACTOR resolution and scaled.
+size change; while the camera moves it is computed at 1/2 to 1/4 resolution (coarser while
+a moving picture takes longer than MOVING_BUDGET) and scaled.
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pygame
@@ -21,7 +24,9 @@ from sim.particles import DIVERGED
 
 BACKGROUND = (18, 19, 28)
 WALL_DARKEN = 0.42  # the box's side wall: the edge's colour times this
-MOVING_FACTOR = 2  # raster resolution divisor while the camera moves
+MOVING_FACTOR = 2  # raster resolution divisor while the camera moves (at least) ...
+MOVING_FACTOR_MAX = 4  # ... and at most: it grows while a moving picture takes longer than
+MOVING_BUDGET = 0.008  # this many seconds (a busy machine), and shrinks back when quick
 
 
 def pack(rgb: np.ndarray, surface: pygame.Surface) -> np.ndarray:
@@ -44,6 +49,7 @@ class Picture:
         self.raster: rz.Raster | None = None
         self.builds = 0  # surface grids built (tests check the cache)
         self.renders = 0  # pictures rendered
+        self.moving_factor = MOVING_FACTOR
 
     def grid(self, potential, rect, draft: bool, texels: int = sf.TEXELS) -> sf.Surface:
         texels = min(texels, sf.DRAFT_TEXELS) if draft else texels
@@ -61,7 +67,7 @@ class Picture:
         # about one grid step per pixel at zoom 1: iso-lines a pixel wide, none lost between
         texels = int(min(max(2 * cam.scale(size) / cam.zoom, sf.TEXELS_MIN), sf.TEXELS))
         surf = self.grid(potential, rect, draft, texels)
-        factor = MOVING_FACTOR if moving else 1
+        factor = self.moving_factor if moving else 1
         key = (self.surface_key, cam.key, size, factor)
         if key == self.key and self.image is not None:
             return self.image
@@ -74,6 +80,7 @@ class Picture:
             bg = int(pack(np.array(BACKGROUND, np.uint8), probe))
             self._packed = (fmt, cols, walls, bg)
         _, cols, walls, bg = self._packed
+        t0 = time.perf_counter()
         r = rz.rasterize(surf.z, cols, walls, surf.box, cam, size, bg, factor)
         small = pygame.Surface(r.size, 0, target)
         pygame.surfarray.blit_array(small, r.pixels)
@@ -85,6 +92,12 @@ class Picture:
         self._mark_minima(image, potential, surf, cam, size)
         self.image, self.key = image, key
         self.renders += 1
+        if moving:  # keep the moving picture within its budget on a loaded machine
+            took = time.perf_counter() - t0
+            if took > MOVING_BUDGET:
+                self.moving_factor = min(self.moving_factor + 1, MOVING_FACTOR_MAX)
+            elif took < MOVING_BUDGET / 3:
+                self.moving_factor = max(self.moving_factor - 1, MOVING_FACTOR)
         return image
 
     def _mark_minima(self, image, potential, surf: sf.Surface, cam, size) -> None:
