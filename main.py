@@ -28,7 +28,7 @@ TICK_WORK = 2_000_000  # ball-ticks between progress updates of a --steps run
 MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
                "controls", "timeline", "data",
-               "plane", "phase", "edge", "breaks", "modified")
+               "plane", "phase", "edge", "breaks", "modified", "3d", "map+3d")
 STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
@@ -97,6 +97,21 @@ def _point(text: str) -> tuple[float, float]:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise argparse.ArgumentTypeError(f"'{text}' is not a finite point")
     return x, y
+
+
+def _angles(text: str) -> tuple[float, float]:
+    from render.view3d.camera import PITCH_MAX, PITCH_MIN  # numpy only: --steps stays pygame-free
+
+    parts = text.split(",")
+    try:
+        yaw, pitch = (float(t) for t in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not YAW,PITCH (two numbers in degrees and a comma)") from None
+    if not (math.isfinite(yaw) and math.isfinite(pitch)):
+        raise argparse.ArgumentTypeError(f"'{text}' is not two finite angles")
+    if not PITCH_MIN <= pitch <= PITCH_MAX:
+        raise argparse.ArgumentTypeError(f"pitch {pitch:g} is out of range ({PITCH_MIN:g} .. {PITCH_MAX:g} degrees)")
+    return yaw, pitch
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -210,8 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
     win.add_argument("--report", metavar="OUT.json",
                      help="with --headless --frames: write every number the shown panels display at the last frame")
+    win.add_argument("--view3d", type=_angles, metavar="YAW,PITCH",
+                     help="the 3D view's camera, degrees (pitch 8..90; shows the 3D view unless --show map+3d)")
     win.add_argument("--show", metavar="LIST",
-                     help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
+                     help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS)
+                     + " (3d: the 3D view in the map's place; map+3d: both side by side)")
     return p
 
 
@@ -405,7 +423,7 @@ def run_steps(args: argparse.Namespace) -> int:
     _check_steps(args.steps)
     if args.frames is not None:
         raise UsageError("--steps and --frames are two different modes; give one")
-    _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size"),
+    _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size", "--view3d"),
                    "goes with the window or --headless --frames N, not with --steps")
     out = _check_writable(args.dump, (".json", ".npz"), "--dump")
     world = _steps_world(args)
@@ -603,6 +621,7 @@ def run_render(args: argparse.Namespace) -> int:
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size or DEFAULT_SIZE, scene=scene, record=record,
                instruments=instruments, play=args.play, report=report, batch=args.batch,
+               view3d=args.view3d,
                rule_given=True)  # (the suggested step is already in: with_suggested_step)
 
 

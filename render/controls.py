@@ -31,7 +31,7 @@ TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE)
            ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
            ("data", Cmd.INSTRUMENT), ("plane", Cmd.INSTRUMENT), ("phase", Cmd.INSTRUMENT),
            ("edge", Cmd.INSTRUMENT), ("breaks", Cmd.INSTRUMENT), ("modified", Cmd.INSTRUMENT),
-           ("help", Cmd.TOGGLE))
+           ("help", Cmd.TOGGLE), ("3D", Cmd.VIEW3D))
 # slider name -> (label, range, logarithmic); "step" is lr or dt
 SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
     "step": ("step", STEP_RANGE, True),
@@ -43,7 +43,7 @@ SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
 }
 MORE = (("integrator", Cmd.INTEGRATOR), ("lr schedule", Cmd.SCHEDULE), ("home view", Cmd.RESET_VIEW), ("save scene", Cmd.SAVE_SCENE),
         ("scenes …", Cmd.SCENE_LIST), ("next scene", Cmd.NEXT_SCENE), ("caption", Cmd.CAPTION),
-        ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD))
+        ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD), ("3D reset", Cmd.RESET_3D))
 STEP_SPAN = 1e4  # the step slider spans the remembered step ÷ and × this (its range is huge)
 
 

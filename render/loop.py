@@ -130,6 +130,10 @@ def _make_app(screen, potential, rule, seed: int, particles: int, headless: bool
         app.scene_ui.open_scene(world, scene[1], preset_of(scene[1]))
     if extra.get("instruments"):
         app.apply_instruments(extra["instruments"])
+    if extra.get("view3d") is not None:  # --view3d YAW,PITCH: the 3D view at that angle
+        app.view3d.cam.set(*extra["view3d"])
+        if app.view3d.mode == "map":
+            app.view3d.set_mode("3d")
     if extra.get("play"):
         app.runtime.paused = False
     if extra.get("record") is not None:
