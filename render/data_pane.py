@@ -54,17 +54,19 @@ class PaneMap:
 
 
 def draw_pane(surface: pygame.Surface, rect: pygame.Rect, world, highlight: int | None,
-              font: pygame.font.Font | None = None, data=None) -> PaneMap | None:
+              font: pygame.font.Font | None = None, data=None,
+              bounds: tuple[float, float, float, float] | None = None) -> PaneMap | None:
     """Draw the pane for a data landscape (nothing otherwise); returns its PaneMap. `data`:
     the points to draw when not the landscape's own (an edit whose landscape is still being
-    rebuilt)."""
+    rebuilt); `bounds` (x0, x1, y0, y1): the data shown, when not fitted to the points (held
+    while a point is dragged, so the drag stays inside them)."""
     pot = world.potential
     if getattr(pot, "data", None) is None:
         return None
     data = data if data is not None else pot.data
     if data is None or rect.width < 40 or rect.height < 40:
         return None
-    pane = PaneMap(rect, data_bounds(data))
+    pane = PaneMap(rect, data_bounds(data) if bounds is None else bounds)
     surface.fill(BACKGROUND, rect)
     clip = surface.get_clip()
     surface.set_clip(rect)
@@ -152,7 +154,12 @@ def edit(pane: PaneMap, data, kind: str, px: tuple[int, int], button: int = 1, s
     """A mouse event in the pane -> (new data or None, grabbed index).
 
     kind: "down" (add, grab or, with shift, remove), "drag" (move the grabbed point), "up".
+    A drag past the pane's edge moves the point to the edge: with the pane's bounds held for
+    the drag (DataPaneView), a point never leaves them.
     """
+    if kind == "drag":
+        r = pane.rect
+        px = (min(max(px[0], r.left), r.right - 1), min(max(px[1], r.top), r.bottom - 1))
     at = pane.to_data(px)
     x0, x1, y0, y1 = pane.bounds
     radius = PICK_RADIUS * max(x1 - x0, y1 - y0)
