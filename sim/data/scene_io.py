@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from sim.data import DATA_LANDSCAPES, DataPotential, make_landscape
-from sim.data.sets import (BUILTIN_SEEDS, CLASSIFICATION, REGRESSION, DataError, Dataset, builtin, file_sha256,
-                           read_csv)
+from sim.data.sets import (BUILTIN_SEEDS, CLASSIFICATION, MAX_VALUE, REGRESSION, DataError, Dataset, builtin,
+                           file_sha256, read_csv, too_large)
 
 KEYS = ("data", "l2", "plane", "train_seed")
 DATA_KEYS = ("builtin", "file", "sha256", "x", "y", "kind")
@@ -135,6 +135,9 @@ def _inline(t: dict, where: str) -> Dataset:
     xa, ya = np.array(x, dtype=np.float64).reshape(-1, cols), np.array(y, dtype=np.float64)
     if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
         raise ValueError(f"{where} x and y must be finite numbers")
+    big = np.flatnonzero((np.abs(xa) > MAX_VALUE).any(axis=1) | (np.abs(ya) > MAX_VALUE))
+    if len(big):
+        raise ValueError(f"{where} row {int(big[0]) + 1} of x, y is too large: {too_large()}")
     if kind == CLASSIFICATION and not np.isin(ya, (0.0, 1.0)).all():
         raise ValueError(f"{where} labels (y) must be 0 or 1")
     names = ("x", "y") if kind == REGRESSION else ("x1", "x2", "label")
