@@ -142,11 +142,69 @@ def _draw_regions(surface, pane: PaneMap, pot, ball: np.ndarray) -> None:
 
 
 def _draw_points(surface, pane: PaneMap, data) -> None:
-    px = pane.to_px(point_coords(data)).astype(int)
-    classify = data.kind == "classification"
-    for (x, y), label in zip(px, data.y):
-        color = CLASS_COLORS[int(label)] if classify else POINT
-        pygame.draw.circle(surface, color, (int(x), int(y)), POINT_RADIUS)
+    """Every example as a disc of POINT_RADIUS in its class colour, rasterised with numpy (a
+    100,000-row set took ~160 ms as one circle call per point): each pixel takes the colour of
+    the last point whose disc covers it, so the picture is the one the circles drew in order."""
+    px = pane.to_px(point_coords(data))
+    colors = (np.array(CLASS_COLORS, np.uint8)[data.y.astype(np.int64)] if data.kind == "classification"
+              else np.broadcast_to(np.array(POINT, np.uint8), (data.n, 3)))
+    clip = surface.get_clip()
+    cover = cover_index(px, clip, _stamp(POINT_RADIUS))
+    hit = cover >= 0
+    if not hit.any():
+        return
+    if surface.get_bitsize() not in (24, 32):  # (no pixel array: the circles, one by one)
+        for (x, y), c in zip(px[np.isfinite(px).all(axis=1)].astype(int), colors):
+            pygame.draw.circle(surface, c.tolist(), (int(x), int(y)), POINT_RADIUS)
+        return
+    rgb = pygame.surfarray.pixels3d(surface.subsurface(clip))
+    rgb[hit] = colors[cover[hit]]
+    del rgb
+    if surface.get_flags() & pygame.SRCALPHA:
+        alpha = pygame.surfarray.pixels_alpha(surface.subsurface(clip))
+        alpha[hit] = 255
+        del alpha
+
+
+_STAMPS: dict[int, np.ndarray] = {}
+
+
+def _stamp(radius: int) -> np.ndarray:
+    """The pixel offsets [k, 2] (dx, dy) pygame.draw.circle fills around an integer centre."""
+    if radius not in _STAMPS:
+        side = 2 * radius + 5
+        s = pygame.Surface((side, side), 0, 32)
+        pygame.draw.circle(s, (255, 255, 255), (side // 2, side // 2), radius)
+        _STAMPS[radius] = np.argwhere(pygame.surfarray.array2d(s) != 0) - side // 2
+    return _STAMPS[radius]
+
+
+def cover_index(px: np.ndarray, rect: pygame.Rect, stamp: np.ndarray) -> np.ndarray:
+    """For each pixel of rect [w, h] (x first, as surfarray), the index of the last point of
+    px [n, 2] (pixels, truncated to integers as pygame takes them) whose stamp [k, 2] covers
+    it, or -1: the painter's order of n stamps drawn one after another, vectorized."""
+    w, h = rect.width, rect.height
+    out = np.full((w, h), -1, np.int64)
+    if not len(px) or w <= 0 or h <= 0:
+        return out
+    pad = int(np.abs(stamp).max())
+    with np.errstate(invalid="ignore"):
+        sane = np.flatnonzero((np.abs(px) < 1e9).all(axis=1))  # finite, and an int64 after truncation
+    c = px[sane].astype(np.int64)  # as int(x): towards zero
+    near = ((c[:, 0] >= rect.left - pad) & (c[:, 0] < rect.right + pad)
+            & (c[:, 1] >= rect.top - pad) & (c[:, 1] < rect.bottom + pad))
+    idx = sane[near]
+    if not len(idx):
+        return out
+    ix = c[near, 0] - rect.left + pad  # in the padded grid
+    iy = c[near, 1] - rect.top + pad
+    hp = h + 2 * pad
+    last = np.full((w + 2 * pad) * hp, -1, np.int64)
+    np.maximum.at(last, ix * hp + iy, idx)  # the last point at each centre
+    last = last.reshape(w + 2 * pad, hp)
+    for dx, dy in stamp.tolist():  # a pixel p is covered from the centre p - (dx, dy)
+        np.maximum(out, last[pad - dx : pad - dx + w, pad - dy : pad - dy + h], out=out)
+    return out
 
 
 def edit(pane: PaneMap, data, kind: str, px: tuple[int, int], button: int = 1, shift: bool = False,
