@@ -146,24 +146,28 @@ def _draw_points(surface, pane: PaneMap, data) -> None:
     100,000-row set took ~160 ms as one circle call per point): each pixel takes the colour of
     the last point whose disc covers it, so the picture is the one the circles drew in order."""
     px = pane.to_px(point_coords(data))
-    colors = (np.array(CLASS_COLORS, np.uint8)[data.y.astype(np.int64)] if data.kind == "classification"
-              else np.broadcast_to(np.array(POINT, np.uint8), (data.n, 3)))
+    classify = data.kind == "classification"
+    palette = CLASS_COLORS if classify else (POINT,)
     clip = surface.get_clip()
     cover = cover_index(px, clip, _stamp(POINT_RADIUS))
     hit = cover >= 0
     if not hit.any():
         return
-    if surface.get_bitsize() not in (24, 32):  # (no pixel array: the circles, one by one)
-        for (x, y), c in zip(px[np.isfinite(px).all(axis=1)].astype(int), colors):
-            pygame.draw.circle(surface, c.tolist(), (int(x), int(y)), POINT_RADIUS)
-        return
-    rgb = pygame.surfarray.pixels3d(surface.subsurface(clip))
-    rgb[hit] = colors[cover[hit]]
-    del rgb
-    if surface.get_flags() & pygame.SRCALPHA:
-        alpha = pygame.surfarray.pixels_alpha(surface.subsurface(clip))
-        alpha[hit] = 255
-        del alpha
+    which = data.y.astype(np.intp)[cover[hit]] if classify else np.zeros(int(hit.sum()), np.intp)
+    bits = surface.get_bitsize()
+    if bits == 32:  # the window's surface: mapped colours into the pixels in place
+        mapped = np.array([surface.map_rgb(c) for c in palette], np.uint32)
+        pix = pygame.surfarray.pixels2d(surface.subsurface(clip))
+        pix[hit] = mapped[which]
+        del pix
+    elif bits == 24:
+        rgb = pygame.surfarray.pixels3d(surface.subsurface(clip))
+        rgb[hit] = np.array(palette, np.uint8)[which]
+        del rgb
+    else:  # (no pixel array: the circles, one by one)
+        for (x, y), label in zip(px[np.isfinite(px).all(axis=1)].astype(int), data.y):
+            color = CLASS_COLORS[int(label)] if classify else POINT
+            pygame.draw.circle(surface, color, (int(x), int(y)), POINT_RADIUS)
 
 
 _STAMPS: dict[int, np.ndarray] = {}
@@ -184,23 +188,20 @@ def cover_index(px: np.ndarray, rect: pygame.Rect, stamp: np.ndarray) -> np.ndar
     px [n, 2] (pixels, truncated to integers as pygame takes them) whose stamp [k, 2] covers
     it, or -1: the painter's order of n stamps drawn one after another, vectorized."""
     w, h = rect.width, rect.height
-    out = np.full((w, h), -1, np.int64)
+    out = np.full((w, h), -1, np.int32)
     if not len(px) or w <= 0 or h <= 0:
         return out
     pad = int(np.abs(stamp).max())
-    with np.errstate(invalid="ignore"):
-        sane = np.flatnonzero((np.abs(px) < 1e9).all(axis=1))  # finite, and an int64 after truncation
-    c = px[sane].astype(np.int64)  # as int(x): towards zero
-    near = ((c[:, 0] >= rect.left - pad) & (c[:, 0] < rect.right + pad)
-            & (c[:, 1] >= rect.top - pad) & (c[:, 1] < rect.bottom + pad))
-    idx = sane[near]
-    if not len(idx):
-        return out
-    ix = c[near, 0] - rect.left + pad  # in the padded grid
-    iy = c[near, 1] - rect.top + pad
+    x, y = px[:, 0], px[:, 1]
+    with np.errstate(invalid="ignore"):  # (NaN compares False: dropped)
+        near = np.flatnonzero((x > rect.left - pad - 1) & (x < rect.right + pad)
+                              & (y > rect.top - pad - 1) & (y < rect.bottom + pad))
+    ix = x[near].astype(np.int64) - (rect.left - pad)  # as int(x), towards zero; padded grid
+    iy = y[near].astype(np.int64) - (rect.top - pad)
     hp = h + 2 * pad
-    last = np.full((w + 2 * pad) * hp, -1, np.int64)
-    np.maximum.at(last, ix * hp + iy, idx)  # the last point at each centre
+    inside = (ix >= 0) & (iy >= 0)
+    last = np.full((w + 2 * pad) * hp, -1, np.int32)
+    np.maximum.at(last, (ix * hp + iy)[inside], near[inside].astype(np.int32))  # the last at each centre
     last = last.reshape(w + 2 * pad, hp)
     for dx, dy in stamp.tolist():  # a pixel p is covered from the centre p - (dx, dy)
         np.maximum(out, last[pad - dx : pad - dx + w, pad - dy : pad - dy + h], out=out)
