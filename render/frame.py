@@ -204,7 +204,7 @@ class Frame:
                                          (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
         # the instrument panels before the axes: tick labels keep clear of them
         H.panels += p.instruments.draw_panels(surface, self.context(frames), list(H.panels), H.fonts)
-        H.axes(surface, p.camera.view)
+        H.axes(surface, p.camera.view, getattr(p.runtime.world.potential, "axis_names", None))
         p.notices.draw(surface, H, now)
         if p.show["help"]:
             H.help(surface, p.potential_names)

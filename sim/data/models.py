@@ -44,6 +44,7 @@ class LinReg(DataPotential):
 
     kind = REGRESSION
     NS_PER_EXAMPLE = 0.0  # O(1) per point: every map point is exact
+    axis_names = ("w", "b")  # a ball's coordinates: the line's slope and intercept
 
     def __init__(self, data: Dataset | None = None, name: str = "linreg") -> None:
         data = data if data is not None else builtin("line")
@@ -148,6 +149,7 @@ class LogReg(DataPotential):
 
     kind = CLASSIFICATION
     NS_PER_EXAMPLE = 45.0
+    axis_names = ("w1", "w2")  # a ball's coordinates: the classifier's two weights
 
     def __init__(self, data: Dataset | None = None, l2: float = L2_DEFAULT, name: str = "logreg") -> None:
         data = data if data is not None else builtin("blobs")
