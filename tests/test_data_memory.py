@@ -36,3 +36,13 @@ def test_logreg_start_up_on_100k_rows_stays_bounded():
     z = (1.0 - 2.0 * data.y)[None, :] * (p @ data.x.T)
     want = np.mean(np.logaddexp(0.0, z), axis=1) + 0.5e-3 * (p * p).sum(axis=1)
     assert np.allclose(pot.value(p), want, rtol=1e-12)
+
+
+def test_the_in_place_logistic_is_bit_for_bit_the_two_branch_formula():
+    from sim.data.models import _sigmoid
+
+    z = np.random.default_rng(1).standard_normal((9, 3000)) * 40
+    z[0, :6] = [0.0, -0.0, np.inf, -np.inf, 745.0, -745.0]
+    e = np.exp(-np.abs(z))
+    want = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # transcribed: the formula before
+    assert np.array_equal(_sigmoid(z), want)

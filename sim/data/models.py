@@ -137,8 +137,16 @@ def softplus32(z: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """1 / (1 + e^-z) without overflow: 1/(1 + e) for z >= 0, e/(1 + e) below, e = e^-|z|
+    (each element the same arithmetic as two np.where branches; in place, one temporary)."""
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    d = e + 1.0
+    neg = z < 0
+    np.divide(e, d, out=e, where=neg)
+    np.divide(1.0, d, out=e, where=~neg)
+    return e
 
 
 class LogReg(DataPotential):
