@@ -242,14 +242,14 @@ class App:
         self.running = False
 
     def set_potential_index(self, index: int) -> None:
-        if 0 <= index < len(self.potentials):
-            self.runtime.set_potential(self.potentials[index])
+        if 0 <= index < len(self.potentials):  # a data landscape comes back with its data
+            self.runtime.set_potential(self.runtime.landscape_named(self.potentials[index]))
 
     def cycle_potential(self, direction: int) -> None:
         names = [p.name for p in self.potentials]
         cur = self.runtime.world.potential.name
         i = names.index(cur) if cur in names else (-1 if direction > 0 else 0)
-        self.runtime.set_potential(self.potentials[(i + direction) % len(self.potentials)])
+        self.runtime.set_potential(self.runtime.landscape_named(self.potentials[(i + direction) % len(self.potentials)]))
 
     def toggle(self, what: str) -> None:
         self.show[what] = not self.show[what]

@@ -129,6 +129,8 @@ def panel_state(runtime, show: dict, instruments, potentials) -> State:
     """What the panel shows now, read from the runtime, the view toggles and the instruments."""
     toggles = dict(show)
     toggles.update(instruments.states())
+    if getattr(runtime.world.potential, "data", None) is None:
+        toggles["data"] = False  # no data pane on this landscape: the toggle is not lit
     rule = runtime.world.rule
     from render.data_controls import data_state
 

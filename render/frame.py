@@ -224,7 +224,7 @@ class Frame:
         # the instrument panels before the axes: tick labels keep clear of them
         H.panels += p.instruments.draw_panels(surface, self.context(frames), list(H.panels), H.fonts)
         if area is not None:
-            H.axes(area, p.camera.view)
+            H.axes(area, p.camera.view, p.runtime.world.potential.axis_names)
         p.notices.draw(surface, H, now)
         if p.show["help"]:
             H.help(surface, p.potential_names)

@@ -66,7 +66,8 @@ def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]
         state = ("", "diverged", "undefined: V not finite here")[int(p.status[k])]
         lines.append(hud.Line([(f"ball #{k}  ", "body", hud.TEXT), (which, "small", hud.DIM)]
                               + ([(f"   {state}", "small", hud.WARN)] if state else [])))
-        lines.append(hud.Line([(f"x = {hud.fmt(pos[0, 0])}    y = {hud.fmt(pos[0, 1])}",
+        nx, ny = w.potential.axis_names or ("x", "y")  # a model's parameters
+        lines.append(hud.Line([(f"{nx} = {hud.fmt(pos[0, 0])}    {ny} = {hud.fmt(pos[0, 1])}",
                                 "body", hud.TEXT)]))
         lines.append(hud.Line([(f"V = {hud.fmt(v)}    |∇V| = {hud.fmt(float(np.hypot(*g)))}",
                                 "body", hud.TEXT)]))

@@ -60,6 +60,7 @@ class Runtime:
         self.timeline = Timeline(extra=self.balls.snapshot) if history_bytes is None else \
             Timeline(budget_bytes=history_bytes, extra=self.balls.snapshot)  # the past, to scrub back to
         self.watch = StepWatch()  # the chosen ball's last tick, spelled out
+        self.left_data: dict = {}  # data landscape name -> as last left (landscape_named)
         self.timeline.record(world)
 
     # == observers ===================================================================================
@@ -175,7 +176,10 @@ class Runtime:
     def set_potential(self, potential) -> None:
         """Switch landscape: take its suggested step sizes, keep the balls (race lanes and
         twins keep their rules, each step rescaled to the new landscape)."""
-        old = list(suggestions(self.world.potential))
+        left = self.world.potential
+        if getattr(left, "data", None) is not None and left is not potential:
+            self.left_data[left.name] = left  # its data (a file, edits) wait for a pick by name
+        old = list(suggestions(left))
         self.world.set_potential(potential)
         new = list(suggestions(potential))
         if len(self.world.rules) == 1:
@@ -187,7 +191,18 @@ class Runtime:
             self.steps = [rescale(s, a, b) for s, a, b in zip(self.steps, old, new)]
         self.balls.sync()
         self.notify(Change.LANDSCAPE)
-        self.say(f"{potential.name}    {self.world.rule.label()}")
+        data = getattr(potential, "data", None)
+        kept = f"    data as you left it: {data.source or 'edited'}, n={data.n}" \
+            if data is not None and self.left_data.get(potential.name) is potential else ""
+        self.say(f"{potential.name}    {self.world.rule.label()}{kept}")
+
+    def landscape_named(self, potential):
+        """What a pick of `potential` by name (a landscape key, the panel) switches to: a data
+        landscape as it was last left (its loaded or edited data), or the current one when it
+        is already that landscape; else `potential`."""
+        if potential.name == self.world.potential.name and getattr(self.world.potential, "data", None) is not None:
+            return self.world.potential
+        return self.left_data.get(potential.name, potential)
 
     def adopt(self, rule: Rule) -> None:
         """The current rule's setting from a map (the hyperparameter plane): its name, step,
