@@ -141,7 +141,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
     Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),
     Binding(("ctrl+b",), Cmd.INSTRUMENT, "breaks", "shade where the step is beyond its stable limit"),
-    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss gd really follows"),
+    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss the rule really follows"),
     Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
     Binding(("ctrl+d",), Cmd.LOAD_DATA, None, "load a CSV file as the data (or drop the file on the window)",
             "Ctrl+D"),

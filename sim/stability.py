@@ -60,6 +60,8 @@ def ratio_name(rule: Any) -> str:
     """The number the panel compares with the limits: "lr·λ" or "ω·dt" ("" for adaptive)."""
     if rule.name in OMEGA_RULES:
         return "ω·dt"
+    if rule.name == "newton_method":
+        return "lr·λ/(λ+μ)"  # Levenberg's shift mu (0 where H > 0: the ratio is lr)
     return "lr·λ" if rule.name in LR_RULES else ""
 
 

@@ -154,6 +154,8 @@ class RuleSpec:
     noise_factor: Callable[..., float | None] = lambda r: None
     reading: Callable[..., Reading | None] = lambda r: None
     readout: Callable[..., list | None] = lambda r, before, after, V: None
+    plane: str | None = None  # the hyperparameter plane that holds the rule: "momentum" (lr, beta;
+    # gd is its beta = 0 row), "nesterov" (lr, beta) or "newton" (dt, friction); None: no plane
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:
