@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from sim.dynamics import RULES
+from sim.rules import registry
 
 
 class Cmd(enum.Enum):
@@ -94,7 +94,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("n",), Cmd.RULE, "newton", "rule: Newton's law with friction"),
     Binding(("a",), Cmd.RULE, "adam", "rule: Adam"),
     Binding(("l",), Cmd.RULE, "langevin", "rule: Langevin (Newton + heat)"),
-    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(RULES)} in all)"),
+    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(registry.names())} in all)"),
     Binding(("shift+tab",), Cmd.CYCLE_RULE, -1, "previous rule"),
     *_potential_bindings(),
     Binding(("page down",), Cmd.CYCLE_POTENTIAL, +1, "next potential"),

@@ -154,6 +154,7 @@ class RuleSpec:
     noise_factor: Callable[..., float | None] = lambda r: None
     reading: Callable[..., Reading | None] = lambda r: None
     readout: Callable[..., list | None] = lambda r, before, after, V: None
+    chip: str = ""  # a short label where the name is too long (race chips); "" = the name
     plane: str | None = None  # the hyperparameter plane that holds the rule: "momentum" (lr, beta;
     # gd is its beta = 0 row), "nesterov" (lr, beta) or "newton" (dt, friction); None: no plane
 

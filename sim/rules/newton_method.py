@@ -53,7 +53,7 @@ def newton_method_map(r, lam):
 SPEC = RuleSpec(
     name="newton_method", family=Family.NEWTON_METHOD, group="second order", color=(120, 235, 140),
     summary="x -= lr (H + mu I)^-1 g, exact Hessian H; mu = 0 where H > 0 (lr 1 by default)",
-    params=(LR,), step=step_newton_method, schedulable=True, linear_map=newton_method_map,
+    params=(LR,), step=step_newton_method, schedulable=True, chip="nt method", linear_map=newton_method_map,
     reading=lambda r: Reading("Newton's law overdamped with a position-dependent mass matrix "
                               "H + mu I (the curvature): every direction moves at the same pace"),
 )
