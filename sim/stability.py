@@ -248,7 +248,7 @@ def analyse(rule: Any, lam_max: np.ndarray, lam_min: np.ndarray,
                            "c": friction_number(rule), "c_limit": friction_limit(rule)}
     out["lo"], out["hi"] = ratio_limits(rule)
     verdict = np.full(n, NA, dtype="<U8")
-    if rule.name in ADAPTIVE:
+    if rule.name not in LR_RULES + OMEGA_RULES:  # adaptive, or a rule this table does not know: n/a
         for k in ("max", "min"):
             out[f"ratio_{k}"] = rule.lr * (lam_max if k == "max" else lam_min)
             out[f"stable_{k}"] = np.full(n, NA, dtype="<U8")

@@ -239,6 +239,14 @@ def test_every_rule_every_instrument_exact_or_na(name):
                 w.tick(3000)
                 grow.append(abs(w.particles.pos[0, 0]) if w.counts()[1] == 0 else math.inf)
             assert grow[0] < 10 and grow[1] > 10
+    from sim import stability
+    st = stability.analyse(rule, np.array([25.0]), np.array([1.0]))
+    if not math.isnan(rate):  # the stability panel's radii are the linear map's
+        assert st["rho_max"][0] == pytest.approx(float(maps.rule_rate(rule, [25.0])), rel=1e-12)
+        assert st["rho_min"][0] == pytest.approx(float(maps.rule_rate(rule, [1.0])), rel=1e-12)
+        assert st["verdict"][0] == ("stable" if rate < 1 else "unstable")
+    elif name != "nesterov_ode":  # (its late-time limit, friction 3/t gone, has a region)
+        assert st["verdict"][0] == "n/a"
     c = why_maps.modified_coefficient(rule)
     f = rule.spec.noise_factor(rule)
     if name == "gd":
@@ -250,3 +258,20 @@ def test_every_rule_every_instrument_exact_or_na(name):
     else:  # a new rule: a number it claims must at least be a finite number
         assert c is None or math.isfinite(c)
         assert f is None or math.isfinite(f)
+
+
+def test_newtonian_reading_of_momentum_is_the_bridge():
+    """Heavy ball (lr, beta) is semi-implicit Euler at dt with mass dt^2/lr and friction
+    (1 - beta) mass/dt: check it by running that Newton ball beside the momentum ball."""
+    rule = Rule("momentum", lr=0.05, beta=0.8, dt=0.1)
+    nums = rule.spec.reading(rule).numbers
+    assert nums["mass"] == pytest.approx(0.1**2 / 0.05) and nums["friction"] == pytest.approx(0.2 * 0.2 / 0.1)
+    pot = expression_potential("x**2 + 3*y**2 + x*y")
+    a = World(pot, rule)
+    b = World(pot, Rule("newton", integrator="symplectic", dt=nums["dt"], mass=nums["mass"],
+                        friction=nums["friction"]))
+    for w in (a, b):
+        w.drop(np.array([[1.0, -0.5]]))
+        w.tick(50)
+    np.testing.assert_allclose(a.particles.pos, b.particles.pos, rtol=1e-9, atol=1e-12)
+    assert Rule("adam").spec.reading(Rule("adam")) is None
