@@ -18,7 +18,7 @@ import pygame
 
 from render import hud
 from render.keys import KEYS, Cmd
-from sim.dynamics import HEAVY_BALL, RULES
+from sim.rules import registry
 from sim.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
 
 WIDTH = 236  # pixels, the panel's width when open
@@ -76,12 +76,8 @@ def key_of(cmd: Cmd, arg: Any = None) -> str:
 def slider_names(rule) -> list[str]:
     """The sliders the current rule reads (time scale always)."""
     names = ["step"]
-    if rule.name in HEAVY_BALL or rule.name == "adam":
-        names.append("beta")
-    if rule.newtonian:
-        names += ["mass", "friction"]
-    if rule.name == "langevin":
-        names.append("temperature")
+    own = rule.spec.param_names
+    names += [k for k in ("beta", "mass", "friction", "temperature") if k in own]
     return names + ["time_scale"]
 
 
@@ -166,7 +162,7 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     heading("rule")
     from render.balls import RULE_COLORS
 
-    for i, name in enumerate(RULES):
+    for i, name in enumerate(registry.names()):
         col = i % 2
         if col == 0 and i:
             y += ROW + GAP

@@ -58,7 +58,12 @@ class DataPaneView:
         from sim.data.minibatch import noise_temperature
 
         out = noise_temperature(w.potential, w.particles.pos[k], rule.lr, rule.batch)
-        return out if out["batch"] else None
+        if not out["batch"]:
+            return None
+        nf = rule.spec.noise_factor(rule)  # the rule's temperature per gd's (heavy ball 1/(1-beta))
+        out["t_eff_gd"], out["t_eff_factor"], out["rule"] = out["t_eff"], nf, rule.name
+        out["t_eff"] = None if nf is None else nf * out["t_eff"]
+        return out
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
         """The pane; under it, the chosen ball's noise temperature when it is on minibatches."""
@@ -76,7 +81,11 @@ class DataPaneView:
             from render import hud, widgets
 
             surface.fill((18, 20, 28), pygame.Rect(rect.x, pane.bottom, rect.w, 2 * lh))
-            rows = (f"SGD noise: T_eff = lr·tr C/(2·2·B)·(n−B)/(n−1) = {hud.fmt(noise['t_eff'])}",
+            nf = noise["t_eff_factor"]
+            head = ("SGD noise: T_eff n/a for " + noise["rule"] if nf is None else
+                    f"SGD noise: T_eff = {'' if nf == 1 else hud.fmt(nf, 3) + '·'}lr·tr C/(2·2·B)·(n−B)/(n−1)"
+                    f" = {hud.fmt(noise['t_eff'])}")
+            rows = (head,
                     f"tr C = {hud.fmt(noise['trace'])}   B = {noise['batch']:.0f}   "
                     f"(n−B)/(n−1) = {hud.fmt(noise['factor'], 3)}")
             for i, text in enumerate(rows):

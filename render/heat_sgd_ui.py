@@ -112,7 +112,8 @@ def _lines(r: dict) -> list:
     return [
         ([("heat", ACCENT), ("  SGD vs Langevin at T_eff", TEXT)], ()),
         ([(who, DIM), ("   " + out if out else "", DIM)], ()),
-        ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
+        ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}" if r["t_eff"] is not None
+           else f"T_eff n/a for {r['rule']}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
         ([("variance", DIM), ("balls", TEXT), ("Langevin", LANGEVIN_COLOR), ("SGD C(x*)", SGD_COLOR),
           ("C(x)", MOVING_COLOR)], COLUMNS),
         *[([(f"e{i + 1} λ {fmt(lam[i], 3)}", DIM), (sci(vm[i]), TEXT), (sci(vl[i]), LANGEVIN_COLOR),

@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from sim.dynamics import RULES
+from sim.rules import registry
 
 
 class Cmd(enum.Enum):
@@ -96,7 +96,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("n",), Cmd.RULE, "newton", "rule: Newton's law with friction"),
     Binding(("a",), Cmd.RULE, "adam", "rule: Adam"),
     Binding(("l",), Cmd.RULE, "langevin", "rule: Langevin (Newton + heat)"),
-    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(RULES)} in all)"),
+    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(registry.names())} in all)"),
     Binding(("shift+tab",), Cmd.CYCLE_RULE, -1, "previous rule"),
     *_potential_bindings(),
     Binding(("page down",), Cmd.CYCLE_POTENTIAL, +1, "next potential"),
@@ -145,7 +145,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
     Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),
     Binding(("ctrl+b",), Cmd.INSTRUMENT, "breaks", "shade where the step is beyond its stable limit"),
-    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss gd really follows"),
+    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss the rule really follows"),
     Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
     Binding(("ctrl+d",), Cmd.LOAD_DATA, None, "load a CSV file as the data (or drop the file on the window)",
             "Ctrl+D"),

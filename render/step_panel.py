@@ -120,6 +120,14 @@ class StepPanel:
             rows.append((t.key, self.text(text), color))
         if readout.note:
             rows.append(("", readout.note, DIM))
+        reading = r.spec.reading(r)  # the rule as a particle law (RuleSpec.reading)
+        if reading is not None:
+            nums = "  ".join(f"{k} {fmt(v)}" for k, v in reading.numbers.items())
+            rows.append(("", self.text("as a particle: " + reading.sentence), DIM))
+            if nums:
+                rows.append(("", self.text(nums), DIM))
+        else:
+            rows.append(("", f"as a particle: n/a for {r.name}", DIM))
         return rows
 
     def measure(self, readout: Readout | None) -> tuple[int, int]:

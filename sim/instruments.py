@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from sim import stability as stab
+from sim.eig2 import sym_eigvals
 from sim.dynamics import Rule, State, buffer_fields, newton_shift, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
@@ -394,25 +395,9 @@ def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
 # ================================================================================================
 
 def hessian_eigs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues of symmetric 2x2 matrices h [n, 2, 2] in closed form: (lam_max [n], lam_min [n]).
-
-    lam = (a + c)/2 +- sqrt(((a - c)/2)^2 + b^2), with the smaller one computed as det/lam_max
-    when that is more accurate (no cancellation).
-    """
-    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
-    with np.errstate(all="ignore"):
-        mean = 0.5 * (a + c)
-        rad = np.hypot(0.5 * (a - c), b)
-        lam_max = mean + rad
-        lam_min = mean - rad
-        det = a * c - b * b
-        # the root of smaller magnitude loses digits to cancellation: take it as det / the other
-        pos_ = (mean > 0) & (lam_max != 0)
-        neg_ = (mean < 0) & (lam_min != 0)
-        lam_min_fix = np.where(pos_, det / np.where(pos_, lam_max, 1.0), lam_min)
-        lam_max = np.where(neg_, det / np.where(neg_, lam_min, 1.0), lam_max)
-        lam_min = lam_min_fix
-    return lam_max, lam_min
+    """Eigenvalues of symmetric 2x2 matrices h [n, 2, 2]: (lam_max [n], lam_min [n]), by the
+    one stable routine every panel uses (sim/eig2.py)."""
+    return sym_eigvals(h)
 
 
 def _status(value: np.ndarray, limit: np.ndarray, valid: np.ndarray,

@@ -94,14 +94,18 @@ def twin_gap(world: World, pairs: tuple[np.ndarray, np.ndarray] | None) -> float
 def bridge_readout(world: World, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Keys: rule, direction ("to_newton" / "to_momentum" / None), mass, friction, dt, lr, beta,
     integrator, exact, valid, twin (the twin's rule name or None), text, gap (max |x − x_twin|
-    over `pairs`, nan without pairs), pairs (how many)."""
+    over `pairs`, nan without pairs), pairs (how many), reading (the rule's own Newtonian
+    reading, RuleSpec.reading: its sentence, None without one) and reading_numbers."""
     b = ins.bridge(world.rule)
+    reading = world.rule.spec.reading(world.rule)
     return {"rule": world.rule.name, "direction": b["direction"], "mass": _f(b["mass"]),
             "friction": _f(b["friction"]), "dt": _f(b["dt"]), "lr": _f(b["lr"]),
             "beta": _f(b["beta"]), "integrator": b["integrator"], "exact": bool(b["exact"]),
             "valid": bool(b["valid"]), "twin": b["twin"].name if b["twin"] is not None else None,
             "text": b["text"], "gap": twin_gap(world, pairs),
-            "pairs": int(len(pairs[0])) if pairs is not None else 0}
+            "pairs": int(len(pairs[0])) if pairs is not None else 0,
+            "reading": reading.sentence if reading is not None else None,
+            "reading_numbers": ({k: _f(v) for k, v in reading.numbers.items()} if reading is not None else None)}
 
 
 # --- heat ---------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import numpy as np
 
 from sim import instruments as ins
 from sim.clock import TICK_HZ, advance
-from sim.dynamics import INTEGRATORS, RULES, Family, Rule
+from sim.dynamics import INTEGRATORS, Family, Rule
+from sim.rules import registry
 from sim.balls import Balls
 from sim.events import Change, Notice
 from sim.pairs import retuned_rules
@@ -170,8 +171,9 @@ class Runtime:
 
     def cycle_rule(self, direction: int) -> None:
         name = self.world.rule.name
-        i = RULES.index(name) if name in RULES else 0
-        self.set_rule(RULES[(i + direction) % len(RULES)])
+        names = registry.names()  # Tab order
+        i = names.index(name) if name in names else 0
+        self.set_rule(names[(i + direction) % len(names)])
 
     def set_potential(self, potential) -> None:
         """Switch landscape: take its suggested step sizes, keep the balls (race lanes and

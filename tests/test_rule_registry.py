@@ -209,3 +209,19 @@ def test_state_bufs_default_empty_for_the_old_rules():
     assert s.bufs == {}
     step(Rule("gd", lr=0.5), s, get_potential("bowl"), np.random.default_rng(0))
     np.testing.assert_allclose(s.pos, [[0.5, 0.5]])
+
+
+def test_the_ui_and_tab_order_follow_the_registry(toy):
+    from render.controls import slider_names
+    from render.theme import RULE_COLORS
+    from sim.runtime import Runtime
+
+    assert RULE_COLORS["toy"] == (1, 2, 3) and RULE_COLORS["momentum"] == (255, 140, 50)
+    assert list(RULE_COLORS)[-1] == "toy"
+    assert slider_names(Rule("toy")) == ["step", "time_scale"]  # it reads no beta, mass, ...
+    assert slider_names(Rule("langevin")) == ["step", "mass", "friction", "temperature", "time_scale"]
+    rt = Runtime(World(get_potential("bowl"), Rule("nesterov_ode")))
+    rt.cycle_rule(+1)
+    assert rt.world.rule.name == "toy"  # the registry's order is the Tab order
+    rt.cycle_rule(+1)
+    assert rt.world.rule.name == "gd"

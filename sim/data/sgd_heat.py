@@ -225,7 +225,9 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
     near = _near(pts, center, widest)  # the most faithful prediction sets what "near" is
     counted = int(np.count_nonzero(near))
     s_meas = np.cov(pts[near].T) if counted >= 3 else None
-    cont = [float(noise["t_eff"] / v) if v > 0 else math.inf for v in lam]
+    nf = rule.spec.noise_factor(rule)  # the rule's temperature per gd's T_eff (heavy ball 1/(1-beta))
+    t_eff = None if nf is None else float(nf * noise["t_eff"])
+    cont = [(float(t_eff / v) if v > 0 else math.inf) if t_eff is not None else None for v in lam]
     out: dict[str, Any] = {
         "rule": rule.name, "lr": float(rule.lr), "batch": int(noise["batch"]), "n": int(noise["n"]),
         "factor": float(noise["factor"]), "balls": counted,
@@ -233,7 +235,8 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
         "far": int(len(near) - np.count_nonzero(near)), "left_out": left_out,
         "center": [float(v) for v in center], "center_kind": kind,
         "mean": [float(v) for v in pts[near].mean(axis=0)] if near.any() else [math.nan, math.nan],
-        "t_eff": float(noise["t_eff"]), "trace_c": float(noise["trace"]),
+        "t_eff": t_eff, "t_eff_factor": nf, "t_eff_gd": float(noise["t_eff"]),
+        "trace_c": float(noise["trace"]),
         "hessian_eigenvalues": [float(v) for v in lam],
         "e1_angle_deg": math.degrees(math.atan2(e[1, 0], e[0, 0])),
         "predicted": s_sgd is not None or s_lang is not None,

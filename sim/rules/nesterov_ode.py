@@ -39,5 +39,5 @@ def step_nesterov_ode(r, s, V, rng) -> bool:
 SPEC = RuleSpec(
     name="nesterov_ode", family=Family.NEWTON, group="second order", color=(200, 170, 90),
     summary="x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes), t from the ball's drop",
-    params=(DT,), step=step_nesterov_ode, timed=True, counts_steps=True,
+    params=(DT,), step=step_nesterov_ode, timed=True, counts_steps=True, chip="nest ODE",
 )
