@@ -402,11 +402,12 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
         if r is None:
             w.row(("hover over a ball", DIM))
             return None
-        tab = (74, 150)
+        name = r["ratio_name"] or "lr·λ"
+        lw = font.size(f"{name} max")[0] + 20  # after the chip: a long ratio name widens the columns
+        tab = (max(74, lw), max(150, lw + 76))
         lam, lam_min = r["lambda_max"], r["lambda_min"]
         w.row(("λmax", TEXT), (fmt(lam), TEXT), (f"λmin {fmt(lam_min)}", DIM),
               chip="ok" if lam > 0 else "n/a", col=tab)
-        name = r["ratio_name"] or "lr·λ"
         for k, lam_k in (("max", lam), ("min", lam_min)):
             if k == "min" and not lam_min >= 0:
                 w.row((f"{name} min", TEXT), (DASH, TEXT), ("falls away: any step", DIM),

@@ -129,6 +129,8 @@ class PlanePanel:
     def measure(self, width: int) -> int:
         """Height the panel needs at this width."""
         line = self.font.get_linesize() + 2
+        if self.plane is None and self.rule is not None:  # "n/a for <rule>" and its rate
+            return PAD + 2 * line + PAD
         plot_h = max(int((width - 2 * PAD) * PLOT_ASPECT), MIN_PLOT)
         return PAD + line + plot_h + 4 + TEXT_ROWS * line + PAD
 

@@ -8,7 +8,6 @@ eigenvalues (1/time^2 per unit mass). The one-step maps are those of `sim.maps`.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Sequence
 
 import numpy as np

@@ -245,6 +245,11 @@ def test_every_rule_every_instrument_exact_or_na(name):
         assert st["rho_max"][0] == pytest.approx(float(maps.rule_rate(rule, [25.0])), rel=1e-12)
         assert st["rho_min"][0] == pytest.approx(float(maps.rule_rate(rule, [1.0])), rel=1e-12)
         assert st["verdict"][0] == ("stable" if rate < 1 else "unstable")
+        lams = np.geomspace(1e-3, 1e5, 400)  # the panel's verdict per direction is the map's
+        sweep = stability.analyse(rule, lams, lams)
+        rho = np.array([maps.rule_rate(rule, [v]) for v in lams])
+        clear = np.abs(rho - 1.0) > 1e-9  # (off the very edge)
+        assert np.array_equal((sweep["stable_max"] == "stable")[clear], (rho <= 1.0)[clear])
     elif name != "nesterov_ode":  # (its late-time limit, friction 3/t gone, has a region)
         assert st["verdict"][0] == "n/a"
     c = why_maps.modified_coefficient(rule)

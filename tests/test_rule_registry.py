@@ -225,3 +225,27 @@ def test_the_ui_and_tab_order_follow_the_registry(toy):
     assert rt.world.rule.name == "toy"  # the registry's order is the Tab order
     rt.cycle_rule(+1)
     assert rt.world.rule.name == "gd"
+
+
+def test_a_rule_spells_out_its_own_step(monkeypatch):
+    """RuleSpec.readout: the step panel shows the rule's own terms; the ball's extra buffers
+    are in the captured state."""
+    from dataclasses import replace
+
+    from sim.step_readout import STEP, Term, capture, readout
+
+    def terms(r, before, after, V):
+        d = after.pos - before.pos
+        return [Term("dx", "Δx", "x' − x", d, STEP), Term("h0", "hist[0]", "hist[0]", before.bufs["hist"][0])]
+
+    monkeypatch.setitem(registry.specs(), "toy", replace(TOY, readout=terms))
+    w = World(get_potential("bowl"), Rule("toy", lr=0.1))
+    w.drop(np.array([[1.0, -2.0]]))
+    w.tick(1)
+    before = capture(w, 0)
+    assert before.bufs["hist"].shape == (3, 2)
+    np.testing.assert_array_equal(before.bufs["hist"][0], w.particles.pos[0])
+    w.tick(1)
+    ro = readout(before, capture(w, 0), w.potential)
+    assert ro.keys() == ["dx", "h0"]
+    np.testing.assert_allclose(ro.term("dx").value, -0.1 * 0.5 * before.pos, rtol=1e-14)

@@ -1,8 +1,6 @@
 """Gradient descent: x <- x - lr g (torch SGD without momentum)."""
 from __future__ import annotations
 
-import numpy as np
-
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.linear import mat1
 
