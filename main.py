@@ -109,28 +109,26 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _rule_lines() -> str:
+    """One help line per registered rule, from its spec (Tab order)."""
+    from sim.rules import registry
+    specs = registry.specs().values()
+    width = max(len(s.name) for s in specs) + 2
+    return "\n".join(f"  {s.name:<{width}}{s.summary}" for s in specs)
+
+
 def _epilog() -> str:
     """The help's closing text: every landscape and rule, the exact update rules, examples,
     the dump's keys."""
-    from sim.dynamics import RULES
     from sim.potentials import POTENTIALS
+    from sim.rules import registry
+    RULES = registry.names()
 
     return f"""potentials: {', '.join(POTENTIALS)}
 dynamics:   {', '.join(RULES)}
 
 rules (one tick, per ball; g = grad V(x)):
-  gd        x -= lr g
-  momentum  u = beta u + g;  x -= lr u                 (torch SGD momentum)
-  nesterov  u = beta u + g;  x -= lr (g + beta u)      (torch SGD nesterov)
-  adagrad   s += g^2;  x -= lr g / (sqrt(s) + eps)
-  rmsprop   s = alpha s + (1-alpha) g^2;  x -= lr g / (sqrt(s) + eps)
-  adam      torch Adam with bias correction (beta, beta2, eps)
-  newton    m x'' = -grad V - friction x'  (--integrator verlet|symplectic|euler)
-  langevin  newton + thermal noise at --temperature (BAOAB); samples exp(-V/T)
-  newton_method  x -= lr (H + mu I)^-1 g, exact Hessian H; mu = 0 where H > 0, else
-                 -lambda_min + 0.1 max|lambda| (lr 1 by default): one step on a quadratic
-  nesterov_ode   x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes), t from the ball's drop,
-                 at rest at t = 0; Strang splitting with the friction exact, second order (dt)
+{_rule_lines()}
 
 schedules (--schedule, optimizer rules, per ball from its drop; torch.optim.lr_scheduler):
   constant | step:K:G (StepLR) | cosine:T (CosineAnnealingLR, eta_min 0) | warmup:K (LinearLR 1/K -> 1)
@@ -187,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "temperature": "0.1", "dt": "0.01"}
     for name in NUMERIC_PARAMS:
         dyn.add_argument(f"--{name}", type=_number, metavar="F", help=f"({defaults[name]})")
+    from sim.rules.cli import add_rule_options
+    add_rule_options(dyn, {*NUMERIC_PARAMS, "integrator"})
     dyn.add_argument("--schedule", metavar="SPEC",
                      help="learning-rate schedule for optimizer rules: constant|step:K:G|cosine:T|warmup:K")
 
@@ -282,11 +282,9 @@ def _base_potential(args: argparse.Namespace):
 
 def make_rule(args: argparse.Namespace, default: str = "gd"):
     from sim.dynamics import Rule
+    from sim.rules.cli import given_params
     changes: dict[str, Any] = {"name": args.dynamics or default}
-    for name in NUMERIC_PARAMS:
-        value = getattr(args, name)
-        if value is not None:
-            changes[name] = value
+    changes.update({k: v for k, v in given_params(args).items() if k != "integrator"})
     if changes["name"] == "newton_method" and args.lr is None:
         changes["lr"] = 1.0  # Newton's method: the full step
     if args.schedule is not None:
@@ -532,11 +530,15 @@ def _load_scene(args: argparse.Namespace):
 def _override_scene_rule(args: argparse.Namespace, world) -> None:
     """--dynamics, --integrator and the numeric parameters given override the scene's current
     rule, validated as usual (a new --dynamics puts every ball on it, as a rule key does)."""
-    given = [n for n in NUMERIC_PARAMS if getattr(args, n) is not None]
+    from sim.rules.cli import given_params
+    given = given_params(args)
     if args.dynamics is None and args.integrator is None and not given:
         return
     current = world.rule
     ns = argparse.Namespace(**vars(args))
+    for name, value in current.given.items():  # the scene's other options where none is given
+        if name not in (*NUMERIC_PARAMS, "integrator") and getattr(ns, name, None) is None:
+            setattr(ns, name, value)
     for name in NUMERIC_PARAMS:  # the scene's values where the command line gives none
         if getattr(ns, name) is None and name != "eps":
             setattr(ns, name, getattr(current, name))
@@ -548,7 +550,8 @@ def _override_scene_rule(args: argparse.Namespace, world) -> None:
     if rule.name != current.name:
         world.set_rule(rule)
     else:
-        world.set_params(**{k: getattr(rule, k) for k in ("integrator", *NUMERIC_PARAMS)})
+        world.set_params(**{k: getattr(rule, k) for k in ("integrator", *NUMERIC_PARAMS)},
+                         **{k: v for k, v in rule.given.items() if k not in (*NUMERIC_PARAMS, "integrator")})
 
 
 def run_render(args: argparse.Namespace) -> int:
