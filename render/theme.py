@@ -49,6 +49,7 @@ RULE_COLORS: dict[str, tuple[int, int, int]] = {
     "langevin": (255, 170, 190),
     "newton_method": (120, 235, 140),
     "nesterov_ode": (200, 170, 90),
+    "marble": (90, 215, 200),
 }
 UNKNOWN_RULE_COLOR = (255, 255, 255)
 BALL_OUTLINE = (14, 14, 20)

@@ -186,3 +186,28 @@ def test_headless_dump_writes_velocities(tmp_path):
                           "--steps", "2", "--dump", str(tmp_path / "x.json")], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_ledger_books_the_marbles_own_energy():
+    """The ledger's kinetic and potential are the marble's (m/2 |X'|^2, m g V), so at zero
+    friction its drift is the integrator's O(dt^2) error, and with friction the dissipated
+    energy closes the books; a newton ball beside it keeps m/2 |v|^2 and V."""
+    from sim.instruments import ledger_total
+
+    pot = get_potential("himmelblau")
+    for friction in (0.0, 0.6):
+        w = World(pot, Rule("marble", dt=0.002, friction=friction, gravity=1.7, mass=0.9))
+        w.add_rule(Rule("newton", dt=0.002, friction=friction))
+        w.drop(np.array([[0.5, 1.0], [-1.0, 2.0]]), vel=np.array([[0.3, -0.2], [0.0, 0.4]]))
+        w.drop(np.array([[2.0, -1.0]]), rule_id=1)
+        w.tick(500)
+        p = w.particles
+        mine = ledger_total(w, [0, 1])
+        want = marble_energy(pot, p.pos[:2], p.vel[:2], m=0.9, g=1.7)
+        a = pot.grad(p.pos[:2])
+        assert mine["kinetic"] == pytest.approx(float((0.45 * ((p.vel[:2] ** 2).sum(1) + (a * p.vel[:2]).sum(1) ** 2)).sum()), rel=1e-12)
+        assert mine["kinetic"] + mine["potential"] == pytest.approx(float(want.sum()), rel=1e-12)
+        assert abs(mine["drift"]) < 1e-5 * abs(mine["initial"]), mine
+        assert (friction == 0.0) == (mine["dissipated"] == 0.0)
+        newt = ledger_total(w, [2])
+        assert newt["kinetic"] == pytest.approx(0.5 * float((p.vel[2] ** 2).sum()), rel=1e-12)

@@ -154,6 +154,9 @@ class RuleSpec:
     noise_factor: Callable[..., float | None] = lambda r: None
     reading: Callable[..., Reading | None] = lambda r: None
     readout: Callable[..., list | None] = lambda r, before, after, V: None
+    # energy(r, pos [n, 2], vel [n, 2], V) -> (kinetic [n], potential [n]) where they are not
+    # m/2 |v|^2 and V (the marble: its height's motion and m g V); None: those
+    energy: Callable[..., tuple | None] = lambda r, pos, vel, V: None
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:

@@ -86,6 +86,15 @@ def energy(pos: np.ndarray, vel: np.ndarray, V, mass: float = 1.0, gravity: floa
     return 0.5 * mass * (_dot(vel, vel) + _dot(a, vel) ** 2) + mass * gravity * V.value(pos)
 
 
+def _energy(r, pos: np.ndarray, vel: np.ndarray, V) -> tuple[np.ndarray, np.ndarray]:
+    """(kinetic m/2 (|q'|^2 + (grad V . q')^2), potential m g V) per ball [n] (the ledger's)."""
+    m, g = float(r.opt("mass")), float(r.opt("gravity"))
+    if len(pos) == 0:
+        return np.zeros(0), np.zeros(0)
+    a = V.grad(pos)
+    return 0.5 * m * (_dot(vel, vel) + _dot(a, vel) ** 2), m * g * V.value(pos)
+
+
 def linear_map(r, lam: float) -> np.ndarray:
     """The tick linearized at the minimum of V = lam x^2/2 on (x, x'): small amplitude only
     (the marble is not linear on a quadratic: q'^T H q' and the slope's 1/(1 + |a|^2) are
@@ -113,8 +122,8 @@ def reading(r) -> Reading:
 
 
 SPEC = RuleSpec(
-    name="marble", family=Family.NEWTON, group="newton", color=(120, 200, 255),
+    name="marble", family=Family.NEWTON, group="newton", color=(90, 215, 200),
     summary="a marble on the surface z = V under --gravity, with drag (RATTLE)",
     params=(MASS, FRICTION, GRAVITY, DT), step=step_marble, timed=True, newtonian=True,
-    carry="velocity", linear_map=linear_map, reading=reading,
+    carry="velocity", linear_map=linear_map, reading=reading, energy=_energy,
 )
