@@ -194,14 +194,14 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
 def rate_text(rate: float, theory: float, status: str = "measured") -> str:
     """The race legend's rate row: "rate 0.99501/tick (theory 0.99501)" (1 − rate to three
     significant digits, sim.race_rates.rate_digits), "rate measuring… (theory 0.667)" until
-    the measurement is stable, "no steady rate" or "at the rounding floor" where it cannot
+    the measurement is stable, "no steady rate yet" or "at the rounding floor" where it cannot
     tell; the theory only where it is exact."""
     from sim.race_rates import rate_digits
 
     if status == "measured" and math.isfinite(rate):
         text = f"rate {rate:.{rate_digits(rate)}f}/tick"
     else:
-        text = {"unsteady": "no steady rate", "floor": "rate: at the rounding floor"}.get(
+        text = {"unsteady": "no steady rate yet", "floor": "rate: at the rounding floor"}.get(
             status, "rate measuring…")
     if math.isfinite(theory):
         text += f" (theory {theory:.{rate_digits(theory)}f})"

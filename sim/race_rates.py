@@ -53,7 +53,7 @@ FIT_RCOND = 1e-10  # singular values below this x the largest are dropped (unexc
 MAX_SPACING = 8  # frames that advance up to this many ticks still give a uniform subsequence
 MIN_EQUATIONS = 6  # recurrence equations (tick triples) a fit needs
 LAG_MIN, LAG_MAX = 4, 1000  # ticks between the two estimates that must agree
-UNSTEADY_TICKS = 1000  # a history this long with no stable estimate: "no steady rate"
+UNSTEADY_TICKS = 1000  # a history this long with no stable estimate: "no steady rate yet"
 
 
 class Samples:

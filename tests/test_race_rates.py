@@ -254,7 +254,7 @@ def test_condition_number_momentum_is_exact_or_measuring_every_tick():
 def test_a_nonlinear_minimum_is_measured_near_it_and_noise_never():
     """gd on himmelblau converges to (3, 2), where the Hessian is [[74, 20], [20, 34]]: the
     measured rate is max|1 - lr lam| of that Hessian once the ball is near. Langevin's error
-    has no rate (it jitters at the thermal floor): never a number, "no steady rate" in the
+    has no rate (it jitters at the thermal floor): never a number, "no steady rate yet" in the
     end."""
     lam = np.linalg.eigvalsh(np.array([[74.0, 20.0], [20.0, 34.0]]))
     exact = max(abs(1 - 0.01 * v) for v in lam)
@@ -302,5 +302,5 @@ def test_rate_text_digits_and_states():
     assert rate_text(2 / 3, 2 / 3) == "rate 0.667/tick (theory 0.667)"
     assert rate_text(math.nan, 2 / 3, "measuring") == "rate measuring… (theory 0.667)"
     assert rate_text(0.95, math.nan, "measuring") == "rate measuring…"  # no number until stable
-    assert rate_text(math.nan, math.nan, "unsteady") == "no steady rate"
+    assert rate_text(math.nan, math.nan, "unsteady") == "no steady rate yet"
     assert rate_text(math.nan, 0.0, "floor") == "rate: at the rounding floor (theory 0.000)"
