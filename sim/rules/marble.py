@@ -29,7 +29,7 @@ import numpy as np
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.newtonian import DT, FRICTION, MASS
 
-MARBLE_NEWTON = 4  # Newton iterations for the position constraint (quadratic convergence)
+MARBLE_NEWTON = 3  # Newton iterations for the position constraint (quadratic convergence)
 GRAVITY = ParamSpec("gravity", 1.0, lo=0.0, help="gravity g (down the z axis)")
 
 
@@ -56,11 +56,16 @@ def step_marble(r, s, V, rng) -> bool:
     # the multiplier: X = Y - kappa (-a0, 1), kappa by Newton on z - V(q) = 0
     kappa = np.zeros(len(yz))
     q = yq.copy()
+    gq = s.tmp2
     for _ in range(MARBLE_NEWTON):
-        f = yz - kappa - V.value(q)
-        slope = -1.0 - _dot(V.grad(q), a0)
+        f = yz - kappa
+        f -= V.value(q)
+        V.grad(q, out=gq)
+        slope = _dot(gq, a0)
+        slope += 1.0
         with np.errstate(all="ignore"):
-            kappa -= f / slope
+            f /= slope
+        kappa += f  # Newton: kappa -= f / f', f' = -(1 + grad V(q) . a0)
         np.multiply(a0, kappa[:, None], out=q)
         q += yq
     s.pos[...] = q
