@@ -97,7 +97,7 @@ class RacePanel:
         k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
         chip_rows = math.ceil(len(registry.names()) / CHIP_COLUMNS)
         _, rates = self._sample(w)
-        shown = sum(1 for r in rates.values() if math.isfinite(r.get("rate", math.nan)))
+        shown = sum(1 for r in rates.values() if r.get("status"))  # one rate row per lane
         return pad + (1 + k + shown) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
 
     def click(self, pos, runtime: Runtime) -> bool:

@@ -349,6 +349,18 @@ def _ledger_parts(world: World, rows: Any) -> tuple[np.ndarray | None, np.ndarra
         drift = kinetic + potential
         drift += dissipated
         drift -= initial
+        rid_take = p.rule[take]
+        for k_rule, r in enumerate(world.rules):  # rules that own their energy (per rule)
+            if not newt[k_rule]:
+                continue
+            rows_k = np.flatnonzero(rid_take == k_rule) if len(np.unique(rid_take)) > 1 else \
+                (slice(None) if int(rid_take[0]) == k_rule else np.zeros(0, np.intp))
+            got = r.spec.energy(r, pos[rows_k], vel[rows_k], world.potential)
+            if got is not None:
+                kinetic[rows_k], potential[rows_k] = got
+                drift = kinetic + potential
+                drift += dissipated
+                drift -= initial
     parts = dict(kinetic=kinetic, potential=potential, dissipated=dissipated, initial=initial,
                  drift=drift)
     return idx, applies, parts

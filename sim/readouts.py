@@ -189,7 +189,8 @@ def race_readout(world: World, twins: dict[int, int] | None = None,
     (name), rule_id, loss (V at the lane's most recent alive ball; nan when all diverged),
     diverged (no alive ball), twin (a twin row), leader (lowest loss among two or more lanes).
     With `rates` (sim.race_rates.lane_rates): also rate (the measured contraction per tick) and
-    rate_theory (the exact one on a quadratic), nan where unknown. `last`: the caller's
+    rate_theory (the exact one on a quadratic), nan where unknown, and rate_status
+    ("measured", "measuring", "unsteady", "floor"; None for a row the meter does not follow). `last`: the caller's
     ins.last_ball_per_rule(world), when it has it (a full pass over the balls)."""
     p = world.particles
     last = ins.last_ball_per_rule(world) if last is None else last
@@ -215,6 +216,7 @@ def race_readout(world: World, twins: dict[int, int] | None = None,
             got = rates.get(e["rule_id"], {})
             e["rate"] = float(got.get("rate", math.nan))
             e["rate_theory"] = float(got.get("theory", math.nan))
+            e["rate_status"] = got.get("status")
     return out
 
 

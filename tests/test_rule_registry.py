@@ -54,8 +54,8 @@ def toy(monkeypatch):
 
 def test_the_old_rules_in_tab_order_and_their_tables_from_the_registry():
     from sim.dynamics import EPS_DEFAULT, FAMILY, HEAVY_BALL, OPTIMIZERS, RULE_PARAMS, RULES
-    assert RULES == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
-                     "langevin", "newton_method", "nesterov_ode")
+    assert RULES[:10] == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
+                          "langevin", "newton_method", "nesterov_ode")  # new rules come after
     assert RULE_PARAMS["adam"] == ("lr", "beta", "beta2", "eps")
     assert RULE_PARAMS["newton"] == ("mass", "friction", "dt", "integrator")
     assert EPS_DEFAULT == {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}

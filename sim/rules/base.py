@@ -161,6 +161,9 @@ class RuleSpec:
     chip: str = ""  # a short label where the name is too long (race chips); "" = the name
     plane: str | None = None  # the hyperparameter plane that holds the rule: "momentum" (lr, beta;
     # gd is its beta = 0 row), "nesterov" (lr, beta) or "newton" (dt, friction); None: no plane
+    # energy(r, pos [n, 2], vel [n, 2], V) -> (kinetic [n], potential [n]) where they are not
+    # m/2 |v|^2 and V (the marble: its height's motion and m g V); None: those
+    energy: Callable[..., tuple | None] = lambda r, pos, vel, V: None
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:
