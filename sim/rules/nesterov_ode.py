@@ -32,11 +32,15 @@ def step_nesterov_ode(r, s, V, rng) -> bool:
         k = float(t[0])  # one count for all: scalar weights
     else:
         k = t.astype(np.float64)[:, None]
+    # (products, never **: a scalar and an array power may round differently, and a block of
+    # one step count must give the bits of a mixed pass)
     k1 = k + 1.0
-    c_drift = dt * k * (2.0 * k + 1.0) / (2.0 * k1 * k1)
-    c_push = dt * dt * (2.0 * k + 1.0) ** 2 / (8.0 * k1 * k1)
-    c_keep = (k / k1) ** 3
-    den = 20.0 * k1 ** 3
+    u = 2.0 * k + 1.0
+    q = k / k1
+    c_drift = dt * k * u / (2.0 * k1 * k1)
+    c_push = dt * dt * (u * u) / (8.0 * k1 * k1)
+    c_keep = q * q * q
+    den = 20.0 * (k1 * k1 * k1)
     c_g0 = dt * (((10.0 * k + 10.0) * k + 5.0) * k + 1.0) / den
     c_g1 = dt * (((10.0 * k + 20.0) * k + 15.0) * k + 4.0) / den
     np.multiply(s.vel, c_drift, out=s.tmp)
