@@ -240,3 +240,15 @@ def test_the_marble_on_the_wall_lesson():
     assert crossed[2] == pytest.approx(want, rel=1e-3)
     assert np.all(w.particles.pos[:, 0] == 0.0)  # on the axis: one-dimensional
     assert 0 < w.particles.pos[0, 1] < 1e-30  # gd: 2 x 0.75^559, never across
+
+
+def test_on_minibatches_the_marble_rolls_on_the_full_data_surface():
+    from sim.data import LinReg
+
+    pot = LinReg()
+    a = World(pot, Rule("marble", dt=0.01, batch=4), seed=1)
+    b = World(pot, Rule("marble", dt=0.01), seed=1)
+    for w in (a, b):
+        w.drop(np.array([[0.0, 0.0], [2.0, -1.0]]))
+        w.tick(50)
+    np.testing.assert_array_equal(a.particles.pos, b.particles.pos)
