@@ -234,8 +234,10 @@ def _recurrence_fit(a: np.ndarray, window: int) -> tuple[float, float, float]:
 def rate_digits(rate: float) -> int:
     """Decimals that show 1 - rate to three significant digits (3 at least, 8 at most)."""
     gap = abs(1.0 - rate)
-    if not math.isfinite(gap) or gap <= 0.0:
+    if not math.isfinite(gap):
         return 8
+    if gap == 0.0:
+        return 3  # exactly 1 (no friction): "1.000"
     return int(min(8, max(3, 2 - math.floor(math.log10(gap)))))
 
 
@@ -330,6 +332,9 @@ def theory_rate(world: World, rid: int, lams: np.ndarray | None) -> float:
         return math.nan
     if r.name == "langevin" and r.temperature > 0.0:
         return math.nan
+    own = [r.spec.linear_map(r, float(lam)) for lam in lams]  # a rule that states its map
+    if all(m is not None for m in own):
+        return max(float(np.max(np.abs(np.linalg.eigvals(m)))) for m in own)
     return maps.rule_rate(r, lams)
 
 

@@ -131,6 +131,7 @@ LESSON_ORDER = (
     "fit_a_line",
     "sgd_is_hot",
     "network_slice",
+    "marble_on_the_wall",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 

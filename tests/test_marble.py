@@ -212,3 +212,44 @@ def test_the_ledger_books_the_marbles_own_energy():
         assert (friction == 0.0) == (mine["dissipated"] == 0.0)
         newt = ledger_total(w, [2])
         assert newt["kinetic"] == pytest.approx(0.5 * float((p.vel[2] ** 2).sum()), rel=1e-12)
+
+
+def test_the_marble_on_the_wall_lesson():
+    """The lesson's claim: from rest at (0, 2) on the ravine (x^2 + 25 y^2)/2 with no friction,
+    Newton's law reaches y = 0 after a quarter period pi/10 = 0.31 s; the marble after the
+    quarter period of its energy integral, int_0^(pi/2) sqrt((1 + (k A sin t)^2) / (g k)) dt
+    (k = 25, A = 2, g = 1: 10.0 s), 32 times later; gd never crosses (y <- 0.75 y)."""
+    from scipy.integrate import quad
+
+    from sim.scene import find_scene, load_scene
+
+    w, info = load_scene(find_scene("marble_on_the_wall"))
+    assert [r.name for r in w.rules] == ["gd", "newton", "marble"] and info.paused
+    want = quad(lambda t: math.sqrt((1 + (50 * math.sin(t)) ** 2) / 25), 0, math.pi / 2,
+                epsabs=1e-12, epsrel=1e-12)[0]
+    assert want == pytest.approx(10.0116, abs=1e-3)
+    crossed: dict[int, float] = {}
+    y_prev = w.particles.pos[:, 1].copy()
+    for k in range(1, 560):
+        w.tick(1)
+        y = w.particles.pos[:, 1]
+        for i in (1, 2):
+            if i not in crossed and y[i] <= 0 < y_prev[i]:
+                crossed[i] = (k - 1 + y_prev[i] / (y_prev[i] - y[i])) * 0.02
+        y_prev = y.copy()
+    assert crossed[1] == pytest.approx(math.pi / 10, abs=2e-3)
+    assert crossed[2] == pytest.approx(want, rel=1e-3)
+    assert np.all(w.particles.pos[:, 0] == 0.0)  # on the axis: one-dimensional
+    assert 0 < w.particles.pos[0, 1] < 1e-30  # gd: 2 x 0.75^559, never across
+
+
+def test_on_minibatches_the_marble_rolls_on_the_full_data_surface():
+    from sim.data import LinReg
+
+    pot = LinReg()
+    a = World(pot, Rule("marble", dt=0.01, batch=4), seed=1)
+    b = World(pot, Rule("marble", dt=0.01), seed=1)
+    for w in (a, b):
+        w.drop(np.array([[0.0, 0.0], [2.0, -1.0]]))
+        w.tick(50)
+    np.testing.assert_array_equal(a.particles.pos, b.particles.pos)

@@ -304,3 +304,18 @@ def test_rate_text_digits_and_states():
     assert rate_text(0.95, math.nan, "measuring") == "rate measuring…"  # no number until stable
     assert rate_text(math.nan, math.nan, "unsteady") == "no steady rate yet"
     assert rate_text(math.nan, 0.0, "floor") == "rate: at the rounding floor (theory 0.000)"
+    assert rate_text(math.nan, 1.0, "measuring") == "rate measuring… (theory 1.000)"
+
+
+def test_a_rule_that_states_its_linear_map_gets_its_own_theory():
+    """The marble states its small-amplitude map (sim/rules/marble.py): on the ravine the lane's
+    theory is its spectral radius, exp(-friction dt / 2m) for underdamped modes (det of the
+    map = exp(-friction dt / m)), not gd's 0.99; and the measured rate agrees once it is near."""
+    w = World(get_potential("ravine"), Rule("marble", dt=0.02, friction=0.3))
+    w.drop(np.array([[0.3, 0.05]]))
+    lams = RR.quadratic_eigs(w)
+    want = math.exp(-0.3 * 0.02 / 2)
+    assert RR.theory_rate(w, 0, lams) == pytest.approx(want, rel=1e-12)
+    seen = _watch(w, 3000)
+    got = [r[0]["rate"] for _, r in seen if r[0]["status"] == "measured"]
+    assert got and all(abs(g - want) <= _tolerance(want) for g in got)

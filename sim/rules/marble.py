@@ -39,7 +39,13 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def step_marble(r, s, V, rng) -> bool:
-    """One tick (dt) of the marble for every row of s: drag half, RATTLE, drag half."""
+    """One tick (dt) of the marble for every row of s: drag half, RATTLE, drag half. On
+    minibatches (sim.data.minibatch.MinibatchField) it rolls on the full-data surface: a
+    surface redrawn at every gradient has no constraint to solve (--batch is ignored)."""
+    from sim.data.minibatch import MinibatchField
+
+    if isinstance(V, MinibatchField):
+        V = V.potential
     m, g, dt = float(r.opt("mass")), float(r.opt("gravity")), float(r.opt("dt"))
     h = 0.5 * dt
     damp = math.exp(-float(r.opt("friction")) * h / m)
