@@ -158,7 +158,7 @@ def bridge(rule: Rule) -> dict[str, Any]:
         what = "heavy-ball momentum" if rule.name == "momentum" else "gd (beta = 0)"
         out["text"] = (f"{what} = Newton with mass dt²/lr and friction (1−β)·dt/lr, "
                        "semi-implicit Euler: same path, tick for tick")
-    elif rule.newtonian:
+    elif rule.name in ("newton", "langevin"):  # (not every rule with a velocity: the marble is not)
         integ = "verlet" if rule.name == "langevin" else rule.integrator
         if integ == "verlet":
             lr, beta, valid = verlet_to_momentum(rule.dt, rule.mass, rule.friction)
@@ -191,6 +191,9 @@ def bridge(rule: Rule) -> dict[str, Any]:
     elif rule.name == "nesterov_ode":
         out["text"] = ("Nesterov's momentum in the small-step limit: Newton's law (mass 1) with "
                        "friction 3/t that fades as the ball's own time t grows")
+    elif rule.name == "marble":
+        out["text"] = ("a marble on the surface z = V is not Newton's law in the plane: on a slope s "
+                       "the pull along −∇V is g·s/(1+s²), so no momentum twin")
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out

@@ -253,3 +253,14 @@ def test_on_minibatches_the_marble_rolls_on_the_full_data_surface():
         w.drop(np.array([[0.0, 0.0], [2.0, -1.0]]))
         w.tick(50)
     np.testing.assert_array_equal(a.particles.pos, b.particles.pos)
+
+
+def test_the_bridge_claims_no_momentum_twin_for_a_marble():
+    """The bridge panel's twin is exact only for Newton's law in the plane (newton, langevin);
+    a marble's pull along -grad V is g s / (1 + s^2): no momentum twin, and no talk of heat."""
+    from sim import instruments as ins
+
+    b = ins.bridge(Rule("marble", dt=0.02, friction=0.5))
+    assert b["direction"] is None and b["twin"] is None and not b["valid"]
+    assert "heat" not in b["text"] and "not Newton's law in the plane" in b["text"]
+    assert ins.bridge(Rule("newton", dt=0.02, friction=0.5))["twin"] is not None
