@@ -106,11 +106,13 @@ def main() -> int:
         pane = app.instruments.data.pane
         data = app.world.potential.data
         ts = []
+        screen.set_clip(pane.rect)  # as draw_pane does
         for _ in range(args.frames):
             w0, c0 = time.perf_counter(), time.process_time()
             D._draw_points(screen, pane, data)
             c = time.process_time() - c0
             ts.append((time.perf_counter() - w0, c, c))
+        screen.set_clip(None)
         print(line(f"{name}: the pane's {args.rows:,} points alone", ts))
     rows = args.mlp_rows or args.rows
     path = write_csv(folder, rows, "classification")
