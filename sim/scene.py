@@ -85,7 +85,7 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -97,7 +97,7 @@ from sim.rules import registry
 from sim.data import DataPotential
 from sim.data.scene_io import KEYS, data_landscape_from, landscape_extra
 from sim.expression import ExprPotential, FormulaError, expression_potential
-from sim.files import hidden_temp, publish_new
+from sim.files import atomic_write
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, MAX_STEP_COUNT, UNDEFINED
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
@@ -131,6 +131,7 @@ LESSON_ORDER = (
     "fit_a_line",
     "sgd_is_hot",
     "network_slice",
+    "marble_on_the_wall",
     "adamw_vs_l2",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
@@ -1067,52 +1068,10 @@ def write_new_scene(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp: str | None = None
     try:
-        fd, tmp = hidden_temp(folder, path.name, ".part")  # a killed run's are cleaned up next time
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), _file_mode(path))
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            path = publish_new(tmp, path)
-        tmp = None
-        _fsync_dir(folder)
+        return atomic_write(path, data, replace=replace)
     except OSError as e:
         raise SceneError(f"{path.name}: cannot save: {e.strerror or e}") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return path
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0644."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; best effort elsewhere)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # =============================================================================================

@@ -114,7 +114,8 @@ class World:
             p.buf_a[s] = p.vel[s] * (-1.0 / r.lr)
         with np.errstate(all="ignore"):
             ke = kinetic_energy(p.vel[s], r.mass) if r.newtonian else 0.0
-            p.energy0[s] = self.potential.value(p.pos[s]) + ke
+            own = r.spec.energy(r, p.pos[s], p.vel[s], self.potential)  # a rule's own energy
+            p.energy0[s] = self.potential.value(p.pos[s]) + ke if own is None else own[0] + own[1]
         if self.potential.partial:  # dropped outside the landscape's domain: undefined at once
             rows = np.arange(s.start, s.stop)
             bad = rows[self.undefined_at(rows)]

@@ -188,8 +188,8 @@ def test_command_line_options_from_the_param_specs(toy, tmp_path, capsys):
         assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1, err
     # an option the chosen rule does not read is accepted and left out of params (as --beta on gd)
     rc = main.main(["--headless", "--potential", "bowl", "--dynamics", "gd", "--momentum-decay", "0.1",
-                    "--start=1,-2", "--steps", "3", "--dump", str(out)])
-    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.01, "weight_decay": 0.0}
+                    "--lr", "0.02", "--start=1,-2", "--steps", "3", "--dump", str(out)])
+    assert rc == 0 and json.loads(out.read_text())["params"] == {"lr": 0.02, "weight_decay": 0.0}
 
 
 def test_a_schedule_never_scales_a_rule_that_is_not_schedulable(toy):
@@ -209,3 +209,44 @@ def test_state_bufs_default_empty_for_the_old_rules():
     assert s.bufs == {}
     step(Rule("gd", lr=0.5), s, get_potential("bowl"), np.random.default_rng(0))
     np.testing.assert_allclose(s.pos, [[0.5, 0.5]])
+
+
+def test_the_ui_and_tab_order_follow_the_registry(toy):
+    from render.controls import slider_names
+    from render.theme import RULE_COLORS
+    from sim.runtime import Runtime
+
+    assert RULE_COLORS["toy"] == (1, 2, 3) and RULE_COLORS["momentum"] == (255, 140, 50)
+    assert list(RULE_COLORS)[-1] == "toy"
+    assert slider_names(Rule("toy")) == ["step", "time_scale"]  # it reads no beta, mass, ...
+    assert slider_names(Rule("langevin")) == ["step", "mass", "friction", "temperature", "time_scale"]
+    before_toy = list(registry.names())[-2]  # the last registered rule before the test's own
+    rt = Runtime(World(get_potential("bowl"), Rule(before_toy)))
+    rt.cycle_rule(+1)
+    assert rt.world.rule.name == "toy"  # the registry's order is the Tab order
+    rt.cycle_rule(+1)
+    assert rt.world.rule.name == "gd"
+
+
+def test_a_rule_spells_out_its_own_step(monkeypatch):
+    """RuleSpec.readout: the step panel shows the rule's own terms; the ball's extra buffers
+    are in the captured state."""
+    from dataclasses import replace
+
+    from sim.step_readout import STEP, Term, capture, readout
+
+    def terms(r, before, after, V):
+        d = after.pos - before.pos
+        return [Term("dx", "Δx", "x' − x", d, STEP), Term("h0", "hist[0]", "hist[0]", before.bufs["hist"][0])]
+
+    monkeypatch.setitem(registry.specs(), "toy", replace(TOY, readout=terms))
+    w = World(get_potential("bowl"), Rule("toy", lr=0.1))
+    w.drop(np.array([[1.0, -2.0]]))
+    w.tick(1)
+    before = capture(w, 0)
+    assert before.bufs["hist"].shape == (3, 2)
+    np.testing.assert_array_equal(before.bufs["hist"][0], w.particles.pos[0])
+    w.tick(1)
+    ro = readout(before, capture(w, 0), w.potential)
+    assert ro.keys() == ["dx", "h0"]
+    np.testing.assert_allclose(ro.term("dx").value, -0.1 * 0.5 * before.pos, rtol=1e-14)

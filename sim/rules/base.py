@@ -125,9 +125,13 @@ class RuleSpec:
     anything else, reset at a switch). counts_steps: the step advances s.steps itself.
     schedulable: the displacement is linear in lr and the buffers do not depend on lr, so an lr
     schedule may scale the displacement (elsewhere --schedule is refused).
-    linear_map(r, lam) -> [k, k] array: the one-step map of the rule's state on V = lam x^2/2
-    (a Hessian eigen-direction), whose spectral radius is the exact rate; None where the rule
-    has no constant linear map (adaptive, time-dependent).
+    linear_map(r, lam) -> [..., k, k] array: the one-step map of the rule's state on
+    V = lam x^2/2 (a Hessian eigen-direction), whose spectral radius is the exact rate; None
+    where the rule has no constant linear map (adaptive, time-dependent). It must broadcast:
+    lam and any parameter read through r may be numpy arrays (a plane's grid: write np.exp,
+    not math.exp; sim/rules/linear.py has mat1 / mat2). Every instrument derives its numbers
+    from it (sim/rules/linear.py): plane, race theory, breaks, curvature limit.
+    plane: the hyperparameter plane that holds the rule, or None; chip: a short label.
     modified_loss(r) -> c or None: the backward-error loss the iterates follow is V + c |grad V|^2.
     noise_factor(r) -> f or None: minibatch SGD's temperature is f x T_eff(lr) (gd 1, heavy
     ball 1/(1-beta)); None where no temperature exists.
@@ -154,6 +158,12 @@ class RuleSpec:
     noise_factor: Callable[..., float | None] = lambda r: None
     reading: Callable[..., Reading | None] = lambda r: None
     readout: Callable[..., list | None] = lambda r, before, after, V: None
+    chip: str = ""  # a short label where the name is too long (race chips); "" = the name
+    plane: str | None = None  # the hyperparameter plane that holds the rule: "momentum" (lr, beta;
+    # gd is its beta = 0 row), "nesterov" (lr, beta) or "newton" (dt, friction); None: no plane
+    # energy(r, pos [n, 2], vel [n, 2], V) -> (kinetic [n], potential [n]) where they are not
+    # m/2 |v|^2 and V (the marble: its height's motion and m g V); None: those
+    energy: Callable[..., tuple | None] = lambda r, pos, vel, V: None
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:

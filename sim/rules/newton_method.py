@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.base import Family, RuleSpec
+from sim.rules.base import Family, Reading, RuleSpec
+from sim.rules.linear import mat1
 from sim.rules.gd import LR
 
 NEWTON_SHIFT_MARGIN = 0.1  # mu = -lam_min + this x max|lam| where H is not > 0
@@ -41,8 +42,18 @@ def step_newton_method(r, s, V, rng) -> bool:
     return False
 
 
+def newton_method_map(r, lam):
+    """Where the Hessian is positive definite (every eigenvalue > 0, no shift): x <- (1 - lr) x
+    along every direction. Along lam <= 0 the step depends on the shift, hence on the other
+    eigenvalue too: nan (no map per direction)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    return mat1(np.where(lam > 0, 1.0 - r.lr + 0.0 * lam, np.nan))
+
+
 SPEC = RuleSpec(
     name="newton_method", family=Family.NEWTON_METHOD, group="second order", color=(120, 235, 140),
     summary="x -= lr (H + mu I)^-1 g, exact Hessian H; mu = 0 where H > 0 (lr 1 by default)",
-    params=(LR,), step=step_newton_method, schedulable=True,
+    params=(LR,), step=step_newton_method, schedulable=True, chip="nt method", linear_map=newton_method_map,
+    reading=lambda r: Reading("Newton's law overdamped with a position-dependent mass matrix "
+                              "H + mu I (the curvature): every direction moves at the same pace"),
 )

@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from sim.rules.base import Family, ParamSpec, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
+from sim.rules.linear import mat2
 
 INTEGRATORS = ("verlet", "symplectic", "euler")
 MASS = ParamSpec("mass", 1.0, lo=0.0, lo_ok=False, help="mass")
@@ -127,16 +128,44 @@ def step_langevin(r, s, V, rng) -> bool:
     return step_verlet(r, s, V, rng, temperature=r.temperature)
 
 
+def newton_map(r, lam, integrator: str | None = None):
+    """State (x, v) along curvature lam, c = friction dt / m, w2 = lam dt^2 / m.
+    symplectic: v' = v - (dt/m)(lam x + f v), x' = x + dt v'; euler: x' = x + dt v, v' the same
+    from the old state; verlet (BAOAB without noise): kick dt/2, drift dt(1 + c1)/2, v *= c1
+    (c1 = exp(-c)), kick dt/2."""
+    integ = integrator or r.integrator
+    dt, m, f = r.dt, r.mass, r.friction
+    k = dt * lam / m  # velocity change per unit x over dt
+    c = f * dt / m
+    if integ == "symplectic":
+        return mat2(1.0 - dt * k, dt * (1.0 - c), -k, 1.0 - c)
+    if integ == "euler":
+        return mat2(1.0, dt, -k, 1.0 - c)
+    c1 = np.exp(-c)
+    h = 0.5 * dt * (1.0 + c1)  # the folded drift
+    x_x, x_v = 1.0 - h * 0.5 * k, h  # after kick and drift: x' = (1 - h k/2) x + h v
+    v_x, v_v = -0.5 * k * c1, c1  # ... v = c1 (v - k/2 x)
+    return mat2(x_x, x_v, v_x - 0.5 * k * x_x, v_v - 0.5 * k * x_v)
+
+
+def newton_reading(r) -> Reading:
+    return Reading("a ball of mass m under the force -grad V and friction -f v",
+                   {"mass": r.mass, "friction": r.friction, "dt": r.dt})
+
+
 NEWTON = RuleSpec(
     name="newton", family=Family.NEWTON, group="newton", color=(255, 72, 64),
     summary="m x'' = -grad V - friction x'  (--integrator verlet|symplectic|euler)",
     params=(MASS, FRICTION, DT, INTEGRATOR), step=step_newton, timed=True, newtonian=True,
-    carry="velocity",
+    carry="velocity", linear_map=newton_map, plane="newton", reading=newton_reading,
 )
 LANGEVIN = RuleSpec(
     name="langevin", family=Family.NEWTON, group="newton", color=(255, 170, 190),
     summary="newton + thermal noise at --temperature (BAOAB); samples exp(-V/T)",
     params=(MASS, FRICTION, TEMPERATURE, DT), step=step_langevin, timed=True, newtonian=True,
-    carry="velocity",
+    carry="velocity", plane="newton", linear_map=lambda r, lam: newton_map(r, lam, "verlet"),  # the mean's map
+    reading=lambda r: Reading("a ball of mass m with friction f in a heat bath at temperature T "
+                              "(noise sqrt(2 f T) per unit time)",
+                              {"mass": r.mass, "friction": r.friction, "temperature": r.temperature}),
 )
 SPECS = (NEWTON, LANGEVIN)

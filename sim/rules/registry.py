@@ -13,6 +13,7 @@ MODULES = (
     "newtonian",  # newton, langevin
     "newton_method",
     "nesterov_ode",
+    "marble",
     "adamw",
     "nadam",
     "radam",
