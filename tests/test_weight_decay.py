@@ -112,3 +112,25 @@ def test_dump_and_label_name_the_options():
     assert r.params()["weight_decay"] == 0.1 and r.params()["amsgrad"] is True
     assert "weight_decay=0.1" in r.label() and "amsgrad=true" in r.label()
     assert "weight_decay" not in Rule("adam").label()  # an option that is off is not spelled out
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov"])
+def test_linear_map_with_weight_decay_is_the_brute_force_step(name):
+    """On V = lam x^2/2 with L2 the rule's stated map (at lam + wd) is what the ball does; the
+    modified loss and the noise factor are n/a (None) with decay."""
+    from sim.expression import expression_potential
+    from sim.rules import registry
+
+    lam, wd = 1.5, 0.4
+    rule = Rule(name, lr=0.05, weight_decay=wd)
+    spec = registry.get(name)
+    w = World(expression_potential(f"{lam / 2!r}*x**2 + {lam / 2!r}*y**2"), rule)
+    w.drop(np.array([[1.0, -2.0]]))
+    w.tick(7)
+    m = np.asarray(spec.linear_map(rule, lam))
+    state = np.array([1.0, 0.0]) if m.shape == (2, 2) else np.array([1.0])
+    for _ in range(7):
+        state = m @ state
+    assert w.particles.pos[0, 0] == pytest.approx(state[0], rel=1e-12)
+    assert spec.modified_loss(rule) is None and spec.noise_factor(rule) is None
+    assert spec.modified_loss(Rule(name, lr=0.05)) is not None or name == "nesterov"
