@@ -332,10 +332,7 @@ def theory_rate(world: World, rid: int, lams: np.ndarray | None) -> float:
         return math.nan
     if r.name == "langevin" and r.temperature > 0.0:
         return math.nan
-    own = [r.spec.linear_map(r, float(lam)) for lam in lams]  # a rule that states its map
-    if all(m is not None for m in own):
-        return max(float(np.max(np.abs(np.linalg.eigvals(m)))) for m in own)
-    return maps.rule_rate(r, lams)
+    return maps.rule_rate(r, lams)  # from the rule's own linear map (nan where it has none)
 
 
 def lane_rates(world: World, meter: RateMeter) -> dict[int, dict[str, Any]]:

@@ -307,15 +307,19 @@ def test_rate_text_digits_and_states():
     assert rate_text(math.nan, 1.0, "measuring") == "rate measuring… (theory 1.000)"
 
 
-def test_a_rule_that_states_its_linear_map_gets_its_own_theory():
-    """The marble states its small-amplitude map (sim/rules/marble.py): on the ravine the lane's
-    theory is its spectral radius, exp(-friction dt / 2m) for underdamped modes (det of the
-    map = exp(-friction dt / m)), not gd's 0.99; and the measured rate agrees once it is near."""
+def test_the_marble_has_no_theory_but_its_measured_rate_finds_its_small_amplitude_radius():
+    """The marble is not linear on a quadratic, so its lane has no theory (n/a, never gd's);
+    near the minimum its measured rate is the radius of its small-amplitude map
+    (sim/rules/marble.py small_amplitude_map), exp(-friction dt / 2m) for underdamped modes."""
+    from sim.rules.marble import small_amplitude_map
+
     w = World(get_potential("ravine"), Rule("marble", dt=0.02, friction=0.3))
     w.drop(np.array([[0.3, 0.05]]))
     lams = RR.quadratic_eigs(w)
     want = math.exp(-0.3 * 0.02 / 2)
-    assert RR.theory_rate(w, 0, lams) == pytest.approx(want, rel=1e-12)
+    assert math.isnan(RR.theory_rate(w, 0, lams))
+    radius = max(float(np.max(np.abs(np.linalg.eigvals(small_amplitude_map(w.rule, lam))))) for lam in lams)
+    assert radius == pytest.approx(want, rel=1e-12)
     seen = _watch(w, 3000)
     got = [r[0]["rate"] for _, r in seen if r[0]["status"] == "measured"]
     assert got and all(abs(g - want) <= _tolerance(want) for g in got)
