@@ -137,6 +137,10 @@ class App:
     # -- input -----------------------------------------------------------------------------------
     def handle(self, event) -> None:
         """Turn one pygame event into commands."""
+        import pygame
+
+        if event.type != pygame.MOUSEMOTION:  # a drag's last motion first: the order of input
+            self.timeline_ui.flush(self.runtime)
         self.router.handle(event)
 
     def _claim_controls(self, event) -> bool:
@@ -308,6 +312,7 @@ class App:
         self.real_time += max(float(frame_seconds), 0.0)
         self.frame_seconds = float(frame_seconds)
         self.frames += 1
+        self.timeline_ui.flush(self.runtime)  # the frame's scrub, once for all its motions
         self.instruments.frame(self.real_time)  # a slice of the basin job, even while paused
         return self.runtime.advance(frame_seconds)
 
@@ -317,6 +322,7 @@ class App:
         import pygame
 
         self.screen = surface
+        self.timeline_ui.flush(self.runtime)
         self.scene_ui.saves.poll(self.scene_ui.tell)  # "saving ... 40%", then where it went
         W, H = surface.get_size()
         pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0

@@ -344,18 +344,30 @@ class Hud:
 
     # -- toast -----------------------------------------------------------------------------
     def toast(self, surface: pygame.Surface, text: str, age: float, duration: float,
-              color=TEXT, raise_by: int = 0) -> None:
-        """A centred message near the bottom that fades out at the end of its time."""
+              color=TEXT, raise_by: int = 0) -> pygame.Rect:
+        """A centred message near the bottom that fades out at the end of its time; a text too
+        wide for the window wraps onto more lines (growing upward), never cut. Returns its rect."""
         f = self.fonts
-        s = f.text(text, f.toast, color)
-        rect = pygame.Rect(0, 0, s.get_width() + 2 * PAD + 8, s.get_height() + 2 * PAD - 4)
         w, h = surface.get_size()
+        room = max(w - 2 * MARGIN - 2 * PAD - 8, 40)
+        lines = [text] if f.toast.size(text)[0] <= room else toast_lines(text, f.toast, room)
+        rows = [f.text(line, f.toast, color) for line in lines]
+        tw, th = max(r.get_width() for r in rows), sum(r.get_height() for r in rows)
+        rect = pygame.Rect(0, 0, tw + 2 * PAD + 8, th + 2 * PAD - 4)
         rect.midbottom = (w // 2, h - MARGIN - 34 - raise_by)
         fade = float(np.clip((duration - age) / 0.4, 0.0, 1.0))
         p = widgets.panel(rect.size).copy()
-        p.blit(s, (PAD + 4, PAD - 2))
+        y = PAD - 2
+        for r in rows:
+            p.blit(r, (PAD + 4, y))
+            y += r.get_height()
         p.set_alpha(int(255 * fade))
         surface.blit(p, rect)
+        return rect
+
+    def toast_height(self) -> int:
+        """The height of a one-line toast (pixels)."""
+        return self.fonts.toast.get_height() + 2 * PAD - 4
 
     # -- help ------------------------------------------------------------------------------
     def help(self, surface: pygame.Surface, potential_names: list[str]) -> pygame.Rect:
@@ -365,3 +377,22 @@ class Hud:
         rect = draw_help(self.fonts, surface, potential_names)
         self.panels.append(rect)
         return rect
+
+
+def toast_lines(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    """`text` in lines no wider than `width` pixels: words wrapped, a word wider than the width
+    (a long path) broken between its characters; every character kept, in order."""
+    out: list[str] = []
+    for line in widgets.wrapped_lines(font, text, width) or [""]:
+        while len(line) > 1 and font.size(line)[0] > width:
+            lo, hi = 1, len(line) - 1  # the longest prefix that fits (at least one character)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if font.size(line[:mid])[0] <= width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out.append(line[:lo])
+            line = line[lo:]
+        out.append(line)
+    return out

@@ -24,7 +24,7 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
     if undefined:
         count.append((f"   {undefined:,} undefined", "body", hud.WARN))
     clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
-             else f"iteration {w.tick_count:,}")
+             else f"tick {w.tick_count:,}")
     timeline = [(f"{clock}    time {time_scale_label(runtime.time_scale)}", "body", hud.TEXT)]
     boost = runtime.dt_boost()
     if boost > 1.0:  # the mass control's smaller dt, made up with more ticks a second
@@ -116,7 +116,7 @@ def draw_plot_hover(surface: pygame.Surface, h: hud.Hud, history: hud.History, p
     if sample is None:
         return
     pygame.draw.line(surface, hud.DIM, (x, plot.y), (x, plot.bottom))
-    clock = f"t = {hud.fmt(sample[0], 5)}" if timed else f"iteration {int(round(sample[0])):,}"
+    clock = f"t = {hud.fmt(sample[0], 5)}" if timed else f"tick {int(round(sample[0])):,}"
     text = f"{clock}   V = {hud.fmt(sample[1])}" + (f"   E = {hud.fmt(sample[2])}" if energy else "")
     f = h.fonts
     s = f.text(text, f.small, hud.TEXT)

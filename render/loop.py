@@ -159,7 +159,7 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     from sim.progress import Progress
 
     pygame = _pygame()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead loop
+    guard = FrameGuard(app, headless=True)  # a bug: one line, exit 1, no file left behind
     t0 = time.perf_counter()
     with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
         for i in range(frames):
@@ -173,13 +173,11 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     if screenshot:
         from render.recorder import RecorderError, save_screenshot
 
-        try:  # atomic, never over an existing file
-            out = os.fspath(save_screenshot(screen, screenshot))
+        try:  # atomic, over the file the user named (the window's S never overwrites)
+            save_screenshot(screen, screenshot, replace=True)
         except RecorderError as e:
             print(f"newton-descent: error: {e}", file=sys.stderr)
             return 2
-        if out != os.fspath(screenshot):
-            print(f"{screenshot} exists: screenshot saved as {out}")
     if report:
         from render.report import write_report
 
@@ -199,7 +197,7 @@ def _run_window(app) -> int:
     pygame = _pygame()
     clock = pygame.time.Clock()
     clock.tick()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead window
+    guard = FrameGuard(app)  # a bug: a message, a log and a recovery scene in the user's data folder
     try:
         while app.running:
             frame = clock.tick(FPS_CAP) / 1000.0

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from sim import stability as stab
-from sim.dynamics import Rule, State, newton_shift, newton_twin, step
+from sim.dynamics import Rule, State, buffer_fields, newton_shift, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
 from sim.world import BOUND, World
@@ -575,7 +575,8 @@ class BasinJob:
         self._idx = np.arange(n)
         z = lambda: np.zeros((n, 2))  # noqa: E731
         self._s = State(self.points.copy(), z(), z(), z(), z(), np.zeros(n, dtype=np.int64),
-                        np.zeros(n), z(), z(), False)
+                        np.zeros(n), z(), z(), False,
+                        bufs={b: np.zeros((n, *shape), dtype) for b, _, shape, dtype in buffer_fields(self.rule)})
         self._prev = z()
 
     # -- reading -----------------------------------------------------------------------------
@@ -656,7 +657,8 @@ class BasinJob:
         s = self._s
         self._idx = self._idx[keep]
         self._s = State(s.pos[keep], s.vel[keep], s.grad[keep], s.buf_a[keep], s.buf_b[keep],
-                        s.steps[keep], s.dissipated[keep], s.tmp[keep], s.tmp2[keep], s.grad_valid)
+                        s.steps[keep], s.dissipated[keep], s.tmp[keep], s.tmp2[keep], s.grad_valid,
+                        bufs={b: a[keep] for b, a in s.bufs.items()})
         self._prev = self._prev[keep]
 
     def _settle(self) -> None:

@@ -167,9 +167,13 @@ def heat_readout(world: World, view: Sequence[float] | None = None,
 # --- hud, race, ledger --------------------------------------------------------------------------
 
 def hud_readout(world: World) -> dict[str, Any]:
-    """Keys: rule, parameters (the rule's effective parameters), tick, time, alive, diverged."""
+    """Keys: rule, parameters (the rule's effective parameters, and `batch` when the rule
+    trains on minibatches: what the HUD shows as B=), tick, time, alive, diverged."""
     alive, diverged = world.counts()
-    return {"rule": world.rule.name, "parameters": dict(world.rule.params()),
+    params = dict(world.rule.params())
+    if world.rule.batch:
+        params["batch"] = int(world.rule.batch)
+    return {"rule": world.rule.name, "parameters": params,
             "tick": int(world.tick_count), "time": float(world.time),
             "alive": int(alive), "diverged": int(diverged)}
 

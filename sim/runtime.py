@@ -76,6 +76,15 @@ class Runtime:
         for cb in list(self._subscribers):
             cb(change)
 
+    def kept(self, always: bool = False) -> None:
+        """Note a command's change in the timeline (a command no subscriber redraws for: a rule
+        or a parameter): made at a scrubbed tick, it forks the future there at once, as a drop
+        does. At the live tick the next tick's record notes it (a keyframe costs ~8 ms at
+        100,000 balls: not one per slider motion); `always`: note it now in any case."""
+        last = self.timeline.last
+        if always or (last is not None and last > self.world.tick_count):
+            self.timeline.record(self.world)
+
     def say(self, text: str, warn: bool = False, long: bool = False) -> None:
         note = Notice(text, warn, long)
         for cb in list(self._listeners):
@@ -155,6 +164,7 @@ class Runtime:
         new = self.rule_for(name)
         self.world.set_rule(new)
         self.balls.sync()
+        self.kept()
         self.say(new.label())
 
     def cycle_rule(self, direction: int) -> None:
@@ -239,6 +249,7 @@ class Runtime:
             self.say(str(e), warn=True)
             return
         self.balls.sync()
+        self.kept()
         v = getattr(self.world.rule, name)
         self.say(f"{name} = {v if isinstance(v, str) else format(v, '.4g')}{note}")
 
@@ -260,6 +271,7 @@ class Runtime:
         new = INTEGRATORS[(INTEGRATORS.index(r.integrator) + 1) % len(INTEGRATORS)]
         self.world.set_params(integrator=new)
         self.balls.sync()
+        self.kept()
         note = (INTEGRATOR_NOTES[new] if r.name == "newton" else
                 "langevin always steps with BAOAB" if r.name == "langevin" else "used by newton")
         self.say(f"integrator = {new}   ({note})")
@@ -279,6 +291,7 @@ class Runtime:
         newton, _flow = ins.overdamped_rules(r.friction, mass, want, ins.lam_max(self.world))
         w.set_params(mass=mass, dt=newton.dt)
         self.balls.sync()
+        self.kept()
         note = ""
         if newton.dt < want:
             boost = self.dt_boost()
@@ -291,6 +304,7 @@ class Runtime:
         """Put the world back (or forward) at a tick the timeline holds, paused: continuing from
         there without a change replays the same future bit for bit; a change forks a new one."""
         self.paused = True
+        self.kept(always=True)  # a change not yet noted (whoever made it) forks here before the world moves
         try:
             extra = self.timeline.restore(self.world, int(tick))
         except ValueError as e:
@@ -318,7 +332,9 @@ class Runtime:
         if self.balls.selected is None:
             return
         # the last tick replayed from the timeline; the world is put back exactly as it is now
-        # (a ball dropped since that tick, or a parameter changed since, must survive)
+        # (a ball dropped since that tick, or a parameter changed since, must survive: noted
+        # in the timeline first, so that putting it back is no change and forks nothing)
+        self.kept(always=True)
         now = self.world.save_state()
         try:
             self.watch.last = explain_last(self.world, self.timeline, self.balls.selected)
@@ -326,6 +342,7 @@ class Runtime:
             self.watch.last = None
         finally:
             self.world.load_state(now)
+            self.timeline.resume(self.world)
 
     # == a new world =================================================================================
     def load_world(self, world: World, paused: bool) -> None:

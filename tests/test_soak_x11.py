@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from test_scrub_fork_x11 import SIZE as FORK_SIZE, scrub_fork_session
 from test_window_x11 import ROOT, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -93,3 +94,35 @@ def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F
     assert max(rss) < MAX_RSS_MB, rss
     quarter = rss[len(rss) // 4]
     assert rss[-1] - quarter < MAX_GROWTH_MB, (quarter, rss[-1])
+
+
+def test_rule_changes_at_scrubbed_ticks_fork_again_and_again(xserver, tmp_path):  # noqa: F811
+    """Run, pause, scrub, change the rule (G, then M, then G ...), scrub back and to the end:
+    each time the end of the strip is the fork (the new rule at the tick of the change)."""
+    env = x_env(xserver)
+    xdo = xdotool(env)
+    app, win = launch(["--potential", "rosenbrock", "--dynamics", "momentum", "--particles", "3",
+                       "--seed", "1", "--size", f"{FORK_SIZE[0]}x{FORK_SIZE[1]}"], tmp_path, env, xdo)
+    keys = {"g": "gd", "m": "momentum"}
+    try:
+        time.sleep(3.0)
+        before, saved = "momentum", 0
+        for cycle in range(4):
+            k = "g" if cycle % 2 == 0 else "m"
+            paused, changed, earlier, end = scrub_fork_session(app, win, xdo, tmp_path, k, saved)
+            saved += 4
+            ticks = [s["state"]["tick_count"] for s in (paused, changed, earlier, end)]
+            names = [s["rule"]["name"] for s in (paused, changed, earlier, end)]
+            assert names[:2] == [before, keys[k]] and ticks[2] < ticks[1] < ticks[0], (cycle, ticks, names)
+            assert ticks[3] == ticks[1] and names[3] == keys[k], (cycle, ticks, names)
+            before = keys[k]
+            xdo("key", "--window", win, "space")  # run on from the fork
+            time.sleep(2.0)
+        xdo("key", "q")
+        status = app.wait(20)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(5)
+    err = app.stderr.read()
+    assert status == 0 and "Traceback" not in err, err[-3000:]
