@@ -4,6 +4,9 @@ balls at once (different drop times) against the same reference ball by ball."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -337,10 +340,26 @@ def test_cubic_interpolate_matches_the_scalar_form():
     np.testing.assert_allclose(got, want, rtol=1e-14)
 
 
-def test_memory_budget_refuses_with_one_line():
-    lbfgs.check_memory(10_000, 100)
+def test_memory_budget_refuses_a_drop_with_one_line(tmp_path):
+    """4,096 bytes of state a ball at history 100 (old_dirs, old_stps 1,600 each, ro 800, d
+    and prev_flat_grad 16 each, eight scalars 64): 2 GB hold 524,288 balls; 10^6 are refused
+    at the drop, on the command line with one line and status 2."""
+    from sim.dynamics import Rule, check_buffer_memory
+    from sim.world import World
+
+    r = Rule("lbfgs")
+    check_buffer_memory(r, 524_288)
     with pytest.raises(ValueError) as e:
-        lbfgs.check_memory(10**6, 100)
+        check_buffer_memory(r, 524_289)
+    with pytest.raises(ValueError) as e:
+        World(get_potential("bowl"), r).drop(np.zeros((10**6, 2)))
     msg = str(e.value)
-    assert "\n" not in msg and "--history-size" in msg and "3.7 GB" in msg
-    lbfgs.check_memory(10**6, 10)  # 0.4 GB
+    assert "\n" not in msg and "--history-size (now 100)" in msg and "3.8 GB" in msg, msg
+    w = World(get_potential("bowl"), Rule("lbfgs", history_size=10))
+    w.drop(np.zeros((10**6, 2)))  # 0.5 GB
+    assert w.particles.n == 10**6
+    out = subprocess.run([sys.executable, "main.py", "--headless", "--potential", "bowl",
+                          "--dynamics", "lbfgs", "--particles", "1000000", "--steps", "1",
+                          "--dump", str(tmp_path / "x.json")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "--history-size" in out.stderr

@@ -22,8 +22,9 @@ ball, up to max_eval: L-BFGS is not a single-gradient rule.
 
 Memory: the history is 40 x history_size bytes per ball (4 kB at torch's default 100; 10^6
 balls would hold 1.6 GB in old_dirs alone and 4 GB in all). The program keeps torch's default
-and refuses a drop that would take the histories past MEMORY_BUDGET with one clear line
-(`check_memory`); a smaller --history-size lets more balls in.
+and refuses a drop that would take the declared buffers past 2 GB with one clear line
+(sim.dynamics.check_buffer_memory, in World.drop: about 520,000 balls at history 100); a
+smaller --history-size lets more balls in. (Capacity doubling may allocate up to twice that.)
 
 Not schedulable with the generic lr wrapper: the displacement is not linear in lr (the step
 t = lr enters the history, the line search and the stopping tests).
@@ -32,10 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
 
-MEMORY_BUDGET = 2 * 1024**3  # bytes of L-BFGS history the program will hold for all balls
 YS_MIN = 1e-10  # torch: a pair (y, s) enters the history only if y.s > 1e-10
 C1, C2, MAX_LS = 1e-4, 0.9, 25  # torch's _strong_wolfe defaults (LBFGS passes none of them)
 
@@ -43,17 +42,6 @@ C1, C2, MAX_LS = 1e-4, 0.9, 25  # torch's _strong_wolfe defaults (LBFGS passes n
 def history_bytes(history_size: int) -> int:
     """Bytes of history per ball: old_dirs + old_stps (2 x 16 H) + ro (8 H)."""
     return 40 * int(history_size)
-
-
-def check_memory(n_balls: int, history_size: int, budget: int = MEMORY_BUDGET) -> None:
-    """Raise ValueError (one line) when n_balls histories of this size exceed the budget."""
-    need = n_balls * history_bytes(history_size)
-    if need > budget:
-        most = budget // history_bytes(history_size)
-        raise ValueError(
-            f"lbfgs: {n_balls} balls with --history-size {history_size} need "
-            f"{need / 1024**3:.1f} GB of history (limit {budget / 1024**3:.0f} GB): "
-            f"at most {most} balls at this size, or a smaller --history-size")
 
 
 def _max_eval(r) -> int:
@@ -333,15 +321,17 @@ SPEC = RuleSpec(
     color=(120, 200, 255),
     summary="L-BFGS (torch.optim.LBFGS): one tick = one .step(closure), many gradients",
     params=(
+        ParamSpec("lr", 1.0, lo=0.0, lo_ok=False, help="learning rate (the step t of each move)"),
         ParamSpec("max_iter", 20, int, lo=1, help="inner iterations per tick"),
         ParamSpec("max_eval", None, int, lo=1, help="closure calls per tick (default max_iter*5//4)"),
         ParamSpec("tolerance_grad", 1e-7, float, lo=0.0, help="stop when max|g| <= this"),
         ParamSpec("tolerance_change", 1e-9, float, lo=0.0, help="stop when f or x moves less"),
         ParamSpec("history_size", 100, int, lo=1, help="(y, s) pairs kept per ball"),
-        ParamSpec("line_search_fn", None, str, choices=("none", "strong_wolfe"),
+        ParamSpec("line_search_fn", None, str, choices=("strong_wolfe",),
                   help="None: fixed step lr; strong_wolfe: torch's line search"),
     ),
     step=step,
+    counts_steps=True,  # s.steps counts .step() calls (torch's n_iter is the buffer n_iter)
     buffers=(
         BufferSpec("old_dirs", ("history_size", 2)),
         BufferSpec("old_stps", ("history_size", 2)),

@@ -40,8 +40,7 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 BF16_MASK = np.uint32(0xFFFF0000)
@@ -113,7 +112,7 @@ def newton_schulz(u: np.ndarray, coefficients=NS_COEFFICIENTS, steps: int = 5,
 def lr_ratio(adjust_lr_fn) -> float:
     """torch's _adjust_lr factor for a 1x2 parameter (A = 1, B = 2)."""
     A, B = 1, 2
-    if adjust_lr_fn in (None, "none", "original"):
+    if adjust_lr_fn in (None, "original"):
         return math.sqrt(max(1, A / B))
     if adjust_lr_fn == "match_rms_adamw":
         return 0.2 * math.sqrt(max(A, B))
@@ -173,6 +172,7 @@ SPEC = RuleSpec(
     color=(255, 150, 90),
     summary="Muon (torch.optim.Muon): momentum, Newton-Schulz in bfloat16, a 1x2 parameter",
     params=(
+        ParamSpec("lr", 1e-3, lo=0.0, lo_ok=False, help="learning rate"),
         ParamSpec("weight_decay", 0.1, float, lo=0.0),
         ParamSpec("momentum", 0.95, float, lo=0.0),
         ParamSpec("nesterov", True, bool),
@@ -180,8 +180,9 @@ SPEC = RuleSpec(
                   help="a,b,c of the quintic Newton-Schulz polynomial"),
         ParamSpec("eps", 1e-7, float, lo=0.0, lo_ok=False),
         ParamSpec("ns_steps", 5, int, lo=0, hi=100),
-        ParamSpec("adjust_lr_fn", None, str, choices=("none", "original", "match_rms_adamw")),
+        ParamSpec("adjust_lr_fn", None, str, choices=("original", "match_rms_adamw")),
     ),
     step=step,
+    counts_steps=True,
     reading=_reading,
 )

@@ -13,6 +13,8 @@ MODULES = (
     "newtonian",  # newton, langevin
     "newton_method",
     "nesterov_ode",
+    "lbfgs",
+    "muon",
 )
 
 _SPECS: dict[str, RuleSpec] = {}
