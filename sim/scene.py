@@ -369,6 +369,11 @@ def _extra_buffers_from(t: Any, n: int) -> dict[str, np.ndarray]:
         arr = np.array(data, dtype=np.float64).reshape(n, *shape)
         if not np.isfinite(arr).all():
             raise SceneError(f"{where} {k} data must be finite")
+        dtype = np.dtype(next(b.dtype for b in specs[rule].buffers if b.name == buf))
+        if dtype.kind in "iu":  # a count or an index (lbfgs's ring): whole numbers, its own type
+            if not (arr == np.round(arr)).all():
+                raise SceneError(f"{where} {k} data must be whole numbers")
+            arr = arr.astype(dtype)
         out[k] = arr
     return out
 
