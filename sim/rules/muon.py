@@ -62,30 +62,34 @@ def bf16_round(x: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     return x
 
 
-def newton_schulz(u: np.ndarray, coefficients=NS_COEFFICIENTS, steps: int = 5,
-                  eps: float = 1e-7) -> np.ndarray:
-    """torch's _zeropower_via_newtonschulz for n 1x2 matrices at once: u [n, 2] float64 ->
-    [n, 2] float32 holding the bf16 result (use_addmm False)."""
-    a, b, c = (np.float32(v) for v in coefficients)
+def _normalize(u: np.ndarray, eps: float) -> np.ndarray:
+    """ortho = grad.bfloat16(); ortho.div_(ortho.norm().clamp(min=eps)): u [n, 2] float64 ->
+    [n, 2] float32 holding bf16 values."""
     n = len(u)
-    x0 = u[:, 0].astype(np.float32)  # grad.bfloat16(): double -> float -> bf16
-    x1 = u[:, 1].astype(np.float32)
-    sc = np.empty(n, dtype=np.uint32)
-    bf16_round(x0, sc)
-    bf16_round(x1, sc)
-    g = np.multiply(x0, x0)
-    t = np.multiply(x1, x1)
-    g += t
+    x = u.astype(np.float32)  # grad.bfloat16(): double -> float -> bf16
+    bf16_round(x)
+    sq = np.multiply(x, x)
+    g = sq[:, 0] + sq[:, 1]
     np.sqrt(g, out=g)
+    sc = np.empty(n, dtype=np.uint32)
     bf16_round(g, sc)  # ortho_grad.norm()
     e = bf16_round(np.array([eps], dtype=np.float32))
     np.maximum(g, e, out=g)  # .clamp(min=eps)
-    x0 /= g
-    x1 /= g
-    bf16_round(x0, sc)  # div_
-    bf16_round(x1, sc)
+    x /= g[:, None]
+    return bf16_round(x)  # div_
+
+
+def _iterate(x: np.ndarray, coefficients, steps: int) -> np.ndarray:
+    """The Newton-Schulz loop on bf16 values x [n, 2] float32, in place."""
+    a, b, c = (np.float32(v) for v in coefficients)
+    n = len(x)
+    sc = np.empty(n, dtype=np.uint32)
+    sc2 = np.empty((n, 2), dtype=np.uint32)
+    g = np.empty(n, dtype=np.float32)
+    t = np.empty(n, dtype=np.float32)
     gu = np.empty(n, dtype=np.float32)
-    y = np.empty(n, dtype=np.float32)
+    y = np.empty((n, 2), dtype=np.float32)
+    x0, x1 = x[:, 0], x[:, 1]
     for _ in range(steps):
         np.multiply(x0, x0, out=g)
         np.multiply(x1, x1, out=t)
@@ -99,14 +103,75 @@ def newton_schulz(u: np.ndarray, coefficients=NS_COEFFICIENTS, steps: int = 5,
         bf16_round(t, sc)  # (c * gram) @ gram
         gu += t
         bf16_round(gu, sc)  # gram_update
-        for x in (x0, x1):
-            np.multiply(gu, x, out=y)
-            bf16_round(y, sc)  # gram_update @ X
-            x *= a
-            bf16_round(x, sc)  # a * X
-            x += y
-            bf16_round(x, sc)  # a * X + gram_update @ X
-    return np.stack((x0, x1), axis=1)
+        np.multiply(x, gu[:, None], out=y)
+        bf16_round(y, sc2)  # gram_update @ X
+        x *= a
+        bf16_round(x, sc2)  # a * X
+        x += y
+        bf16_round(x, sc2)  # a * X + gram_update @ X
+    return x
+
+
+# The loop's output for every X it can be given, tabulated. After the normalization |X| = 1 to
+# bf16 precision, so the larger entry (by magnitude) is within a few bf16 steps of
+# sqrt(1 - smaller^2): the table holds, for each smaller entry's bit pattern up to SMALL_TOP
+# (0.75) and WINDOW patterns of the larger one around that, the loop's two outputs. The loop is
+# odd in each entry (rounding is symmetric, gram sums squares) and symmetric in the two, so
+# signs and order come back exactly; a pair outside the table (a zero gradient) takes the loop.
+SMALL_TOP = 0x3F40  # bf16 bits of 0.75
+WINDOW = 16
+_TABLES: dict = {}
+
+
+def _table(coefficients, steps: int):
+    key = (tuple(float(v) for v in coefficients), int(steps))
+    if key not in _TABLES:
+        small = np.arange(SMALL_TOP + 1, dtype=np.uint32)
+        s = np.left_shift(small, SIXTEEN).view(np.float32)
+        e = np.sqrt(np.maximum(1.0 - s.astype(np.float64) ** 2, 0.0)).astype(np.float32)
+        expect = np.right_shift(bf16_round(e).view(np.uint32), SIXTEEN).astype(np.int32)
+        big = expect[:, None] + np.arange(-(WINDOW // 2), WINDOW // 2, dtype=np.int32)
+        big = np.maximum(big, 0).astype(np.uint32)
+        pairs = np.empty((big.size, 2), dtype=np.float32)
+        pairs[:, 0] = np.left_shift(big.reshape(-1), SIXTEEN).view(np.float32)
+        pairs[:, 1] = np.repeat(s, WINDOW)
+        out = _iterate(pairs, key[0], key[1])
+        _TABLES[key] = (expect, out[:, 0].copy(), out[:, 1].copy())
+    return _TABLES[key]
+
+
+def newton_schulz(u: np.ndarray, coefficients=NS_COEFFICIENTS, steps: int = 5,
+                  eps: float = 1e-7, table: bool = True) -> np.ndarray:
+    """torch's _zeropower_via_newtonschulz for n 1x2 matrices at once: u [n, 2] float64 ->
+    [n, 2] float32 holding the bf16 result (use_addmm False). table=False runs the loop on
+    every row (the table gives the same bits; tests compare both)."""
+    x = _normalize(u, eps)
+    if not table:
+        return _iterate(x, coefficients, steps)
+    expect, t_big, t_small = _table(coefficients, steps)
+    bits = x.view(np.uint32)
+    sign = bits & np.uint32(0x80000000)
+    mag = np.right_shift(bits, SIXTEEN).astype(np.int32)
+    mag &= 0x7FFF
+    m0, m1 = mag[:, 0], mag[:, 1]
+    first_big = m0 >= m1
+    small = np.minimum(m0, m1)
+    big = np.maximum(m0, m1)
+    np.minimum(small, SMALL_TOP, out=small)
+    off = big - expect[small]
+    off += WINDOW // 2
+    ok = (off >= 0) & (off < WINDOW) & (np.minimum(m0, m1) <= SMALL_TOP)
+    idx = small * WINDOW
+    idx += np.where(ok, off, 0)
+    fb, fs = t_big[idx], t_small[idx]
+    out = np.empty_like(x)
+    out[:, 0] = np.where(first_big, fb, fs)
+    out[:, 1] = np.where(first_big, fs, fb)
+    out.view(np.uint32)[...] ^= sign  # odd in each entry
+    if not ok.all():
+        rows = np.flatnonzero(~ok)
+        out[rows] = _iterate(x[rows].copy(), coefficients, steps)
+    return out
 
 
 def lr_ratio(adjust_lr_fn) -> float:
