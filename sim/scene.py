@@ -127,6 +127,7 @@ LESSON_ORDER = (
     "energy_never_rises",
     "escape_rate",
     "adam_never_settles",
+    "lbfgs_few_costly_ticks",
     "newtons_method_vs_newtons_law",
     "fit_a_line",
     "sgd_is_hot",

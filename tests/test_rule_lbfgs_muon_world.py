@@ -47,3 +47,26 @@ def test_lbfgs_counts_gradients_per_ball_in_the_world():
     w.tick(1)
     evals = w.particles.full("lbfgs:evals")[:2]
     assert evals[0] > 20 and evals[1] == 1
+
+
+def test_lesson_lbfgs_few_costly_ticks():
+    """The lesson's claim: L-BFGS (strong Wolfe) is within 1e-5 of (1, 1) after 3 ticks, its
+    first two ticks took 25 gradients each (torch's max_eval), its path is the transcribed
+    torch reference's; Adam, given as many ticks as L-BFGS took gradients, is still > 1 away."""
+    from tests.test_rule_lbfgs import reference_path
+
+    w, info = S.load_scene(S.find_scene("lbfgs_few_costly_ticks"))
+    assert info.paused and "Press Space to see" in info.caption
+    evals = []
+    for _ in range(3):
+        w.tick(1)
+        evals.append(int(w.particles.full("lbfgs:evals")[0]))
+    ref, ref_evals, opt = reference_path(get_potential("rosenbrock"), (-1.5, 2.0), 3, 1.0,
+                                         line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(w.particles.pos[0], ref[-1], rtol=1e-12)
+    assert evals == list(ref_evals) and evals[:2] == [25, 25]
+    assert np.hypot(*(w.particles.pos[0] - 1.0)) < 1e-5
+    total = int(w.particles.full("lbfgs:func_evals")[0])
+    assert total == opt.state["func_evals"] == sum(evals)
+    w.tick(total - 3)
+    assert np.hypot(*(w.particles.pos[1] - 1.0)) > 1.0
