@@ -12,7 +12,7 @@ units), velocities per unit simulated time, Δx in length.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class BallState:
     buf_b: np.ndarray  # AdaGrad / RMSProp s, Adam v
     steps: int
     diverged: bool
+    extras: dict = field(default_factory=dict)  # the rule's declared buffers (BufferSpec name -> row)
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,18 @@ def capture(world: World, row: int) -> BallState:
     row = int(row)
     if not 0 <= row < p.n:
         raise IndexError(f"no ball {row}: the world holds {p.n}")
-    return BallState(row=row, tick=int(world.tick_count), rule=world.rules[int(p.rule[row])],
+    rule = world.rules[int(p.rule[row])]
+    return BallState(row=row, tick=int(world.tick_count), rule=rule,
                      pos=p.pos[row].copy(), vel=p.vel[row].copy(), buf_a=p.buf_a[row].copy(),
                      buf_b=p.buf_b[row].copy(), steps=int(p.steps[row]),
-                     diverged=bool(p.status[row] == DIVERGED))
+                     diverged=bool(p.status[row] == DIVERGED), extras=_extras(p, rule, row))
+
+
+def _extras(p, rule: Rule, row: int) -> dict:
+    """The row of each declared buffer of the ball's rule that the particles hold."""
+    have = set(p.extra_names())
+    return {b.name: p.full(f"{rule.name}:{b.name}")[row].copy() for b in rule.spec.buffers
+            if f"{rule.name}:{b.name}" in have}
 
 
 def _grad(V: Potential, x: np.ndarray) -> np.ndarray:
@@ -102,7 +111,11 @@ def readout(before: BallState, after: BallState, potential: Potential) -> Readou
     else:
         note = "diverged on this tick" if after.diverged else ""
     with np.errstate(all="ignore"):
-        if r.newtonian:
+        own = None if r.newtonian else r.spec.readout(r, before, after, potential)
+        if own is not None:  # the rule spells its tick out itself
+            terms = list(own)
+            terms.append(Term("dx", "Δx", "x' − x", after.pos - before.pos, STEP))
+        elif r.newtonian:
             terms = _newton_terms(r, before, after, potential)
         else:
             terms = _optimizer_terms(r, before, potential)

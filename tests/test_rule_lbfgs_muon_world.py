@@ -70,3 +70,24 @@ def test_lesson_lbfgs_few_costly_ticks():
     assert total == opt.state["func_evals"] == sum(evals)
     w.tick(total - 3)
     assert np.hypot(*(w.particles.pos[1] - 1.0)) > 1.0
+
+
+def test_step_readout_says_how_many_gradients_the_tick_took():
+    """The step panel's terms for an lbfgs ball: k gradient evaluations and the inner moves of
+    that tick, as the transcribed torch reference counts them (closure calls, n_iter)."""
+    from sim.step_readout import capture, readout
+    from tests.test_rule_lbfgs import TorchLBFGS, closure_for
+
+    V = get_potential("rosenbrock")
+    w = World(V, Rule("lbfgs", line_search_fn="strong_wolfe"))
+    w.drop(np.array([[-1.5, 2.0]]))
+    opt = TorchLBFGS((-1.5, 2.0), line_search_fn="strong_wolfe")
+    for _ in range(3):
+        n_before = opt.state["n_iter"]
+        opt.step(closure_for(V))
+        b = capture(w, 0)
+        w.tick(1)
+        ro = readout(b, capture(w, 0), V)
+        assert ro.term("evals").value == opt.last_evals
+        assert ro.term("moves").value == opt.state["n_iter"] - n_before
+        assert ro.keys() == ["g", "evals", "moves", "dx"]

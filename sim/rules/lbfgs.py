@@ -304,6 +304,22 @@ def _direction(N, rows, gg, pg, d, t, hd, old_dirs, old_stps, ro, start, length,
     d[N] = r_
 
 
+def _readout(r, before, after, V) -> list:
+    """The step panel's terms: the gradient at the start, and how many gradients the tick took
+    (after.extras["evals"]) in how many inner moves."""
+    from sim.step_readout import GRADIENT, Term
+
+    g = V.grad(np.asarray(before.pos, dtype=np.float64).reshape(1, 2))[0]
+    out = [Term("g", "g", "∇V(x)", g, GRADIENT)]
+    ev = after.extras.get("evals")
+    if ev is not None:
+        moves = int(after.extras["n_iter"]) - int(before.extras.get("n_iter", 0))
+        out.append(Term("evals", "gradients", "this tick took k gradient evaluations", float(ev)))
+        out.append(Term("moves", "moves", f"inner iterations (max_iter {int(r.opt('max_iter'))})",
+                        float(moves)))
+    return out
+
+
 def _reading(r) -> Reading:
     return Reading(
         "A quasi-Newton particle: its mass is a position-dependent matrix learned from the path "
@@ -348,4 +364,5 @@ SPEC = RuleSpec(
         BufferSpec("evals", (), np.int64),
     ),
     reading=_reading,
+    readout=_readout,
 )
