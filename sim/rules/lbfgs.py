@@ -314,8 +314,8 @@ def _readout(r, before, after, V) -> list:
     ev = after.extras.get("evals")
     if ev is not None:
         moves = int(after.extras["n_iter"]) - int(before.extras.get("n_iter", 0))
-        out.append(Term("evals", "gradients", "this tick took k gradient evaluations", float(ev)))
-        out.append(Term("moves", "moves", f"inner iterations (max_iter {int(r.opt('max_iter'))})",
+        out.append(Term("evals", "gradients", "closure calls this tick", float(ev)))
+        out.append(Term("moves", "moves", f"inner iterations, at most {int(r.opt('max_iter'))}",
                         float(moves)))
     return out
 
