@@ -54,11 +54,12 @@ def toy(monkeypatch):
 
 def test_the_old_rules_in_tab_order_and_their_tables_from_the_registry():
     from sim.dynamics import EPS_DEFAULT, FAMILY, HEAVY_BALL, OPTIMIZERS, RULE_PARAMS, RULES
-    assert RULES == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
-                     "langevin", "newton_method", "nesterov_ode")
+    assert RULES[:10] == ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton",
+                          "langevin", "newton_method", "nesterov_ode")  # newer rules follow
     assert RULE_PARAMS["adam"] == ("lr", "beta", "beta2", "eps")
     assert RULE_PARAMS["newton"] == ("mass", "friction", "dt", "integrator")
-    assert EPS_DEFAULT == {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
+    assert {k: EPS_DEFAULT[k] for k in ("adagrad", "rmsprop", "adam")} == {
+        "adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
     assert HEAVY_BALL == ("momentum", "nesterov")
     assert "newton" not in OPTIMIZERS and "newton_method" in OPTIMIZERS
     assert FAMILY["nesterov_ode"] == Family.NEWTON

@@ -70,8 +70,8 @@ class ParamSpec:
         if self.kind in ("pair", "triple"):
             k = 2 if self.kind == "pair" else 3
             if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != k:
-                form = "A,B" if k == 2 else "A,B,C"
-                raise ValueError(f"{opt} must be {k} numbers {form}, got {value!r}")
+                form = "two numbers A,B" if k == 2 else "three numbers A,B,C"
+                raise ValueError(f"{opt} must be {form}, got {value!r}")
             return tuple(self._number(opt, v) for v in value)
         if self.kind is int:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
