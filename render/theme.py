@@ -51,6 +51,17 @@ RULE_COLORS: dict[str, tuple[int, int, int]] = {
     "nesterov_ode": (200, 170, 90),
 }
 UNKNOWN_RULE_COLOR = (255, 255, 255)
+
+
+def _add_registered_colors() -> None:
+    """Every registered rule's own colour (RuleSpec.color) for a rule the table above lacks."""
+    from sim.rules import registry
+
+    for name, spec in registry.specs().items():
+        RULE_COLORS.setdefault(name, tuple(spec.color))
+
+
+_add_registered_colors()
 BALL_OUTLINE = (14, 14, 20)
 
 # --- arrows -------------------------------------------------------------------------------------

@@ -334,7 +334,7 @@ SPEC = RuleSpec(
     name="lbfgs",
     family=Family.NEWTON_METHOD,  # lr 1, torch's default, on every landscape
     group="quasi-newton",
-    color=(120, 200, 255),
+    color=(90, 220, 200),
     summary="L-BFGS (torch.optim.LBFGS): one tick = one .step(closure), many gradients",
     params=(
         ParamSpec("lr", 1.0, lo=0.0, lo_ok=False, help="learning rate (the step t of each move)"),

@@ -234,7 +234,7 @@ SPEC = RuleSpec(
     name="muon",
     family=Family.ADAPTIVE,
     group="adaptive",
-    color=(255, 150, 90),
+    color=(210, 255, 110),
     summary="Muon (torch.optim.Muon): momentum, Newton-Schulz in bfloat16, a 1x2 parameter",
     params=(
         ParamSpec("lr", 1e-3, lo=0.0, lo_ok=False, help="learning rate"),
