@@ -288,19 +288,24 @@ def _direction(N, rows, gg, pg, d, t, hd, old_dirs, old_stps, ro, start, length,
     cnt, st = length[R], start[R]
     top = int(cnt.max()) if len(cnt) else 0
     q = -gg[N]
-    al = np.zeros((len(N), max(top, 1)))
-    for i in range(top - 1, -1, -1):  # newest pair first
-        m = np.flatnonzero(cnt > i)
-        rr, ph = R[m], (st[m] + i) % H
-        a = _dot(old_stps[rr, ph], q[m]) * ro[rr, ph]
-        al[m, i] = a
-        q[m] += (-a)[:, None] * old_dirs[rr, ph]  # q.add_(old_dirs[i], alpha=-al[i])
+    if top:
+        # the history in torch's list order (oldest first), gathered once; entries beyond a
+        # ball's count are zero, so they add exactly nothing (a = 0, be = 0)
+        i_ = np.arange(top)
+        ph = (st[:, None] + i_) % H
+        live = i_ < cnt[:, None]
+        S = np.where(live[..., None], old_stps[R[:, None], ph], 0.0)
+        Y = np.where(live[..., None], old_dirs[R[:, None], ph], 0.0)
+        RO = np.where(live, ro[R[:, None], ph], 0.0)
+        al = np.empty((len(N), top))
+        for i in range(top - 1, -1, -1):  # newest pair first
+            a = (S[:, i, 0] * q[:, 0] + S[:, i, 1] * q[:, 1]) * RO[:, i]
+            al[:, i] = a
+            q += (-a)[:, None] * Y[:, i]  # q.add_(old_dirs[i], alpha=-al[i])
     r_ = q * hd[N][:, None]  # d = r = q * H_diag
     for i in range(top):  # oldest pair first
-        m = np.flatnonzero(cnt > i)
-        rr, ph = R[m], (st[m] + i) % H
-        be = _dot(old_dirs[rr, ph], r_[m]) * ro[rr, ph]
-        r_[m] += (al[m, i] - be)[:, None] * old_stps[rr, ph]  # r.add_(s, alpha=al - be)
+        be = (Y[:, i, 0] * r_[:, 0] + Y[:, i, 1] * r_[:, 1]) * RO[:, i]
+        r_ += (al[:, i] - be)[:, None] * S[:, i]  # r.add_(old_stps[i], alpha=al[i] - be_i)
     d[N] = r_
 
 
