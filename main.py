@@ -419,10 +419,13 @@ def _steps_world(args: argparse.Namespace):
     world = World(potential, rule, seed=args.seed or 0)
     if args.batch is not None:
         world.set_batch(args.batch)
-    if args.start:
-        world.drop(np.array(args.start, dtype=np.float64))
-    else:
-        world.drop_random(args.particles)
+    try:
+        if args.start:
+            world.drop(np.array(args.start, dtype=np.float64))
+        else:
+            world.drop_random(args.particles)
+    except ValueError as err:  # a rule's state would not fit (lbfgs's histories)
+        raise UsageError(str(err)) from None
     return world
 
 

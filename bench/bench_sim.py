@@ -44,8 +44,11 @@ def measure(rule: Rule, n: int, seconds: float, keep_prev: bool, potential_name:
     w = World(get_potential(potential_name), rule, seed=0)
     w.keep_prev = keep_prev
     w.drop_random(n)
-    w.tick(2)  # warm up: buffers, caches
-    chunk = max(1, int(2e6 // n))
+    w.tick(1)  # warm up: buffers, caches
+    t0 = time.perf_counter()
+    w.tick(1)
+    one = time.perf_counter() - t0
+    chunk = max(1, min(int(2e6 // n), int(0.5 / max(one, 1e-9))))  # lbfgs: a tick can take seconds
     rates = []
     t_end = time.perf_counter() + seconds
     while time.perf_counter() < t_end or len(rates) < 3:

@@ -258,6 +258,24 @@ class State:
     bufs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+EXTRA_BUFFER_BUDGET = 2 * 1024**3  # bytes of declared extra buffers (all balls) a drop may need
+
+
+def check_buffer_memory(r: Rule, n_balls: int, budget: int = EXTRA_BUFFER_BUDGET) -> None:
+    """ValueError (one line) when n_balls balls of rule r would need more than `budget` bytes
+    of the rule's declared extra buffers (lbfgs's histories: 40 x history_size bytes a ball)."""
+    fields_ = buffer_fields(r)
+    per_ball = sum(int(np.prod(shape, dtype=np.int64)) * np.dtype(dt).itemsize
+                   for _, _, shape, dt in fields_)
+    if not per_ball or n_balls * per_ball <= budget:
+        return
+    sizes = sorted({d for b in r.spec.buffers for d in b.shape if isinstance(d, str)})
+    hint = "".join(f", or a smaller {option(s)} (now {r.opt(s)})" for s in sizes)
+    raise ValueError(f"{r.name}: {n_balls} balls need {n_balls * per_ball / 1024**3:.1f} GB of "
+                     f"state (limit {budget / 1024**3:.0f} GB): at most {budget // per_ball} "
+                     f"balls{hint}")
+
+
 def buffer_fields(r: Rule) -> list[tuple[str, str, tuple[int, ...], Any]]:
     """The extra buffers rule r needs as (BufferSpec name, Particles field name, trailing
     shape, dtype); str shape entries resolved to r's int parameters."""

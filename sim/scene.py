@@ -127,6 +127,7 @@ LESSON_ORDER = (
     "energy_never_rises",
     "escape_rate",
     "adam_never_settles",
+    "lbfgs_few_costly_ticks",
     "newtons_method_vs_newtons_law",
     "fit_a_line",
     "sgd_is_hot",
@@ -371,6 +372,11 @@ def _extra_buffers_from(t: Any, n: int) -> dict[str, np.ndarray]:
         arr = np.array(data, dtype=np.float64).reshape(n, *shape)
         if not np.isfinite(arr).all():
             raise SceneError(f"{where} {k} data must be finite")
+        dtype = np.dtype(next(b.dtype for b in specs[rule].buffers if b.name == buf))
+        if dtype.kind in "iu":  # a count or an index (lbfgs's ring): whole numbers, its own type
+            if not (arr == np.round(arr)).all():
+                raise SceneError(f"{where} {k} data must be whole numbers")
+            arr = arr.astype(dtype)
         out[k] = arr
     return out
 

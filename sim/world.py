@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.dynamics import Rule, carry_over
+from sim.dynamics import Rule, carry_over, check_buffer_memory
 from sim.particles import ALIVE, UNDEFINED, Particles
 from sim.potential_base import Potential
 from sim.quantity import kinetic_energy, rule_masses
@@ -104,6 +104,7 @@ class World:
         pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
         if not np.isfinite(pos).all():
             raise ValueError("drop position must be finite")
+        check_buffer_memory(self.rules[rule_id], self.particles.n + len(pos))
         s = self.particles.add(pos, vel, rule_id)
         self.edits += 1
         p = self.particles

@@ -39,7 +39,7 @@ def option(name: str) -> str:
 class ParamSpec:
     """One parameter, named as torch names the keyword (command line: underscores as dashes).
 
-    kind: float, int, bool, str or "pair" (two floats, `--etas A,B`). lo/hi bound a number
+    kind: float, int, bool, str, "pair" (two floats, `--etas A,B`) or "triple" (three). lo/hi bound a number
     (each entry of a pair; lo_ok: lo itself allowed; hi is exclusive unless hi_ok). choices:
     the allowed strings. A default of None is a value the user may also give back (torch's
     None, e.g. lbfgs's line_search_fn)."""
@@ -67,9 +67,11 @@ class ParamSpec:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise ValueError(f"{opt} must be one of: {', '.join(self.choices)}; got {value!r}")
             return value
-        if self.kind == "pair":
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-                raise ValueError(f"{opt} must be two numbers A,B, got {value!r}")
+        if self.kind in ("pair", "triple"):
+            k = 2 if self.kind == "pair" else 3
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != k:
+                form = "two numbers A,B" if k == 2 else "three numbers A,B,C"
+                raise ValueError(f"{opt} must be {form}, got {value!r}")
             return tuple(self._number(opt, v) for v in value)
         if self.kind is int:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

@@ -46,6 +46,13 @@ def _pair(text: str) -> tuple[float, float]:
     return (_float(parts[0]), _float(parts[1]))
 
 
+def _triple(text: str) -> tuple[float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"'{text}' is not A,B,C (three numbers and two commas)")
+    return tuple(_float(v) for v in parts)
+
+
 def _str(default: Any):
     def parse(text: str) -> str | None:
         return None if default is None and text.lower() == "none" else text
@@ -79,6 +86,8 @@ def _kind_kwargs(p: ParamSpec) -> dict:
         return {"type": _int, "metavar": "N"}
     if p.kind == "pair":
         return {"type": _pair, "metavar": "A,B"}
+    if p.kind == "triple":
+        return {"type": _triple, "metavar": "A,B,C"}
     if p.kind is str:
         return {"type": _str(p.default), "metavar": "|".join(p.choices) or "TEXT"}
     return {"type": _float, "metavar": "F"}

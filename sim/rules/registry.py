@@ -22,6 +22,8 @@ MODULES = (
     "rprop",
     "asgd",
     "adafactor",
+    "lbfgs",
+    "muon",
 )
 
 _SPECS: dict[str, RuleSpec] = {}
