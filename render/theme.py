@@ -64,15 +64,6 @@ RULE_COLORS: Mapping[str, tuple[int, int, int]] = _RuleColors()
 UNKNOWN_RULE_COLOR = (255, 255, 255)
 
 
-def _add_registered_colors() -> None:
-    """Every registered rule's own colour (RuleSpec.color) for a rule the table above lacks."""
-    from sim.rules import registry
-
-    for name, spec in registry.specs().items():
-        RULE_COLORS.setdefault(name, tuple(spec.color))
-
-
-_add_registered_colors()
 BALL_OUTLINE = (14, 14, 20)
 
 # --- arrows -------------------------------------------------------------------------------------

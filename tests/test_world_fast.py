@@ -39,8 +39,10 @@ def test_blocks_give_the_same_bits_as_one_pass(monkeypatch, name, potential):
     monkeypatch.setattr("sim.ticking.TICK_CHUNK", 1 << 30)
     whole = run_world(rule, potential, 30)
     same_state(blocks, whole)
-    if far and name not in ("adagrad", "rmsprop", "adam", "marble"):  # (those take bounded steps;
-        # the marble's in-plane speed falls as the wall steepens: it does not run off in 30 ticks)
+    # rules whose step grows with the gradient run off the saddle (the adaptive, sign-like and
+    # normalized rules take bounded steps; the marble slows as the wall steepens)
+    if far and name in ("gd", "momentum", "nesterov", "newton", "langevin", "newton_method",
+                        "nesterov_ode", "sam"):
         assert blocks.counts()[1] > 0  # some diverged on the way
 
 
