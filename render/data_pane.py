@@ -18,6 +18,7 @@ import numpy as np
 import pygame
 from pygame import gfxdraw
 
+from sim.data.base import is_data
 from sim.data.edit import (PICK_RADIUS, add_point, boundary_segments, data_bounds, line_segments,
                            move_point, nearest, network_regions, point_coords, remove_point)
 
@@ -59,7 +60,7 @@ def draw_pane(surface: pygame.Surface, rect: pygame.Rect, world, highlight: int 
     the points to draw when not the landscape's own (an edit whose landscape is still being
     rebuilt)."""
     pot = world.potential
-    if getattr(pot, "data", None) is None:
+    if not is_data(pot):
         return None
     data = data if data is not None else pot.data
     if data is None or rect.width < 40 or rect.height < 40:
