@@ -274,8 +274,6 @@ def twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
     return R.twin_gap(world, pairs)
 
 
-_twin_gap = twin_gap  # the old name, read by render/instruments_ui.py
-
 
 # ================================================================================================
 # Energy ledger
