@@ -465,8 +465,8 @@ def run_steps(args: argparse.Namespace) -> int:
             velocities.append(world.particles.vel.copy())
 
     record()
+    from sim.data.base import is_data
     from sim.progress import Progress
-
     from sim.runtime import Runtime
 
     runtime = Runtime(world, seed=args.seed or 0, history_bytes=1)  # the window's runtime, (almost) no past kept
@@ -495,7 +495,7 @@ def run_steps(args: argparse.Namespace) -> int:
     }
     if newtonian:
         dump["velocities"] = np.array(velocities)
-    if hasattr(potential, "data"):  # a data landscape: the minibatch size and the mean loss
+    if is_data(potential):  # a data landscape: the minibatch size and the mean loss
         dump["batch"] = world.batch
         dump["loss"] = np.array(losses)
         dump["data"] = potential.data.source

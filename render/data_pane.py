@@ -18,6 +18,7 @@ import numpy as np
 import pygame
 from pygame import gfxdraw
 
+from sim.data.base import is_data
 from sim.data.edit import (PICK_RADIUS, add_point, boundary_segments, data_bounds, line_segments,
                            move_point, nearest, network_regions, point_coords, remove_point)
 
@@ -61,7 +62,7 @@ def draw_pane(surface: pygame.Surface, rect: pygame.Rect, world, highlight: int 
     rebuilt); `bounds` (x0, x1, y0, y1): the data shown, when not fitted to the points (held
     while a point is dragged, so the drag stays inside them)."""
     pot = world.potential
-    if getattr(pot, "data", None) is None:
+    if not is_data(pot):
         return None
     data = data if data is not None else pot.data
     if data is None or rect.width < 40 or rect.height < 40:

@@ -12,6 +12,7 @@ import pygame
 from render import data_pane as D
 from render.instrument_panels import Context
 from render.landscape import keep_log
+from sim.data.base import is_data
 from sim.data.retrain import Retrain, trains
 
 PANE_HEIGHT = 240  # pixels
@@ -39,7 +40,7 @@ class DataPaneView:
 
     @staticmethod
     def applies(world) -> bool:
-        return getattr(world.potential, "data", None) is not None
+        return is_data(world.potential)
 
     def measure(self, ctx: Context) -> int:
         extra = 2 * (ctx.font.get_linesize() + 2) if self.noise(ctx) is not None else 0

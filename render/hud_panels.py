@@ -33,7 +33,7 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
         timeline.append(("    PAUSED", "body", hud.ACCENT))
     if fps is not None:
         timeline.append((f"    {fps:.0f} fps", "body", hud.DIM))
-    formula = getattr(w.potential, "formula", "")
+    formula = w.potential.formula
     lines = [hud.Line([(w.potential.name, "title", hud.TEXT)])]
     if formula:
         lines.append(hud.Line([(f"V = {formula}", "small", hud.DIM)]))

@@ -43,11 +43,6 @@ def edges(mask: np.ndarray) -> np.ndarray:
     return e
 
 
-def contour_cells(v: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Cells [w, h] where the level band of v changes to a neighbour: the contour lines."""
-    band = np.searchsorted(levels, np.where(np.isfinite(v), v, np.inf))
-    return edges(band)
-
 
 def visible(shape: tuple[int, int], rect: pygame.Rect, size: tuple[int, int]) -> tuple[slice, slice]:
     """The cells of a grid [w, h] (y up) drawn onto `rect` whose centres fall on a surface of

@@ -22,7 +22,7 @@ from render.theme import (  # noqa: F401 (the colours and spacing are read here 
     TEXT, TEXT_SHADOW)
 from render.theme import PANEL_PAD as PAD
 from render.widgets import (  # noqa: F401 (old names, read here by others)
-    clip, clip as _Clip, draw_panel, fit_text, rgba_surface, smooth_scale, text as render_text)
+    clip, draw_panel, fit_text, rgba_surface, smooth_scale, text as render_text)
 from sim import instruments as ins
 from sim import readouts as R
 
@@ -44,15 +44,15 @@ BASIN_ALPHA = 110  # opacity of a basin's shade (0-255)
 # ================================================================================================
 
 @contextmanager
-def _panel_writer(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font
-                  ) -> Iterator["_Writer"]:
+def panel_writer(surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font
+                  ) -> Iterator["Writer"]:
     """Clip to rect, draw the panel background, and yield a writer for its rows."""
     with clip(surface, rect):
         draw_panel(surface, rect)
-        yield _Writer(surface, rect, font)
+        yield Writer(surface, rect, font)
 
 
-class _Writer:
+class Writer:
     """Writes rows of text pieces top to bottom inside a rect."""
 
     def __init__(self, surface: pygame.Surface, rect: pygame.Rect, font: pygame.font.Font) -> None:
@@ -155,7 +155,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     (sim.race_rates.lane_rates): every lane the meter follows gets a rate row (rate_text).
     `last`: ins.last_ball_per_rule(world) when the caller has it."""
     rect = pygame.Rect(rect)
-    with _panel_writer(surface, rect, font) as w:
+    with panel_writer(surface, rect, font) as w:
         # rows are indented 14 px by their colour dot; keep room for the widest loss
         loss_col = rect.w - 2 * PAD - 14 - font.size("−0.000e−00 best")[0]
         w.row(("race", ACCENT), ("loss V", DIM), col=(loss_col + 14,))
@@ -223,7 +223,7 @@ def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list
 
 def _short_label(rule, integrator: bool = True) -> str:
     batch = f" B={rule.batch}" if rule.batch else ""  # a minibatch lane
-    sched = f" {rule.schedule}" if getattr(rule, "schedule", "constant") != "constant" else ""
+    sched = f" {rule.schedule}" if rule.schedule != "constant" else ""
     return _rule_label(rule, integrator) + batch + sched
 
 
@@ -251,7 +251,7 @@ def draw_bridge_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     twin rows) the largest gap between them. Returns the readout drawn."""
     rect = pygame.Rect(rect)
     b = R.bridge_readout(world, pairs)
-    with _panel_writer(surface, rect, font) as w:
+    with panel_writer(surface, rect, font) as w:
         w.row(("bridge  ", ACCENT), ("optimizer = Newton with friction", DIM))
         tab = (120,)
         if b["direction"] == "to_newton":
@@ -284,8 +284,6 @@ def twin_gap(world, pairs: tuple[np.ndarray, np.ndarray]) -> float:
     """Largest distance between a ball and its twin (alive pairs; nan when none)."""
     return R.twin_gap(world, pairs)
 
-
-_twin_gap = twin_gap  # the old name, read by render/instruments_ui.py
 
 
 # ================================================================================================
@@ -364,7 +362,7 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
     the all-balls totals when the caller has them for this very state (saves a second pass).
     With the mouse over the plot, the exact sample under it (returned as led["hover"])."""
     rect = pygame.Rect(rect)
-    with _panel_writer(surface, rect, font) as w:
+    with panel_writer(surface, rect, font) as w:
         led = R.ledger_readout(world, rows, everyone)
         everyone, sel = led["all"], led["ball"]
         c1, c2 = 96, 96 + max((rect.w - 2 * PAD - 96) // 2, 60)
@@ -393,12 +391,6 @@ def draw_ledger_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: p
 STABILITY_ROWS = 7  # rows the stability panel writes at most (the layout reserves them)
 
 
-def stability_rows(world, row: int | None = None, point: Sequence[float] | None = None
-                   ) -> tuple[Any, np.ndarray] | None:
-    """(rule, position [1, 2]) that the stability panel reads: the ball at `row` under its own
-    rule, else `point` under the current rule; None when neither is given."""
-    return R.stability_target(world, row, point)
-
 
 def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pygame.font.Font,
                          row: int | None = None, point: Sequence[float] | None = None) -> dict | None:
@@ -407,7 +399,7 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
     the friction number where it has a limit, the verdict and the discrete regime with its
     critical value. Returns the readout drawn (or None)."""
     rect = pygame.Rect(rect)
-    with _panel_writer(surface, rect, font) as w:
+    with panel_writer(surface, rect, font) as w:
         r = R.stability_readout(world, row, point)
         w.row(("stability", ACCENT), (f"  {r['rule']}" if r else "", DIM))
         if r is None:
@@ -602,7 +594,7 @@ def draw_heat_panel(surface: pygame.Surface, rect: pygame.Rect, world, font: pyg
     (one per bin, possibly zero height)."""
     rect = pygame.Rect(rect)
     bars: list[pygame.Rect] = []
-    with _panel_writer(surface, rect, font) as w:
+    with panel_writer(surface, rect, font) as w:
         h = R.heat_readout(world, view, bins)
         T = h["temperature"]
         if T is None:

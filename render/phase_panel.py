@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from render.panels import DIM, GRID, PAD, TEXT, _Clip, _Writer, draw_panel
+from render.panels import DIM, GRID, PAD, TEXT, Writer, clip, draw_panel
 
 # --- constants ---------------------------------------------------------------------------------
 PLOT_ASPECT = 0.75
@@ -89,8 +89,8 @@ class PhasePanel:
                          "phase.samples": int(len(q)), "phase.turns": turns}
         draw_panel(surface, rect)
         line = self.font.get_linesize() + 2
-        with _Clip(surface, rect):
-            w = _Writer(surface, rect, self.font)
+        with clip(surface, rect):
+            w = Writer(surface, rect, self.font)
             w.row(("phase portrait", TEXT), (f"  λ = {_fmt(lam)} · {damping or 'n/a'}", DIM))
             pw = rect.w - 2 * PAD
             plot = pygame.Rect(rect.x + PAD, rect.y + PAD + line, pw, max(int(pw * PLOT_ASPECT), MIN_PLOT))
@@ -105,7 +105,7 @@ class PhasePanel:
                 idx = idx[ok[idx]]
                 xs, ys = self.to_pixel(plot, q[idx], p[idx], qs, ps)
                 pts = list(zip(xs.tolist(), ys.tolist()))
-                with _Clip(surface, plot):
+                with clip(surface, plot):
                     if len(pts) > 1:
                         pygame.draw.lines(surface, PATH_RGB, False, pts, 1)
                     if ok[-1]:
@@ -144,8 +144,8 @@ class EdgePanel:
                          "edge.ratio": last / limit if math.isfinite(limit) and limit > 0 else math.nan}
         draw_panel(surface, rect)
         line = self.font.get_linesize() + 2
-        with _Clip(surface, rect):
-            w = _Writer(surface, rect, self.font)
+        with clip(surface, rect):
+            w = Writer(surface, rect, self.font)
             w.row(("λmax along the path", LAM_RGB), (f"  limit {_fmt(float(limit))}", LIMIT_RGB))
             pw = rect.w - 2 * PAD
             plot = pygame.Rect(rect.x + PAD, rect.y + PAD + line, pw, max(int(pw * 0.35), MIN_PLOT))

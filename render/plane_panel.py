@@ -20,7 +20,7 @@ import numpy as np
 import pygame
 
 from render.colormap import VIRIDIS
-from render.panels import ACCENT, DIM, PAD, TEXT, _Clip, _Writer, draw_panel
+from render.panels import ACCENT, DIM, PAD, TEXT, Writer, clip, draw_panel
 from sim import maps
 from sim.dynamics import Rule
 
@@ -197,8 +197,8 @@ class PlanePanel:
                           ("  (its own one-step map)" if rate is not None else "  (no constant linear map)", DIM))
             return
         pl = self.plane
-        with _Clip(surface, rect):
-            w = _Writer(surface, rect, self.font)
+        with clip(surface, rect):
+            w = Writer(surface, rect, self.font)
             title = "(lr, β) plane" if pl.axes[0] == "lr" else "(dt, friction) plane"
             kap = self.readout()["plane.kappa"]
             w.row((title, TEXT), (f"  {pl.kind} · κ = {fmt_num(kap)}", DIM))
@@ -232,7 +232,7 @@ class PlanePanel:
             pygame.draw.circle(surface, OUTLINE_RGB, (int(x), int(y)), 5)
             pygame.draw.circle(surface, NOW_RGB, (int(x), int(y)), 3)
 
-    def _draw_rows(self, w: _Writer) -> None:
+    def _draw_rows(self, w: Writer) -> None:
         pl = self.plane
         n1, n2 = pl.axes
         b = pl.best
@@ -254,7 +254,4 @@ class PlanePanel:
             w.row((text, CRITICAL_RGB))
 
 
-def legend_text() -> str:
-    """One line that says what the colours mean (for help overlays)."""
-    return "bright = fast · red = unstable · white = border · cyan = critical damping · gold = best"
 

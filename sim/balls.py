@@ -7,7 +7,7 @@ World's own commands and tells the runtime's subscribers what changed.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -19,8 +19,19 @@ from sim.pairs import Pairs, partner_rule
 from sim.particles import MAX_PARTICLES, CapacityError
 from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.runtime import Runtime
+
+
+class Host(Protocol):
+    """What the balls need of the runtime that owns them (sim/runtime.py's Runtime is one):
+    its world, its messages and its subscribers, and the rule a lane's name stands for."""
+
+    world: World
+
+    def say(self, text: str, warn: bool = False, long: bool = False) -> None: ...
+
+    def notify(self, change: Change) -> None: ...
+
+    def rule_for(self, name: str) -> Rule: ...
 
 DEFAULT_LANES = ("gd", "momentum", "nesterov", "adam", "newton")
 WINDOW_MAX_BALLS = MAX_PARTICLES  # one ball limit for the window, the command line and scenes
@@ -49,7 +60,7 @@ class Race:
 class Balls:
     """Drops, removals, race lanes and partner pairs of one runtime."""
 
-    def __init__(self, rt: "Runtime", seed: int, max_balls: int | None = None) -> None:
+    def __init__(self, rt: Host, seed: int, max_balls: int | None = None) -> None:
         self.rt = rt
         self.max_balls = int(WINDOW_MAX_BALLS if max_balls is None else max_balls)
         self.race = Race()

@@ -47,8 +47,6 @@ FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", 
 ALIASES = {"ln": "log", "atan": "arctan"}
 _ALLOWED_TEXT = ", ".join(FUNCTIONS)
 
-_BINARY_OPS = ("add", "sub", "mul", "div", "pow")
-_UNARY_OPS = ("neg",) + FUNCTIONS + ("sign",)
 _SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim import instruments as ins
 from sim.clock import TICK_HZ, advance
+from sim.data.base import is_data
 from sim.dynamics import INTEGRATORS, Family, Rule
 from sim.rules import registry
 from sim.balls import Balls
@@ -193,7 +194,7 @@ class Runtime:
             self.steps = [rescale(s, a, b) for s, a, b in zip(self.steps, old, new)]
         self.balls.sync()
         self.notify(Change.LANDSCAPE)
-        data = getattr(potential, "data", None)
+        data = potential.data if is_data(potential) else None
         kept = f"    data as you left it: {data.source or 'edited'}, n={data.n}" \
             if data is not None and self.left_data.get(potential.name) is potential else ""
         self.say(f"{potential.name}    {self.world.rule.label()}{kept}")

@@ -469,10 +469,6 @@ def _check_keys(t: dict, keys: tuple[str, ...], where: str) -> None:
             raise SceneError(f"{where} unknown key '{k}'{_suggest(k, keys)}; expected one of: {', '.join(keys)}")
 
 
-def _kind(v: Any) -> str:
-    return {bool: "true/false", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(v), type(v).__name__)
-
 
 def _is_number(v: Any) -> bool:
     return type(v) in (int, float)

@@ -43,7 +43,7 @@ MONOTONE, ZIGZAG, RINGS = "monotone", "zigzag", "rings"
 def _integrator(rule: Any) -> str:
     if rule.name in ("langevin", "nesterov_ode"):
         return "verlet"
-    return getattr(rule, "integrator", "verlet")
+    return rule.integrator
 
 
 def friction_number(rule: Any) -> float:

@@ -24,6 +24,8 @@ class DataPotential(Potential):
     `_hessian_pos` over positions [m, 2] and `example_grads`, `minibatch_grad`."""
 
     kind = "regression"  # the kind of data set the model takes
+    has_example_hessians = False  # example_hessians exists (the SGD heat view's moving C(x))
+    retrains = False  # built over several frames (`advance`), e.g. the network's loss plane
     NS_PER_EXAMPLE = 100.0  # rough cost of one (point, example) evaluation, for the map budget
 
     def __init__(self, name: str, formula: str, data: Dataset, view: View, l2: float = L2_DEFAULT) -> None:
@@ -99,9 +101,19 @@ class DataPotential(Potential):
         """Mean gradient over each ball's own examples: pos [m, 2], idx [m, B] -> [m, 2]."""
         raise NotImplementedError
 
+    def example_hessians(self, p: np.ndarray) -> np.ndarray:
+        """Hessian of each example's loss at one position p [2]: [n, 2, 2] (where
+        has_example_hessians)."""
+        raise NotImplementedError
+
     def config(self) -> dict:
         """What a scene needs beyond the data to build this landscape again."""
         return {"l2": self.l2}
+
+
+def is_data(potential) -> bool:
+    """Whether a landscape is made from data (a DataPotential)."""
+    return isinstance(potential, DataPotential)
 
 
 def _monotonic(a: np.ndarray) -> bool:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 
 from sim.data import DATA_LANDSCAPES, DataError, Dataset, builtin, make_landscape, read_csv
+from sim.data.base import is_data
 from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION
 
 BATCH_CHOICES = (0, 1, 2, 4, 8, 16, 32, 64)  # 0: full batch; what the panel and Ctrl+K offer
@@ -23,7 +24,7 @@ TAKES = {"linreg": REGRESSION, "logreg": CLASSIFICATION, "mlp": CLASSIFICATION}
 
 def task_of(potential) -> str | None:
     """regression / classification for a data landscape, None for any other."""
-    return TAKES.get(potential.name) if getattr(potential, "data", None) is not None else None
+    return TAKES.get(potential.name) if is_data(potential) else None
 
 
 def sets_for(potential) -> tuple[str, ...]:

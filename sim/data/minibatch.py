@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.data.base import is_data
+
 FLOYD_MAX_BATCH = 64  # Floyd's algorithm up to this B (cost ~ balls B^2), random keys above
 KEYS_CHUNK_CELLS = 1 << 20  # rows per block of the random-key method: about this many cells
 DIM = 2
@@ -106,8 +108,8 @@ def noise_temperature(potential, p: np.ndarray, lr: float, batch: int) -> dict[s
 
 def gradient_field(potential, batch: int, rng: np.random.Generator):
     """`potential` itself (full batch, or a landscape without data), else a MinibatchField."""
-    data = getattr(potential, "data", None)
-    if data is None or not hasattr(potential, "minibatch_grad"):
+    if not is_data(potential):
         return potential
+    data = potential.data
     b = effective_batch(batch, data.n)
     return MinibatchField(potential, b, rng) if b else potential

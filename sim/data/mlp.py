@@ -209,6 +209,8 @@ class MLPPlane(DataPotential):
             return 1.0
         return 0.0 if self._training is None else self._training.progress
 
+    retrains = True
+
     def advance(self, steps: int) -> float:
         """Up to `steps` more training steps (a slice of a retrain spread over frames); after
         the last one the plane is built. Any split of the steps gives the same landscape, bit

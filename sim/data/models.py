@@ -115,6 +115,8 @@ class LinReg(DataPotential):
     def config(self) -> dict:
         return {}
 
+    has_example_hessians = True
+
     def example_hessians(self, p):
         """Each example's Hessian at p [2] (here the same everywhere): [n, 2, 2]."""
         v = np.column_stack([self.data.x[:, 0], np.ones(self.data.n)])
@@ -230,6 +232,8 @@ class LogReg(DataPotential):
             return g
         out[...] = g
         return out
+
+    has_example_hessians = True
 
     def example_hessians(self, p):
         """Each example's Hessian at p [2] (regularizer included): [n, 2, 2]."""

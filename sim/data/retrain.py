@@ -12,13 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sim.data.base import is_data
+
 SLICE_STEPS = 10  # training steps between two looks at the clock, at most
 FRAME_BUDGET_S = 0.008  # seconds of training per frame in a live window
 
 
 def trains(potential) -> bool:
     """Whether the landscape is built over several frames (it has `advance`)."""
-    return callable(getattr(potential, "advance", None))
+    return is_data(potential) and potential.retrains
 
 
 class Retrain:

@@ -175,11 +175,6 @@ def read_csv(path: str | os.PathLike) -> Dataset:
     return Dataset(x, y, kind, str(p), hashlib.sha256(raw).hexdigest(), header)
 
 
-def parse_csv_text(text: str) -> Dataset:
-    """`read_csv` for text already in memory (no file name in messages)."""
-    x, y, kind, header = _parse(text)
-    return Dataset(x, y, kind, "inline", "", header)
-
 
 def _parse(text: str) -> tuple[np.ndarray, np.ndarray, str, tuple[str, ...]]:
     if "\x00" in text:

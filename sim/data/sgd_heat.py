@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.data.base import is_data
 from sim.data.minibatch import effective_batch, gradient_covariance, noise_temperature
 from sim.dynamics import Family
 from sim.particles import ALIVE
@@ -199,9 +200,9 @@ def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] |
     (row) when it trains on minibatches (an optimizer rule, B < n), else the current rule when
     it does and has alive balls, else the first such rule."""
     pot, p = world.potential, world.particles
-    data = getattr(pot, "data", None)
-    if data is None or not hasattr(pot, "example_grads"):
+    if not is_data(pot):
         return None
+    data = pot.data
     alive = p.status[: world.n] == ALIVE
     rid = p.rule[: world.n].astype(np.intp)
     present = set(np.flatnonzero(np.bincount(rid[alive], minlength=len(world.rules))).tolist())
@@ -225,7 +226,7 @@ def _center(pot, pts: np.ndarray) -> tuple[np.ndarray, str]:
     from sim.data.base import newton_minimum
 
     med = np.median(pts[:: max(1, len(pts) // MEDIAN_SAMPLE)], axis=0)
-    known = np.asarray(getattr(pot, "minima", np.zeros((0, 2))), dtype=np.float64).reshape(-1, 2)
+    known = np.asarray(pot.minima, dtype=np.float64).reshape(-1, 2)
     if len(known):
         return known[int(np.argmin(((known - med) ** 2).sum(axis=1)))].copy(), "minimum"
     found = newton_minimum(pot, med)
@@ -287,7 +288,7 @@ def _tails(rule, pot, center: np.ndarray, batch: float, pts: np.ndarray, near: n
     the distribution-free relative error of the counted balls' variance (nan where the fourth
     moment is infinite: the sample variance then has no standard error)."""
     rho2 = rho4 = math.nan
-    if int(batch) == 1 and hasattr(pot, "example_hessians"):
+    if int(batch) == 1 and pot.has_example_hessians:
         hs = pot.example_hessians(center)
         rho2, rho4 = moment_radius(rule, hs, 2), moment_radius(rule, hs, 4)
     d_all = pts - center
@@ -335,7 +336,7 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
     s_sgd = stationary_cov(rule, h, q)
     s_lang = stationary_cov(rule, h, 0.5 * np.trace(q) * np.eye(2))
     s_move = None
-    if hasattr(pot, "example_hessians"):
+    if pot.has_example_hessians:
         s_move = stationary_cov_moving(rule, h, q, pot.example_hessians(center),
                                        noise["factor"] / noise["batch"])
     widest = next((s for s in (s_move, s_sgd, s_lang) if s is not None), None)
@@ -360,7 +361,7 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
         "predicted": s_sgd is not None or s_lang is not None,
         "schedule": rule.schedule, "relax_ticks": relax_ticks(rule, h),
         "cov_measured": _nested(s_meas), "cov_langevin": _nested(s_lang), "cov_sgd": _nested(s_sgd),
-        "cov_sgd_moving": _nested(s_move), "moving_known": hasattr(pot, "example_hessians"),
+        "cov_sgd_moving": _nested(s_move), "moving_known": pot.has_example_hessians,
         "var_langevin_continuous": cont, **tails}
     for name, s in (("measured", s_meas), ("langevin", s_lang), ("sgd", s_sgd), ("sgd_moving", s_move)):
         out[f"var_{name}"], out[f"corr_{name}"] = _in_basis(s, e)
