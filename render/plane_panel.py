@@ -189,8 +189,8 @@ class PlanePanel:
         draw_panel(surface, rect)
         if self.plane is None:
             if self.rule is not None:
-                with _Clip(surface, rect):
-                    w = _Writer(surface, rect, self.font)
+                with clip(surface, rect):
+                    w = Writer(surface, rect, self.font)
                     rate = self.readout()["plane.rate"]
                     w.row(("hyperparameter plane", TEXT), (f"  n/a for {self.rule.name}", DIM))
                     w.row((f"rate {fmt_num(rate) if rate is not None else 'n/a'}", NOW_RGB),
