@@ -69,8 +69,8 @@ def _number(text: str) -> float:
 def _number_or_pair(text: str) -> float | tuple[float, float]:
     """--eps: one number, or A,B for a rule whose eps is a pair (adafactor's (eps1, eps2))."""
     if "," in text:
-        from sim.rules.cli import _pair
-        return _pair(text)
+        from sim.rules.cli import parse_pair
+        return parse_pair(text)
     return _number(text)
 
 

@@ -23,7 +23,7 @@ from sim.rules.base import Family, ParamSpec, RuleSpec, option  # noqa: F401 (Fa
 from sim.rules.newton_method import (NEWTON_SHIFT_FLOOR, NEWTON_SHIFT_MARGIN,  # noqa: F401
                                      newton_shift)
 from sim.rules.newtonian import INTEGRATORS  # noqa: F401
-from sim.rules.params import (LEGACY_DEFAULTS, _check_given, all_params, check_param, param_spec,  # noqa: F401
+from sim.rules.params import (LEGACY_DEFAULTS, check_given, all_params, check_param, param_spec,  # noqa: F401
                               rule_keys, spec_of)
 
 EPS_FALLBACK = 1e-8  # eps for a rule whose spec has none
@@ -64,7 +64,7 @@ class Rule:
         given = {}
         for k, v in params.items():
             if v is not None:  # None: not set (the default)
-                given[k] = _check_given(k, v, name)
+                given[k] = check_given(k, v, name)
         set_ = object.__setattr__
         set_(self, "name", name)
         set_(self, "schedule", schedule)

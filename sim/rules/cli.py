@@ -39,7 +39,7 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"'{text}' is not true or false")
 
 
-def _pair(text: str) -> tuple[float, float]:
+def parse_pair(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"'{text}' is not A,B (two numbers and a comma)")
@@ -85,7 +85,7 @@ def _kind_kwargs(p: ParamSpec) -> dict:
     if p.kind is int:
         return {"type": _int, "metavar": "N"}
     if p.kind == "pair":
-        return {"type": _pair, "metavar": "A,B"}
+        return {"type": parse_pair, "metavar": "A,B"}
     if p.kind == "triple":
         return {"type": _triple, "metavar": "A,B,C"}
     if p.kind is str:

@@ -59,7 +59,7 @@ def check_param(name: str, value: Any, rule: str | None = None) -> Any:
     return p.check(value)
 
 
-def _check_given(name: str, value: Any, rule: str) -> Any:
+def check_given(name: str, value: Any, rule: str) -> Any:
     """A parameter the user set: checked by the rule's own spec, or (a parameter the rule does
     not read, kept for a later switch) accepted by some registered rule's spec."""
     specs = registry.specs()
