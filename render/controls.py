@@ -358,7 +358,7 @@ class ControlPanel:
         self._draw_hover(surface, rect)
 
     def open_groups(self, st: State, height: int) -> frozenset[str]:
-        """The rule groups shown open: every group where all of them fit the panel's height,
+        """The rule groups shown open: every group where the sliders still fit the panel's height,
         else the current rule's; a group the user opened or collapsed stays so, until the
         current rule moves into it (Tab), which opens it."""
         group = group_of(st.rule.name)
@@ -366,7 +366,8 @@ class ControlPanel:
             self.group_open.pop(group, None)
             self._group = group
         every = frozenset(g for g, _ in groups())
-        fits = content_height(dataclasses.replace(st, open_groups=every)) <= height
+        ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=every))
+        fits = max(w.rect.bottom for w in ws if w.kind == "slider") + hud.PAD <= height
         default = every if fits else frozenset({group})
         return frozenset(g for g in every if self.group_open.get(g, g in default))
 
