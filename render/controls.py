@@ -9,6 +9,7 @@ consistent. Geometry is pure: `build(rect, state)` returns the widgets, tested o
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pygame
 
 from render import hud
 from render.keys import KEYS, Cmd
+from render.rule_buttons import draw_group, draw_rule, group_of, groups, rule_rows
 from sim.rules import registry
 from sim.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
 
@@ -62,6 +64,7 @@ class Widget:
     hi: float = 1.0
     log: bool = False
     value: float = 0.0
+    colors: tuple = ()  # a collapsed rule group's colour dots
 
 
 @functools.lru_cache(maxsize=256)
@@ -119,6 +122,7 @@ class State:
     toggles: dict[str, bool]
     paused: bool
     data: Any = None  # render.data_controls.DataState on data landscapes (the data section)
+    open_groups: frozenset[str] | None = None  # the open rule groups (None: the rule's own)
 
 
 def panel_state(runtime, show: dict, instruments, potentials) -> State:
@@ -159,16 +163,8 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
         button(x + (i % 3) * (third + GAP), third, label, (cmd, None), key=key_of(cmd),
                lit=(cmd is Cmd.PAUSE and st.paused))
     y += ROW + GAP + 1
-    heading("rule")
-    from render.balls import RULE_COLORS
-
-    for i, name in enumerate(registry.names()):
-        col = i % 2
-        if col == 0 and i:
-            y += ROW + GAP
-        button(x + col * (half + GAP), half, name, (Cmd.RULE, name), lit=(st.rule.name == name),
-               key=key_of(Cmd.RULE, name) or "Tab", color=RULE_COLORS.get(name))
-    y += ROW + GAP + 1
+    heading("rule · Tab / Shift+Tab")
+    y = rule_rows(out, _rule_widget, x, y, w, st.rule.name, st.open_groups, key_of) + 1
     heading("parameters")
     for name in slider_names(st.rule):
         label, (lo, hi), log = SLIDERS[name]
@@ -212,6 +208,13 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     return out
 
 
+def _rule_widget(kind, rect, label, action, lit, key, color, colors=(), is_open=False, count=0) -> Widget:
+    """A rule button ("rule": a button whose action is its Cmd.RULE) or a group heading
+    ("group": value 1 when open, hi its number of rules)."""
+    return Widget("button" if kind == "rule" else kind, rect, label, action, lit, key, color,
+                  hi=count if kind == "group" else 1.0, value=float(is_open), colors=colors)
+
+
 def content_height(st: State) -> int:
     """How tall the open panel's content is (it scrolls when the window is shorter)."""
     ws = build(pygame.Rect(0, 0, WIDTH, 10_000), st)
@@ -236,6 +239,8 @@ class ControlPanel:
         self.hover: Widget | None = None
         self._mouse: tuple[int, int] | None = None
         self._drawn: tuple[tuple, pygame.Surface] | None = None  # (what was drawn, its pixels)
+        self.group_open: dict[str, bool] = {}  # rule groups the user opened or collapsed
+        self._group: str | None = None  # the current rule's group when last drawn
 
     def width(self) -> int:
         return WIDTH if self.open else TAB
@@ -283,7 +288,9 @@ class ControlPanel:
         for wdg in self.widgets:
             if not wdg.rect.collidepoint(pos):
                 continue
-            if wdg.kind == "button":
+            if wdg.kind == "group":
+                self.group_open[wdg.label] = not wdg.value
+            elif wdg.kind == "button":
                 self.command(*wdg.action)
             elif wdg.kind == "value":
                 self.typing = (wdg.action, "", "")
@@ -328,13 +335,14 @@ class ControlPanel:
             label = f.text("P", f.small, hud.DIM)
             surface.blit(label, (rect.x + (rect.w - label.get_width()) // 2, rect.y + 28))
             return
+        st = dataclasses.replace(st, open_groups=self.open_groups(st, rect.h))
         total = content_height(st)
         self.scroll = max(0, min(self.scroll, total - rect.h))
         inner = pygame.Rect(rect.x, rect.y - self.scroll, rect.w, max(total, rect.h))
         self.widgets = build(inner, st)
         # the widgets as drawn: the same again (most frames) blits last frame's pixels
         seen = (tuple(rect), self.typing, self.scroll,
-                tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect), w.lo, w.hi, w.log)
+                tuple((w.kind, w.label, w.lit, w.value, w.color, tuple(w.rect), w.lo, w.hi, w.log, w.colors)
                       for w in self.widgets))
         if self._drawn is not None and self._drawn[0] == seen:
             surface.blit(self._drawn[1], rect)
@@ -350,6 +358,20 @@ class ControlPanel:
             shot.blit(surface, (0, 0), rect)
             self._drawn = (seen, shot)
         self._draw_hover(surface, rect)
+
+    def open_groups(self, st: State, height: int) -> frozenset[str]:
+        """The rule groups shown open: every group where the sliders still fit the panel's height,
+        else the current rule's; a group the user opened or collapsed stays so, until the
+        current rule moves into it (Tab), which opens it."""
+        group = group_of(st.rule.name)
+        if group != self._group:
+            self.group_open.pop(group, None)
+            self._group = group
+        every = frozenset(g for g, _ in groups())
+        ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=every))
+        fits = max(w.rect.bottom for w in ws if w.kind == "slider") + hud.PAD <= height
+        default = every if fits else frozenset({group})
+        return frozenset(g for g in every if self.group_open.get(g, g in default))
 
     def _draw_scrollbar(self, surface: pygame.Surface, rect: pygame.Rect, total: int) -> None:
         """When the content is taller than the panel: a thin bar on the right edge, and at the
@@ -389,6 +411,10 @@ class ControlPanel:
         r = wdg.rect
         if wdg.kind == "heading":
             surface.blit(f.text(wdg.label.upper(), f.small, hud.ACCENT), r.topleft)
+        elif wdg.kind == "group":
+            draw_group(surface, f, wdg, hud.ACCENT, hud.DIM, hud.TEXT)
+        elif wdg.kind == "button" and wdg.action[0] is Cmd.RULE:
+            draw_rule(surface, f, wdg, hud.TEXT, hud.DIM, hud.fit_text)
         elif wdg.kind == "button":
             label = hud.fit_text(f.small, wdg.label, r.w - 6)
             if wdg.lit:

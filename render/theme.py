@@ -5,6 +5,8 @@ Modules that draw import their colours from here (some keep the old names as ali
 """
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
 
 # --- spacing ------------------------------------------------------------------------------------
@@ -39,15 +41,102 @@ SHADOW = (10, 10, 16)  # dark outline under ticks and arrows: readable on yellow
 GRID = (70, 74, 92)  # frames and zero lines of the instrument plots
 
 # --- balls --------------------------------------------------------------------------------------
-# colour per rule name: warm and light, to stand out on viridis; outlined in dark
+# A rule's colour is its spec's (sim/rules/): warm and light, to stand out on viridis; outlined
+# in dark. Where a spec's colour is too close to a rule earlier in the registry (many rules
+# share a few light hues), the ball takes one from its group's palette instead: a hue range per
+# group, lightness and chroma per member, the candidate farthest from every colour already
+# taken and from viridis's light end. The first rules keep their spec colours exactly.
+CLASH_DE = 20.0  # CIE76 ΔE below which two rule colours are hard to tell apart on the map
+GROUP_HUES: dict[str, tuple[float, float] | None] = {  # CIELAB hue angles, degrees (None: greys)
+    "gradient": None,
+    "momentum": (20.0, 80.0),
+    "adaptive": (260.0, 400.0),  # violet through pink to coral
+    "newton": (340.0, 400.0),
+    "newtonian": (340.0, 400.0),
+    "second order": (100.0, 170.0),
+    "second-order": (100.0, 170.0),
+    "quasi-newton": (170.0, 250.0),
+}
+_LIGHTNESS = (88.0, 80.0, 72.0, 64.0)  # CIELAB L* of a member: light, to stand out on viridis
+_CHROMA = (65.0, 45.0, 28.0)
+_VIRIDIS_LIGHT = ((253, 231, 37), (181, 222, 43), (110, 206, 88), (53, 183, 121))  # no ball here
+
+
+def _lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    """sRGB 0-255 -> CIELAB (D65)."""
+    lin = [c / 255 for c in rgb]
+    lin = [((c + 0.055) / 1.055) ** 2.4 if c > 0.04045 else c / 12.92 for c in lin]
+    r, g, b = lin
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    fx, fy, fz = (t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _rgb(L: float, a: float, b: float) -> tuple[int, int, int] | None:
+    """CIELAB -> sRGB 0-255, or None outside the sRGB gamut."""
+    fy = (L + 16) / 116
+    fx, fz = fy + a / 500, fy - b / 200
+    x, y, z = (t ** 3 if t ** 3 > 0.008856 else (t - 16 / 116) / 7.787 for t in (fx, fy, fz))
+    x, z = x * 0.95047, z * 1.08883
+    out = []
+    for v in (3.2406 * x - 1.5372 * y - 0.4986 * z, -0.9689 * x + 1.8758 * y + 0.0415 * z,
+              0.0557 * x - 0.2040 * y + 1.0570 * z):
+        if v < -1e-6 or v > 1 + 1e-6:
+            return None
+        v = min(max(v, 0.0), 1.0)
+        out.append(round(255 * (12.92 * v if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055)))
+    return out[0], out[1], out[2]
+
+
+def delta_e(c1: tuple[int, int, int], c2: tuple[int, int, int]) -> float:
+    """CIE76 colour difference of two sRGB colours (about 2.3 is just noticeable)."""
+    return math.dist(_lab(c1), _lab(c2))
+
+
+@functools.lru_cache(maxsize=64)
+def _group_candidates(group: str) -> tuple[tuple[int, int, int], ...]:
+    hues = GROUP_HUES.get(group, (0.0, 360.0))
+    out = []
+    for L in _LIGHTNESS:
+        if hues is None:  # greys, then faint tints
+            out += [_rgb(L, 0.0, 0.0)] + [_rgb(L, 12 * math.cos(math.radians(h)), 12 * math.sin(math.radians(h)))
+                                          for h in range(0, 360, 60)]
+            continue
+        lo, hi = hues
+        for C in _CHROMA:
+            for k in range(int((hi - lo) // 10) + 1):
+                h = math.radians(lo + 10 * k)
+                out.append(_rgb(L, C * math.cos(h), C * math.sin(h)))
+    return tuple(c for c in out if c is not None)
+
+
+@functools.lru_cache(maxsize=16)
+def rule_palette_for(specs: tuple[tuple[str, str, tuple[int, int, int]], ...]) -> dict[str, tuple[int, int, int]]:
+    """(name, group, spec colour) in registry order -> name -> the colour drawn: the spec's
+    unless it is within CLASH_DE of a colour taken before it, else its group's candidate
+    farthest from every colour taken and from viridis's light end."""
+    taken: dict[str, tuple[int, int, int]] = {}
+    for name, group, color in specs:
+        if all(delta_e(color, c) >= CLASH_DE for c in taken.values()):
+            taken[name] = tuple(color)
+            continue
+        avoid = list(taken.values()) + list(_VIRIDIS_LIGHT)
+        taken[name] = max(_group_candidates(group), key=lambda c: min(delta_e(c, o) for o in avoid))
+    return taken
+
+
 class _RuleColors(Mapping):
-    """Rule name -> its colour, read from the rule's spec (sim/rules/): warm and light, to
-    stand out on viridis; outlined in dark."""
+    """Rule name -> its colour (rule_palette_for over the registry's specs)."""
+
+    @staticmethod
+    def _table() -> dict[str, tuple[int, int, int]]:
+        from sim.rules import registry
+        return rule_palette_for(tuple((s.name, s.group, tuple(s.color)) for s in registry.specs().values()))
 
     def __getitem__(self, name: str) -> tuple[int, int, int]:
-        from sim.rules import registry
         try:
-            return registry.get(name).color
+            return self._table()[name]
         except KeyError:
             raise KeyError(name) from None
 
