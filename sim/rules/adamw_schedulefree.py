@@ -19,25 +19,26 @@ import numpy as np
 
 from sim.dynamics import Family
 from sim.rules.base import ParamSpec, Reading, RuleSpec
-from sim.rules.sgd_schedulefree import BUFFERS, averaging, finish, start_fresh
+from sim.rules.sgd_schedulefree import BUFFERS, averaging, finish, same_steps, start_fresh
 
 
-def _bias(beta: float, s):
+def _bias(beta: float, s, same: bool):
     """1 - beta^(k+1) per ball: a float when all balls share k (Python's pow, as the reference),
     else [n, 1]."""
     k = s.steps
-    if len(k) and k.min() == k.max():
+    if same:
         return 1.0 - beta ** (int(k[0]) + 1)
     return (1.0 - np.power(beta, k.astype(np.float64) + 1.0))[:, None]
 
 
 def step(r, s, V, rng) -> bool:
-    """One schedule-free AdamW tick for every ball (y, z, sums in s.bufs; v = buf_b, m = buf_a)."""
+    """One schedule-free AdamW tick for every ball (y, z, weight_sum, lr_max in s.bufs; v = buf_b, m = buf_a)."""
     b1, b2 = r.opt("beta"), r.opt("beta2")
     eps, decay, im = r.opt("eps"), r.opt("weight_decay"), r.opt("inner_momentum")
     start_fresh(s, (s.buf_a, s.buf_b))
-    bc2 = _bias(b2, s)  # bias_correction2 = 1 - beta2 ** (k+1)
-    lr, c = averaging(r, s)
+    same = same_steps(s)
+    bc2 = _bias(b2, s, same)  # bias_correction2 = 1 - beta2 ** (k+1)
+    lr, c = averaging(r, s, same)
     y = s.bufs["y"]
     g = V.grad(y, out=s.grad)
     v = s.buf_b
@@ -53,7 +54,7 @@ def step(r, s, V, rng) -> bool:
         m *= im
         np.multiply(g, 1.0 - im, out=s.tmp2)
         m += s.tmp2  # exp_avg.mul_(inner_momentum).add_(grad, alpha=1-inner_momentum)
-        np.divide(m, _bias(im, s), out=g)
+        np.divide(m, _bias(im, s, same), out=g)
         g /= s.tmp  # exp_avg.div(bias_correction1).div_(denom)
     else:
         g /= s.tmp  # grad.div_(denom)

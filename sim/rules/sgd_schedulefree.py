@@ -26,7 +26,7 @@ import numpy as np
 from sim.dynamics import Family
 from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
 
-BUFFERS = (BufferSpec("y"), BufferSpec("z"), BufferSpec("sums"))  # sums: weight_sum, lr_max
+BUFFERS = (BufferSpec("y"), BufferSpec("z"), BufferSpec("weight_sum", (1,)), BufferSpec("lr_max", (1,)))
 
 
 def torch_lerp(a: np.ndarray, b: np.ndarray, w, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
@@ -49,52 +49,59 @@ def torch_lerp(a: np.ndarray, b: np.ndarray, w, out: np.ndarray, scratch: np.nda
     return out
 
 
+def same_steps(s) -> bool:
+    """Whether every ball in the block has one step count (the caller may have said so)."""
+    if s.same_steps is not None:
+        return bool(s.same_steps)
+    k = s.steps
+    return bool(len(k)) and k.min() == k.max()
+
+
 def start_fresh(s, bufs_extra: tuple[np.ndarray, ...] = ()) -> None:
     """Balls at step 0: y = z = their position (the reference clones z from p at its first
-    step), sums (0, -1) as the reference's weight_sum and lr_max start."""
+    step), weight_sum 0 and lr_max -1 as the reference's start."""
     fresh = s.steps == 0
     if fresh.any():
-        y, z, sums = s.bufs["y"], s.bufs["z"], s.bufs["sums"]
-        y[fresh] = s.pos[fresh]
-        z[fresh] = s.pos[fresh]
-        sums[fresh, 0] = 0.0
-        sums[fresh, 1] = -1.0
-        for b in bufs_extra:
-            b[fresh] = 0.0
+        b = s.bufs
+        b["y"][fresh] = s.pos[fresh]
+        b["z"][fresh] = s.pos[fresh]
+        b["weight_sum"][fresh] = 0.0
+        b["lr_max"][fresh] = -1.0
+        for extra in bufs_extra:
+            extra[fresh] = 0.0
 
 
-def averaging(r, s):
-    """(lr_k, c) for this step of every ball: floats when every ball has one step count and one
-    lr_max (the reference's own Python float arithmetic), else [n, 1] arrays (numpy's pow may
-    differ from Python's by an ulp). Updates sums (weight_sum, lr_max) in place."""
+def _uniform(a: np.ndarray) -> bool:
+    return a.min() == a.max()
+
+
+def averaging(r, s, same: bool):
+    """(lr_k, c) for this step of every ball: floats when every ball has one step count, one
+    lr_max and one weight_sum (then the arithmetic is the reference's own Python floats), else
+    [n, 1] arrays (numpy's pow may differ from Python's by an ulp). Updates weight_sum and
+    lr_max in place."""
     k = s.steps
-    sums = s.bufs["sums"]
+    ws, lmax = s.bufs["weight_sum"][:, 0], s.bufs["lr_max"][:, 0]
     warm = int(r.opt("warmup_steps"))
     rpow, wlp = r.opt("r"), r.opt("weight_lr_power")
-    lmax = sums[:, 1]
-    if len(k) and k.min() == k.max() and lmax.min() == lmax.max():
+    if same and _uniform(lmax) and _uniform(ws):
         kk = int(k[0])
         sched = (kk + 1) / warm if kk < warm else 1.0
         lr = r.lr * sched
         lr_max = max(lr, float(lmax[0]))
         weight = ((kk + 1) ** rpow) * (lr_max ** wlp)
-        sums[:, 1] = lr_max
-        sums[:, 0] += weight
-        ws = sums[:, 0]
-        if ws.min() == ws.max():
-            total = float(ws[0])
-            return lr, (weight / total if total != 0.0 else 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(ws != 0.0, weight / ws, 0.0)
-        return lr, c[:, None]
+        total = float(ws[0]) + weight
+        lmax[:] = lr_max
+        ws[:] = total
+        return lr, (weight / total if total != 0.0 else 0.0)
     kf = k.astype(np.float64)
     sched = np.where(k < warm, (kf + 1.0) / max(warm, 1), 1.0)
     lr = r.lr * sched
     np.maximum(lmax, lr, out=lmax)
     weight = np.power(kf + 1.0, rpow) * np.power(lmax, wlp)
-    sums[:, 0] += weight
+    ws += weight
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(sums[:, 0] != 0.0, weight / sums[:, 0], 0.0)
+        c = np.where(ws != 0.0, weight / ws, 0.0)
     return lr[:, None], c[:, None]
 
 
@@ -112,10 +119,10 @@ def finish(r, s, g, lr, c, beta: float) -> None:
 
 
 def step(r, s, V, rng) -> bool:
-    """One schedule-free SGD tick for every ball (y, z, sums in s.bufs; s.grad is scratch)."""
+    """One schedule-free SGD tick for every ball (y, z, weight_sum, lr_max in s.bufs; s.grad is scratch)."""
     beta, wd = r.opt("beta"), r.opt("weight_decay")
     start_fresh(s)
-    lr, c = averaging(r, s)
+    lr, c = averaging(r, s, same_steps(s))
     y = s.bufs["y"]
     g = V.grad(y, out=s.grad)
     if wd != 0.0:
