@@ -28,7 +28,7 @@ TICK_WORK = 2_000_000  # ball-ticks between progress updates of a --steps run
 MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
 INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
                "controls", "timeline", "data",
-               "plane", "phase", "edge", "breaks", "modified")
+               "plane", "phase", "edge", "breaks", "modified", "3d", "map+3d")
 STATUS_NAMES = ("alive", "diverged", "undefined")  # by sim.particles status code
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
@@ -99,6 +99,21 @@ def _point(text: str) -> tuple[float, float]:
     return x, y
 
 
+def _angles(text: str) -> tuple[float, float]:
+    from render.view3d.camera import PITCH_MAX, PITCH_MIN  # numpy only: --steps stays pygame-free
+
+    parts = text.split(",")
+    try:
+        yaw, pitch = (float(t) for t in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not YAW,PITCH (two numbers in degrees and a comma)") from None
+    if not (math.isfinite(yaw) and math.isfinite(pitch)):
+        raise argparse.ArgumentTypeError(f"'{text}' is not two finite angles")
+    if not PITCH_MIN <= pitch <= PITCH_MAX:
+        raise argparse.ArgumentTypeError(f"pitch {pitch:g} is out of range ({PITCH_MIN:g} .. {PITCH_MAX:g} degrees)")
+    return yaw, pitch
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(t) for t in text.lower().split("x"))
@@ -109,28 +124,26 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _rule_lines() -> str:
+    """One help line per registered rule, from its spec (Tab order)."""
+    from sim.rules import registry
+    specs = registry.specs().values()
+    width = max(len(s.name) for s in specs) + 2
+    return "\n".join(f"  {s.name:<{width}}{s.summary}" for s in specs)
+
+
 def _epilog() -> str:
     """The help's closing text: every landscape and rule, the exact update rules, examples,
     the dump's keys."""
-    from sim.dynamics import RULES
     from sim.potentials import POTENTIALS
+    from sim.rules import registry
+    RULES = registry.names()
 
     return f"""potentials: {', '.join(POTENTIALS)}
 dynamics:   {', '.join(RULES)}
 
 rules (one tick, per ball; g = grad V(x)):
-  gd        x -= lr g
-  momentum  u = beta u + g;  x -= lr u                 (torch SGD momentum)
-  nesterov  u = beta u + g;  x -= lr (g + beta u)      (torch SGD nesterov)
-  adagrad   s += g^2;  x -= lr g / (sqrt(s) + eps)
-  rmsprop   s = alpha s + (1-alpha) g^2;  x -= lr g / (sqrt(s) + eps)
-  adam      torch Adam with bias correction (beta, beta2, eps)
-  newton    m x'' = -grad V - friction x'  (--integrator verlet|symplectic|euler)
-  langevin  newton + thermal noise at --temperature (BAOAB); samples exp(-V/T)
-  newton_method  x -= lr (H + mu I)^-1 g, exact Hessian H; mu = 0 where H > 0, else
-                 -lambda_min + 0.1 max|lambda| (lr 1 by default): one step on a quadratic
-  nesterov_ode   x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes), t from the ball's drop,
-                 at rest at t = 0; Strang splitting with the friction exact, second order (dt)
+{_rule_lines()}
 
 schedules (--schedule, optimizer rules, per ball from its drop; torch.optim.lr_scheduler):
   constant | step:K:G (StepLR) | cosine:T (CosineAnnealingLR, eta_min 0) | warmup:K (LinearLR 1/K -> 1)
@@ -146,7 +159,11 @@ examples:
   python main.py --headless --potential linreg --data pts.csv --dynamics gd --batch 8 \\
       --particles 100 --seed 1 --steps 2000 --dump out.npz
 
-dump keys: potential, dynamics, params, seed, steps, ticks, positions [records][particles][2],
+step size: where --lr (or --dt for newton, langevin, nesterov_ode) is not given, every
+mode uses the landscape's suggested step (sim/tuning.py); the dump's step_source says which
+was used: "suggested" or "given" ("scene": the --scene's own).
+
+dump keys: potential, dynamics, params, step_source, seed, steps, ticks, positions [records][particles][2],
 values [records][particles], velocities (newton, langevin), status (alive|diverged|undefined:
 V or grad V not finite where the ball stopped);
 on data landscapes also batch, data and loss [records] (the alive balls' mean loss).
@@ -182,11 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
     dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
     dyn.add_argument("--integrator", metavar="NAME", help=f"for newton: {'|'.join(INTEGRATORS)} (verlet)")
-    defaults = {"lr": "0.01", "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
+    suggested = "the landscape's suggested step; 0.01 where it has none"
+    defaults = {"lr": suggested, "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
                 "eps": "1e-10 adagrad, 1e-8 rmsprop/adam", "mass": "1", "friction": "0.5",
-                "temperature": "0.1", "dt": "0.01"}
+                "temperature": "0.1", "dt": suggested}
     for name in NUMERIC_PARAMS:
         dyn.add_argument(f"--{name}", type=_number, metavar="F", help=f"({defaults[name]})")
+    from sim.rules.cli import add_rule_options
+    add_rule_options(dyn, {*NUMERIC_PARAMS, "integrator"})
     dyn.add_argument("--schedule", metavar="SPEC",
                      help="learning-rate schedule for optimizer rules: constant|step:K:G|cosine:T|warmup:K")
 
@@ -205,8 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     win.add_argument("--record", metavar="OUT.gif", help="with --headless --frames: record the frames to an animated GIF")
     win.add_argument("--report", metavar="OUT.json",
                      help="with --headless --frames: write every number the shown panels display at the last frame")
+    win.add_argument("--view3d", type=_angles, metavar="YAW,PITCH",
+                     help="the 3D view's camera, degrees (pitch 8..90; shows the 3D view unless --show map+3d)")
     win.add_argument("--show", metavar="LIST",
-                     help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS))
+                     help="instruments on at start, comma-separated: " + ", ".join(INSTRUMENTS)
+                     + " (3d: the 3D view in the map's place; map+3d: both side by side)")
     return p
 
 
@@ -282,11 +305,9 @@ def _base_potential(args: argparse.Namespace):
 
 def make_rule(args: argparse.Namespace, default: str = "gd"):
     from sim.dynamics import Rule
+    from sim.rules.cli import given_params
     changes: dict[str, Any] = {"name": args.dynamics or default}
-    for name in NUMERIC_PARAMS:
-        value = getattr(args, name)
-        if value is not None:
-            changes[name] = value
+    changes.update({k: v for k, v in given_params(args).items() if k != "integrator"})
     if changes["name"] == "newton_method" and args.lr is None:
         changes["lr"] = 1.0  # Newton's method: the full step
     if args.schedule is not None:
@@ -306,6 +327,16 @@ def make_rule(args: argparse.Namespace, default: str = "gd"):
                          if str(err).startswith("unknown dynamics") else str(err)) from None
 
 
+def with_suggested_step(args: argparse.Namespace, potential, rule):
+    """(rule, step_source): the rule with the landscape's suggested step where the command line
+    does not give the rule's own step (--lr, or --dt for the newton family) — the same in every
+    mode — and "suggested" or "given"."""
+    if getattr(args, rule.step_name, None) is not None:
+        return rule, "given"
+    from sim.tuning import suggest
+    return suggest(potential, rule), "suggested"
+
+
 def _check_steps(n: int, flag: str = "--steps") -> None:
     if n > MAX_STEPS:
         raise UsageError(f"{flag} {n:,} is beyond any run that could finish (at most {MAX_STEPS:,})")
@@ -320,6 +351,8 @@ def _name_max(folder: Path) -> int:
 
 
 def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
+    if path.endswith(("/", os.sep)) or (os.altsep and path.endswith(os.altsep)):
+        raise UsageError(f"{flag}: '{path}' ends in a slash, which names a folder; give a file name")
     out = Path(path)
     if out.suffix.lower() not in suffixes:
         raise UsageError(f"{flag}: '{path}' must end in {' or '.join(suffixes)}")
@@ -332,7 +365,7 @@ def _check_writable(path: str, suffixes: tuple[str, ...], flag: str) -> Path:
                          f"this folder allows at most {longest}")
     if out.is_dir():
         raise UsageError(f"{flag}: '{path}' is a folder")
-    replaces = flag == "--dump"  # (screenshots and recordings never replace a file)
+    replaces = flag != "--record"  # a path the user gave is replaced (a recording never replaces)
     if replaces and out.exists() and (not os.access(out, os.W_OK) or not out.stat().st_mode & 0o222):
         raise UsageError(f"{flag}: '{path}' is read-only; not replacing it")
     try:
@@ -361,11 +394,12 @@ def _steps_world(args: argparse.Namespace):
     if args.scene is not None:
         world = _load_scene(args)[0]
         _override_scene_rule(args, world)
+        args.step_source = "given" if getattr(args, world.rule.step_name) is not None else "scene"
         if not world.n:
             raise UsageError(f"--scene: '{args.scene}' has no balls to simulate")
         return world
     potential = make_potential(args)
-    rule = make_rule(args)
+    rule, args.step_source = with_suggested_step(args, potential, make_rule(args))
     if args.start and args.particles is not None:
         raise UsageError("give either --start points or --particles, not both")
     if not args.start and not args.particles:
@@ -389,7 +423,7 @@ def run_steps(args: argparse.Namespace) -> int:
     _check_steps(args.steps)
     if args.frames is not None:
         raise UsageError("--steps and --frames are two different modes; give one")
-    _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size"),
+    _refuse_unused(args, ("--screenshot", "--record", "--show", "--play", "--size", "--view3d"),
                    "goes with the window or --headless --frames N, not with --steps")
     out = _check_writable(args.dump, (".json", ".npz"), "--dump")
     world = _steps_world(args)
@@ -439,6 +473,7 @@ def run_steps(args: argparse.Namespace) -> int:
         "potential": potential.name if args.expr is None else potential.formula,
         "dynamics": rule.name,
         "params": rule.params(),
+        "step_source": args.step_source,
         "seed": world.seed,
         "steps": n_steps,
         "ticks": record_at,
@@ -480,27 +515,19 @@ def _jsonable(a: np.ndarray) -> Any:
 
 
 def write_dump(dump: dict[str, Any], out: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then rename."""
-    from sim.files import hidden_temp  # a killed run's temp files are cleaned up here next time
+    """Write the dump atomically (sim.files.atomic_write: over the file the user named)."""
+    from sim.files import atomic_write  # a killed run's temp files are cleaned up here next time
 
-    fd, tmp = hidden_temp(out.parent if str(out.parent) else ".", out.name, out.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if out.suffix.lower() == ".json":
-                doc = {k: (_jsonable(v) if isinstance(v, np.ndarray) else v) for k, v in dump.items()}
-                fh.write(json.dumps(doc, allow_nan=False).encode())
-            else:
-                arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
-                          for k, v in dump.items()}
-                np.savez_compressed(fh, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a dump is an ordinary file
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    def write(fh) -> None:
+        if out.suffix.lower() == ".json":
+            doc = {k: (_jsonable(v) if isinstance(v, np.ndarray) else v) for k, v in dump.items()}
+            fh.write(json.dumps(doc, allow_nan=False).encode())
+        else:
+            arrays = {k: (v if isinstance(v, np.ndarray) else np.array(json.dumps(v) if isinstance(v, dict) else v))
+                      for k, v in dump.items()}
+            np.savez_compressed(fh, **arrays)
+
+    atomic_write(out, write)
 
 
 # --- the window, live or offscreen ----------------------------------------------------------
@@ -532,11 +559,15 @@ def _load_scene(args: argparse.Namespace):
 def _override_scene_rule(args: argparse.Namespace, world) -> None:
     """--dynamics, --integrator and the numeric parameters given override the scene's current
     rule, validated as usual (a new --dynamics puts every ball on it, as a rule key does)."""
-    given = [n for n in NUMERIC_PARAMS if getattr(args, n) is not None]
+    from sim.rules.cli import given_params
+    given = given_params(args)
     if args.dynamics is None and args.integrator is None and not given:
         return
     current = world.rule
     ns = argparse.Namespace(**vars(args))
+    for name, value in current.given.items():  # the scene's other options where none is given
+        if name not in (*NUMERIC_PARAMS, "integrator") and getattr(ns, name, None) is None:
+            setattr(ns, name, value)
     for name in NUMERIC_PARAMS:  # the scene's values where the command line gives none
         if getattr(ns, name) is None and name != "eps":
             setattr(ns, name, getattr(current, name))
@@ -548,7 +579,8 @@ def _override_scene_rule(args: argparse.Namespace, world) -> None:
     if rule.name != current.name:
         world.set_rule(rule)
     else:
-        world.set_params(**{k: getattr(rule, k) for k in ("integrator", *NUMERIC_PARAMS)})
+        world.set_params(**{k: getattr(rule, k) for k in ("integrator", *NUMERIC_PARAMS)},
+                         **{k: v for k, v in rule.given.items() if k not in (*NUMERIC_PARAMS, "integrator")})
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -581,7 +613,7 @@ def run_render(args: argparse.Namespace) -> int:
         potential, rule = scene[0].potential, scene[0].rule
     else:
         potential = make_potential(args)
-        rule = make_rule(args, default="momentum")
+        rule, _source = with_suggested_step(args, potential, make_rule(args, default="momentum"))
     if args.start and args.particles is not None:
         raise UsageError("give either --start points or --particles, not both")
     from render.app import run
@@ -589,8 +621,8 @@ def run_render(args: argparse.Namespace) -> int:
                starts=args.start or [], frames=args.frames if args.headless else None,
                screenshot=screenshot, size=args.size or DEFAULT_SIZE, scene=scene, record=record,
                instruments=instruments, play=args.play, report=report, batch=args.batch,
-               # the landscape's suggested step size applies unless the user gave one
-               rule_given=args.lr is not None or args.dt is not None)
+               view3d=args.view3d,
+               rule_given=True)  # (the suggested step is already in: with_suggested_step)
 
 
 def list_scenes() -> int:

@@ -1,7 +1,7 @@
 """Every benchmark of Newton Descent, one table. Never pass/fail on time: it prints figures and,
 for each target of the performance issue, met or missed by how much.
 
-    python bench/run_all.py [--quick] [--only frames,sim,map,startup,memory] [--profile]
+    python bench/run_all.py [--quick] [--only frames,sim,map,startup,memory,view3d] [--profile]
                             [--write-results] [--json OUT.json]
 
   --quick          about 2 minutes (fewer frames, repeats and runs); the full run is under ~10
@@ -99,7 +99,7 @@ def run_all(a) -> dict:
     res: dict = {"when": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                  "quick": a.quick, "machine": machine(), "load_before": load_average(),
                  "git": git_state()}
-    only = set(a.only.split(",")) if a.only else {"frames", "sim", "map", "startup", "memory"}
+    only = set(a.only.split(",")) if a.only else {"frames", "sim", "map", "startup", "memory", "view3d"}
     t_all = time.perf_counter()
     if "frames" in only:
         log("frame times (each in its own process) ...")
@@ -117,6 +117,10 @@ def run_all(a) -> dict:
     if "memory" in only:
         log("peak memory ...")
         res["memory"] = run_in_subprocess(["bench/bench_memory.py", "--json", "--frames", "5" if a.quick else "20"])
+    if "view3d" in only:
+        log("3D view frame times ...")
+        res["view3d"] = run_in_subprocess(["bench/bench_view3d.py", "--json", *(["--quick"] if a.quick else [])],
+                                          timeout=400)
     if a.profile:
         log("profile sections ...")
         res["profile"] = run_in_subprocess(["bench/profile_frame.py", "--json", "--no-cprofile",
@@ -280,6 +284,34 @@ def profile_lines(pr: dict) -> list[str]:
     return out
 
 
+def view3d_lines(v3: dict) -> list[str]:
+    rows = v3.get("view3d", [])
+    if not rows:
+        return [f"3D view: {v3.get('error', 'not run')}"]
+    out = [f"3D view frame time at {SIZE[0]}x{SIZE[1]} (bench/bench_view3d.py; orbiting: the camera moves "
+           "every frame, the surface drawn at 1/2 to 1/4 resolution as in the window)", "",
+           "| view | balls | camera | median ms | p90 ms | fps | 1-min load | surface resolution |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {'side by side' if r['mode'] == 'both' else '3D'} | {r['n']:,} | "
+                   f"{'orbiting' if r['orbit'] else 'at rest'} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | "
+                   f"{r['fps']:.1f} | {r.get('load_1min', '?')} | 1/{r.get('moving_factor', 1)} |")
+    return out
+
+
+def view3d_targets(v3: dict) -> list[str]:
+    from bench_view3d import TARGETS
+
+    out = []
+    for r in v3.get("view3d", []):
+        t = TARGETS.get((r["mode"], r["n"]))
+        if t is not None:
+            out.append("- " + verdict(r["fps"] >= t, f"{'side by side' if r['mode'] == 'both' else '3D view'} "
+                                      f"{'orbiting' if r['orbit'] else 'at rest'}, {r['n']:,} balls ≥ {t:.0f} fps: "
+                                      f"{r['fps']:.1f} fps"))
+    return out
+
+
 def verdict(ok: bool, how: str) -> str:
     return ("met     " if ok else "MISSED  ") + how
 
@@ -358,10 +390,11 @@ def report(res: dict) -> str:
              f"{res['seconds']:.0f} s; load average before {res['load_before']}, after {res['load_after']}",
              "Machine: " + "; ".join(f"{k} {v}" for k, v in m.items()), ""]
     for key, fmt in (("frames", frames_table), ("sim", sim_table), ("map", map_table),
-                     ("startup", startup_lines), ("memory", memory_lines), ("profile", profile_lines)):
+                     ("startup", startup_lines), ("memory", memory_lines), ("profile", profile_lines),
+                     ("view3d", view3d_lines)):
         if key in res:
             lines += fmt(res[key]) + [""]
-    lines += targets(res)
+    lines += targets(res) + view3d_targets(res.get("view3d", {}))
     return "\n".join(lines)
 
 
@@ -380,7 +413,7 @@ def write_results(text: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="", help="comma list of: frames,sim,map,startup,memory")
+    ap.add_argument("--only", default="", help="comma list of: frames,sim,map,startup,memory,view3d")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--repeats", type=int, default=0,
                     help="runs of each frame measurement (default 3, --quick 1); the median is kept")

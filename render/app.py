@@ -70,17 +70,24 @@ class App:
         self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view),
                               self.instruments.data.retrain.start)
         self.gestures = Gestures(self)
+        from render.view3d.ui import View3D
+
+        self.view3d = View3D(self.runtime, self.camera, self.gestures, self.show,
+                             lambda: self.real_time, live=not headless)
+        self.runtime.subscribe(self.view3d.on_change)
         self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
         self.timeline_ui = TimelineUI(self.fonts, shown=not headless)  # (--show timeline)
         self.router = InputRouter(
             [self.scene_ui.claim_modal, self.data_ui.claim, self._claim_controls,
              lambda e: self.timeline_ui.shown and self.timeline_ui.claim(e, self.runtime),
-             lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim],
+             lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim,
+             self.view3d.claim],
             self.gestures, self._commands(), self.quit)
         self.frame = Frame(Parts(self.runtime, self.camera, self.gestures, self.instruments,
                                  self.scene_ui, self.recording, self.notices, self.hud, self.history,
-                                 self.layers, self.show, [p.name for p in self.potentials]))
+                                 self.layers, self.show, [p.name for p in self.potentials],
+                                 self.view3d))
         self._stats_tick = -1
         self.runtime.subscribe(self._on_change)
         self.runtime.listen(lambda note: self.notices.show(note, self.real_time))
@@ -137,6 +144,10 @@ class App:
     # -- input -----------------------------------------------------------------------------------
     def handle(self, event) -> None:
         """Turn one pygame event into commands."""
+        import pygame
+
+        if event.type != pygame.MOUSEMOTION:  # a drag's last motion first: the order of input
+            self.timeline_ui.flush(self.runtime)
         self.router.handle(event)
 
     def _claim_controls(self, event) -> bool:
@@ -222,6 +233,8 @@ class App:
             Cmd.DATA_SET: lambda a, s: self.data_ui.use_builtin(a),
             Cmd.BATCH: lambda a, s: data_commands.set_batch(rt, a) if a is not None else
             data_commands.cycle_batch(rt, -1 if s else +1),
+            Cmd.VIEW3D: lambda a, s: self.view3d.cycle(),
+            Cmd.RESET_3D: lambda a, s: self.view3d.reset(),
             Cmd.QUIT: lambda a, s: self.quit(),
         }
 
@@ -229,14 +242,14 @@ class App:
         self.running = False
 
     def set_potential_index(self, index: int) -> None:
-        if 0 <= index < len(self.potentials):
-            self.runtime.set_potential(self.potentials[index])
+        if 0 <= index < len(self.potentials):  # a data landscape comes back with its data
+            self.runtime.set_potential(self.runtime.landscape_named(self.potentials[index]))
 
     def cycle_potential(self, direction: int) -> None:
         names = [p.name for p in self.potentials]
         cur = self.runtime.world.potential.name
         i = names.index(cur) if cur in names else (-1 if direction > 0 else 0)
-        self.runtime.set_potential(self.potentials[(i + direction) % len(self.potentials)])
+        self.runtime.set_potential(self.runtime.landscape_named(self.potentials[(i + direction) % len(self.potentials)]))
 
     def toggle(self, what: str) -> None:
         self.show[what] = not self.show[what]
@@ -266,6 +279,11 @@ class App:
             self.controls_shown = self.controls.open = bool(instruments["controls"])
         if "timeline" in instruments:  # likewise the timeline strip
             self.timeline_ui.shown = bool(instruments["timeline"])
+        from render.view3d.ui import SHOW_NAMES
+
+        for name, mode in SHOW_NAMES.items():  # the map area's mode is the window's too
+            if instruments.get(name):
+                self.view3d.set_mode(mode)
         from render.instruments_ui import INSTRUMENTS
 
         for name in INSTRUMENTS:
@@ -308,6 +326,7 @@ class App:
         self.real_time += max(float(frame_seconds), 0.0)
         self.frame_seconds = float(frame_seconds)
         self.frames += 1
+        self.timeline_ui.flush(self.runtime)  # the frame's scrub, once for all its motions
         self.instruments.frame(self.real_time)  # a slice of the basin job, even while paused
         return self.runtime.advance(frame_seconds)
 
@@ -317,6 +336,7 @@ class App:
         import pygame
 
         self.screen = surface
+        self.timeline_ui.flush(self.runtime)
         self.scene_ui.saves.poll(self.scene_ui.tell)  # "saving ... 40%", then where it went
         W, H = surface.get_size()
         pw = self.controls.width() if self.controls_shown and W > 2 * WIDTH else 0

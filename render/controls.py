@@ -18,7 +18,7 @@ import pygame
 
 from render import hud
 from render.keys import KEYS, Cmd
-from sim.dynamics import HEAVY_BALL, RULES
+from sim.rules import registry
 from sim.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
 
 WIDTH = 236  # pixels, the panel's width when open
@@ -31,7 +31,7 @@ TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE)
            ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
            ("data", Cmd.INSTRUMENT), ("plane", Cmd.INSTRUMENT), ("phase", Cmd.INSTRUMENT),
            ("edge", Cmd.INSTRUMENT), ("breaks", Cmd.INSTRUMENT), ("modified", Cmd.INSTRUMENT),
-           ("help", Cmd.TOGGLE))
+           ("help", Cmd.TOGGLE), ("3D", Cmd.VIEW3D))
 # slider name -> (label, range, logarithmic); "step" is lr or dt
 SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
     "step": ("step", STEP_RANGE, True),
@@ -43,7 +43,7 @@ SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {
 }
 MORE = (("integrator", Cmd.INTEGRATOR), ("lr schedule", Cmd.SCHEDULE), ("home view", Cmd.RESET_VIEW), ("save scene", Cmd.SAVE_SCENE),
         ("scenes …", Cmd.SCENE_LIST), ("next scene", Cmd.NEXT_SCENE), ("caption", Cmd.CAPTION),
-        ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD))
+        ("screenshot", Cmd.SCREENSHOT), ("record GIF", Cmd.RECORD), ("3D reset", Cmd.RESET_3D))
 STEP_SPAN = 1e4  # the step slider spans the remembered step ÷ and × this (its range is huge)
 
 
@@ -76,12 +76,8 @@ def key_of(cmd: Cmd, arg: Any = None) -> str:
 def slider_names(rule) -> list[str]:
     """The sliders the current rule reads (time scale always)."""
     names = ["step"]
-    if rule.name in HEAVY_BALL or rule.name == "adam":
-        names.append("beta")
-    if rule.newtonian:
-        names += ["mass", "friction"]
-    if rule.name == "langevin":
-        names.append("temperature")
+    own = rule.spec.param_names
+    names += [k for k in ("beta", "mass", "friction", "temperature") if k in own]
     return names + ["time_scale"]
 
 
@@ -129,6 +125,8 @@ def panel_state(runtime, show: dict, instruments, potentials) -> State:
     """What the panel shows now, read from the runtime, the view toggles and the instruments."""
     toggles = dict(show)
     toggles.update(instruments.states())
+    if getattr(runtime.world.potential, "data", None) is None:
+        toggles["data"] = False  # no data pane on this landscape: the toggle is not lit
     rule = runtime.world.rule
     from render.data_controls import data_state
 
@@ -164,7 +162,7 @@ def build(rect: pygame.Rect, st: State) -> list[Widget]:
     heading("rule")
     from render.balls import RULE_COLORS
 
-    for i, name in enumerate(RULES):
+    for i, name in enumerate(registry.names()):
         col = i % 2
         if col == 0 and i:
             y += ROW + GAP

@@ -33,6 +33,7 @@ class DataPaneView:
         self.pane: D.PaneMap | None = None
         self.rect: pygame.Rect | None = None
         self.grabbed: int | None = None
+        self.held: D.PaneMap | None = None  # the pane's mapping while a point is dragged (frozen)
         self.last_rebuild_ms: float | None = None
         self._last_frame: float | None = None  # the clock at the last frame (the retrain's budget)
 
@@ -57,7 +58,12 @@ class DataPaneView:
         from sim.data.minibatch import noise_temperature
 
         out = noise_temperature(w.potential, w.particles.pos[k], rule.lr, rule.batch)
-        return out if out["batch"] else None
+        if not out["batch"]:
+            return None
+        nf = rule.spec.noise_factor(rule)  # the rule's temperature per gd's (heavy ball 1/(1-beta))
+        out["t_eff_gd"], out["t_eff_factor"], out["rule"] = out["t_eff"], nf, rule.name
+        out["t_eff"] = None if nf is None else nf * out["t_eff"]
+        return out
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context):
         """The pane; under it, the chosen ball's noise temperature when it is on minibatches."""
@@ -66,14 +72,20 @@ class DataPaneView:
         lh = ctx.font.get_linesize() + 2
         pane = rect if noise is None else pygame.Rect(rect.x, rect.y, rect.w, rect.h - 2 * lh)
         self.rect = pane
-        self.pane = D.draw_pane(surface, pane, ctx.world, ctx.selected, ctx.font, self.retrain.data)
+        held = self.held.bounds if self.held is not None and self.grabbed is not None else None
+        self.pane = D.draw_pane(surface, pane, ctx.world, ctx.selected, ctx.font, self.retrain.data,
+                                held)
         if self.retrain.active:
             self._draw_progress(surface, pane, ctx.font)
         if noise is not None:
             from render import hud, widgets
 
             surface.fill((18, 20, 28), pygame.Rect(rect.x, pane.bottom, rect.w, 2 * lh))
-            rows = (f"SGD noise: T_eff = lr·tr C/(2·2·B)·(n−B)/(n−1) = {hud.fmt(noise['t_eff'])}",
+            nf = noise["t_eff_factor"]
+            head = ("SGD noise: T_eff n/a for " + noise["rule"] if nf is None else
+                    f"SGD noise: T_eff = {'' if nf == 1 else hud.fmt(nf, 3) + '·'}lr·tr C/(2·2·B)·(n−B)/(n−1)"
+                    f" = {hud.fmt(noise['t_eff'])}")
+            rows = (head,
                     f"tr C = {hud.fmt(noise['trace'])}   B = {noise['batch']:.0f}   "
                     f"(n−B)/(n−1) = {hud.fmt(noise['factor'], 3)}")
             for i, text in enumerate(rows):
@@ -100,10 +112,11 @@ class DataPaneView:
             self._edit(runtime, "drag", event.pos, 1, False)
             return True
         if t == pygame.MOUSEBUTTONUP and self.grabbed is not None:
-            self.grabbed = None
+            self.grabbed = self.held = None
             return True
         if t == pygame.MOUSEBUTTONDOWN and self.rect.collidepoint(event.pos) and event.button in (1, 3):
-            shift = bool(getattr(event, "mod", 0) & pygame.KMOD_SHIFT)
+            mods = getattr(event, "mod", None)  # real SDL mouse events carry no mod: ask the keyboard
+            shift = bool((pygame.key.get_mods() if mods is None else mods) & pygame.KMOD_SHIFT)
             self._edit(runtime, "down", event.pos, event.button, shift)
             return True
         return t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP) and self.rect.collidepoint(event.pos)
@@ -113,7 +126,10 @@ class DataPaneView:
         trains is retrained over the next frames, any other is replaced now."""
         pot = runtime.world.potential
         data = self.retrain.data_for(pot)
-        new, self.grabbed = D.edit(self.pane, data, kind, tuple(pos), button, shift, self.grabbed)
+        pane = self.held if kind == "drag" and self.held is not None else self.pane
+        new, self.grabbed = D.edit(pane, data, kind, tuple(pos), button, shift, self.grabbed)
+        if kind == "down" and self.grabbed is not None:  # the drag maps through the pane as it is
+            self.held = D.PaneMap(pygame.Rect(self.pane.rect), self.pane.bounds)  # now: bounded
         if new is None:
             return
         t0 = time.perf_counter()
@@ -126,7 +142,7 @@ class DataPaneView:
             runtime.replace_landscape(rebuilt)
         except ValueError as e:  # too few points left, a class with no point ...
             runtime.say(f"data not changed: {e}", warn=True)
-            self.grabbed = None
+            self.grabbed = self.held = None
             return
         self.last_rebuild_ms = 1e3 * (time.perf_counter() - t0)
 

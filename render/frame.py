@@ -5,6 +5,7 @@ recording. Drawing only: it reads the runtime and changes nothing in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pygame
@@ -59,6 +60,7 @@ class Parts:
     layers: Layers
     show: dict[str, bool]
     potential_names: list[str]
+    view3d: Any = None  # render.view3d.ui.View3D (None: the map only)
 
 
 class Frame:
@@ -97,6 +99,21 @@ class Frame:
     def draw(self, surface: pygame.Surface, now: float, frames: int, fps: float | None) -> None:
         """Everything but the screenshot and the recording (the App does those after)."""
         p = self.p
+        area, area3d = p.view3d.split(surface) if p.view3d is not None else (surface, None)
+        if area is not None:
+            self._draw_map_area(area, now, frames)
+        else:
+            p.camera.resize(surface.get_size())  # the 3D view's box is the map's view
+            self.frames = frames
+            self.hover = None
+        if area3d is not None:
+            p.view3d.draw(area3d, self, now)
+        self._draw_hud(surface, now, frames, fps, area, area3d)
+        self._draw_scene(surface)
+
+    def _draw_map_area(self, surface: pygame.Surface, now: float, frames: int) -> None:
+        """The map, its overlays, trails, balls, rings, arrows and the throw."""
+        p = self.p
         size = surface.get_size()
         if p.camera.resize(size):
             p.layers.trails.reset(size)
@@ -122,8 +139,6 @@ class Frame:
         d = p.gestures.drag
         if d is not None and d.button == 1 and d.moved:
             self._draw_throw(surface)
-        self._draw_hud(surface, now, frames, fps)
-        self._draw_scene(surface)
 
     def _draw_map(self, surface: pygame.Surface, draft: bool) -> None:
         p = self.p
@@ -187,24 +202,29 @@ class Frame:
         s = fonts.text(text, fonts.small, (255, 255, 255))
         surface.blit(s, (mouse[0] + 12, mouse[1] - 18))
 
-    def _draw_hud(self, surface: pygame.Surface, now: float, frames: int, fps: float | None) -> None:
+    def _draw_hud(self, surface: pygame.Surface, now: float, frames: int, fps: float | None,
+                  area: pygame.Surface | None = None, area3d: pygame.Surface | None = None) -> None:
         p = self.p
         H = p.hud
         H.panels = []
         W, Hh = surface.get_size()
         M = hud.MARGIN
         H.text_panel(surface, info_lines(p.runtime, fps), "topleft", (M, M), min_width=300)
-        if p.layers.landscape.shading is not None:
-            H.colorbar(surface, p.layers.landscape.shading, (W - M, M),
-                       grey=p.instruments.basins_shown())
+        shading = p.layers.landscape.shading if area is not None else p.view3d.shading
+        if shading is not None:
+            H.colorbar(surface, shading, (W - M, M), grey=p.instruments.basins_shown() and area is not None)
+
         k = self.selected()
         draw_ball_panel(surface, H, p.runtime, p.history, k, k is not None and k == self.hover,
                         p.gestures.mouse)
-        H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
-                                         (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
+        r = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
+                                             (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
+        if area3d is not None:  # how to drive the 3D view, and what it does not mean
+            p.view3d.draw_hint(surface, H, max(r.right, p.view3d.rect.x) + M, Hh - M)
         # the instrument panels before the axes: tick labels keep clear of them
         H.panels += p.instruments.draw_panels(surface, self.context(frames), list(H.panels), H.fonts)
-        H.axes(surface, p.camera.view)
+        if area is not None:
+            H.axes(area, p.camera.view, p.runtime.world.potential.axis_names)
         p.notices.draw(surface, H, now)
         if p.show["help"]:
             H.help(surface, p.potential_names)

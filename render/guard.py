@@ -3,10 +3,13 @@
 `FrameGuard(app).call(fn, *args)` runs one of the loop's per-frame calls (handle, update,
 draw). No exception escapes it: a bug in a command or a panel becomes
 - one line on stderr (once per distinct error) and a message on screen;
-- its traceback appended to LOG_NAME in the folder where Ctrl+S saves scenes (the current
-  folder; the system's temp folder when that one cannot be written);
-- on the first error of a run: the recording in progress finalized (saved, not lost) and the
-  world saved as a recovery scene (`newton-descent-recovery-*.toml`) beside the scenes;
+- in the window: its traceback appended to LOG_NAME in the per-user data folder
+  (sim.files.user_data_folder: $XDG_DATA_HOME/newton-descent or ~/.local/share/newton-descent;
+  the system's temp folder when that one cannot be written), and on the first error of a run
+  the recording in progress finalized (saved, not lost) and the world saved there as a
+  recovery scene (`newton-descent-recovery-*.toml`); the message says where;
+- headless (`headless=True`): the one line only (the traceback on stderr with ND_DEBUG=1), no
+  file anywhere; the run goes on to write what the user asked for and exits with status 1;
 and the program keeps running. If drawing itself fails, the frame shows the message on a
 plain background instead. KeyboardInterrupt and SystemExit pass through.
 
@@ -48,9 +51,14 @@ class FrameGuard:
     """Runs the loop's calls so that a bug never ends the program (see the module docstring).
     `errors` counts the exceptions caught; `log` is the file the tracebacks went to."""
 
-    def __init__(self, app: Any, folder: str | os.PathLike | None = None) -> None:
+    def __init__(self, app: Any, folder: str | os.PathLike | None = None, headless: bool = False) -> None:
+        """folder: where the log and the recovery scene go (default: the per-user data
+        folder); headless: a run with no window, which leaves no file behind."""
+        from sim.files import user_data_folder
+
         self.app = app
-        self.folder = Path(os.getcwd() if folder is None else folder)
+        self.headless = bool(headless)
+        self.folder = Path(user_data_folder() if folder is None else folder)
         self.errors = 0
         self.log: Path | None = None
         self.recovery: Any = None  # the SaveJob of the recovery scene
@@ -72,14 +80,24 @@ class FrameGuard:
         text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         what = f"{type(e).__name__}: {e}".splitlines()[0][:200] if str(e) else type(e).__name__
         first = self.errors == 1
+        if self.headless:
+            if first:  # one line; the run goes on to the outputs asked for, then exits 1
+                if os.environ.get("ND_DEBUG"):
+                    print(text, end="", file=sys.stderr)
+                print(f"{ERROR_PREFIX} {what} in {where} (the run finishes with status 1; "
+                      f"ND_DEBUG=1 shows the traceback)", file=sys.stderr)
+            if where == "draw" and args:
+                self._error_frame(args[0], what)
+            return
         if first:
             self._rescue()
         new = text not in self._seen
         if new and len(self._seen) < MAX_LOGGED:
             self._seen.add(text)
             self._write_log(text, where)
+            saved = f"; world saved to {self.recovery.target}" if first and self.recovery is not None else ""
             where_log = f"; details in {self.log}" if self.log else ""
-            print(f"{ERROR_PREFIX} {what} in {where} (the window goes on{where_log})", file=sys.stderr)
+            print(f"{ERROR_PREFIX} {what} in {where} (the window goes on{saved}{where_log})", file=sys.stderr)
         self._tell(what)
         if where == "draw" and args:
             self._error_frame(args[0], what)
@@ -93,6 +111,7 @@ class FrameGuard:
         for folder in (self.folder, Path(tempfile.gettempdir())):
             path = folder / LOG_NAME
             try:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 with open(path, "a", encoding="utf-8") as f:
                     f.write(entry)
                 self.log = path
@@ -112,7 +131,12 @@ class FrameGuard:
             from render.recorder import auto_path
             from sim.scene_save import SaveJob
 
-            target = self.folder / auto_path("toml").name.replace("newton-descent", RECOVERY_PREFIX, 1)
+            folder = self.folder
+            try:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError:
+                folder = Path(tempfile.gettempdir())
+            target = folder / auto_path("toml").name.replace("newton-descent", RECOVERY_PREFIX, 1)
             self.recovery = SaveJob(self.app.world, target, title="recovered after an error")
         except Exception:  # noqa: BLE001 - the world itself may be what is broken
             self.recovery = None

@@ -61,9 +61,40 @@ def note(r: dict) -> str:
         text += "; C(x): to first order in x − x* (exact for linreg)"
     if r["schedule"] != "constant":
         text += "; lr schedule ignored"
-    if math.isfinite(r["relax_ticks"]):
-        text += f"; stationary after a few × {fmt(r['relax_ticks'], 3)} ticks"
+    relax_var = r.get("relax_ticks_var", math.nan)
+    if math.isfinite(r["relax_ticks"]) and math.isfinite(relax_var):
+        text += (f"; the mean settles in a few × {fmt(r['relax_ticks'], 3)} ticks, the variance "
+                 f"in a few × {fmt(relax_var, 3)}")
+    elif math.isfinite(r["relax_ticks"]):
+        text += f"; the mean settles in a few × {fmt(r['relax_ticks'], 3)} ticks"
+    return text + tail_note(r)
+
+
+def tail_note(r: dict) -> str:
+    """Why the measured variance has no ± (heavy tails), or nothing."""
+    fourth = r.get("fourth_moment", "unknown")
+    if not fourth.startswith("infinite"):
+        return ""
+    if fourth == "infinite":
+        why = f"E|x|⁴ = ∞ (the 4th-moment map's radius {fmt(r['rho_fourth'], 3)} ≥ 1)"
+    else:
+        why = f"tail index ≈ {fmt(r['tail_index'], 2)} < 4 (Hill)"
+    text = (f"; heavy tails: {why}, so the balls' variance wanders and does not settle like "
+            "1/√balls: no ±")
+    if r["far"] and math.isfinite(r.get("far_share", math.nan)):
+        text += f"; the {r['far']} far balls carry {100 * r['far_share']:.0f}% of the spread"
     return text
+
+
+def spread_error(r: dict) -> str:
+    """The balls count's suffix: the measured variance's distribution-free ± (from the balls'
+    own fourth moment), "no ±" under heavy tails, or nothing."""
+    if r["balls"] < 3:
+        return ""
+    if r.get("fourth_moment", "unknown").startswith("infinite"):
+        return " (no ±: heavy tails)"
+    se = r.get("var_measured_rel_se", math.nan)
+    return f" (±{fmt(100 * se, 2)}%)" if math.isfinite(se) else ""
 
 
 class SgdView:
@@ -101,7 +132,7 @@ def _row(surface, font, x0: int, y: int, parts, cols=()) -> None:
 
 def _lines(r: dict) -> list:
     """The text rows above the plot: (pieces, column offsets)."""
-    se = f" (±{fmt(100 * r['var_measured_rel_se'], 2)}%)" if r["balls"] >= 3 else ""
+    se = spread_error(r)
     who = f"{r['rule']}  lr {fmt(r['lr'], 3)}  B {r['batch']} of {r['n']}   {r['balls']} balls{se}"
     out = f"{r['far']} far " if r["far"] else ""
     out += f"{r['left_out']} left out" if r["left_out"] else ""
@@ -112,7 +143,8 @@ def _lines(r: dict) -> list:
     return [
         ([("heat", ACCENT), ("  SGD vs Langevin at T_eff", TEXT)], ()),
         ([(who, DIM), ("   " + out if out else "", DIM)], ()),
-        ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
+        ([(f"T_eff = {fmt(r['t_eff'], 3)} {where}" if r["t_eff"] is not None
+           else f"T_eff n/a for {r['rule']}", TEXT), (f"   tr C = {fmt(r['trace_c'], 3)}", DIM)], ()),
         ([("variance", DIM), ("balls", TEXT), ("Langevin", LANGEVIN_COLOR), ("SGD C(x*)", SGD_COLOR),
           ("C(x)", MOVING_COLOR)], COLUMNS),
         *[([(f"e{i + 1} λ {fmt(lam[i], 3)}", DIM), (sci(vm[i]), TEXT), (sci(vl[i]), LANGEVIN_COLOR),

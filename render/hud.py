@@ -239,17 +239,19 @@ class Hud:
         return rect, first, outline, ticks, blits
 
     # -- axes ----------------------------------------------------------------------------
-    def axes(self, surface: pygame.Surface, view: View) -> None:
-        """World-coordinate ticks along the bottom and left edges, clear of the panels."""
+    def axes(self, surface: pygame.Surface, view: View, names: tuple[str, str] | None = None) -> None:
+        """World-coordinate ticks along the bottom and left edges, clear of the panels; with
+        `names` (a data landscape's parameters: w and b, ...) each axis carries its name."""
         key = ("axes", view, tuple(tuple(r) for r in self.panels), surface.get_size(),
-               self.fonts.system)
-        lines, blits, groups = self._layout(key, lambda: self._axes_layout(surface.get_rect(), view))
+               self.fonts.system, names)
+        lines, blits, groups = self._layout(key, lambda: self._axes_layout(surface.get_rect(), view, names))
         for g_lines, g_blits in groups or [(lines, blits)]:
             for color, a, b, width in g_lines:
                 pygame.draw.line(surface, color, a, b, width)
             surface.blits(g_blits, doreturn=False)
 
-    def _axes_layout(self, screen: pygame.Rect, view: View) -> tuple[list, list, list | None]:
+    def _axes_layout(self, screen: pygame.Rect, view: View,
+                     names: tuple[str, str] | None = None) -> tuple[list, list, list | None]:
         """(lines, blits, None): every tick's shadow, mark, label box and label, drawn as all
         lines then all blits when no line touches a box (the usual case); else ([], [], groups)
         with one (lines, blits) group per tick, drawn tick by tick."""
@@ -272,6 +274,8 @@ class Hud:
             r = s.get_rect(midleft=(12, py))
             items.append((s, r, ((0, py), (6, py))))
         groups = []
+        if names:
+            groups = self._axis_names(screen, view, names, tx, ty, [r for _, r, _ in items])
         for s, r, (a, b) in items:
             if not screen.contains(r) or r.collidelist(self.panels) >= 0:
                 continue
@@ -287,6 +291,30 @@ class Hud:
         if any(ln.colliderect(g[2]) for ln in reach for g in groups):
             return [], [], [(g[0], g[1]) for g in groups]
         return all_lines, all_blits, None
+
+    def _axis_names(self, screen: pygame.Rect, view: View, names: tuple[str, str], tx, ty,
+                    taken: list[pygame.Rect]) -> list:
+        """The axes' names as label groups: the x name on the bottom edge halfway between two
+        ticks, the rightmost place clear of the panels and the tick labels; the y name on the
+        left edge, the topmost such place."""
+        f = self.fonts
+        w, h = view.w, view.h
+        xs = [int(round((v - view.cx) * view.scale + 0.5 * w)) for v in tx]
+        ys = [int(round(0.5 * h - (v - view.cy) * view.scale)) for v in ty]
+        spots = ([("x", (a + b) // 2) for a, b in zip(xs[::-1][1:], xs[::-1])] + [("x", w - 60)],
+                 [("y", (a + b) // 2) for a, b in zip(ys[::-1][1:], ys[::-1])] + [("y", 60)])
+        groups = []
+        for name, where in zip(names, spots):
+            s = f.text(name, f.small, ACCENT)
+            for axis, at in where:
+                r = s.get_rect(midbottom=(at, h - 11)) if axis == "x" else s.get_rect(midleft=(12, at))
+                box = pygame.Rect(r.x - 3, r.y - 1, r.w + 6, r.h + 2)
+                if screen.contains(box) and box.collidelist(self.panels) < 0 and box.collidelist(taken) < 0:
+                    taken.append(box)
+                    groups.append(([], [(widgets.rounded_box(box.size, LABEL_BOX_RGBA, LABEL_BOX_RADIUS),
+                                         box.topleft), (s, r.topleft)], box))
+                    break
+        return groups
 
     # -- plot ----------------------------------------------------------------------------
     def plot(self, surface: pygame.Surface, history: History, rect: pygame.Rect,
@@ -344,18 +372,30 @@ class Hud:
 
     # -- toast -----------------------------------------------------------------------------
     def toast(self, surface: pygame.Surface, text: str, age: float, duration: float,
-              color=TEXT, raise_by: int = 0) -> None:
-        """A centred message near the bottom that fades out at the end of its time."""
+              color=TEXT, raise_by: int = 0) -> pygame.Rect:
+        """A centred message near the bottom that fades out at the end of its time; a text too
+        wide for the window wraps onto more lines (growing upward), never cut. Returns its rect."""
         f = self.fonts
-        s = f.text(text, f.toast, color)
-        rect = pygame.Rect(0, 0, s.get_width() + 2 * PAD + 8, s.get_height() + 2 * PAD - 4)
         w, h = surface.get_size()
+        room = max(w - 2 * MARGIN - 2 * PAD - 8, 40)
+        lines = [text] if f.toast.size(text)[0] <= room else toast_lines(text, f.toast, room)
+        rows = [f.text(line, f.toast, color) for line in lines]
+        tw, th = max(r.get_width() for r in rows), sum(r.get_height() for r in rows)
+        rect = pygame.Rect(0, 0, tw + 2 * PAD + 8, th + 2 * PAD - 4)
         rect.midbottom = (w // 2, h - MARGIN - 34 - raise_by)
         fade = float(np.clip((duration - age) / 0.4, 0.0, 1.0))
         p = widgets.panel(rect.size).copy()
-        p.blit(s, (PAD + 4, PAD - 2))
+        y = PAD - 2
+        for r in rows:
+            p.blit(r, (PAD + 4, y))
+            y += r.get_height()
         p.set_alpha(int(255 * fade))
         surface.blit(p, rect)
+        return rect
+
+    def toast_height(self) -> int:
+        """The height of a one-line toast (pixels)."""
+        return self.fonts.toast.get_height() + 2 * PAD - 4
 
     # -- help ------------------------------------------------------------------------------
     def help(self, surface: pygame.Surface, potential_names: list[str]) -> pygame.Rect:
@@ -365,3 +405,22 @@ class Hud:
         rect = draw_help(self.fonts, surface, potential_names)
         self.panels.append(rect)
         return rect
+
+
+def toast_lines(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    """`text` in lines no wider than `width` pixels: words wrapped, a word wider than the width
+    (a long path) broken between its characters; every character kept, in order."""
+    out: list[str] = []
+    for line in widgets.wrapped_lines(font, text, width) or [""]:
+        while len(line) > 1 and font.size(line)[0] > width:
+            lo, hi = 1, len(line) - 1  # the longest prefix that fits (at least one character)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if font.size(line[:mid])[0] <= width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out.append(line[:lo])
+            line = line[lo:]
+        out.append(line)
+    return out

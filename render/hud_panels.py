@@ -24,7 +24,7 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
     if undefined:
         count.append((f"   {undefined:,} undefined", "body", hud.WARN))
     clock = (f"t = {hud.fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
-             else f"iteration {w.tick_count:,}")
+             else f"tick {w.tick_count:,}")
     timeline = [(f"{clock}    time {time_scale_label(runtime.time_scale)}", "body", hud.TEXT)]
     boost = runtime.dt_boost()
     if boost > 1.0:  # the mass control's smaller dt, made up with more ticks a second
@@ -66,7 +66,8 @@ def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]
         state = ("", "diverged", "undefined: V not finite here")[int(p.status[k])]
         lines.append(hud.Line([(f"ball #{k}  ", "body", hud.TEXT), (which, "small", hud.DIM)]
                               + ([(f"   {state}", "small", hud.WARN)] if state else [])))
-        lines.append(hud.Line([(f"x = {hud.fmt(pos[0, 0])}    y = {hud.fmt(pos[0, 1])}",
+        nx, ny = w.potential.axis_names or ("x", "y")  # a model's parameters
+        lines.append(hud.Line([(f"{nx} = {hud.fmt(pos[0, 0])}    {ny} = {hud.fmt(pos[0, 1])}",
                                 "body", hud.TEXT)]))
         lines.append(hud.Line([(f"V = {hud.fmt(v)}    |∇V| = {hud.fmt(float(np.hypot(*g)))}",
                                 "body", hud.TEXT)]))
@@ -116,7 +117,7 @@ def draw_plot_hover(surface: pygame.Surface, h: hud.Hud, history: hud.History, p
     if sample is None:
         return
     pygame.draw.line(surface, hud.DIM, (x, plot.y), (x, plot.bottom))
-    clock = f"t = {hud.fmt(sample[0], 5)}" if timed else f"iteration {int(round(sample[0])):,}"
+    clock = f"t = {hud.fmt(sample[0], 5)}" if timed else f"tick {int(round(sample[0])):,}"
     text = f"{clock}   V = {hud.fmt(sample[1])}" + (f"   E = {hud.fmt(sample[2])}" if energy else "")
     f = h.fonts
     s = f.text(text, f.small, hud.TEXT)

@@ -18,7 +18,7 @@ from render import widgets
 from render.widgets import wrapped_rows
 from render.view import View
 from sim import instruments as ins
-from sim.dynamics import RULES
+from sim.rules import registry
 from sim.pairs import partner_rule
 from sim.particles import ALIVE
 from sim.runtime import Runtime
@@ -29,7 +29,6 @@ HEAT_PLOT_H = 120
 CHIP_COLUMNS = 4  # race lane chips per row
 CHIP_GAP = 4
 RING_OUTLINE = (14, 14, 20)
-CHIP_LABELS = {"newton_method": "nt method", "nesterov_ode": "nest ODE"}  # too long for a chip
 HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
 
 @dataclass
@@ -96,9 +95,9 @@ class RacePanel:
         lh, pad = ctx.row_h, 2 * P.PAD
         w = ctx.world
         k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
-        chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
+        chip_rows = math.ceil(len(registry.names()) / CHIP_COLUMNS)
         _, rates = self._sample(w)
-        shown = sum(1 for r in rates.values() if math.isfinite(r.get("rate", math.nan)))
+        shown = sum(1 for r in rates.values() if r.get("status"))  # one rate row per lane
         return pad + (1 + k + shown) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
 
     def click(self, pos, runtime: Runtime) -> bool:
@@ -113,7 +112,7 @@ class RacePanel:
         from render.balls import RULE_COLORS, rule_palette
 
         w, font, lh = ctx.world, ctx.font, ctx.row_h
-        chip_rows = math.ceil(len(RULES) / CHIP_COLUMNS)
+        chip_rows = math.ceil(len(registry.names()) / CHIP_COLUMNS)
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
         last, rates = self._sample(w)  # one pass over the balls for the meter and the legend
         entries = P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
@@ -127,11 +126,11 @@ class RacePanel:
         cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
         names = set(ctx.runtime.balls.lane_names())
         self.chips = {}
-        for i, name in enumerate(RULES):
+        for i, name in enumerate(registry.names()):
             r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
                             y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
             color = RULE_COLORS.get(name, P.TEXT)
-            label = CHIP_LABELS.get(name, name)
+            label = registry.get(name).chip or name
             if name in names:
                 pygame.draw.rect(surface, color, r, border_radius=5)
                 text = widgets.text(font, label, RING_OUTLINE)

@@ -26,7 +26,7 @@ INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat", "data",
                "plane", "phase", "edge", "breaks", "modified")  # panel order too
 RING_RADIUS = 9  # pixels: a twin's ring
 MAP_NOTES = {"plane": "hyperparameter plane", "phase": "phase portrait", "edge": "edge of stability",
-             "breaks": "where the step breaks", "modified": "the loss gd really follows"}
+             "breaks": "where the step breaks", "modified": "the loss the rule really follows"}
 PAIRS_DRAWN_MAX = 3000  # twin rings drawn per frame at most
 
 
@@ -88,7 +88,11 @@ class Instruments:
             return
         if name in self.maps.on:
             self.maps.set(name, not self.maps.on[name])
-            self.runtime.say(f"{MAP_NOTES[name]} {'on' if self.maps.on[name] else 'off'}")
+            note = MAP_NOTES[name]
+            if name == "modified":
+                from sim.why_maps import modified_title
+                note = modified_title(self.runtime.world.rule)
+            self.runtime.say(f"{note} {'on' if self.maps.on[name] else 'off'}")
             return
         self.set(name, not self.on[name])
         on = self.on[name]

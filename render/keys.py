@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from sim.dynamics import RULES
+from sim.rules import registry
 
 
 class Cmd(enum.Enum):
@@ -53,6 +53,8 @@ class Cmd(enum.Enum):
     LOAD_DATA = enum.auto()  # type the path of a CSV file as the data
     DATA_SET = enum.auto()  # arg: a built-in data set's name
     BATCH = enum.auto()  # arg: a minibatch size (0: full), or None: the next one (Shift: back)
+    VIEW3D = enum.auto()  # the map area: map -> 3D view -> both side by side
+    RESET_3D = enum.auto()  # the 3D view's camera to its start
     QUIT = enum.auto()
 
 
@@ -75,7 +77,7 @@ class Binding:
 def _pretty(key: str) -> str:
     names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
              "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1", "f9": "F9",
-             "shift+f9": "Shift+F9", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
+             "shift+f9": "Shift+F9", "shift+home": "Shift+Home", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
              "ctrl+shift+o": "Ctrl+Shift+O", "ctrl+e": "Ctrl+E", "ctrl+b": "Ctrl+B", "ctrl+m": "Ctrl+M", "ctrl+t": "Ctrl+T",
              "[+]": "keypad +", "[-]": "keypad −"}
     return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
@@ -94,7 +96,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("n",), Cmd.RULE, "newton", "rule: Newton's law with friction"),
     Binding(("a",), Cmd.RULE, "adam", "rule: Adam"),
     Binding(("l",), Cmd.RULE, "langevin", "rule: Langevin (Newton + heat)"),
-    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(RULES)} in all)"),
+    Binding(("tab",), Cmd.CYCLE_RULE, +1, f"next rule ({len(registry.names())} in all)"),
     Binding(("shift+tab",), Cmd.CYCLE_RULE, -1, "previous rule"),
     *_potential_bindings(),
     Binding(("page down",), Cmd.CYCLE_POTENTIAL, +1, "next potential"),
@@ -116,6 +118,8 @@ KEYS: tuple[Binding, ...] = (
     Binding(("v",), Cmd.TOGGLE, "arrows", "velocity and −∇V arrows on balls"),
     Binding(("f",), Cmd.TOGGLE, "field", "−∇V field overlay"),
     Binding(("home",), Cmd.RESET_VIEW, None, "reset the view"),
+    Binding(("`",), Cmd.VIEW3D, "3D", "map → 3D → side by side (balls move in the plane under −∇V, not on z = V)"),
+    Binding(("shift+home",), Cmd.RESET_3D, None, "reset the 3D view's camera"),
     Binding(("ctrl+s",), Cmd.SAVE_SCENE, None, "save the scene (a new .toml in the current folder)"),
     Binding(("ctrl+o", "ctrl+shift+o"), Cmd.NEXT_SCENE, None,
             "open the next lesson / saved scene (Shift: previous)", "Ctrl+O"),
@@ -141,7 +145,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
     Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),
     Binding(("ctrl+b",), Cmd.INSTRUMENT, "breaks", "shade where the step is beyond its stable limit"),
-    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss gd really follows"),
+    Binding(("ctrl+m",), Cmd.INSTRUMENT, "modified", "contours of the loss the rule really follows"),
     Binding(("d",), Cmd.INSTRUMENT, "data", "data pane (data landscapes): the models; click to edit"),
     Binding(("ctrl+d",), Cmd.LOAD_DATA, None, "load a CSV file as the data (or drop the file on the window)",
             "Ctrl+D"),
@@ -159,6 +163,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("wheel", "zoom about the cursor"),
     ("middle / right drag", "pan"),
     ("click a race chip", "add / remove that rule's lane"),
+    ("3D view: drag", "orbit (wheel zooms, click drops on the surface)"),
 )
 
 # US layout: what Shift turns a key into (fallback when an event carries no text)

@@ -130,6 +130,10 @@ def _make_app(screen, potential, rule, seed: int, particles: int, headless: bool
         app.scene_ui.open_scene(world, scene[1], preset_of(scene[1]))
     if extra.get("instruments"):
         app.apply_instruments(extra["instruments"])
+    if extra.get("view3d") is not None:  # --view3d YAW,PITCH: the 3D view at that angle
+        app.view3d.cam.set(*extra["view3d"])
+        if app.view3d.mode == "map":
+            app.view3d.set_mode("3d")
     if extra.get("play"):
         app.runtime.paused = False
     if extra.get("record") is not None:
@@ -159,7 +163,7 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     from sim.progress import Progress
 
     pygame = _pygame()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead loop
+    guard = FrameGuard(app, headless=True)  # a bug: one line, exit 1, no file left behind
     t0 = time.perf_counter()
     with Progress(frames, "frames") as progress:  # on stderr when it is a terminal
         for i in range(frames):
@@ -173,13 +177,11 @@ def _run_headless(app, screen, frames: int, screenshot: str | None, report: str 
     if screenshot:
         from render.recorder import RecorderError, save_screenshot
 
-        try:  # atomic, never over an existing file
-            out = os.fspath(save_screenshot(screen, screenshot))
+        try:  # atomic, over the file the user named (the window's S never overwrites)
+            save_screenshot(screen, screenshot, replace=True)
         except RecorderError as e:
             print(f"newton-descent: error: {e}", file=sys.stderr)
             return 2
-        if out != os.fspath(screenshot):
-            print(f"{screenshot} exists: screenshot saved as {out}")
     if report:
         from render.report import write_report
 
@@ -199,7 +201,7 @@ def _run_window(app) -> int:
     pygame = _pygame()
     clock = pygame.time.Clock()
     clock.tick()
-    guard = FrameGuard(app)  # a bug: a message, a log, a recovery scene; never a dead window
+    guard = FrameGuard(app)  # a bug: a message, a log and a recovery scene in the user's data folder
     try:
         while app.running:
             frame = clock.tick(FPS_CAP) / 1000.0

@@ -24,6 +24,7 @@ from render.overlays_maps import BreaksOverlay, ModifiedOverlay
 from render.phase_panel import EdgePanel, PhasePanel
 from render.plane_panel import PlanePanel
 from sim import maps
+from sim.rules import linear
 from sim import why_maps as W
 from sim.dynamics import Rule
 
@@ -128,26 +129,34 @@ class MapsUI:
             self.draft = False
         k = DRAFT_CELLS if self.draft else 1
         dest = reg.screen_rect(view)
+        rule = world.rule
         if self.on["breaks"]:
-            rule = world.rule
-            mask, lam = self.breaks_cache.get(world.potential, rule, reg.rect(), reg.shape(k * OVERLAY_PIXELS))
-            step = rule.dt if rule.newtonian else rule.lr
-            self.breaks.draw(surface, mask, lam, W.curvature_limit(rule), step, rect=dest)
-        if self.on["modified"] and not world.rule.newtonian:
-            self._draw_modified(surface, world, reg, k * MODIFIED_PIXELS, dest)
+            step = rule.step_size
+            if not linear.has_map(rule):  # no linear map: nothing known breaks (n/a, not gd's)
+                self.breaks.set_na(rule.name, step)
+            else:
+                mask, lam = self.breaks_cache.get(world.potential, rule, reg.rect(), reg.shape(k * OVERLAY_PIXELS))
+                self.breaks.draw(surface, mask, lam, W.curvature_limit(rule), step, rect=dest)
+        if self.on["modified"]:
+            if W.modified_coefficient(rule) is None:
+                self.modified.set_na(W.modified_title(rule), rule.lr)
+            else:
+                self._draw_modified(surface, world, reg, k * MODIFIED_PIXELS, dest)
 
     def _draw_modified(self, surface: pygame.Surface, world, reg: pan_region.Region, cell: int,
                        dest: pygame.Rect) -> None:
-        lr = world.rule.lr
-        key = (world.potential.cache_key, lr, reg, cell)
+        rule = world.rule
+        coeff = W.modified_coefficient(rule)
+        key = (world.potential.cache_key, coeff, reg, cell)
         if key != self._mod_key:
             xs, ys = reg.grid(cell)
-            v, vm = W.modified_grids(world.potential, lr, xs, ys)
+            v, vm = W.modified_grids(world.potential, coeff, xs, ys)
             levels = W.contour_levels(v[::2, ::2], self.modified.count)  # quantiles of a subsample
             self._mod_key, self._mod = key, (v, vm, levels)
             self.modified_builds += 1
         v, vm, levels = self._mod
-        self.modified.draw(surface, v, vm, levels, lr, rect=dest)
+        self.modified.draw(surface, v, vm, levels, coeff, rect=dest, title=W.modified_title(rule),
+                           lr=rule.lr)
 
     def measure(self, name: str, width: int) -> int:
         return {"plane": self.plane, "phase": self.phase, "edge": self.edge}[name].measure(width)

@@ -24,13 +24,16 @@ class Notices:
         return self.toast is not None and now - self.toast[1] < self.toast[2]
 
     def draw(self, surface, h: hud.Hud, now: float) -> None:
-        """The message (raised above a live toast), then the toast."""
+        """The toast, then the message raised above it when it is live (both wrap when too
+        wide for the window)."""
+        raise_by = 0
+        if self.toast_live(now):
+            text, t0, dur, col = self.toast
+            rect = h.toast(surface, text, now - t0, dur, col)
+            raise_by = 44 + max(rect.h - h.toast_height(), 0)
         if self.message is not None:
             text, t0, dur, col = self.message
             if now - t0 < dur:
-                h.toast(surface, text, now - t0, dur, col, raise_by=44 if self.toast_live(now) else 0)
+                h.toast(surface, text, now - t0, dur, col, raise_by=raise_by)
             else:
                 self.message = None
-        if self.toast_live(now):
-            text, t0, dur, col = self.toast
-            h.toast(surface, text, now - t0, dur, col)

@@ -2,8 +2,9 @@
 
 BreaksOverlay: shades the part of the map where the current step is beyond the rule's exact
 stability limit for the local curvature (sim.why_maps.breaks_mask, cached per view and step).
-ModifiedOverlay: contours of the modified loss V + (lr/4)|grad V|^2 beside V's own
-(sim.why_maps.modified_grids), so the landscape gradient descent really follows shows.
+ModifiedOverlay: contours of the modified loss V + c|grad V|^2 beside V's own
+(sim.why_maps.modified_grids; c from the rule: gd lr/4, heavy ball lr(1+beta)/(4(1-beta)^2)),
+so the landscape the rule really follows shows; "n/a" for a rule without one.
 
 Both take grids [w, h] (x first, y up) over a world rect, drawn scaled onto `rect` (default:
 the whole surface; it may reach beyond the surface, render/pan_region.py: a grid computed a
@@ -132,6 +133,12 @@ class BreaksOverlay:
                              "breaks.lam_peak": float(fin.max()) if fin is not None and len(fin) else math.nan}
         return dict(self._numbers)
 
+    def set_na(self, rule: str, step: float) -> None:
+        """The rule has no linear map: nothing is drawn, the numbers are n/a (null)."""
+        self._pending = None
+        self._numbers = {"breaks.fraction": None, "breaks.limit": None, "breaks.step": float(step),
+                         "breaks.lam_peak": None, "breaks.note": f"n/a for {rule} (no linear map)"}
+
     def draw(self, surface: pygame.Surface, mask: np.ndarray, lam: np.ndarray | None = None,
              limit: float = math.nan, step: float = math.nan, rect: pygame.Rect | None = None) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -152,7 +159,7 @@ class BreaksOverlay:
 
 
 class ModifiedOverlay:
-    """Contours of V (white) and of V + (lr/4)|grad V|^2 (magenta) at the same levels."""
+    """Contours of V (white) and of V + c|grad V|^2 (magenta) at the same levels."""
 
     def __init__(self, count: int = CONTOURS) -> None:
         self.count = count
@@ -163,21 +170,31 @@ class ModifiedOverlay:
         self._pending: tuple | None = None  # what the last draw showed, counted by readout()
 
     def readout(self) -> dict[str, Any]:
-        """modified.lr, modified.levels (how many), modified.shift_max (largest (lr/4)|grad V|^2
-        in view, units of V), modified.shift_rel (that over V's range in view). Counted when
+        """modified.title (what the overlay is, for this rule), modified.coefficient (c),
+        modified.lr, modified.levels (how many), modified.shift_max (largest c|grad V|^2 in
+        view, units of V), modified.shift_rel (that over V's range in view). Counted when
         asked, over the cells the last draw put on the surface."""
         if self._pending is not None:
-            v, vm, (sx, sy), count, lr = self._pending
+            v, vm, (sx, sy), count, coeff, title, lr = self._pending
             self._pending = None
-            self._numbers = _shift_numbers(v[sx, sy], vm[sx, sy], count, lr)
+            self._numbers = {"modified.title": title, "modified.coefficient": float(coeff),
+                             **_shift_numbers(v[sx, sy], vm[sx, sy], count, lr)}
         return dict(self._numbers)
 
+    def set_na(self, title: str, lr: float) -> None:
+        """The rule has no modified loss: nothing is drawn, the numbers are n/a (null)."""
+        self._pending = None
+        self._numbers = {"modified.title": title, "modified.coefficient": None, "modified.lr": float(lr),
+                         "modified.levels": 0, "modified.shift_max": None, "modified.shift_rel": None}
+
     def draw(self, surface: pygame.Surface, v: np.ndarray, vmod: np.ndarray, levels: np.ndarray,
-             lr: float = math.nan, rect: pygame.Rect | None = None) -> None:
+             coeff: float = math.nan, rect: pygame.Rect | None = None, title: str = "",
+             lr: float = math.nan) -> None:
         rect = surface.get_rect() if rect is None else pygame.Rect(rect)
         v_arr, vm_arr = np.asarray(v, dtype=np.float64), np.asarray(vmod, dtype=np.float64)
-        self._pending = (v_arr, vm_arr, visible(v_arr.shape, rect, surface.get_size()), len(levels), lr)
-        key = (v_arr.shape, len(levels), float(lr), rect.size)
+        self._pending = (v_arr, vm_arr, visible(v_arr.shape, rect, surface.get_size()), len(levels),
+                         coeff, title, lr)
+        key = (v_arr.shape, len(levels), float(coeff), rect.size)
         held = self._held
         if key != self._key or self._surf is None or held is None or held[0] is not v or held[1] is not vmod:
             self._key, self._held = key, (v, vmod)  # the arrays held: their ids can't be reused

@@ -152,7 +152,7 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
     of its most recent ball (diverged balls: "diverged"); the leader is marked. `twins` maps a
     twin rule's id to the id of the lane whose balls it follows: such a rule is not a lane of
     its own but an indented "twin:" row under its lane, with a ring (as on the map). `rates`
-    (sim.race_rates.lane_rates): a lane with a measured rate gets a row "rate r/tick (theory t)".
+    (sim.race_rates.lane_rates): every lane the meter follows gets a rate row (rate_text).
     `last`: ins.last_ball_per_rule(world) when the caller has it."""
     rect = pygame.Rect(rect)
     with _panel_writer(surface, rect, font) as w:
@@ -185,16 +185,27 @@ def draw_race_legend(surface: pygame.Surface, rect: pygame.Rect, world, font: py
             label = fit_text(font, label, loss_col - indent - 6)  # never into the loss column
             w.row((label, TEXT if dark else color), (loss + (" best" if lead else ""), tone),
                   col=(loss_col - indent,))
-            if math.isfinite(e.get("rate", math.nan)):
-                w.row((rate_text(e["rate"], e["rate_theory"]), DIM))
+            if e.get("rate_status"):
+                w.row((rate_text(e["rate"], e["rate_theory"], e["rate_status"]), DIM))
             w.x0 -= 14 + indent
     return entries
 
 
-def rate_text(rate: float, theory: float) -> str:
-    """The race legend's rate row: "rate 0.667/tick (theory 0.667)", or without the theory."""
-    text = f"rate {rate:.3f}/tick"
-    return text + (f" (theory {theory:.3f})" if math.isfinite(theory) else "")
+def rate_text(rate: float, theory: float, status: str = "measured") -> str:
+    """The race legend's rate row: "rate 0.99501/tick (theory 0.99501)" (1 − rate to three
+    significant digits, sim.race_rates.rate_digits), "rate measuring… (theory 0.667)" until
+    the measurement is stable, "no steady rate yet" or "at the rounding floor" where it cannot
+    tell; the theory only where it is exact."""
+    from sim.race_rates import rate_digits
+
+    if status == "measured" and math.isfinite(rate):
+        text = f"rate {rate:.{rate_digits(rate)}f}/tick"
+    else:
+        text = {"unsteady": "no steady rate yet", "floor": "rate: at the rounding floor"}.get(
+            status, "rate measuring…")
+    if math.isfinite(theory):
+        text += f" (theory {theory:.{rate_digits(theory)}f})"
+    return text
 
 
 def race_rows(rules: Sequence[int], twins: dict[int, int] | None = None) -> list[tuple[int, bool]]:
@@ -402,11 +413,12 @@ def draw_stability_panel(surface: pygame.Surface, rect: pygame.Rect, world, font
         if r is None:
             w.row(("hover over a ball", DIM))
             return None
-        tab = (74, 150)
+        name = r["ratio_name"] or "lr·λ"
+        lw = font.size(f"{name} max")[0] + 20  # after the chip: a long ratio name widens the columns
+        tab = (max(74, lw), max(150, lw + 76))
         lam, lam_min = r["lambda_max"], r["lambda_min"]
         w.row(("λmax", TEXT), (fmt(lam), TEXT), (f"λmin {fmt(lam_min)}", DIM),
               chip="ok" if lam > 0 else "n/a", col=tab)
-        name = r["ratio_name"] or "lr·λ"
         for k, lam_k in (("max", lam), ("min", lam_min)):
             if k == "min" and not lam_min >= 0:
                 w.row((f"{name} min", TEXT), (DASH, TEXT), ("falls away: any step", DIM),

@@ -9,7 +9,7 @@ error 1000x; click: `setting_at(rect, pos)` gives the (p1, p2) to set.
     panel = PlanePanel(font)
     panel.update(rule, lams)         # cached: recomputed only when the rule or the model moves
     h = panel.measure(width); panel.draw(surface, rect, hover_pos=None)
-    panel.readout()                  # plane.lr_opt, plane.beta_opt, plane.rate_opt, plane.rate, ...
+    panel.readout()                  # plane.p1_opt, plane.<axis>_opt, plane.rate_opt, plane.rate, ...
 """
 from __future__ import annotations
 
@@ -34,7 +34,6 @@ BEST_RGB = ACCENT
 NOW_RGB = (255, 255, 255)
 OUTLINE_RGB = (0, 0, 0)
 RATE_GAMMA = 4.0  # colour ~ (1 - rate)^(1/gamma): spreads the slow rates near 1
-LAM_DIGITS = 3  # the model is cached on its eigenvalues rounded to this many digits
 DASH_ON, DASH_OFF = 4, 3
 MIN_PLOT = 24
 
@@ -68,7 +67,7 @@ class PlanePanel:
         self.plot_size = plot_size
         self.plane: maps.Plane | None = None
         self.rule: Rule | None = None
-        self.hb = maps.Optimum(math.nan, math.nan, math.nan)  # heavy ball's optimum
+        self.lams = np.zeros(0)
         self.gd = maps.Optimum(math.nan, math.nan, math.nan)
         self._key: tuple | None = None
         self._image: pygame.Surface | None = None
@@ -78,37 +77,49 @@ class PlanePanel:
 
     # -- numbers -----------------------------------------------------------------------------
     def update(self, rule: Rule, lams: Sequence[float]) -> None:
-        """The plane for `rule` at Hessian eigenvalues `lams` (recomputed when either changes)."""
-        lam = tuple(float(f"{float(v):.{LAM_DIGITS}g}") for v in lams)
-        key = (maps.rule_setting(rule), rule.name, lam)
+        """The plane for `rule` at Hessian eigenvalues `lams` (recomputed when either changes:
+        the eigenvalues exactly, never rounded)."""
+        lam = tuple(float(v) for v in lams)
+        key = (rule, lam)
         if key == self._key:
             return
-        self._key, self.rule = key, rule
+        self._key, self.rule, self.lams = key, rule, np.array(lam)
         self.plane = maps.plane(rule, lam, self.plot_size)
-        self.hb = maps.optimum("momentum", lam)
         self.gd = maps.optimum("gd", lam)
         self._image = None
         self.computed += 1
 
     def readout(self) -> dict[str, Any]:
-        """The panel's numbers: the heavy-ball optimum (lr_opt, beta_opt, rate_opt) and the
-        best gd (lr_gd_opt, rate_gd_opt) for the model; the current setting's rate and ticks
-        to shrink the error 1000x; the shown plane's own optimum (p1_opt, p2_opt, rate_plane_opt)."""
-        pl = self.plane
-        if pl is None:
+        """The panel's numbers: the shown plane's kind and axes, the model's eigenvalues, the
+        plane's own optimum (p1_opt, p2_opt and the same under the axes' names, e.g. lr_opt and
+        beta_opt on the (lr, beta) planes, dt_opt and friction_opt on the newton plane;
+        rate_opt, steps_opt), the best gd on the lr planes (lr_gd_opt, rate_gd_opt), and the
+        current setting's exact rate (the rule's own one-step map) and ticks to shrink the
+        error 1000x. A rule without a plane: kind, axes and the optimum null; a rule without a
+        linear map: rate null."""
+        if self.rule is None:
             return {}
-        lam = pl.lams
+        lam = self.lams
         kappa = float(lam.max() / lam.min()) if lam.min() > 0 else math.nan
+        pl = self.plane
+        rate = maps.rule_rate(self.rule, lam)
         out: dict[str, Any] = {
-            "plane.kind": pl.kind, "plane.axes": list(pl.axes),
+            "plane.kind": pl.kind if pl else None, "plane.axes": list(pl.axes) if pl else None,
             "plane.lam_max": float(lam.max()), "plane.lam_min": float(lam.min()), "plane.kappa": kappa,
-            "plane.lr_opt": self.hb.p1, "plane.beta_opt": self.hb.p2, "plane.rate_opt": self.hb.rate,
-            "plane.steps_opt": self.hb.steps,
-            "plane.lr_gd_opt": self.gd.p1, "plane.rate_gd_opt": self.gd.rate,
-            "plane.p1": pl.current[0], "plane.p2": pl.current[1],
-            "plane.rate": pl.current[2], "plane.steps": float(maps.steps_to_shrink(pl.current[2])),
-            "plane.p1_opt": pl.best.p1, "plane.p2_opt": pl.best.p2, "plane.rate_plane_opt": pl.best.rate,
+            "plane.rate": rate if math.isfinite(rate) else None,
+            "plane.steps": float(maps.steps_to_shrink(rate)) if math.isfinite(rate) else None,
         }
+        if pl is None:
+            out.update({"plane.p1": None, "plane.p2": None, "plane.p1_opt": None, "plane.p2_opt": None,
+                        "plane.rate_opt": None, "plane.steps_opt": None})
+            return out
+        b = pl.best
+        out.update({"plane.p1": pl.current[0], "plane.p2": pl.current[1],
+                    "plane.p1_opt": b.p1, "plane.p2_opt": b.p2,
+                    f"plane.{pl.axes[0]}_opt": b.p1, f"plane.{pl.axes[1]}_opt": b.p2,
+                    "plane.rate_opt": b.rate, "plane.rate_plane_opt": b.rate, "plane.steps_opt": b.steps})
+        if pl.axes[0] == "lr":  # the panel's "best gd" row
+            out.update({"plane.lr_gd_opt": self.gd.p1, "plane.rate_gd_opt": self.gd.rate})
         if self.hovered is not None:
             out.update({"plane.hover_p1": self.hovered[0], "plane.hover_p2": self.hovered[1],
                         "plane.hover_rate": self.hovered[2], "plane.hover_steps": self.hovered[3]})
@@ -118,6 +129,8 @@ class PlanePanel:
     def measure(self, width: int) -> int:
         """Height the panel needs at this width."""
         line = self.font.get_linesize() + 2
+        if self.plane is None and self.rule is not None:  # "n/a for <rule>" and its rate
+            return PAD + 2 * line + PAD
         plot_h = max(int((width - 2 * PAD) * PLOT_ASPECT), MIN_PLOT)
         return PAD + line + plot_h + 4 + TEXT_ROWS * line + PAD
 
@@ -175,6 +188,13 @@ class PlanePanel:
         rect = pygame.Rect(rect)
         draw_panel(surface, rect)
         if self.plane is None:
+            if self.rule is not None:
+                with _Clip(surface, rect):
+                    w = _Writer(surface, rect, self.font)
+                    rate = self.readout()["plane.rate"]
+                    w.row(("hyperparameter plane", TEXT), (f"  n/a for {self.rule.name}", DIM))
+                    w.row((f"rate {fmt_num(rate) if rate is not None else 'n/a'}", NOW_RGB),
+                          ("  (its own one-step map)" if rate is not None else "  (no constant linear map)", DIM))
             return
         pl = self.plane
         with _Clip(surface, rect):
@@ -225,7 +245,8 @@ class PlanePanel:
         cur = pl.current
         steps = float(maps.steps_to_shrink(cur[2])) if math.isfinite(cur[2]) else math.nan
         w.row((f"now {n1} {fmt_num(cur[0])}  {n2} {fmt_num(cur[1])}", NOW_RGB),
-              (f"  rate {fmt_num(cur[2])} · {fmt_steps(steps) if math.isfinite(cur[2]) else '—'} ticks", DIM))
+              (f"  rate {fmt_num(cur[2])} · {fmt_steps(steps)} ticks" if math.isfinite(cur[2])
+               else "  rate n/a", DIM))
         if self.hovered is not None:
             h = self.hovered
             text = (f"here {n1} {fmt_num(h[0])}  {n2} {fmt_num(h[1])}  rate {fmt_num(h[2])} · "

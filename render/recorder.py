@@ -28,7 +28,7 @@ import pygame
 
 from render.theme import REC_DOT as DOT_COLOR  # noqa: F401 (the REC dot's colour, read here)
 from render.widgets import smooth_scale
-from sim.files import clean_stale, hidden_temp, publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
+from sim.files import atomic_write, clean_stale, file_mode, hidden_temp, publish_new, unique_path  # noqa: F401 (unique_path is part of this API)
 
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
     from PIL import Image
@@ -66,7 +66,7 @@ def auto_path(ext: str, folder: str | os.PathLike = ".", now: _dt.datetime | Non
 def _temp_in(folder: Path, name: str, suffix: str) -> tuple[int, str]:
     fd, tmp = hidden_temp(folder, name, suffix)  # a killed run's are cleaned up next time
     try:
-        os.fchmod(fd, 0o644)
+        os.fchmod(fd, file_mode())  # as every file written (sim.files.atomic_write)
     except OSError:
         pass
     return fd, tmp
@@ -105,30 +105,21 @@ def quiet_c_stderr():
 
 
 def save_screenshot(surface: pygame.Surface, path: str | os.PathLike | None = None,
-                    folder: str | os.PathLike = ".") -> Path:
-    """Save `surface` as an image (format from the suffix, default PNG) atomically, never over
-    an existing file. Returns the path written; RecorderError on failure (no temp file left)."""
+                    folder: str | os.PathLike = ".", replace: bool = False) -> Path:
+    """Save `surface` as an image (format from the suffix, default PNG) atomically
+    (sim.files.atomic_write): never over an existing file (the window's own names: -1, -2 ...),
+    or, with replace=True, over the file at `path` (a path the user gave). Returns the path
+    written; RecorderError on failure (no temp file left)."""
     target = Path(path) if path is not None else auto_path("png", folder)
-    folder_ = target.parent if str(target.parent) else Path(".")
-    tmp: str | None = None
     try:
         # encoded in memory, written by Python: a short write (a full disk, a size limit) is an
         # error here; an image library writing the file itself may not say so (pygame-ce)
         buf = io.BytesIO()
         with quiet_c_stderr():
             pygame.image.save(surface, buf, target.name if target.suffix else "shot.png")
-        fd, tmp = _temp_in(folder_, target.name, target.suffix or ".png")
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        out = publish_new(tmp, target)
-        tmp = None
-        return out
+        return atomic_write(target, buf.getvalue(), replace=replace)
     except (OSError, pygame.error) as e:
         raise RecorderError(f"cannot save screenshot {target.name}: {_why(e)}") from None
-    finally:
-        _unlink_quietly(tmp)
 
 
 # ---------------------------------------------------------------------------------------------

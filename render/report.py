@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from typing import Any
 
 from sim import readouts as R
 from sim.data.sgd_heat import sgd_heat_readout
+from sim.files import atomic_write
 
 PANEL_KEYS = {"stability": "stability", "twin": "bridge", "ledger": "ledger", "heat": "heat", "data": "data"}
 
@@ -96,12 +96,8 @@ def write_report(app, path: str | os.PathLike) -> str | None:
     """Write report(app) to path as JSON, atomically (a temporary file, then a rename).
     Returns a one-line problem, or None."""
     data = json.dumps(report(app), indent=1, sort_keys=True, allow_nan=False)
-    folder = os.path.dirname(os.fspath(path)) or "."
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nd-report-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data + "\n")
-        os.replace(tmp, path)
+        atomic_write(path, (data + "\n").encode("utf-8"))
     except OSError as err:
         return f"--report: cannot write '{path}': {err.strerror}"
     return None

@@ -9,6 +9,7 @@ ARROW_SHORTEST pixels. `arrow_geometry` is pure (tested without a display).
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -41,6 +42,7 @@ ARROW_SHORTEST = 16.0  # pixels: a non-zero term stays visible (it clears the se
 FAMILY_SHARE = {GRADIENT: 1.0, FORCE: 1.0, BUFFER: 0.8, VELOCITY: 0.7, STEP: 0.55}
 SWATCH = 14  # pixels: the legend line before a row
 PANEL_WIDTH = 330  # pixels: preferred width
+READING_WRAP = 56  # characters per row of the rule's Newtonian reading
 ASCII = {"∇": "grad ", "−": "-", "½": "1/2", "ᵗ": "^t", "₁": "1", "₂": "2", "√": "sqrt",
          "\u0302": "^", "²": "^2", "·": "*", "′": "'"}  # when the font is pygame's own
 
@@ -120,6 +122,15 @@ class StepPanel:
             rows.append((t.key, self.text(text), color))
         if readout.note:
             rows.append(("", readout.note, DIM))
+        reading = r.spec.reading(r)  # the rule as a particle law (RuleSpec.reading)
+        if reading is not None:
+            nums = "  ".join(f"{k} {fmt(v)}" for k, v in reading.numbers.items())
+            for part in textwrap.wrap("as a particle: " + reading.sentence, READING_WRAP):
+                rows.append(("", self.text(part), DIM))
+            if nums:
+                rows.append(("", self.text(nums), DIM))
+        else:
+            rows.append(("", f"as a particle: n/a for {r.name}", DIM))
         return rows
 
     def measure(self, readout: Readout | None) -> tuple[int, int]:

@@ -5,6 +5,8 @@ Modules that draw import their colours from here (some keep the old names as ali
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # --- spacing ------------------------------------------------------------------------------------
 MARGIN = 12  # between the HUD's panels and the window edge
 PAD = 10  # inside a HUD panel (info, colourbar, help, toasts, scene cards)
@@ -38,18 +40,27 @@ GRID = (70, 74, 92)  # frames and zero lines of the instrument plots
 
 # --- balls --------------------------------------------------------------------------------------
 # colour per rule name: warm and light, to stand out on viridis; outlined in dark
-RULE_COLORS: dict[str, tuple[int, int, int]] = {
-    "gd": (255, 255, 255),
-    "momentum": (255, 140, 50),
-    "nesterov": (255, 215, 90),
-    "adagrad": (130, 225, 255),
-    "rmsprop": (175, 150, 255),
-    "adam": (255, 95, 215),
-    "newton": (255, 72, 64),
-    "langevin": (255, 170, 190),
-    "newton_method": (120, 235, 140),
-    "nesterov_ode": (200, 170, 90),
-}
+class _RuleColors(Mapping):
+    """Rule name -> its colour, read from the rule's spec (sim/rules/): warm and light, to
+    stand out on viridis; outlined in dark."""
+
+    def __getitem__(self, name: str) -> tuple[int, int, int]:
+        from sim.rules import registry
+        try:
+            return registry.get(name).color
+        except KeyError:
+            raise KeyError(name) from None
+
+    def __iter__(self):
+        from sim.rules import registry
+        return iter(registry.names())
+
+    def __len__(self) -> int:
+        from sim.rules import registry
+        return len(registry.names())
+
+
+RULE_COLORS: Mapping[str, tuple[int, int, int]] = _RuleColors()
 UNKNOWN_RULE_COLOR = (255, 255, 255)
 BALL_OUTLINE = (14, 14, 20)
 

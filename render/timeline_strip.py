@@ -83,6 +83,25 @@ def axis_marks(axis: TickAxis, target: int = MARKS) -> list[tuple[float, int]]:
     return out
 
 
+def unit_heights(v: np.ndarray) -> np.ndarray:
+    """Finite values [k] as heights in 0..1, lowest 0 and highest 1; a constant series at 0.5.
+    Any finite range works: the difference of two values may round to nothing next to their
+    size (1e17 and 1e17 + 1) or overflow (-1.7e308 .. 1.7e308), so it is never formed as
+    `hi - lo` of a padded range; halves are taken where the difference overflows."""
+    v = np.asarray(v, dtype=float)
+    if not len(v):
+        return v
+    lo, hi = float(v.min()), float(v.max())
+    if not hi > lo:
+        return np.full(v.shape, 0.5)
+    span = hi - lo  # > 0 whenever hi > lo (gradual underflow); inf only past the largest float
+    if math.isfinite(span):
+        out = (v - lo) / span
+    else:
+        out = (v * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5)
+    return np.clip(out, 0.0, 1.0)
+
+
 @dataclass(frozen=True)
 class Plot:
     """One series on the strip's axis: ticks [k] ascending, values [k], a colour, a name;
@@ -161,11 +180,8 @@ class TimelineStrip:
             ok = np.isfinite(v) & (t >= axis.t0) & (t <= axis.t1)
             if ok.sum() < 1:
                 continue
-            lo, hi = float(v[ok].min()), float(v[ok].max())
-            if not hi > lo:
-                lo, hi = lo - 1.0, hi + 1.0
             xs = axis.tick_to_x(t[ok])
-            ys = plot.bottom - 2 - (v[ok] - lo) / (hi - lo) * (plot.h - 4)
+            ys = plot.bottom - 2 - unit_heights(v[ok]) * (plot.h - 4)
             pts = np.column_stack([xs, ys]).tolist()
             if len(pts) == 1:
                 surface.fill(p.color, pygame.Rect(int(pts[0][0]), int(pts[0][1]), 2, 2))

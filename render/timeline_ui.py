@@ -26,6 +26,7 @@ class TimelineUI:
         self.rect: pygame.Rect | None = None  # where the strip was drawn
         self.dragging = False
         self._mouse: tuple[int, int] | None = None
+        self._pending: int | None = None  # pixel x of the last motion of a drag not yet restored
 
     def height(self) -> int:
         return self.strip.measure(100)[1] if self.shown else 0
@@ -39,11 +40,12 @@ class TimelineUI:
         t = event.type
         if t == pygame.MOUSEMOTION:
             self._mouse = tuple(event.pos)
-            if self.dragging:
-                self._scrub(event.pos[0], runtime)
+            if self.dragging:  # restored once per frame, for the frame's last motion (flush)
+                self._pending = int(event.pos[0])
                 return True
             return False
         if t == pygame.MOUSEBUTTONUP and self.dragging:
+            self.flush(runtime)
             self.dragging = False
             return True
         if t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP) and self.rect is not None \
@@ -53,6 +55,15 @@ class TimelineUI:
                 self._scrub(event.pos[0], runtime)
             return True
         return False
+
+    def flush(self, runtime: Runtime) -> None:
+        """Restore the tick under the drag's last motion, if one is waiting: a frame's queued
+        motions cost one restore (at 100,000 balls each is a replay of up to 20 ticks). Called
+        before any other input is handled and before each frame's update and draw, so a key
+        pressed after a motion acts on the tick the strip shows."""
+        if self._pending is not None:
+            x, self._pending = self._pending, None
+            self._scrub(x, runtime)
 
     def _scrub(self, x: int, runtime: Runtime) -> None:
         tick = self.strip.tick_at(x)
@@ -65,6 +76,7 @@ class TimelineUI:
             runtime.scrub(tick)
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, runtime: Runtime) -> None:
+        self.flush(runtime)
         self.rect = pygame.Rect(rect)
         surface.fill(BACKDROP, self.rect)  # the strip is not over the map: nothing may show through
         spans = runtime.timeline.spans()

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import instruments as ins
-from sim.dynamics import RULES, Rule
+from sim.dynamics import Rule
+from sim.rules import registry
 from sim.events import Change
 from sim.pairs import Pairs, partner_rule
 from sim.particles import MAX_PARTICLES, CapacityError
@@ -246,7 +247,7 @@ class Balls:
     def toggle_lane(self, name: str) -> None:
         race = self.race
         if race.world_lanes is not None:  # from the scene's lanes to lanes chosen here
-            race.lanes = sorted(set(self.lane_names()), key=RULES.index)
+            race.lanes = sorted(set(self.lane_names()), key=registry.names().index)
             race.world_lanes = None
         if name in race.lanes:
             if len(race.lanes) == 1:
@@ -255,7 +256,7 @@ class Balls:
             race.lanes.remove(name)
         else:
             race.lanes.append(name)
-            race.lanes.sort(key=RULES.index)
+            race.lanes.sort(key=registry.names().index)
         self.rt.say(f"race lanes: {', '.join(race.lanes)}")
 
     def world_replaced(self) -> None:

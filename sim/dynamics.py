@@ -1,131 +1,175 @@
-"""The update rules, vectorized over particles: gradient descent, the torch optimizers, and
-Newton's law (with friction and heat) under three integrators.
+"""The update rules' common ground: `Rule` (a rule's name and parameters), `State` (the arrays
+a step updates), `step` (dispatch to the rule's own step, through the registry), schedules and
+how state carries over when the world switches rule. Each rule lives in its own module in
+sim/rules/ and declares everything about itself there (sim/rules/base.py).
 
-Each rule is a small function over arrays of shape [n, 2] (positions in world units). The
-optimizer rules match `torch.optim` step for step, operation for operation where it matters
-for rounding. The newton family keeps `grad` = grad V(pos) cached between ticks, so a Verlet
-tick costs one gradient evaluation.
-
-How state carries over when the world switches rule (World.set_rule):
-- momentum <-> nesterov keep the buffer u;
-- newton/langevin -> momentum/nesterov: u = -v dt / lr (the same displacement per tick);
-- momentum/nesterov -> newton/langevin: v = -lr u / dt;
-- anything -> adagrad / rmsprop / adam: fresh buffers and step count (a new torch optimizer);
-- gd / adagrad / rmsprop / adam -> newton / langevin: v = 0 (those rules carry no momentum).
+How state carries over when the world switches rule (World.set_rule), by each spec's `carry`:
+- "buffer" <-> "buffer" (momentum, nesterov) keep the buffer u;
+- "velocity" (newton, langevin) -> "buffer": u = -v dt / lr (the same displacement per tick);
+- "buffer" -> "velocity": v = -lr u / dt;
+- "velocity" -> "velocity": velocity is velocity;
+- anything else -> "velocity": v = 0 (those rules carry no momentum);
+- every other switch: fresh buffers and step count (a new torch optimizer). Extra buffers
+  (BufferSpec) are always fresh after a switch.
 """
 from __future__ import annotations
 
-import enum
-import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-RULES = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "langevin",
-         "newton_method", "nesterov_ode")
-NEWTONIAN = ("newton", "langevin")
-HEAVY_BALL = ("momentum", "nesterov")  # the rules with a momentum buffer u that a throw seeds
+from sim.rules.base import Family, ParamSpec, RuleSpec, option  # noqa: F401 (Family: read here by others)
+from sim.rules.newton_method import (NEWTON_SHIFT_FLOOR, NEWTON_SHIFT_MARGIN,  # noqa: F401
+                                     newton_shift)
+from sim.rules.newtonian import INTEGRATORS  # noqa: F401
+from sim.rules.params import (LEGACY_DEFAULTS, _check_given, all_params, check_param, param_spec,  # noqa: F401
+                              rule_keys, spec_of)
+
+EPS_FALLBACK = 1e-8  # eps for a rule whose spec has none
 
 
-class Family(enum.IntEnum):
-    """Rules that share a step-size scale (the window remembers one step per family). The value
-    indexes a landscape's suggested steps (sim/tuning.py)."""
-
-    GD = 0
-    HEAVY_BALL = 1
-    NEWTON = 2  # steps with dt, not lr
-    ADAPTIVE = 3
-    NEWTON_METHOD = 4  # lr 1 on every landscape
+_REGISTRY: Any = None
 
 
-FAMILY: dict[str, Family] = {"gd": Family.GD, "momentum": Family.HEAVY_BALL,
-                             "nesterov": Family.HEAVY_BALL, "newton": Family.NEWTON,
-                             "langevin": Family.NEWTON, "adagrad": Family.ADAPTIVE,
-                             "rmsprop": Family.ADAPTIVE, "adam": Family.ADAPTIVE,
-                             "nesterov_ode": Family.NEWTON, "newton_method": Family.NEWTON_METHOD}
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton_method")
-TIMED = ("newton", "langevin", "nesterov_ode")  # rules whose tick advances dt of simulated time
-NEWTON_SHIFT_MARGIN = 0.1  # newton_method: mu = -lam_min + this x max|lam| where H is not > 0
-NEWTON_SHIFT_FLOOR = 1e-6  # ... and at least this (a flat Hessian still gets a finite step)
-INTEGRATORS = ("verlet", "symplectic", "euler")
-
-# which parameters each rule reads (the dump's `params` lists exactly these)
-RULE_PARAMS: dict[str, tuple[str, ...]] = {
-    "gd": ("lr",),
-    "momentum": ("lr", "beta"),
-    "nesterov": ("lr", "beta"),
-    "adagrad": ("lr", "eps"),
-    "rmsprop": ("lr", "alpha", "eps"),
-    "adam": ("lr", "beta", "beta2", "eps"),
-    "newton": ("mass", "friction", "dt", "integrator"),
-    "langevin": ("mass", "friction", "temperature", "dt"),
-    "newton_method": ("lr",),
-    "nesterov_ode": ("dt",),
-}
-EPS_DEFAULT = {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
-
-# what each numeric parameter accepts: (lower bound, lower bound allowed?, upper bound or None)
-PARAM_RANGE: dict[str, tuple[float, bool, float | None]] = {
-    "lr": (0.0, False, None),
-    "dt": (0.0, False, None),
-    "mass": (0.0, False, None),
-    "eps": (0.0, False, None),
-    "friction": (0.0, True, None),
-    "temperature": (0.0, True, None),
-    "beta": (0.0, True, 1.0),  # [0, 1)
-    "beta2": (0.0, True, 1.0),
-    "alpha": (0.0, True, 1.0),
-}
+def _registry():
+    global _REGISTRY
+    if _REGISTRY is None:
+        from sim.rules import registry
+        _REGISTRY = registry
+    return _REGISTRY
 
 
-@dataclass(frozen=True)
 class Rule:
-    """One update rule and every parameter it might read. Immutable: change with `with_`."""
+    """One update rule: its name, the parameters the user set, the lr schedule and minibatch.
+    Immutable: change with `with_`. Every parameter reads as an attribute (`r.lr`, `r.beta`)
+    or with `r.opt(name)`: the value set, else the rule's spec default (torch's), else the
+    legacy default (LEGACY_DEFAULTS). `r.eps` reads None where eps is not set (`eps_value`
+    resolves it)."""
 
-    name: str = "gd"
-    lr: float = 0.01
-    beta: float = 0.9
-    beta2: float = 0.999
-    alpha: float = 0.99
-    eps: float | None = None  # None: the rule's torch default (EPS_DEFAULT)
-    mass: float = 1.0
-    friction: float = 0.5
-    temperature: float = 0.1
-    dt: float = 0.01
-    integrator: str = "verlet"
-    schedule: str = "constant"  # optimizer rules: sim.schedules spec (constant, step:K:G, ...)
-    batch: int = 0  # minibatch size on data landscapes (sim/data); 0: full batch
-
-    def __post_init__(self) -> None:
-        if self.schedule != "constant":
+    def __init__(self, name: str = "gd", *, schedule: str = "constant", batch: int = 0,
+                 **params: Any) -> None:
+        if schedule != "constant":
             from sim.schedules import parse_schedule
 
-            parse_schedule(self.schedule)  # ValueError with a one-line reason
-        if self.name not in RULES:
-            raise ValueError(f"unknown dynamics '{self.name}'; choose one of: {', '.join(RULES)}")
-        if self.integrator not in INTEGRATORS:
-            raise ValueError(
-                f"unknown integrator '{self.integrator}'; choose one of: {', '.join(INTEGRATORS)}"
-            )
-        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 0:
-            raise ValueError(f"--batch must be a whole number >= 0, got {self.batch!r}")
-        for f in fields(self):
-            if f.name in PARAM_RANGE:
-                value = getattr(self, f.name)
-                if value is not None:
-                    check_param(f.name, value)
+            parse_schedule(schedule)  # ValueError with a one-line reason
+        specs = _registry().specs()
+        if name not in specs:
+            raise ValueError(f"unknown dynamics '{name}'; choose one of: {', '.join(specs)}")
+        integ = params.get("integrator")
+        if integ is not None and integ not in INTEGRATORS:
+            raise ValueError(f"unknown integrator '{integ}'; choose one of: {', '.join(INTEGRATORS)}")
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 0:
+            raise ValueError(f"--batch must be a whole number >= 0, got {batch!r}")
+        given = {}
+        for k, v in params.items():
+            if v is not None:  # None: not set (the default)
+                given[k] = _check_given(k, v, name)
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "schedule", schedule)
+        set_(self, "batch", int(batch))
+        set_(self, "_given", given)
+        set_(self, "_key", None)
+
+    # -- reading parameters ------------------------------------------------------------------
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            given = object.__getattribute__(self, "_given")
+        except AttributeError:
+            raise AttributeError(key) from None
+        if key in given:
+            value = given[key]
+        elif key == "eps":
+            value = None
+        else:
+            value = self._default(key)
+        object.__setattr__(self, key, value)  # immutable: read it directly from now on
+        return value
+
+    def _default(self, key: str) -> Any:
+        own = self.spec.param(key)
+        if own is not None:
+            return own.default
+        if key in LEGACY_DEFAULTS:
+            return LEGACY_DEFAULTS[key]
+        p = param_spec(key)
+        if p is None:
+            raise AttributeError(f"no rule has a parameter '{key}'")
+        return p.default
+
+    def opt(self, key: str) -> Any:
+        """Parameter `key` as this rule reads it: the value set, else the spec's default."""
+        if key in self._given:
+            return self._given[key]
+        if key == "eps" and self.spec.param("eps") is None:
+            return EPS_FALLBACK
+        return self._default(key)
+
+    def is_set(self, key: str) -> bool:
+        """Whether the user set parameter `key` (else it reads its default)."""
+        return key in self._given
+
+    @property
+    def given(self) -> dict[str, Any]:
+        """The parameters the user set (a copy)."""
+        return dict(self._given)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError(f"Rule is immutable: use with_({key}=...)")
 
     def with_(self, **changes: Any) -> "Rule":
-        return replace(self, **changes)
+        name = changes.pop("name", self.name)
+        schedule = changes.pop("schedule", self.schedule)
+        batch = changes.pop("batch", self.batch)
+        params = {**self._given, **changes}
+        return Rule(name, schedule=schedule, batch=batch, **params)
+
+    def __reduce__(self):
+        return (_rebuild, (self.name, self.schedule, self.batch, dict(self._given)))
+
+    def _cmp_key(self) -> tuple:
+        key = object.__getattribute__(self, "_key")
+        if key is None:
+            names = sorted(set(LEGACY_DEFAULTS) | set(self.spec.param_names) | set(self._given))
+            key = (self.name, self.schedule, self.batch,
+                   tuple((k, getattr(self, k)) for k in names))
+            object.__setattr__(self, "_key", key)
+        return key
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rule):
+            return NotImplemented
+        return self._cmp_key() == other._cmp_key()
+
+    def __hash__(self) -> int:
+        return hash(self._cmp_key())
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.spec.param_names)
+        more = "".join(f", {k}={v!r}" for k, v in self._given.items() if k not in self.spec.param_names)
+        extra = (f", schedule={self.schedule!r}" if self.schedule != "constant" else "") + \
+            (f", batch={self.batch}" if self.batch else "")
+        return f"Rule(name={self.name!r}, {inner}{more}{extra})"
+
+    # -- what the rule is ----------------------------------------------------------------------
+    @property
+    def spec(self) -> RuleSpec:
+        spec = self.__dict__.get("_spec")
+        if spec is None:
+            spec = _registry().specs()[self.name]
+            object.__setattr__(self, "_spec", spec)
+        return spec
 
     @property
     def newtonian(self) -> bool:
-        return self.name in NEWTONIAN
+        return self.spec.newtonian
 
     @property
     def family(self) -> Family:
-        return FAMILY.get(self.name, Family.GD)
+        return self.spec.family
 
     @property
     def step_name(self) -> str:
@@ -138,28 +182,26 @@ class Rule:
 
     def with_step(self, value: float) -> "Rule":
         """This rule with its step size (lr, or dt for the newton family) set to value."""
-        return replace(self, **{self.step_name: value})
+        return self.with_(**{self.step_name: value})
 
     @property
     def keeps_throw(self) -> bool:
         """Whether a thrown ball keeps its velocity (a momentum buffer or a real velocity)."""
-        return self.newtonian or self.name in HEAVY_BALL
+        return self.spec.carry in ("buffer", "velocity")
 
     @property
     def eps_value(self) -> float:
-        return self.eps if self.eps is not None else EPS_DEFAULT.get(self.name, 1e-8)
+        return self.opt("eps")
 
     @property
     def tick_time(self) -> float:
         """Simulated time one tick advances: dt for the newton family, 1 iteration otherwise."""
-        return self.dt if self.name in TIMED else 1.0
+        return self.dt if self.spec.timed else 1.0
 
     def params(self) -> dict[str, Any]:
-        """The effective parameters this rule reads (eps resolved to its default)."""
-        out: dict[str, Any] = {}
-        for k in RULE_PARAMS[self.name]:
-            out[k] = self.eps_value if k == "eps" else getattr(self, k)
-        if self.schedule != "constant" and self.name in OPTIMIZERS:
+        """The effective parameters this rule reads (each resolved to its default)."""
+        out: dict[str, Any] = {k: self.opt(k) for k in self.spec.param_names}
+        if self.schedule != "constant" and self.spec.schedulable:
             out["schedule"] = self.schedule
         return out
 
@@ -167,29 +209,29 @@ class Rule:
         """A short one-line description: rule name and its parameters."""
         parts = []
         for k, v in self.params().items():
-            parts.append(f"{k}={v}" if isinstance(v, str) else f"{k}={v:.4g}")
+            if isinstance(v, str) or v is None:
+                parts.append(f"{k}={v}")
+            elif isinstance(v, bool):
+                parts.append(f"{k}={'true' if v else 'false'}")
+            elif isinstance(v, tuple):
+                parts.append(f"{k}={','.join(f'{t:.4g}' for t in v)}")
+            else:
+                parts.append(f"{k}={v:.4g}")
         if self.batch:
             parts.append(f"B={self.batch}")
         return f"{self.name}  " + "  ".join(parts)
 
 
-def check_param(name: str, value: float) -> float:
-    """Validate one numeric parameter; raises ValueError with a one-line reason."""
-    lo, lo_ok, hi = PARAM_RANGE[name]
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"--{name} must be a finite number, got {value!r}")
-    if value < lo or (value == lo and not lo_ok):
-        raise ValueError(f"--{name} must be {'>=' if lo_ok else '>'} {lo:g}, got {value:g}")
-    if hi is not None and value >= hi:
-        raise ValueError(f"--{name} must be below {hi:g}, got {value:g}")
-    return float(value)
+def _rebuild(name: str, schedule: str, batch: int, given: dict) -> Rule:
+    return Rule(name, schedule=schedule, batch=batch, **given)
 
 
 @dataclass
 class State:
     """The arrays one rule updates in place, all of the same length n.
 
-    pos, vel, grad, buf_a, buf_b, tmp, tmp2: [n, 2]; steps, dissipated: [n].
+    pos, vel, grad, buf_a, buf_b, tmp, tmp2: [n, 2]; steps, dissipated: [n]; bufs: the rule's
+    declared extra buffers (BufferSpec name -> [n, *shape] views).
     `grad_valid` says whether `grad` already holds grad V(pos) (newton family cache).
     `same_steps` lets a caller that steps the particles block by block say once for all
     blocks whether adam's bias correction is one number (so every block rounds alike).
@@ -206,218 +248,25 @@ class State:
     tmp2: np.ndarray
     grad_valid: bool = False
     same_steps: bool | None = None  # adam: every particle has the same step count (None: look)
+    bufs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _sqnorm(v: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """|v|^2 per row: [n, 2] -> [n] (a fresh array), using scratch [n, 2] for the squares.
-
-    (Faster than einsum or .sum(axis=1) on this shape.)"""
-    np.multiply(v, v, out=scratch)
-    return scratch[:, 0] + scratch[:, 1]
-
-
-# --- optimizer rules (torch.optim, one parameter vector [x, y] per particle) ----------------
-
-def step_gd(r: Rule, s: State, V, rng) -> bool:
-    g = V.grad(s.pos, out=s.tmp)
-    g *= r.lr
-    s.pos -= g
-    return False
-
-
-def step_momentum(r: Rule, s: State, V, rng) -> bool:
-    g = V.grad(s.pos, out=s.tmp)
-    u = s.buf_a
-    u *= r.beta
-    u += g  # torch: buf.mul_(momentum).add_(grad)
-    if r.name == "nesterov":
-        np.multiply(u, r.beta, out=s.tmp2)
-        g += s.tmp2  # torch: grad = grad.add(buf, alpha=momentum)
-        g *= r.lr
-    else:
-        np.multiply(u, r.lr, out=g)
-    s.pos -= g  # torch: param.add_(step, alpha=-lr)
-    return False
-
-
-def step_adagrad(r: Rule, s: State, V, rng) -> bool:
-    g = V.grad(s.pos, out=s.tmp)
-    np.multiply(g, g, out=s.tmp2)
-    s.buf_b += s.tmp2  # state_sum.addcmul_(grad, grad)
-    np.sqrt(s.buf_b, out=s.tmp2)
-    s.tmp2 += r.eps_value  # std = state_sum.sqrt().add_(eps)
-    g /= s.tmp2
-    g *= r.lr
-    s.pos -= g  # param.addcdiv_(grad, std, value=-lr)
-    s.steps += 1
-    return False
-
-
-def step_rmsprop(r: Rule, s: State, V, rng) -> bool:
-    g = V.grad(s.pos, out=s.tmp)
-    sq = s.buf_b
-    sq *= r.alpha
-    np.multiply(g, g, out=s.tmp2)
-    s.tmp2 *= 1.0 - r.alpha
-    sq += s.tmp2  # square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-    np.sqrt(sq, out=s.tmp2)
-    s.tmp2 += r.eps_value  # avg = square_avg.sqrt().add_(eps)
-    g /= s.tmp2
-    g *= r.lr
-    s.pos -= g
-    s.steps += 1
-    return False
-
-
-def step_adam(r: Rule, s: State, V, rng) -> bool:
-    g = V.grad(s.pos, out=s.tmp)
-    b1, b2 = r.beta, r.beta2
-    s.steps += 1
-    m, v = s.buf_a, s.buf_b
-    np.subtract(g, m, out=s.tmp2)
-    s.tmp2 *= 1.0 - b1
-    m += s.tmp2  # exp_avg.lerp_(grad, 1 - beta1)
-    v *= b2
-    np.multiply(g, g, out=s.tmp2)
-    s.tmp2 *= 1.0 - b2
-    v += s.tmp2  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    t = s.steps
-    same = s.same_steps
-    if same is None:
-        same = bool(len(t)) and t[0] == t[-1] and (t.min() == t.max())
-    if same and len(t):
-        k = int(t[0])
-        step_size = r.lr / (1.0 - b1**k)
-        bc2_sqrt = math.sqrt(1.0 - b2**k)
-    else:  # particles dropped at different times carry different step counts
-        step_size = (r.lr / (1.0 - np.power(b1, t)))[:, None]
-        bc2_sqrt = np.sqrt(1.0 - np.power(b2, t))[:, None]
-    np.sqrt(v, out=s.tmp2)
-    s.tmp2 /= bc2_sqrt
-    s.tmp2 += r.eps_value  # denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-    np.divide(m, s.tmp2, out=g)
-    g *= step_size
-    s.pos -= g  # param.addcdiv_(exp_avg, denom, value=-step_size)
-    return False
-
-
-# --- Newton's law: m x'' = -grad V - friction x' -----------------------------------------
-
-def _kick(r: Rule, s: State, h: float) -> None:
-    """v <- v - h grad V(x) / m, with the cached gradient."""
-    np.multiply(s.grad, h / r.mass, out=s.tmp)
-    s.vel -= s.tmp
-
-
-def _drift(s: State, h: float) -> None:
-    np.multiply(s.vel, h, out=s.tmp)
-    s.pos += s.tmp
-
-
-def _ou(r: Rule, s: State, temperature: float, rng) -> None:
-    """Exact friction and heat over dt: v <- c1 v + sqrt((1 - c1^2) T / m) xi, c1 = exp(-friction dt / m).
-
-    Adds the kinetic energy this takes out to `dissipated` (with heat it can be negative).
-    """
-    c1 = math.exp(-r.friction * r.dt / r.mass)
-    ke_before = _sqnorm(s.vel, s.tmp)
-    s.vel *= c1
-    noise = rng.standard_normal(s.vel.shape)
-    noise *= math.sqrt((1.0 - c1 * c1) * temperature / r.mass)
-    s.vel += noise
-    ke_before -= _sqnorm(s.vel, s.tmp)
-    ke_before *= 0.5 * r.mass
-    s.dissipated += ke_before
-
-
-def step_verlet(r: Rule, s: State, V, rng, temperature: float = 0.0) -> bool:
-    """BAOAB (Leimkuhler & Matthews): kick, half drift, exact friction (+ noise), half drift, kick.
-
-    With friction 0 and no heat this is velocity Verlet (symplectic, second order). Without
-    heat the two half drifts fold into one: x += (dt/2)(1 + c1) v, then v *= c1.
-    """
-    if not s.grad_valid:
-        V.grad(s.pos, out=s.grad)
-    h = 0.5 * r.dt
-    _kick(r, s, h)
-    if temperature > 0.0:
-        _drift(s, h)
-        _ou(r, s, temperature, rng)
-        _drift(s, h)
-    else:
-        c1 = math.exp(-r.friction * r.dt / r.mass)
-        if c1 != 1.0:
-            ke = _sqnorm(s.vel, s.tmp)
-            ke *= 0.5 * r.mass * (1.0 - c1 * c1)
-            s.dissipated += ke
-        _drift(s, h * (1.0 + c1))
-        if c1 != 1.0:
-            s.vel *= c1
-    V.grad(s.pos, out=s.grad)
-    _kick(r, s, h)
-    return True
-
-
-def _velocity_change(r: Rule, s: State, V) -> None:
-    """s.tmp <- (dt/m)(grad V(x) + friction v) from the current state (grad cached in s.grad):
-    the velocity both Euler integrators take off in one tick."""
-    V.grad(s.pos, out=s.grad)
-    np.multiply(s.vel, r.friction, out=s.tmp)
-    s.tmp += s.grad
-    s.tmp *= r.dt / r.mass
-
-
-def step_symplectic(r: Rule, s: State, V, rng) -> bool:
-    """Semi-implicit Euler: v <- v - (dt/m)(grad V(x) + friction v); x <- x + dt v."""
-    _velocity_change(r, s, V)
-    if r.friction:
-        # friction's work over the step: friction * v_old . (x_new - x_old) = f dt v_old . v_new
-        np.subtract(s.vel, s.tmp, out=s.tmp2)  # v_new
-        s.tmp2 *= s.vel
-        work = s.tmp2[:, 0] + s.tmp2[:, 1]  # v_old . v_new
-        work *= r.friction * r.dt
-        s.dissipated += work
-    s.vel -= s.tmp
-    _drift(s, r.dt)
-    return False  # grad is at the old position
-
-
-def step_euler(r: Rule, s: State, V, rng) -> bool:
-    """Explicit Euler from the old state: x <- x + dt v; v <- v - (dt/m)(grad V(x_old) + f v_old)."""
-    _velocity_change(r, s, V)
-    if r.friction:
-        s.dissipated += r.friction * r.dt * _sqnorm(s.vel, s.tmp2)
-    np.multiply(s.vel, r.dt, out=s.tmp2)
-    s.pos += s.tmp2
-    s.vel -= s.tmp
-    return False  # grad is at the old position
+def buffer_fields(r: Rule) -> list[tuple[str, str, tuple[int, ...], Any]]:
+    """The extra buffers rule r needs as (BufferSpec name, Particles field name, trailing
+    shape, dtype); str shape entries resolved to r's int parameters."""
+    out = []
+    for b in r.spec.buffers:
+        shape = tuple(int(r.opt(d)) if isinstance(d, str) else int(d) for d in b.shape)
+        out.append((b.name, f"{r.name}:{b.name}", shape, b.dtype))
+    return out
 
 
 def step(r: Rule, s: State, V, rng: np.random.Generator) -> bool:
     """Advance every particle in `s` by one tick of rule r. Returns whether s.grad = grad V(pos)."""
-    if r.schedule != "constant" and r.name in OPTIMIZERS:
+    spec = _registry().specs()[r.name]
+    if r.schedule != "constant" and spec.schedulable:
         return _step_scheduled(r, s, V, rng)
-    if r.name == "newton_method":
-        return step_newton_method(r, s, V, rng)
-    if r.name == "nesterov_ode":
-        return step_nesterov_ode(r, s, V, rng)
-    if r.name == "gd":
-        return step_gd(r, s, V, rng)
-    if r.name in HEAVY_BALL:
-        return step_momentum(r, s, V, rng)
-    if r.name == "adagrad":
-        return step_adagrad(r, s, V, rng)
-    if r.name == "rmsprop":
-        return step_rmsprop(r, s, V, rng)
-    if r.name == "adam":
-        return step_adam(r, s, V, rng)
-    if r.name == "langevin":
-        return step_verlet(r, s, V, rng, temperature=r.temperature)
-    if r.integrator == "symplectic":
-        return step_symplectic(r, s, V, rng)
-    if r.integrator == "euler":
-        return step_euler(r, s, V, rng)
-    return step_verlet(r, s, V, rng)
+    return spec.step(r, s, V, rng)
 
 
 def newton_twin(r: Rule) -> Rule:
@@ -431,79 +280,17 @@ def newton_twin(r: Rule) -> Rule:
                 friction=(1.0 - beta) * r.dt / r.lr)
 
 
-# --- Newton's method, Nesterov's ODE, schedules -------------------------------------------------
-
-def newton_shift(lam_max: np.ndarray, lam_min: np.ndarray) -> np.ndarray:
-    """mu [n] for newton_method: 0 where the Hessian is positive definite (lam_min > 0), else
-    -lam_min + NEWTON_SHIFT_MARGIN max(|lam_max|, |lam_min|), at least NEWTON_SHIFT_FLOOR
-    (Levenberg's shift: the smallest that makes H + mu I positive definite, plus a margin)."""
-    with np.errstate(all="ignore"):
-        size = np.maximum(np.abs(lam_max), np.abs(lam_min))
-        shift = np.maximum(-lam_min + NEWTON_SHIFT_MARGIN * size, NEWTON_SHIFT_FLOOR)
-        return np.where(lam_min > 0, 0.0, shift)
-
-
-def step_newton_method(r: Rule, s: State, V, rng) -> bool:
-    """x <- x - lr (H + mu I)^-1 g with the exact Hessian H and mu = newton_shift (closed-form
-    2x2 solve). Newton's law with a position-dependent mass matrix H, overdamped."""
-    g = V.grad(s.pos, out=s.tmp)
-    h = V.hessian(s.pos)
-    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
-    with np.errstate(all="ignore"):
-        mean = 0.5 * (a + c)
-        rad = np.hypot(0.5 * (a - c), b)
-        mu = newton_shift(mean + rad, mean - rad)
-        a = a + mu
-        c = c + mu
-        det = a * c - b * b
-        gx, gy = g[:, 0].copy(), g[:, 1].copy()
-        g[:, 0] = (c * gx - b * gy) / det
-        g[:, 1] = (a * gy - b * gx) / det
-    g *= r.lr
-    s.pos -= g
-    return False
-
-
-def step_nesterov_ode(r: Rule, s: State, V, rng) -> bool:
-    """x'' + (3/t) x' + grad V = 0 (Su, Boyd & Candes 2014), t = steps dt from the ball's drop,
-    the ball at rest at t = 0. Strang splitting, second order: half kick, half drift, the
-    friction over the whole step solved exactly (v <- v (t / (t + dt))^3: zero at t = 0),
-    half drift, half kick. Unit mass; grad cached as in Verlet."""
-    fresh = s.steps == 0
-    if fresh.any():
-        s.vel[fresh] = 0.0  # at rest at t = 0, whatever the drop or the rule before
-    if not s.grad_valid:
-        V.grad(s.pos, out=s.grad)
-    h = 0.5 * r.dt
-    np.multiply(s.grad, h, out=s.tmp)
-    s.vel -= s.tmp
-    _drift(s, h)
-    t = s.steps
-    if len(t) and t[0] == t[-1] and t.min() == t.max():
-        k = float(t[0])
-        s.vel *= (k / (k + 1.0)) ** 3
-    else:
-        k = t.astype(np.float64)
-        s.vel *= ((k / (k + 1.0)) ** 3)[:, None]
-    _drift(s, h)
-    V.grad(s.pos, out=s.grad)
-    np.multiply(s.grad, h, out=s.tmp)
-    s.vel -= s.tmp
-    s.steps += 1
-    return True
-
-
 def _step_scheduled(r: Rule, s: State, V, rng) -> bool:
-    """One tick of an optimizer rule whose lr follows r.schedule, per ball from its drop: the
-    lr at a ball's k-th step (k = its step count before the step) is lr x lr_factor(k). Every
-    optimizer's displacement is linear in lr (the buffers do not depend on it), so balls at
-    different counts take the base step, then scale their displacement."""
+    """One tick of a schedulable rule whose lr follows r.schedule, per ball from its drop: the
+    lr at a ball's k-th step (k = its step count before the step) is lr x lr_factor(k). The
+    displacement is linear in lr (the buffers do not depend on it: RuleSpec.schedulable), so
+    balls at different counts take the base step, then scale their displacement."""
     from sim.schedules import lr_factor, parse_schedule
 
     base = r.with_(schedule="constant")
     k = s.steps.copy()
     f = lr_factor(parse_schedule(r.schedule), k)
-    counts_self = r.name in ("adagrad", "rmsprop", "adam")
+    counts_self = r.spec.counts_steps
     if len(k) and k.min() == k.max():  # one factor for all: torch's own operation order
         if f[0] > 0:
             out = step(base.with_(lr=r.lr * float(f[0])), s, V, rng)
@@ -531,20 +318,53 @@ def _frozen_step(r: Rule, s: State, V, rng) -> bool:
 def carry_over(p, old: Rule, new: Rule, rows: np.ndarray) -> None:
     """The state of particles p (sim.particles.Particles) at `rows` as the world switches them
     from rule `old` to `new` (the module docstring lists the cases)."""
-    heavy = HEAVY_BALL
-    if old.name in heavy and new.name in heavy:
+    p.reset_extra(rows)
+    a, b = old.spec.carry, new.spec.carry
+    if a == "buffer" and b == "buffer":
         return
-    if old.newtonian and new.name in heavy:
+    if a == "velocity" and b == "buffer":
         p.buf_a[rows] = -p.vel[rows] * (old.dt / new.lr)
         p.buf_b[rows] = 0
         p.steps[rows] = 0
         return
-    if old.name in heavy and new.newtonian:
+    if a == "buffer" and b == "velocity":
         p.vel[rows] = -p.buf_a[rows] * (old.lr / new.dt)
-    elif old.newtonian and new.newtonian:
+    elif a == "velocity" and b == "velocity":
         pass  # velocity is velocity
-    elif new.newtonian:
+    elif b == "velocity":
         p.vel[rows] = 0.0
     p.buf_a[rows] = 0
     p.buf_b[rows] = 0
     p.steps[rows] = 0
+
+
+# --- the tables older code reads, derived from the registry on each use ------------------------
+
+def _table(name: str) -> Any:
+    specs = _registry().specs()
+    if name == "RULES":
+        return tuple(specs)
+    if name == "FAMILY":
+        return {k: s.family for k, s in specs.items()}
+    if name == "RULE_PARAMS":
+        return {k: s.param_names for k, s in specs.items()}
+    if name == "EPS_DEFAULT":
+        return {k: s.param("eps").default for k, s in specs.items() if s.param("eps") is not None}
+    if name == "OPTIMIZERS":  # the rules an lr schedule applies to
+        return tuple(k for k, s in specs.items() if s.schedulable)
+    if name == "HEAVY_BALL":  # the rules with a momentum buffer u that a throw seeds
+        return tuple(k for k, s in specs.items() if s.carry == "buffer")
+    if name == "NEWTONIAN":
+        return tuple(k for k, s in specs.items() if s.newtonian)
+    if name == "TIMED":  # rules whose tick advances dt of simulated time
+        return tuple(k for k, s in specs.items() if s.timed)
+    raise AttributeError(name)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("RULES", "FAMILY", "RULE_PARAMS", "EPS_DEFAULT", "OPTIMIZERS", "HEAVY_BALL",
+                "NEWTONIAN", "TIMED"):
+        return _table(name)
+    if name == "PARAM_RANGE":
+        return {k: (p.lo, p.lo_ok, p.hi) for k, p in all_params().items() if p.kind is float}
+    raise AttributeError(f"module 'sim.dynamics' has no attribute '{name}'")

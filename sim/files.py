@@ -1,7 +1,10 @@
-"""Files that never overwrite: free names, publishing a finished temporary file, and cleaning
-up (or recovering) the hidden temporary files of runs that were killed.
+"""Writing files safely: the one atomic write, free names for files that never overwrite,
+publishing a finished temporary file, and cleaning up (or recovering) the hidden temporary
+files of runs that were killed.
 
-Used by scenes (sim/scene.py), dumps (main.py), screenshots and recordings (render/recorder.py).
+`atomic_write` is what every whole file the program writes goes through: scenes
+(sim/scene.py), dumps (main.py), reports (render/report.py) and screenshots
+(render/recorder.py); a recording streams into a `hidden_temp` and is published the same way.
 """
 from __future__ import annotations
 
@@ -9,6 +12,104 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
+
+FILE_MODE = 0o644  # an ordinary file the user may share, less what the umask takes away
+APP_FOLDER = "newton-descent"  # the per-user data folder's name (the window's error log, recovery)
+
+
+def user_data_folder() -> Path:
+    """The per-user folder for what the program keeps on its own (the window's error log and
+    recovery scenes): $XDG_DATA_HOME/newton-descent, else ~/.local/share/newton-descent
+    (Windows: %LOCALAPPDATA%\\newton-descent). Not created here."""
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / APP_FOLDER
+    base = os.environ.get("XDG_DATA_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / APP_FOLDER
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux
+    /proc/self/status; setting it for a moment would race with threads that create files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode(path: str | os.PathLike | None = None) -> int:
+    """The permission bits for a file written at `path`: those of the file it replaces, if
+    one is there; else FILE_MODE less the umask (0644 under the usual umask 022)."""
+    if path is not None:
+        try:
+            st = os.stat(path)
+            if os.path.isfile(path):
+                return st.st_mode & 0o777
+        except OSError:
+            pass
+    return FILE_MODE & ~current_umask()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None], *,
+                 replace: bool = True) -> Path:
+    """Write a whole file so that it is either all there or not at all: a hidden temporary
+    file in the same folder (see hidden_temp), `data` written to it (bytes, or a function that
+    writes to the open binary file), flushed and fsynced, given `file_mode(path)`, then
+    renamed onto `path` with os.replace (replace=True: the user's own path, overwritten) or
+    published under the first free name from `path` on (replace=False: never over a file, see
+    publish_new); the folder is fsynced so the rename lasts. Returns the path written. On any
+    failure (OSError, or whatever `data` raises) the temporary file is gone and a file that
+    was at `path` is untouched."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    mode = file_mode(path if replace else None)
+    fd, tmp = hidden_temp(folder, path.name, path.suffix or ".part")
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(tmp, path)
+            out = path
+        else:
+            out = publish_new(tmp, path)
+        done = True
+    finally:
+        if not done:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    fsync_folder(folder)
+    return out
+
+
+def fsync_folder(folder: str | os.PathLike) -> None:
+    """Make a rename in `folder` durable (POSIX; best effort elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def unique_path(path: str | os.PathLike) -> Path:

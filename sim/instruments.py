@@ -21,7 +21,8 @@ from typing import Any, Callable
 import numpy as np
 
 from sim import stability as stab
-from sim.dynamics import Rule, State, newton_shift, newton_twin, step
+from sim.eig2 import sym_eigvals
+from sim.dynamics import Rule, State, buffer_fields, newton_shift, newton_twin, step
 from sim.particles import ALIVE
 from sim.potential_base import Potential, View
 from sim.world import BOUND, World
@@ -157,7 +158,7 @@ def bridge(rule: Rule) -> dict[str, Any]:
         what = "heavy-ball momentum" if rule.name == "momentum" else "gd (beta = 0)"
         out["text"] = (f"{what} = Newton with mass dt²/lr and friction (1−β)·dt/lr, "
                        "semi-implicit Euler: same path, tick for tick")
-    elif rule.newtonian:
+    elif rule.name in ("newton", "langevin"):  # (not every rule with a velocity: the marble is not)
         integ = "verlet" if rule.name == "langevin" else rule.integrator
         if integ == "verlet":
             lr, beta, valid = verlet_to_momentum(rule.dt, rule.mass, rule.friction)
@@ -190,6 +191,9 @@ def bridge(rule: Rule) -> dict[str, Any]:
     elif rule.name == "nesterov_ode":
         out["text"] = ("Nesterov's momentum in the small-step limit: Newton's law (mass 1) with "
                        "friction 3/t that fades as the ball's own time t grows")
+    elif rule.name == "marble":
+        out["text"] = ("a marble on the surface z = V is not Newton's law in the plane: on a slope s "
+                       "the pull along −∇V is g·s/(1+s²), so no momentum twin")
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out
@@ -348,6 +352,18 @@ def _ledger_parts(world: World, rows: Any) -> tuple[np.ndarray | None, np.ndarra
         drift = kinetic + potential
         drift += dissipated
         drift -= initial
+        rid_take = p.rule[take]
+        for k_rule, r in enumerate(world.rules):  # rules that own their energy (per rule)
+            if not newt[k_rule]:
+                continue
+            rows_k = np.flatnonzero(rid_take == k_rule) if len(np.unique(rid_take)) > 1 else \
+                (slice(None) if int(rid_take[0]) == k_rule else np.zeros(0, np.intp))
+            got = r.spec.energy(r, pos[rows_k], vel[rows_k], world.potential)
+            if got is not None:
+                kinetic[rows_k], potential[rows_k] = got
+                drift = kinetic + potential
+                drift += dissipated
+                drift -= initial
     parts = dict(kinetic=kinetic, potential=potential, dissipated=dissipated, initial=initial,
                  drift=drift)
     return idx, applies, parts
@@ -394,25 +410,9 @@ def ledger_total(world: World, rows: Any = None) -> dict[str, Any]:
 # ================================================================================================
 
 def hessian_eigs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues of symmetric 2x2 matrices h [n, 2, 2] in closed form: (lam_max [n], lam_min [n]).
-
-    lam = (a + c)/2 +- sqrt(((a - c)/2)^2 + b^2), with the smaller one computed as det/lam_max
-    when that is more accurate (no cancellation).
-    """
-    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
-    with np.errstate(all="ignore"):
-        mean = 0.5 * (a + c)
-        rad = np.hypot(0.5 * (a - c), b)
-        lam_max = mean + rad
-        lam_min = mean - rad
-        det = a * c - b * b
-        # the root of smaller magnitude loses digits to cancellation: take it as det / the other
-        pos_ = (mean > 0) & (lam_max != 0)
-        neg_ = (mean < 0) & (lam_min != 0)
-        lam_min_fix = np.where(pos_, det / np.where(pos_, lam_max, 1.0), lam_min)
-        lam_max = np.where(neg_, det / np.where(neg_, lam_min, 1.0), lam_max)
-        lam_min = lam_min_fix
-    return lam_max, lam_min
+    """Eigenvalues of symmetric 2x2 matrices h [n, 2, 2]: (lam_max [n], lam_min [n]), by the
+    one stable routine every panel uses (sim/eig2.py)."""
+    return sym_eigvals(h)
 
 
 def _status(value: np.ndarray, limit: np.ndarray, valid: np.ndarray,
@@ -575,7 +575,8 @@ class BasinJob:
         self._idx = np.arange(n)
         z = lambda: np.zeros((n, 2))  # noqa: E731
         self._s = State(self.points.copy(), z(), z(), z(), z(), np.zeros(n, dtype=np.int64),
-                        np.zeros(n), z(), z(), False)
+                        np.zeros(n), z(), z(), False,
+                        bufs={b: np.zeros((n, *shape), dtype) for b, _, shape, dtype in buffer_fields(self.rule)})
         self._prev = z()
 
     # -- reading -----------------------------------------------------------------------------
@@ -656,7 +657,8 @@ class BasinJob:
         s = self._s
         self._idx = self._idx[keep]
         self._s = State(s.pos[keep], s.vel[keep], s.grad[keep], s.buf_a[keep], s.buf_b[keep],
-                        s.steps[keep], s.dissipated[keep], s.tmp[keep], s.tmp2[keep], s.grad_valid)
+                        s.steps[keep], s.dissipated[keep], s.tmp[keep], s.tmp2[keep], s.grad_valid,
+                        bufs={b: a[keep] for b, a in s.bufs.items()})
         self._prev = self._prev[keep]
 
     def _settle(self) -> None:

@@ -28,6 +28,8 @@ from typing import Sequence
 import numpy as np
 
 from sim.dynamics import Rule
+from sim.eig2 import sym_eigvals
+from sim.rules import linear
 from sim.potential_base import Potential
 
 # --- constants ---------------------------------------------------------------------------------
@@ -58,8 +60,8 @@ def sym_eigs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h [2, 2] -> (lams [2] descending, vecs [2, 2] with vecs[:, i] the unit eigenvector of lams[i]).
     """
     a, b, c = float(h[0, 0]), 0.5 * float(h[0, 1] + h[1, 0]), float(h[1, 1])
-    mean, rad = 0.5 * (a + c), math.hypot(0.5 * (a - c), b)
-    lam1, lam2 = mean + rad, mean - rad
+    rad = math.hypot(0.5 * (a - c), b)
+    lam1, lam2 = (float(v) for v in sym_eigvals(np.array([[a, b], [b, c]])))  # stable (sim/eig2.py)
     if rad == 0.0:
         return np.array([lam1, lam2]), np.eye(2)
     # eigenvector of lam1: (b, lam1 - a) or (lam1 - c, b), whichever is longer (no cancellation)
@@ -112,16 +114,13 @@ class QuadraticPotential(Potential):
 # Trace, determinant and spectral radius of the one-step map
 # ================================================================================================
 
-def plane_kind(rule: Rule) -> str:
-    """Which plane shows `rule`: 'momentum' (gd, momentum and the adaptive rules), 'nesterov',
-    or the newton integrator's name ('verlet' for langevin)."""
-    if rule.name == "nesterov":
-        return "nesterov"
-    if rule.name == "langevin":
-        return "verlet"
-    if rule.name == "newton":
-        return rule.integrator
-    return "momentum"
+def plane_kind(rule: Rule) -> str | None:
+    """Which plane shows `rule` (its RuleSpec.plane): 'momentum' (gd, momentum), 'nesterov', or
+    the newton integrator's name ('verlet' for langevin); None: the rule has no plane."""
+    p = rule.spec.plane
+    if p == "newton":
+        return "verlet" if rule.name == "langevin" else rule.integrator
+    return p
 
 
 def trace_det(kind: str, p1: np.ndarray, p2: np.ndarray, lam: np.ndarray,
@@ -186,24 +185,41 @@ def rate_at(kind: str, p1: float, p2: float, lams: Sequence[float], mass: float 
     return float(rate_grid(kind, [p1], [p2], lams, mass)[0, 0])
 
 
-def rule_setting(rule: Rule) -> tuple[str, float, float, float]:
-    """(kind, p1, p2, mass): where `rule` sits in its plane (gd: beta = 0 of the momentum plane)."""
+def rule_setting(rule: Rule) -> tuple[str | None, float, float, float]:
+    """(kind, p1, p2, mass): where `rule` sits in its plane (gd: beta = 0 of the momentum
+    plane); kind None (and nan) for a rule without a plane."""
     kind = plane_kind(rule)
+    if kind is None:
+        return None, math.nan, math.nan, 1.0
     if kind in NEWTON_PLANES:
         return kind, rule.dt, rule.friction, rule.mass
-    beta = rule.beta if rule.name in ("momentum", "nesterov") else 0.0
-    return kind, rule.lr, beta, 1.0
+    return kind, rule.lr, (rule.beta if rule.name != "gd" else 0.0), 1.0
 
 
 def rule_rate(rule: Rule, lams: Sequence[float]) -> float:
-    """Rate per tick of `rule` at its own setting on the quadratic with eigenvalues `lams`;
-    nan for the adaptive rules (their map is not linear)."""
-    if rule.name in ("adagrad", "rmsprop", "adam"):
-        return float("nan")
-    kind, p1, p2, mass = rule_setting(rule)
-    if rule.name == "gd":
-        kind = "gd"
-    return rate_at(kind, p1, p2, lams, mass)
+    """Rate per tick of `rule` at its own setting on the quadratic with eigenvalues `lams`, the
+    spectral radius of its RuleSpec.linear_map; nan where it has none (adaptive rules,
+    nesterov_ode: no constant rate)."""
+    return linear.rate(rule, lams)
+
+
+def _plane_rule(rule: Rule) -> Rule:
+    """The rule whose map the plane draws: gd is momentum's beta = 0 row."""
+    return rule.with_(name="momentum", beta=0.0) if rule.name == "gd" else rule
+
+
+def plane_rates(rule: Rule, axes: tuple[str, str], p1: np.ndarray, p2: np.ndarray,
+                lams: Sequence[float]) -> np.ndarray:
+    """Worst exact rate over `lams` of the rule's own linear map with its parameters `axes`
+    set to p1 [w] x p2 [h] -> [w, h] (inf where not finite)."""
+    base = _plane_rule(rule)
+    grid = linear.ParamGrid(base, **{axes[0]: np.asarray(p1, dtype=np.float64)[:, None],
+                                     axes[1]: np.asarray(p2, dtype=np.float64)[None, :]})
+    worst = np.zeros((len(np.atleast_1d(p1)), len(np.atleast_1d(p2))))
+    for lam in np.asarray(lams, dtype=np.float64).reshape(-1):
+        r = linear.radius(linear.one_step(grid, lam))
+        worst = np.maximum(worst, np.broadcast_to(r, worst.shape))
+    return worst
 
 
 def steps_to_shrink(rho: np.ndarray | float, factor: float = SHRINK) -> np.ndarray:
@@ -405,7 +421,14 @@ def optimum(kind: str, lams: Sequence[float], mass: float = 1.0) -> Optimum:
             dt = math.sqrt(mass * hb.p1)
             return Optimum(dt, (1.0 - hb.p2) * mass / dt, hb.rate)
         dt = math.sqrt(2.0 * mass * hb.p1 / (1.0 + hb.p2))
-        return Optimum(dt, -mass * math.log(hb.p2) / dt, hb.rate)
+        box = plane_box(kind, lam, mass)
+        if hb.p2 > 0.0:
+            friction = -mass * math.log(hb.p2) / dt
+            if friction <= box[3]:
+                return Optimum(dt, friction, hb.rate)
+        # beta* = 0 (an isotropic quadratic) needs c1 = exp(-friction dt/m) = 0: infinite
+        # friction, off the plane; the best inside the plane's box instead
+        return optimum_numeric(kind, lam, box, mass)
     return optimum_numeric(kind, lam, plane_box(kind, lam, mass), mass)
 
 
@@ -431,24 +454,30 @@ class Plane:
     critical: list[np.ndarray]
     best: Optimum
     current: tuple[float, float, float]
+    rule: Rule | None = None
 
     def rate_at(self, p1: float, p2: float) -> float:
         """Exact rate at any point of the plane (not interpolated from the grid)."""
-        return rate_at(self.kind, p1, p2, self.lams, self.mass)
+        if self.rule is None:
+            return rate_at(self.kind, p1, p2, self.lams, self.mass)
+        return float(plane_rates(self.rule, self.axes, [p1], [p2], self.lams)[0, 0])
 
 
-def plane(rule: Rule, lams: Sequence[float], size: tuple[int, int] = PLANE_SIZE) -> Plane:
-    """The plane that shows `rule`, on a size = (w, h) grid, for Hessian eigenvalues `lams`."""
+def plane(rule: Rule, lams: Sequence[float], size: tuple[int, int] = PLANE_SIZE) -> Plane | None:
+    """The plane that shows `rule`, on a size = (w, h) grid, for Hessian eigenvalues `lams`;
+    None for a rule without a plane (RuleSpec.plane)."""
     kind, p1c, p2c, mass = rule_setting(rule)
+    if kind is None:
+        return None
     lam = np.asarray(lams, dtype=np.float64).reshape(-1)
     a0, a1, b0, b1 = plane_box(kind, lam, mass)
     w, h = int(size[0]), int(size[1])
     p1 = a0 + (a1 - a0) * (np.arange(w) + 0.5) / w
     p2 = b0 + (b1 - b0) * (np.arange(h) + 0.5) / h
-    rate = rate_grid(kind, p1, p2, lam, mass)
+    axes = ("lr", "beta") if kind in OPTIMIZER_PLANES else ("dt", "friction")
+    rate = plane_rates(rule, axes, p1, p2, lam)
     limit = stable_limit(kind, p2, lam, a1, mass)
     crit = [critical_curve(kind, p1, float(x), mass) for x in lam]
     best = optimum(kind, lam, mass)
     cur = rule_rate(rule, lam)
-    axes = ("lr", "beta") if kind in OPTIMIZER_PLANES else ("dt", "friction")
-    return Plane(kind, axes, lam, mass, p1, p2, rate, limit, crit, best, (p1c, p2c, cur))
+    return Plane(kind, axes, lam, mass, p1, p2, rate, limit, crit, best, (p1c, p2c, cur), rule)

@@ -65,6 +65,30 @@ class Particles:
             return a[name][: self.n]
         raise AttributeError(name)
 
+    def extra_names(self) -> list[str]:
+        """The extra buffers present (rule buffers added on demand: "<rule>:<buffer>")."""
+        return [k for k in self._a if k not in FIELDS]
+
+    def ensure(self, name: str, shape: tuple[int, ...], dtype=np.float64) -> None:
+        """Add the extra buffer `name` [capacity, *shape] (zero) unless it is there with that
+        shape; one there with another shape (a rule's size parameter changed) starts again at
+        zero. Only the rules that need one pay for it."""
+        a = self._a.get(name)
+        if a is not None and a.shape[1:] == tuple(shape) and a.dtype == np.dtype(dtype):
+            return
+        self._a[name] = np.zeros((self.capacity, *shape), dtype=dtype)
+
+    def keep_extra(self, names: set[str]) -> None:
+        """Forget the extra buffers not named in `names`."""
+        for k in self.extra_names():
+            if k not in names:
+                del self._a[k]
+
+    def reset_extra(self, rows: slice | np.ndarray = slice(None)) -> None:
+        """Zero every extra buffer at the given live rows (a change of rule)."""
+        for k in self.extra_names():
+            self._a[k][: self.n][rows] = 0
+
     def full(self, name: str) -> np.ndarray:
         """The whole backing array of a field (capacity rows), for preallocated buffers."""
         return self._a[name]
@@ -99,7 +123,7 @@ class Particles:
         self._reserve(self.n + k)
         s = slice(self.n, self.n + k)
         a = self._a
-        for name in FIELDS:
+        for name in a:
             a[name][s] = 0
         a["pos"][s] = pos
         a["prev"][s] = pos
@@ -139,8 +163,13 @@ class Particles:
         return out
 
     def load(self, arrays: dict[str, np.ndarray]) -> None:
-        """Replace the live rows with copies of `arrays` (every field, as `snapshot` gives)."""
+        """Replace the live rows with copies of `arrays` (every field, as `snapshot` gives; the
+        extra buffers become exactly those in `arrays`)."""
         n = len(arrays["pos"])
+        self.keep_extra(set(arrays))
+        for k, arr in arrays.items():
+            if k not in FIELDS:
+                self.ensure(k, arr.shape[1:], arr.dtype)
         self._reserve(n)
         for k, arr in self._a.items():
             arr[:n] = arrays[k]
@@ -148,7 +177,7 @@ class Particles:
 
     def reset_state(self, rows: slice | np.ndarray = slice(None)) -> None:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
-        for name in ("buf_a", "buf_b", "steps", "dissipated", "grad"):
+        for name in ("buf_a", "buf_b", "steps", "dissipated", "grad", *self.extra_names()):
             self._a[name][: self.n][rows] = 0
 
     def n_undefined(self) -> int:

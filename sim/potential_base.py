@@ -5,6 +5,7 @@ Positions are float64 arrays of shape [n, 2] (columns x, y) in world units.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -27,6 +28,7 @@ class Potential:
     log_scale: bool = False  # shade the map on a log scale (huge dynamic range)
     bounded_below: bool = True
     partial: bool = False  # V may be nan/inf at finite points (log, sqrt, /): checked every tick
+    axis_names: ClassVar[tuple[str, str] | None] = None  # a model's parameters (data landscapes)
 
     # -- identity ------------------------------------------------------------------------
     @property

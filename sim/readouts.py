@@ -94,14 +94,18 @@ def twin_gap(world: World, pairs: tuple[np.ndarray, np.ndarray] | None) -> float
 def bridge_readout(world: World, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Keys: rule, direction ("to_newton" / "to_momentum" / None), mass, friction, dt, lr, beta,
     integrator, exact, valid, twin (the twin's rule name or None), text, gap (max |x − x_twin|
-    over `pairs`, nan without pairs), pairs (how many)."""
+    over `pairs`, nan without pairs), pairs (how many), reading (the rule's own Newtonian
+    reading, RuleSpec.reading: its sentence, None without one) and reading_numbers."""
     b = ins.bridge(world.rule)
+    reading = world.rule.spec.reading(world.rule)
     return {"rule": world.rule.name, "direction": b["direction"], "mass": _f(b["mass"]),
             "friction": _f(b["friction"]), "dt": _f(b["dt"]), "lr": _f(b["lr"]),
             "beta": _f(b["beta"]), "integrator": b["integrator"], "exact": bool(b["exact"]),
             "valid": bool(b["valid"]), "twin": b["twin"].name if b["twin"] is not None else None,
             "text": b["text"], "gap": twin_gap(world, pairs),
-            "pairs": int(len(pairs[0])) if pairs is not None else 0}
+            "pairs": int(len(pairs[0])) if pairs is not None else 0,
+            "reading": reading.sentence if reading is not None else None,
+            "reading_numbers": ({k: _f(v) for k, v in reading.numbers.items()} if reading is not None else None)}
 
 
 # --- heat ---------------------------------------------------------------------------------------
@@ -167,9 +171,13 @@ def heat_readout(world: World, view: Sequence[float] | None = None,
 # --- hud, race, ledger --------------------------------------------------------------------------
 
 def hud_readout(world: World) -> dict[str, Any]:
-    """Keys: rule, parameters (the rule's effective parameters), tick, time, alive, diverged."""
+    """Keys: rule, parameters (the rule's effective parameters, and `batch` when the rule
+    trains on minibatches: what the HUD shows as B=), tick, time, alive, diverged."""
     alive, diverged = world.counts()
-    return {"rule": world.rule.name, "parameters": dict(world.rule.params()),
+    params = dict(world.rule.params())
+    if world.rule.batch:
+        params["batch"] = int(world.rule.batch)
+    return {"rule": world.rule.name, "parameters": params,
             "tick": int(world.tick_count), "time": float(world.time),
             "alive": int(alive), "diverged": int(diverged)}
 
@@ -181,7 +189,8 @@ def race_readout(world: World, twins: dict[int, int] | None = None,
     (name), rule_id, loss (V at the lane's most recent alive ball; nan when all diverged),
     diverged (no alive ball), twin (a twin row), leader (lowest loss among two or more lanes).
     With `rates` (sim.race_rates.lane_rates): also rate (the measured contraction per tick) and
-    rate_theory (the exact one on a quadratic), nan where unknown. `last`: the caller's
+    rate_theory (the exact one on a quadratic), nan where unknown, and rate_status
+    ("measured", "measuring", "unsteady", "floor"; None for a row the meter does not follow). `last`: the caller's
     ins.last_ball_per_rule(world), when it has it (a full pass over the balls)."""
     p = world.particles
     last = ins.last_ball_per_rule(world) if last is None else last
@@ -207,6 +216,7 @@ def race_readout(world: World, twins: dict[int, int] | None = None,
             got = rates.get(e["rule_id"], {})
             e["rate"] = float(got.get("rate", math.nan))
             e["rate_theory"] = float(got.get("theory", math.nan))
+            e["rate_status"] = got.get("status")
     return out
 
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from sim import instruments as ins
 from sim.clock import TICK_HZ, advance
-from sim.dynamics import INTEGRATORS, RULES, Family, Rule
+from sim.dynamics import INTEGRATORS, Family, Rule
+from sim.rules import registry
 from sim.balls import Balls
 from sim.events import Change, Notice
 from sim.pairs import retuned_rules
@@ -60,6 +61,7 @@ class Runtime:
         self.timeline = Timeline(extra=self.balls.snapshot) if history_bytes is None else \
             Timeline(budget_bytes=history_bytes, extra=self.balls.snapshot)  # the past, to scrub back to
         self.watch = StepWatch()  # the chosen ball's last tick, spelled out
+        self.left_data: dict = {}  # data landscape name -> as last left (landscape_named)
         self.timeline.record(world)
 
     # == observers ===================================================================================
@@ -75,6 +77,15 @@ class Runtime:
             self.timeline.record(self.world)
         for cb in list(self._subscribers):
             cb(change)
+
+    def kept(self, always: bool = False) -> None:
+        """Note a command's change in the timeline (a command no subscriber redraws for: a rule
+        or a parameter): made at a scrubbed tick, it forks the future there at once, as a drop
+        does. At the live tick the next tick's record notes it (a keyframe costs ~8 ms at
+        100,000 balls: not one per slider motion); `always`: note it now in any case."""
+        last = self.timeline.last
+        if always or (last is not None and last > self.world.tick_count):
+            self.timeline.record(self.world)
 
     def say(self, text: str, warn: bool = False, long: bool = False) -> None:
         note = Notice(text, warn, long)
@@ -155,17 +166,22 @@ class Runtime:
         new = self.rule_for(name)
         self.world.set_rule(new)
         self.balls.sync()
+        self.kept()
         self.say(new.label())
 
     def cycle_rule(self, direction: int) -> None:
         name = self.world.rule.name
-        i = RULES.index(name) if name in RULES else 0
-        self.set_rule(RULES[(i + direction) % len(RULES)])
+        names = registry.names()  # Tab order
+        i = names.index(name) if name in names else 0
+        self.set_rule(names[(i + direction) % len(names)])
 
     def set_potential(self, potential) -> None:
         """Switch landscape: take its suggested step sizes, keep the balls (race lanes and
         twins keep their rules, each step rescaled to the new landscape)."""
-        old = list(suggestions(self.world.potential))
+        left = self.world.potential
+        if getattr(left, "data", None) is not None and left is not potential:
+            self.left_data[left.name] = left  # its data (a file, edits) wait for a pick by name
+        old = list(suggestions(left))
         self.world.set_potential(potential)
         new = list(suggestions(potential))
         if len(self.world.rules) == 1:
@@ -177,7 +193,18 @@ class Runtime:
             self.steps = [rescale(s, a, b) for s, a, b in zip(self.steps, old, new)]
         self.balls.sync()
         self.notify(Change.LANDSCAPE)
-        self.say(f"{potential.name}    {self.world.rule.label()}")
+        data = getattr(potential, "data", None)
+        kept = f"    data as you left it: {data.source or 'edited'}, n={data.n}" \
+            if data is not None and self.left_data.get(potential.name) is potential else ""
+        self.say(f"{potential.name}    {self.world.rule.label()}{kept}")
+
+    def landscape_named(self, potential):
+        """What a pick of `potential` by name (a landscape key, the panel) switches to: a data
+        landscape as it was last left (its loaded or edited data), or the current one when it
+        is already that landscape; else `potential`."""
+        if potential.name == self.world.potential.name and getattr(self.world.potential, "data", None) is not None:
+            return self.world.potential
+        return self.left_data.get(potential.name, potential)
 
     def adopt(self, rule: Rule) -> None:
         """The current rule's setting from a map (the hyperparameter plane): its name, step,
@@ -239,6 +266,7 @@ class Runtime:
             self.say(str(e), warn=True)
             return
         self.balls.sync()
+        self.kept()
         v = getattr(self.world.rule, name)
         self.say(f"{name} = {v if isinstance(v, str) else format(v, '.4g')}{note}")
 
@@ -260,6 +288,7 @@ class Runtime:
         new = INTEGRATORS[(INTEGRATORS.index(r.integrator) + 1) % len(INTEGRATORS)]
         self.world.set_params(integrator=new)
         self.balls.sync()
+        self.kept()
         note = (INTEGRATOR_NOTES[new] if r.name == "newton" else
                 "langevin always steps with BAOAB" if r.name == "langevin" else "used by newton")
         self.say(f"integrator = {new}   ({note})")
@@ -279,6 +308,7 @@ class Runtime:
         newton, _flow = ins.overdamped_rules(r.friction, mass, want, ins.lam_max(self.world))
         w.set_params(mass=mass, dt=newton.dt)
         self.balls.sync()
+        self.kept()
         note = ""
         if newton.dt < want:
             boost = self.dt_boost()
@@ -291,6 +321,7 @@ class Runtime:
         """Put the world back (or forward) at a tick the timeline holds, paused: continuing from
         there without a change replays the same future bit for bit; a change forks a new one."""
         self.paused = True
+        self.kept(always=True)  # a change not yet noted (whoever made it) forks here before the world moves
         try:
             extra = self.timeline.restore(self.world, int(tick))
         except ValueError as e:
@@ -318,7 +349,9 @@ class Runtime:
         if self.balls.selected is None:
             return
         # the last tick replayed from the timeline; the world is put back exactly as it is now
-        # (a ball dropped since that tick, or a parameter changed since, must survive)
+        # (a ball dropped since that tick, or a parameter changed since, must survive: noted
+        # in the timeline first, so that putting it back is no change and forks nothing)
+        self.kept(always=True)
         now = self.world.save_state()
         try:
             self.watch.last = explain_last(self.world, self.timeline, self.balls.selected)
@@ -326,6 +359,7 @@ class Runtime:
             self.watch.last = None
         finally:
             self.world.load_state(now)
+            self.timeline.resume(self.world)
 
     # == a new world =================================================================================
     def load_world(self, world: World, paused: bool) -> None:

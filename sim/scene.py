@@ -85,18 +85,19 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from sim import scene_arrays
-from sim.dynamics import INTEGRATORS, RULE_PARAMS, RULES, Rule, check_param
+from sim.dynamics import INTEGRATORS, LEGACY_DEFAULTS, Rule, check_param, param_spec, rule_keys
+from sim.rules import registry
 from sim.data import DataPotential
 from sim.data.scene_io import KEYS, data_landscape_from, landscape_extra
 from sim.expression import ExprPotential, FormulaError, expression_potential
-from sim.files import hidden_temp, publish_new
+from sim.files import atomic_write
 from sim.particles import ALIVE, DIVERGED, FIELDS, MAX_PARTICLES, MAX_STEP_COUNT, UNDEFINED
 from sim.potential_base import Potential, View
 from sim.potentials import POTENTIALS
@@ -130,19 +131,20 @@ LESSON_ORDER = (
     "fit_a_line",
     "sgd_is_hot",
     "network_slice",
+    "marble_on_the_wall",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
 TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
 SCENE_KEYS = ("format", "title", "caption", "paused")
 LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed")
-RULE_KEYS = tuple(f.name for f in fields(Rule))
+RULE_KEYS = rule_keys()  # at import (the live list: sim.dynamics.rule_keys())
 STATE_KEYS = ("seed", "tick_count", "time", "rng", "run_rng", "cached_gradients")
 RANDOM_KEYS = ("random", "seed", "area", "rule")
 PAIR_ARRAYS = ("pos", "vel", "origin", "origin_vel", "prev", "grad", "buf_a", "buf_b")
 SCALAR_ARRAYS = ("rule", "status", "steps", "energy0", "dissipated")
 PARTICLE_KEYS = PAIR_ARRAYS + SCALAR_ARRAYS
-PARTICLES_TABLE_KEYS = PARTICLE_KEYS + ("random", "seed", "area")
+PARTICLES_TABLE_KEYS = PARTICLE_KEYS + ("buffers", "random", "seed", "area")
 STATUS_NAMES = {int(ALIVE): "alive", int(DIVERGED): "diverged", int(UNDEFINED): "undefined"}
 RNG_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _LARGEST = float(np.finfo(np.float64).max)
@@ -216,10 +218,15 @@ def _landscape_to_dict(pot: Potential, view: View | None) -> dict:
 
 
 def _rule_to_dict(r: Rule) -> dict:
-    """Every parameter (a later switch of rule keeps them); the ones this rule reads first."""
+    """Every parameter (a later switch of rule keeps them); the ones this rule reads first;
+    another rule's parameters only where the user set them."""
     out: dict[str, Any] = {}
-    for k in ("name", *RULE_PARAMS[r.name], *RULE_KEYS):
+    own = r.spec.param_names
+    for k in ("name", *own, *rule_keys()):
         if k in out:
+            continue
+        if k not in ("name", "schedule", "batch") and k not in own and k not in LEGACY_DEFAULTS \
+                and not r.is_set(k):
             continue
         v = getattr(r, k)
         if v is None or (k == "schedule" and v == "constant") or (k == "batch" and not v):
@@ -227,7 +234,14 @@ def _rule_to_dict(r: Rule) -> dict:
         if k == "batch":
             out[k] = int(v)
             continue
-        out[k] = v if isinstance(v, str) else float(v)
+        if isinstance(v, (str, bool)):
+            out[k] = v
+        elif isinstance(v, tuple):
+            out[k] = [float(t) for t in v]
+        elif isinstance(v, int) and (p := param_spec(k, r.name)) is not None and p.kind is int:
+            out[k] = int(v)
+        else:
+            out[k] = float(v)
     return out
 
 
@@ -306,6 +320,57 @@ def _particles_to_dict(world: World, arrays: bool = False) -> dict:
             out[k] = names[a[k]].tolist()
         else:
             out[k] = a[k] if arrays else a[k].tolist()
+    bufs = _extra_buffers_to_dict(p, diverged)
+    if bufs:
+        out["buffers"] = bufs
+    return out
+
+
+def _extra_buffers_to_dict(p: Any, diverged: np.ndarray) -> dict:
+    """The rules' extra buffers ("<rule>:<buffer>" -> {shape, data [n][prod(shape)]}), those
+    not all zero (a fresh buffer is zero)."""
+    if hasattr(p, "extra_names"):
+        extras = {k: p.full(k)[: p.n] for k in p.extra_names()}
+    else:  # a snapshot (sim/scene_save.py)
+        extras = getattr(p, "extras", {})
+    out = {}
+    for k, arr in extras.items():
+        if not arr.any():
+            continue
+        arr = np.array(arr, dtype=np.float64).reshape(len(arr), -1)
+        bad = ~np.isfinite(arr)
+        if bad.any():  # as the other buffers: frozen rows never read again; clamp the rest
+            arr[bad & diverged[:, None]] = 0.0
+            arr[np.isnan(arr)] = 0.0
+            np.clip(arr, -_LARGEST, _LARGEST, out=arr)
+        out[k] = {"shape": [int(d) for d in extras[k].shape[1:]], "data": arr.tolist()}
+    return out
+
+
+def _extra_buffers_from(t: Any, n: int) -> dict[str, np.ndarray]:
+    where = "[particles.buffers]"
+    if not isinstance(t, dict):
+        raise SceneError(f"{where} must be a table of \"rule:buffer\" = {{shape, data}}")
+    out = {}
+    for k, v in t.items():
+        rule, _, buf = str(k).partition(":")
+        specs = registry.specs()
+        if rule not in specs or buf not in [b.name for b in specs[rule].buffers]:
+            raise SceneError(f"{where} unknown buffer '{k}' (expected \"rule:buffer\" of a registered rule)")
+        if not isinstance(v, dict) or set(v) != {"shape", "data"}:
+            raise SceneError(f"{where} {k} must be a table with shape and data")
+        shape = v["shape"]
+        if not isinstance(shape, list) or not all(type(d) is int and 0 < d <= 4096 for d in shape):
+            raise SceneError(f"{where} {k} shape must be a list of whole numbers, got {_show(shape)}")
+        size = int(np.prod(shape, dtype=np.int64))
+        data = v["data"]
+        if not isinstance(data, list) or len(data) != n or not all(
+                isinstance(row, list) and len(row) == size and all(_is_number(x) for x in row) for row in data):
+            raise SceneError(f"{where} {k} data must be {n} rows of {size} numbers")
+        arr = np.array(data, dtype=np.float64).reshape(n, *shape)
+        if not np.isfinite(arr).all():
+            raise SceneError(f"{where} {k} data must be finite")
+        out[k] = arr
     return out
 
 
@@ -330,7 +395,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     paused = _get_bool(meta, "paused", "[scene]", default=False)
 
     potential, view = _landscape_from(_table(scene, "landscape", LANDSCAPE_KEYS, required=True))
-    rules = [_rule_from(_table(scene, "rule", RULE_KEYS, required=True), "[rule]")]
+    rules = [_rule_from(_table(scene, "rule", rule_keys(), required=True), "[rule]")]
     lanes = scene.get("lanes", [])
     if not isinstance(lanes, list) or not all(isinstance(t, dict) for t in lanes):
         raise SceneError("[[lanes]] must be tables: write [[lanes]] on its own line, then name = ...")
@@ -338,7 +403,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
         raise SceneError(f"[[lanes]] at most {MAX_LANES:,}, got {len(lanes):,}")
     for i, t in enumerate(lanes, start=1):
         where = f"[[lanes]] #{i}"
-        _check_keys(t, RULE_KEYS, where)
+        _check_keys(t, rule_keys(), where)
         rules.append(_rule_from(t, where))
 
     instruments = _instruments_from(scene.get("instruments", {}))
@@ -505,13 +570,14 @@ def _data_call(f, *args):
 
 
 def _rule_from(t: dict, where: str) -> Rule:
+    names = registry.names()
     if "name" not in t:
-        raise SceneError(f"{where} missing required key 'name' (one of: {', '.join(RULES)})")
+        raise SceneError(f"{where} missing required key 'name' (one of: {', '.join(names)})")
     name = _get_str(t, "name", where, default="")
-    if name not in RULES:
-        raise SceneError(f"{where} unknown rule '{name}'{_suggest(name, RULES)}; choose one of: {', '.join(RULES)}")
+    if name not in names:
+        raise SceneError(f"{where} unknown rule '{name}'{_suggest(name, names)}; choose one of: {', '.join(names)}")
     kw: dict[str, Any] = {"name": name}
-    for k in RULE_KEYS:
+    for k in rule_keys():
         if k in ("name",) or k not in t:
             continue
         v = t[k]
@@ -530,13 +596,22 @@ def _rule_from(t: dict, where: str) -> Rule:
                 raise SceneError(f"{where} schedule must be text like \"step:100:0.5\", got {_show(v)}")
             kw[k] = v
             continue
+        spec = param_spec(k, name)
+        if spec is not None and spec.kind is not float:
+            try:
+                kw[k] = spec.check(tuple(v) if isinstance(v, list) else v)
+            except ValueError as e:
+                msg = str(e).split(" ", 1)[1] if str(e).startswith("--") else str(e)
+                raise SceneError(f"{where} {k} {msg}") from None
+            continue
         if not _is_number(v):
             raise SceneError(f"{where} {k} must be a number, got {_show(v)}")
         try:
-            kw[k] = check_param(k, float(v))
+            kw[k] = check_param(k, float(v), name)
         except ValueError as e:
             msg = str(e)
-            msg = msg[len(f"--{k} "):] if msg.startswith(f"--{k} ") else msg
+            pre = f"--{k.replace('_', '-')} "
+            msg = msg[len(pre):] if msg.startswith(pre) else msg
             raise SceneError(f"{where} {k} {msg}") from None
     try:
         return Rule(**kw)
@@ -689,6 +764,8 @@ def _particles_from(t: dict, pot: Potential, rules: list[Rule], view: View,
     for k in ("energy0", "dissipated"):
         if k in t:
             out[k] = _scalars(t, k, n, integer=False)
+    if "buffers" in t:
+        out.update(_extra_buffers_from(t["buffers"], n))
     return _complete(out, pot, rules)
 
 
@@ -969,6 +1046,8 @@ def scene_bytes(world: World, path: Path, *, progress: Callable[[float], None] |
                 progress(min(1.0, done[0] / total))
 
         for k, v in parts.items():
+            if k == "buffers":  # the rules' extra buffers: plain lists, written as TOML
+                continue
             if isinstance(v, np.ndarray) and v.ndim == 2:
                 parts[k] = _RawToml(scene_arrays.pairs_text(v, rows))
             elif isinstance(v, np.ndarray):
@@ -988,52 +1067,10 @@ def write_new_scene(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def _atomic_write(path: Path, data: bytes, replace: bool = True) -> Path:
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp: str | None = None
     try:
-        fd, tmp = hidden_temp(folder, path.name, ".part")  # a killed run's are cleaned up next time
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), _file_mode(path))
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            path = publish_new(tmp, path)
-        tmp = None
-        _fsync_dir(folder)
+        return atomic_write(path, data, replace=replace)
     except OSError as e:
         raise SceneError(f"{path.name}: cannot save: {e.strerror or e}") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return path
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0644."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; best effort elsewhere)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # =============================================================================================

@@ -26,7 +26,8 @@ def snapshot(world: Any) -> SimpleNamespace:
     return SimpleNamespace(
         potential=world.potential,
         rules=list(world.rules),  # Rule is immutable
-        particles=SimpleNamespace(**{k: getattr(p, k).copy() for k in FIELDS}),
+        particles=SimpleNamespace(**{k: getattr(p, k).copy() for k in FIELDS},
+                                  extras={k: p.full(k)[: p.n].copy() for k in p.extra_names()}),
         n=world.n,
         seed=world.seed,
         tick_count=world.tick_count,

@@ -60,6 +60,8 @@ def ratio_name(rule: Any) -> str:
     """The number the panel compares with the limits: "lr·λ" or "ω·dt" ("" for adaptive)."""
     if rule.name in OMEGA_RULES:
         return "ω·dt"
+    if rule.name == "newton_method":
+        return "lr·λ/(λ+μ)"  # Levenberg's shift mu (0 where H > 0: the ratio is lr)
     return "lr·λ" if rule.name in LR_RULES else ""
 
 
@@ -246,7 +248,7 @@ def analyse(rule: Any, lam_max: np.ndarray, lam_min: np.ndarray,
                            "c": friction_number(rule), "c_limit": friction_limit(rule)}
     out["lo"], out["hi"] = ratio_limits(rule)
     verdict = np.full(n, NA, dtype="<U8")
-    if rule.name in ADAPTIVE:
+    if rule.name not in LR_RULES + OMEGA_RULES:  # adaptive, or a rule this table does not know: n/a
         for k in ("max", "min"):
             out[f"ratio_{k}"] = rule.lr * (lam_max if k == "max" else lam_min)
             out[f"stable_{k}"] = np.full(n, NA, dtype="<U8")

@@ -12,7 +12,7 @@ units), velocities per unit simulated time, Δx in length.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class BallState:
     buf_b: np.ndarray  # AdaGrad / RMSProp s, Adam v
     steps: int
     diverged: bool
+    bufs: dict = field(default_factory=dict)  # the rule's extra buffers (BufferSpec name -> [*shape])
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,13 @@ def capture(world: World, row: int) -> BallState:
     row = int(row)
     if not 0 <= row < p.n:
         raise IndexError(f"no ball {row}: the world holds {p.n}")
-    return BallState(row=row, tick=int(world.tick_count), rule=world.rules[int(p.rule[row])],
+    rule = world.rules[int(p.rule[row])]
+    pre = f"{rule.name}:"
+    bufs = {k[len(pre):]: p.full(k)[row].copy() for k in p.extra_names() if k.startswith(pre)}
+    return BallState(row=row, tick=int(world.tick_count), rule=rule,
                      pos=p.pos[row].copy(), vel=p.vel[row].copy(), buf_a=p.buf_a[row].copy(),
                      buf_b=p.buf_b[row].copy(), steps=int(p.steps[row]),
-                     diverged=bool(p.status[row] == DIVERGED))
+                     diverged=bool(p.status[row] == DIVERGED), bufs=bufs)
 
 
 def _grad(V: Potential, x: np.ndarray) -> np.ndarray:
@@ -102,6 +106,9 @@ def readout(before: BallState, after: BallState, potential: Potential) -> Readou
     else:
         note = "diverged on this tick" if after.diverged else ""
     with np.errstate(all="ignore"):
+        own = r.spec.readout(r, before, after, potential)  # a rule that spells out its own step
+        if own is not None:
+            return Readout(r, before.row, after.tick, tuple(own), note)
         if r.newtonian:
             terms = _newton_terms(r, before, after, potential)
         else:

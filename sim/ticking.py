@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Rule, State, step
+from sim.dynamics import Rule, State, buffer_fields, step
 from sim.particles import ALIVE, DIVERGED, UNDEFINED
 
 BOUND = 1e6  # a particle with |x| + |y| beyond this (or not finite) is marked diverged
@@ -75,6 +75,16 @@ def tick_once(world) -> None:
             tick_mixed(world)
         check_divergence(world)
 
+def extra_buffers(world, rule: Rule) -> list[tuple[str, str]]:
+    """(buffer name, particle field) of each extra buffer `rule` declares, present in the
+    world's particles (added, zero, the first time a tick needs it)."""
+    out = []
+    for name, fname, shape, dtype in buffer_fields(rule):
+        world.particles.ensure(fname, shape, dtype)
+        out.append((name, fname))
+    return out
+
+
 def step_blocks(world, rule: Rule, copy_prev: bool) -> tuple[bool, bool]:
     """One tick of `rule` for every particle, TICK_CHUNK rows at a time: the prev copy,
     the gradient, the update and the bound check while the rows are in cache. Returns
@@ -86,6 +96,7 @@ def step_blocks(world, rule: Rule, copy_prev: bool) -> tuple[bool, bool]:
     tmp, tmp2 = book.scratch_for(world.particles.capacity, c)
     pos, vel, grad, prev = p.pos, p.vel, p.grad, p.prev
     buf_a, buf_b, steps, dissipated = p.buf_a, p.buf_b, p.steps, p.dissipated
+    extras = [(b, p.full(f)[:n]) for b, f in extra_buffers(world, rule)]
     same = None
     if rule.name == "adam":  # one decision for all blocks (see State.same_steps)
         same = bool(n) and steps[0] == steps[-1] and bool(steps.min() == steps.max())
@@ -100,7 +111,7 @@ def step_blocks(world, rule: Rule, copy_prev: bool) -> tuple[bool, bool]:
         if copy_prev:
             np.copyto(prev[i:j], pos[i:j])
         s = State(pos[i:j], vel[i:j], grad[i:j], buf_a[i:j], buf_b[i:j], steps[i:j],
-                  dissipated[i:j], tmp[:m], tmp2[:m], valid, same)
+                  dissipated[i:j], tmp[:m], tmp2[:m], valid, same, {b: a[i:j] for b, a in extras})
         out = step(rule, s, field, world.rng)
         if inside:
             a = np.abs(pos[i:j], out=tmp[:m])
@@ -122,18 +133,21 @@ def tick_mixed(world) -> None:
         if len(rows) == 0:
             continue
         lo, hi = int(rows[0]), int(rows[-1]) + 1
+        extras = extra_buffers(world, r)
+        live = {k: getattr(p, k) for k in names} | {f: p.full(f)[:p.n] for _, f in extras}
         if hi - lo == len(rows):  # contiguous: step the rows in place
-            arrs = {k: getattr(p, k)[lo:hi] for k in names}
+            arrs = {k: a[lo:hi] for k, a in live.items()}
         else:
-            arrs = {k: getattr(p, k)[rows] for k in names}
+            arrs = {k: a[rows] for k, a in live.items()}
         tmp, tmp2 = np.empty((len(rows), 2)), np.empty((len(rows), 2))
         s = State(arrs["pos"], arrs["vel"], arrs["grad"], arrs["buf_a"], arrs["buf_b"],
-                  arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules)
+                  arrs["steps"], arrs["dissipated"], tmp, tmp2, rid in valid_rules,
+                  bufs={b: arrs[f] for b, f in extras})
         if step(r, s, world.gradient_field(r), world.rng):
             now_valid.add(rid)
         if hi - lo != len(rows):
-            for k in names:
-                getattr(p, k)[rows] = arrs[k]
+            for k, a in live.items():
+                a[rows] = arrs[k]
     book.invalidate()
     book.grad_ok_rules = now_valid
 

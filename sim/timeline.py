@@ -156,6 +156,13 @@ class Timeline:
         self._at, self._edits, self._sig = tick, world.edits, _signature(world)
         return key.extra
 
+    def resume(self, world: World) -> None:
+        """The owner put `world` back in the state of the last `record` (it looked at the past
+        with `restore` and loaded its saved state again): the next record goes on from there
+        as if nothing had happened, without forking."""
+        if self._world is not None and self._world() is world and self._keys:
+            self._at, self._edits, self._sig = int(world.tick_count), world.edits, _signature(world)
+
     def truncate(self, tick: int) -> None:
         """Forget every tick after `tick` (a fork: a parameter changed there)."""
         tick = int(tick)

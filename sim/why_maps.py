@@ -8,14 +8,15 @@ eigenvalues (1/time^2 per unit mass). The one-step maps are those of `sim.maps`.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Sequence
 
 import numpy as np
 
 from sim import maps
 from sim.dynamics import Rule
+from sim.eig2 import sym_eigvals
 from sim.potential_base import Potential
+from sim.rules import linear
 
 # --- constants ---------------------------------------------------------------------------------
 PHASE_CAPACITY = 4096  # samples a PhaseTrace keeps (the oldest drop out)
@@ -32,9 +33,7 @@ ADAPTIVE = ("adagrad", "rmsprop", "adam")
 def lam_max(potential: Potential, pos: np.ndarray) -> np.ndarray:
     """Largest Hessian eigenvalue at each position pos [n, 2] -> [n], closed form."""
     h = potential.hessian(np.asarray(pos, dtype=np.float64).reshape(-1, 2))
-    a, b, c = h[:, 0, 0], 0.5 * (h[:, 0, 1] + h[:, 1, 0]), h[:, 1, 1]
-    with np.errstate(all="ignore"):
-        return 0.5 * (a + c) + np.hypot(0.5 * (a - c), b)
+    return sym_eigvals(h)[0]
 
 
 def lam_max_grid(potential: Potential, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -44,32 +43,16 @@ def lam_max_grid(potential: Potential, xs: np.ndarray, ys: np.ndarray) -> np.nda
 
 
 def curvature_limit(rule: Rule) -> float:
-    """The largest curvature lam on which `rule`'s one-step map is still stable (rate <= 1), found
-    by doubling then bisection on the exact map: gd 2/lr, momentum 2(1+beta)/lr, verlet 4m/dt^2,
-    ... nan for the adaptive rules, inf when no curvature breaks it. Remembered per setting
-    (the breaks overlay asks every frame)."""
-    if rule.name in ADAPTIVE:
-        return math.nan
-    kind, p1, p2, mass = maps.rule_setting(rule)
-    if rule.name == "gd":
-        kind = "gd"
-    return _curvature_limit(kind, float(p1), float(p2), float(mass))
+    """The largest curvature lam on which `rule`'s one-step map (its RuleSpec.linear_map) is
+    still stable (rate <= 1): gd 2/lr, momentum 2(1+beta)/lr, verlet 4m/dt^2, newton_method
+    inf (|1 - lr| < 1 whatever the curvature) ... nan where the rule has no linear map.
+    Remembered per rule (the breaks overlay asks every frame)."""
+    return _curvature_limit(rule)
 
 
 @functools.lru_cache(maxsize=64)
-def _curvature_limit(kind: str, p1: float, p2: float, mass: float) -> float:
-    stable = lambda lam: maps.rate_at(kind, p1, p2, [lam], mass) <= 1.0 + maps.STABLE_TOL  # noqa: E731
-    lo, hi = 0.0, 1.0
-    for _ in range(LIMIT_DOUBLINGS):
-        if not stable(hi):
-            break
-        lo, hi = hi, 2.0 * hi
-    else:
-        return math.inf
-    for _ in range(LIMIT_BISECT):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
-    return lo
+def _curvature_limit(rule: Rule) -> float:
+    return linear.curvature_limit(rule)
 
 
 def edge_of_stability(potential: Potential, rule: Rule, path: np.ndarray) -> tuple[np.ndarray, float]:
@@ -88,17 +71,15 @@ def breaks_mask(potential: Potential, rule: Rule, xs: np.ndarray, ys: np.ndarray
 
     Grid xs [w] x ys [h]. Returns (mask [w, h] bool: lam_max(x) > 0 and the one-step map at
     lam_max unstable, e.g. lr lam_max > 2 for gd; lam [w, h] the largest curvature). The mask
-    is all False for the adaptive rules (no fixed limit).
+    is all False where the rule has no linear map (adaptive, time-dependent: see
+    linear.has_map).
     """
     lam = lam_max_grid(potential, xs, ys)
-    if rule.name in ADAPTIVE:
-        return np.zeros(lam.shape, dtype=bool), lam
-    kind, p1, p2, mass = maps.rule_setting(rule)
-    if rule.name == "gd":
-        kind = "gd"
     with np.errstate(all="ignore"):
-        rho = maps.spectral_radius(*maps.trace_det(kind, p1, p2, lam, mass))
-        mask = (lam > 0) & ~(rho <= 1.0 + maps.STABLE_TOL)
+        rho = linear.rates(rule, lam)
+        if rho is None:  # no linear map: nothing is known to break (the overlay says n/a)
+            return np.zeros(lam.shape, dtype=bool), lam
+        mask = (lam > 0) & ~(rho <= 1.0 + linear.STABLE_TOL)
     return mask, lam
 
 
@@ -113,8 +94,7 @@ class BreaksCache:
     def get(self, potential: Potential, rule: Rule, view: Sequence[float],
             shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """(mask, lam) on a shape = (w, h) grid of cell centers over view (x0, x1, y0, y1)."""
-        key = (potential.cache_key, maps.rule_setting(rule),
-               rule.name, tuple(float(v) for v in view), tuple(int(s) for s in shape))
+        key = (potential.cache_key, rule, tuple(float(v) for v in view), tuple(int(s) for s in shape))
         hit = self.store.get(key)
         if hit is None:
             self.misses += 1
@@ -134,21 +114,22 @@ class BreaksCache:
 # ================================================================================================
 
 class ModifiedLoss(Potential):
-    """V + (lr/4) |grad V|^2: the loss whose gradient flow gradient descent at step lr follows to
-    second order in lr. grad = g + (lr/2) H g (exact: the base's gradient and Hessian).
-    The Hessian would need third derivatives: `hessian` raises NotImplementedError."""
+    """V + c |grad V|^2: the loss whose gradient flow a rule's iterates follow to second order
+    in the step, c = RuleSpec.modified_loss(rule) (gd: lr/4). grad = g + 2c H g (exact: the
+    base's gradient and Hessian). The Hessian would need third derivatives: `hessian` raises
+    NotImplementedError."""
 
-    def __init__(self, base: Potential, lr: float) -> None:
-        super().__init__(name=f"{base.name}~", formula=f"V + ({lr:g}/4)|∇V|²", view=base.view,
+    def __init__(self, base: Potential, coeff: float) -> None:
+        super().__init__(name=f"{base.name}~", formula=f"V + {coeff:g}|∇V|²", view=base.view,
                          log_scale=base.log_scale, bounded_below=base.bounded_below)
         self.base = base
-        self.lr = float(lr)
+        self.coeff = float(coeff)
 
     def _value(self, x, y):
         shape = np.shape(x)
         p = np.column_stack([np.ravel(x), np.ravel(y)])
         g = self.base.grad(p)
-        v = self.base.value(p) + 0.25 * self.lr * (g[:, 0] ** 2 + g[:, 1] ** 2)
+        v = self.base.value(p) + self.coeff * (g[:, 0] ** 2 + g[:, 1] ** 2)
         return v.reshape(shape)
 
     def _grad(self, x, y):
@@ -156,11 +137,24 @@ class ModifiedLoss(Potential):
         g = self.base.grad(p)
         h = self.base.hessian(p)
         hg = np.einsum("nij,nj->ni", h, g)
-        out = g + 0.5 * self.lr * hg
+        out = g + 2.0 * self.coeff * hg
         return out[:, 0].reshape(np.shape(x)), out[:, 1].reshape(np.shape(x))
 
     def _hessian(self, x, y):
         raise NotImplementedError("the modified loss has no exact Hessian (third derivatives)")
+
+
+def modified_coefficient(rule: Rule) -> float | None:
+    """c of the loss V + c|grad V|^2 the rule's iterates follow (RuleSpec.modified_loss); None
+    where the rule has none (adaptive, newton_method, the newton family, nesterov_ode ...)."""
+    return rule.spec.modified_loss(rule)
+
+
+def modified_title(rule: Rule) -> str:
+    c = modified_coefficient(rule)
+    if c is None:
+        return f"modified loss: n/a for {rule.name}"
+    return f"the loss {rule.name} really follows: V + {c:.4g}|∇V|²"
 
 
 # ================================================================================================
@@ -244,12 +238,10 @@ class PhaseTrace:
 def damping_kind(rule: Rule, lam: float) -> str:
     """'underdamped' (complex roots: a spiral), 'overdamped' (real, same sign: straight in),
     'oscillating' (a negative real root: zig-zag), 'unstable', or 'n/a' along curvature lam."""
-    if rule.name in ADAPTIVE or not (lam > 0):
+    m = linear.one_step(rule, lam) if lam > 0 else None
+    if m is None or m.shape[-1] > 2 or not np.isfinite(m).all():
         return "n/a"
-    kind, p1, p2, mass = maps.rule_setting(rule)
-    if rule.name == "gd":
-        kind = "gd"
-    t, d = (float(v) for v in maps.trace_det(kind, p1, p2, lam, mass))
+    t, d = (float(v) for v in linear.trace_det(m))
     if maps.spectral_radius(t, d) > 1.0 + maps.STABLE_TOL:
         return "unstable"
     if t * t - 4.0 * d < 0.0:
@@ -257,16 +249,17 @@ def damping_kind(rule: Rule, lam: float) -> str:
     return "oscillating" if t < 0.0 else "overdamped"
 
 
-def modified_grids(potential: Potential, lr: float, xs: np.ndarray, ys: np.ndarray
+def modified_grids(potential: Potential, coeff: float, xs: np.ndarray, ys: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(V [w, h], V + (lr/4)|grad V|^2 [w, h]) on the grid xs [w] x ys [h] (V evaluated once)."""
+    """(V [w, h], V + c|grad V|^2 [w, h]) on the grid xs [w] x ys [h] (V evaluated once);
+    c = modified_coefficient(rule) (gd lr/4)."""
     v = potential.value_grid(xs, ys)
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     p = np.empty((len(xs), len(ys), 2))
     p[..., 0] = xs[:, None]
     p[..., 1] = ys[None, :]
     g = potential.grad(p.reshape(-1, 2)).reshape(len(xs), len(ys), 2)
-    return v, v + 0.25 * float(lr) * (g[..., 0] ** 2 + g[..., 1] ** 2)
+    return v, v + float(coeff) * (g[..., 0] ** 2 + g[..., 1] ** 2)
 
 
 def contour_levels(v: np.ndarray, count: int, log: bool = False) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.dynamics import HEAVY_BALL, Rule, carry_over
+from sim.dynamics import Rule, carry_over
 from sim.particles import ALIVE, UNDEFINED, Particles
 from sim.potential_base import Potential
 from sim.quantity import kinetic_energy, rule_masses
@@ -108,13 +108,14 @@ class World:
         self.edits += 1
         p = self.particles
         r = self.rules[rule_id]
-        if vel is not None and r.name in HEAVY_BALL:
+        if vel is not None and r.spec.carry == "buffer":
             # a throw: seed the buffer so the first step moves by about v per tick (u = -v / lr);
             # with no throw the buffer stays fresh (zero), exactly as torch would start
             p.buf_a[s] = p.vel[s] * (-1.0 / r.lr)
         with np.errstate(all="ignore"):
             ke = kinetic_energy(p.vel[s], r.mass) if r.newtonian else 0.0
-            p.energy0[s] = self.potential.value(p.pos[s]) + ke
+            own = r.spec.energy(r, p.pos[s], p.vel[s], self.potential)  # a rule's own energy
+            p.energy0[s] = self.potential.value(p.pos[s]) + ke if own is None else own[0] + own[1]
         if self.potential.partial:  # dropped outside the landscape's domain: undefined at once
             rows = np.arange(s.start, s.stop)
             bad = rows[self.undefined_at(rows)]
@@ -140,9 +141,15 @@ class World:
 
         p = self.particles
         p.clear()
+        p.keep_extra(set(arrays))
         p.add(np.asarray(arrays["pos"], dtype=np.float64))
         for k, (_, dtype) in FIELDS.items():
             getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        for k, arr in arrays.items():  # the rules' extra buffers ("<rule>:<buffer>")
+            if k not in FIELDS:
+                arr = np.asarray(arr)
+                p.ensure(k, arr.shape[1:], arr.dtype)
+                p.full(k)[: p.n] = arr
         self.edits += 1
         self.book.invalidate()
         self.book.refresh_frozen(self.particles)
@@ -183,7 +190,7 @@ class World:
         p.status[:] = ALIVE
         p.reset_state()
         for rid, r in enumerate(self.rules):  # a throw seeds heavy-ball momentum, as in drop()
-            if r.name in HEAVY_BALL:
+            if r.spec.carry == "buffer":
                 rows = p.rule == rid
                 p.buf_a[rows] = p.origin_vel[rows] * (-1.0 / r.lr)
         self.book.frozen = np.zeros(0, dtype=np.intp)

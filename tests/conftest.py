@@ -8,6 +8,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+# what the program keeps per user (the window's error log, recovery scenes) goes to a scratch
+# folder, never the real ~/.local/share (subprocesses inherit it)
+os.environ["XDG_DATA_HOME"] = __import__("tempfile").mkdtemp(prefix="nd-test-data-")
 
 import pytest  # noqa: E402
 

@@ -51,7 +51,8 @@ def test_newton_dump_has_velocities_and_all_params(tmp_path):
     assert d["positions"].shape == (101, 7, 2) and d["velocities"].shape == (101, 7, 2)
     assert d["values"].shape == (101, 7)
     params = json.loads(str(d["params"]))
-    assert params == {"mass": 1.0, "friction": 0.0, "dt": 0.01, "integrator": "verlet"}
+    # dt: double_well's suggested newton step (sim/tuning.py), as in --frames and the window
+    assert params == {"mass": 1.0, "friction": 0.0, "dt": 0.02, "integrator": "verlet"}
     assert list(d["ticks"]) == list(range(101))
     # random starts lie inside the view, and the seed decides them
     x0, x1, y0, y1 = __import__("sim.potentials", fromlist=["x"]).get_potential("double_well").view

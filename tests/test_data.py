@@ -355,6 +355,10 @@ def test_every_rule_runs_on_minibatches(rule):
     r = Rule(rule, lr=0.01, dt=0.02)
     full = _run(pot, r, 0)
     mini = _run(pot, r, 4)
+    if rule == "marble":  # it rolls on the full-data surface (a surface redrawn at every
+        # gradient has no constraint to solve): the batch changes nothing
+        assert np.array_equal(mini.particles.pos, full.particles.pos)
+        return
     again = _run(pot, r, 4)
     assert np.isfinite(mini.particles.pos).all()
     assert not np.array_equal(mini.particles.pos, full.particles.pos)  # the noise is there

@@ -128,7 +128,7 @@ def test_modified_grids_and_levels():
 
     pot = get_potential("himmelblau")
     xs, ys = np.linspace(-5, 5, 30), np.linspace(-5, 5, 20)
-    v, vm = W.modified_grids(pot, 0.01, xs, ys)
+    v, vm = W.modified_grids(pot, 0.01 / 4, xs, ys)  # gd at lr 0.01: c = lr/4
     X, Y = np.meshgrid(xs, ys, indexing="ij")
     g = pot.grad(np.column_stack([X.ravel(), Y.ravel()]))
     np.testing.assert_allclose(vm - v, (0.0025 * (g ** 2).sum(axis=1)).reshape(v.shape))

@@ -103,14 +103,19 @@ def test_hover_and_click(panel):
 def test_cache_and_newton_plane(display):
     p = PP.PlanePanel(pygame.font.Font(None, 18), plot_size=(40, 30))
     p.update(Rule("newton", dt=0.1, friction=1.0), LAMS)
-    p.update(Rule("newton", dt=0.1, friction=1.0), (25.000001, 1.0))
+    p.update(Rule("newton", dt=0.1, friction=1.0), LAMS)
     assert p.computed == 1
+    p.update(Rule("newton", dt=0.1, friction=1.0), (25.000001, 1.0))  # exact eigenvalues: a new model
+    assert p.computed == 2 and p.readout()["plane.lam_max"] == 25.000001
+    p.update(Rule("newton", dt=0.1, friction=1.0), LAMS)
     r = p.readout()
     assert r["plane.axes"] == ["dt", "friction"] and r["plane.rate_plane_opt"] == pytest.approx(2 / 3)
-    assert r["plane.lr_opt"] == pytest.approx(1 / 9)  # the heavy-ball optimum is always reported
+    # the keys say what the panel shows: the (dt, friction) plane's own best, never heavy ball's
+    assert "plane.lr_opt" not in r and "plane.beta_opt" not in r
+    assert r["plane.dt_opt"] == r["plane.p1_opt"] and r["plane.friction_opt"] == r["plane.p2_opt"]
     p.update(Rule("newton", dt=0.2, friction=1.0), LAMS)
-    assert p.computed == 2
+    assert p.computed == 4
     draw(p)
     p.update(Rule("adam"), LAMS)
-    assert math.isnan(p.readout()["plane.rate"])
+    assert p.readout()["plane.rate"] is None and p.readout()["plane.kind"] is None  # adam: no map, no plane
     draw(p)

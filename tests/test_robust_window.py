@@ -105,6 +105,8 @@ def test_a_bug_in_a_command_is_a_message_a_log_a_recovery_scene_and_the_window_g
     from render.guard import LOG_NAME, FrameGuard
     from tests.test_scene import assert_same_world
 
+    monkeypatch.setenv("XDG_DATA_HOME", str(in_tmp / "data"))
+    data = in_tmp / "data" / "newton-descent"  # the per-user data folder, not the working one
     app = make_app(balls=30)
     app.recording.start(in_tmp / "rec.gif")
     surf = pygame.Surface(SIZE, 0, 32)
@@ -125,10 +127,11 @@ def test_a_bug_in_a_command_is_a_message_a_log_a_recovery_scene_and_the_window_g
     assert guard.errors == 2 and guard.recovery.wait(60)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "ZeroDivisionError: lr = dt / friction" in err
-    assert str(in_tmp / LOG_NAME) in err
-    log = (in_tmp / LOG_NAME).read_text()
+    assert str(data / LOG_NAME) in err and "the window goes on" in err and str(data) in err
+    log = (data / LOG_NAME).read_text()
     assert "Traceback" in log and "in broken" in log and log.count("--- ") == 1
     assert "something went wrong" in app.notices.message[0] and str(guard.recovery.path) in app.notices.message[0]
+    assert guard.recovery.path.parent == data and not list(in_tmp.glob("newton-descent-*"))
     world, info = load_scene(guard.recovery.path)
     assert_same_world(world, app.world)
     assert info.title == "recovered after an error"
@@ -161,20 +164,24 @@ def test_a_bug_in_drawing_shows_the_message_instead_of_the_frame(in_tmp, capsys,
     assert not app.running  # closing the window always works
 
 
-def test_a_headless_run_with_a_bug_finishes_saves_its_screenshot_and_says_so(in_tmp, capsys, monkeypatch):
+@pytest.mark.parametrize("where", ["update", "draw"])
+def test_a_headless_run_with_a_bug_finishes_saves_its_screenshot_and_says_so(in_tmp, capsys, monkeypatch, where):
+    """One line, status 1, and nothing left behind but what was asked for (no log, no
+    recovery scene: neither here nor in the per-user data folder)."""
     import main
 
-    real = App.update
+    monkeypatch.setenv("XDG_DATA_HOME", str(in_tmp / "data"))
+    real = getattr(App, where)
 
-    def flaky(self, dt):
+    def flaky(self, *a, **k):
         if self.frames == 3:
-            self.frames += 1
             raise RuntimeError("a panel bug")
-        return real(self, dt)
+        return real(self, *a, **k)
 
-    monkeypatch.setattr(App, "update", flaky)
+    monkeypatch.setattr(App, where, flaky)
     status = main.main(["--headless", "--frames", "8", "--potential", "bowl", "--particles", "5",
                         "--screenshot", "shot.png"])
     err = capsys.readouterr().err
     assert status == 1 and err.count("\n") == 1 and "RuntimeError: a panel bug" in err
-    assert (in_tmp / "shot.png").exists() and list(in_tmp.glob("newton-descent-recovery-*.toml"))
+    assert "window" not in err
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["shot.png"]

@@ -17,7 +17,8 @@ from sim.world import World
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",
            "heat_escape", "euler_vs_verlet", "himmelblau_basins", "force_not_momentum",
            "condition_number", "energy_never_rises", "escape_rate", "adam_never_settles",
-           "newtons_method_vs_newtons_law", "fit_a_line", "sgd_is_hot", "network_slice")
+           "newtons_method_vs_newtons_law", "fit_a_line", "sgd_is_hot", "network_slice",
+           "marble_on_the_wall")
 
 
 def assert_same_world(a: World, b: World) -> None:

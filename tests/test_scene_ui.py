@@ -374,13 +374,14 @@ def test_every_preset_renders_headless(name, tmp_path):
     assert pygame.image.load(str(shot)).get_size() == (480, 300)
 
 
-def test_headless_screenshot_never_overwrites(tmp_path, capsys):
+def test_headless_screenshot_replaces_the_file_the_user_named(tmp_path, capsys):
+    """A path given is the user's choice (as --dump and --report): replaced atomically; the
+    window's own S names never overwrite (tests/test_atomic_files.py)."""
     shot = tmp_path / "x.png"
     shot.write_bytes(b"keep")
     assert run(potential="bowl", rule="gd", frames=2, size=(200, 150), screenshot=str(shot)) == 0
-    assert shot.read_bytes() == b"keep"
-    assert (tmp_path / "x-1.png").exists()
-    assert "x-1.png" in capsys.readouterr().out
+    assert shot.read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
 
 
 # -- recording ------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def test_drawn_arrows_and_legend_pixels(panel, rule):
 def test_rows_and_ascii(panel, display):
     ro = last_tick(Rule("adam", lr=0.02))
     rows = panel.lines(ro)
-    assert rows[0][1].startswith("step  adam") and len(rows) == 1 + len(ro.terms)
+    assert rows[0][1].startswith("step  adam") and len(rows) == 2 + len(ro.terms)
+    assert rows[-1][1] == "as a particle: n/a for adam"  # adam has no Newtonian reading
     assert any("m̂" in text for _, text, _ in rows)
     plain = StepPanel(pygame.font.Font(None, 16), unicode=False)
     assert not any(ch in text for _, text, _ in plain.lines(ro) for ch in "∇½ᵗ₁₂√\u0302")

@@ -102,7 +102,7 @@ def test_breaks_cache():
 # ---- the modified loss ------------------------------------------------------------------------
 def test_modified_loss_gradient_by_finite_differences():
     base = get_potential("himmelblau")
-    mod = W.ModifiedLoss(base, 0.01)
+    mod = W.ModifiedLoss(base, 0.01 / 4)  # gd at lr 0.01: c = lr/4
     p = np.array([[0.3, -1.2], [2.5, 1.7], [-3.0, 3.1]])
     e = 1e-6
     fd = np.column_stack([(mod.value(p + [e, 0]) - mod.value(p - [e, 0])) / (2 * e),
@@ -121,7 +121,7 @@ def test_gd_follows_the_modified_flow(name, x0, lr):
     """Finite-step gd after k steps sits closer to the modified loss's gradient flow at time
     k lr than to V's own flow (measured with an independent RK4)."""
     base = get_potential(name)
-    mod = W.ModifiedLoss(base, lr)
+    mod = W.ModifiedLoss(base, lr / 4)
     k = 20
     path, _, _ = run(Rule("gd", lr=lr), base, x0, k)
     gd = path[-1]

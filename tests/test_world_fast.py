@@ -4,7 +4,6 @@ ones that recompute them every tick."""
 import numpy as np
 import pytest
 
-from sim import world as world_mod
 from sim.dynamics import RULES, Rule
 from sim.potentials import get_potential
 from sim.world import World
@@ -35,12 +34,13 @@ def test_blocks_give_the_same_bits_as_one_pass(monkeypatch, name, potential):
     far = potential == "saddle"  # big steps: balls run off to infinity and are frozen
     rule = Rule(name, lr=0.5 if far else 1e-4, dt=0.5 if far else 0.01, friction=0.3,
                 temperature=0.2)
-    monkeypatch.setattr(world_mod, "TICK_CHUNK", 1000)
+    monkeypatch.setattr("sim.ticking.TICK_CHUNK", 1000)
     blocks = run_world(rule, potential, 30)
-    monkeypatch.setattr(world_mod, "TICK_CHUNK", 1 << 30)
+    monkeypatch.setattr("sim.ticking.TICK_CHUNK", 1 << 30)
     whole = run_world(rule, potential, 30)
     same_state(blocks, whole)
-    if far and name not in ("adagrad", "rmsprop", "adam"):  # (those take bounded steps)
+    if far and name not in ("adagrad", "rmsprop", "adam", "marble"):  # (those take bounded steps;
+        # the marble's in-plane speed falls as the wall steepens: it does not run off in 30 ticks)
         assert blocks.counts()[1] > 0  # some diverged on the way
 
 

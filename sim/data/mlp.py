@@ -157,6 +157,7 @@ class MLPPlane(DataPotential):
 
     kind = CLASSIFICATION
     NS_PER_EXAMPLE = 20.0  # float32 map cost per (point, example, hidden unit)
+    axis_names = ("a", "b")  # a ball's coordinates: theta* + a d1 + b d2 on the plane
 
     def __init__(self, data: Dataset | None = None, l2: float = L2_DEFAULT, plane: str = "random",
                  train_seed: int = 0, fast: bool = True, name: str = "mlp") -> None:

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from sim.data import DATA_LANDSCAPES, DataPotential, make_landscape
-from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION, DataError, Dataset, builtin, read_csv
+from sim.data.sets import (BUILTIN_SEEDS, CLASSIFICATION, MAX_VALUE, REGRESSION, DataError, Dataset, builtin,
+                           file_sha256, read_csv, too_large)
 
 KEYS = ("data", "l2", "plane", "train_seed")
 DATA_KEYS = ("builtin", "file", "sha256", "x", "y", "kind")
@@ -32,16 +33,34 @@ INLINE_MAX = 100_000
 
 
 def landscape_extra(pot: DataPotential) -> dict[str, Any]:
-    """The [landscape] keys that rebuild `pot` (its data and settings)."""
+    """The [landscape] keys that rebuild `pot` (its data and settings). A file is named with
+    its SHA-256 taken now, and only while it still holds the world's points; else (changed,
+    gone, unreadable) the points are written inline."""
     out: dict[str, Any] = dict(pot.config())
     d = pot.data
+    digest = file_digest_holding(d) if d.sha256 else None
     if d.builtin:
         out["data"] = {"builtin": d.source}
-    elif d.sha256 and Path(d.source).is_file():
-        out["data"] = {"file": str(Path(d.source).resolve()), "sha256": d.sha256}
+    elif digest is not None:
+        out["data"] = {"file": str(Path(d.source).resolve()), "sha256": digest}
     else:
         out["data"] = {"x": d.x.tolist(), "y": d.y.tolist(), "kind": d.kind}
     return out
+
+
+def file_digest_holding(d: Dataset) -> str | None:
+    """The SHA-256 of d's file as it is now when the file holds exactly d's points (the digest
+    taken when it was read, or a rewrite with the same numbers), else None."""
+    try:
+        if not Path(d.source).is_file():
+            return None
+        if file_sha256(d.source) == d.sha256:
+            return d.sha256
+        now = read_csv(d.source)
+    except (OSError, DataError):
+        return None
+    same = now.kind == d.kind and now.x.shape == d.x.shape and now.y.shape == d.y.shape
+    return now.sha256 if same and np.array_equal(now.x, d.x) and np.array_equal(now.y, d.y) else None
 
 
 def data_landscape_from(name: str, t: dict) -> DataPotential | None:
@@ -116,6 +135,9 @@ def _inline(t: dict, where: str) -> Dataset:
     xa, ya = np.array(x, dtype=np.float64).reshape(-1, cols), np.array(y, dtype=np.float64)
     if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
         raise ValueError(f"{where} x and y must be finite numbers")
+    big = np.flatnonzero((np.abs(xa) > MAX_VALUE).any(axis=1) | (np.abs(ya) > MAX_VALUE))
+    if len(big):
+        raise ValueError(f"{where} row {int(big[0]) + 1} of x, y is too large: {too_large()}")
     if kind == CLASSIFICATION and not np.isin(ya, (0.0, 1.0)).all():
         raise ValueError(f"{where} labels (y) must be 0 or 1")
     names = ("x", "y") if kind == REGRESSION else ("x1", "x2", "label")

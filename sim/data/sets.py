@@ -23,6 +23,9 @@ CLASSIFICATION = "classification"
 MIN_ROWS = 2
 MAX_ROWS = 100_000
 MAX_FILE_BYTES = 64 * 2**20  # refuse to read anything larger (100,000 rows fit in ~5 MB)
+# the largest |value| a data set holds: the losses sum squares of values over up to MAX_ROWS
+# rows (MAX_ROWS * MAX_VALUE^2 ~ 1e305 < 1.8e308); a larger value's loss is not finite
+MAX_VALUE = 1e150
 
 # built-in sets: (name -> seed); every generator below takes only this seed
 LINE_N, LINE_SLOPE, LINE_INTERCEPT, LINE_NOISE = 40, 0.8, 1.0, 0.3  # x uniform in [0, 3]
@@ -63,7 +66,10 @@ class Dataset:
     def with_points(self, x: np.ndarray, y: np.ndarray) -> "Dataset":
         """The same kind of set with other points (an edit): no longer a file or a built-in."""
         x = np.asarray(x, dtype=np.float64).reshape(len(y), -1)
-        return Dataset(x, np.asarray(y, dtype=np.float64).copy(), self.kind, "edited", "", self.columns)
+        y = np.asarray(y, dtype=np.float64).copy()
+        if not (np.abs(x) <= MAX_VALUE).all() or not (np.abs(y) <= MAX_VALUE).all():
+            raise DataError(f"a point is not finite or too large: {too_large()}")
+        return Dataset(x, y, self.kind, "edited", "", self.columns)
 
 
 # ----------------------------------------------------------------------------------------
@@ -235,7 +241,14 @@ def _cell(cell: str, line: int, col: int, name: str) -> float:
         raise DataError(f"{where}: {text[:40]!r} is not a number") from None
     if not math.isfinite(v):
         raise DataError(f"{where}: {text!r} is not a finite number")
+    if abs(v) > MAX_VALUE:
+        raise DataError(f"{where}: {text[:40]!r} is too large: {too_large()}")
     return v
+
+
+def too_large() -> str:
+    """Why a value past ±MAX_VALUE is refused (the end of a one-line message)."""
+    return f"its square overflows, so the loss is not finite there (at most ±{MAX_VALUE:g})"
 
 
 def load(spec: str) -> Dataset:

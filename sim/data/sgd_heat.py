@@ -14,6 +14,7 @@ Positions in the landscape's units; variances in units squared.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -27,6 +28,9 @@ NEAR_SIGMAS = 6.0  # a ball counts when within this many predicted sigmas of the
 PREDICTED_RULES = ("gd", "momentum", "nesterov", "newton_method")  # linear near a minimum
 MEDIAN_SAMPLE = 1024  # balls (every k-th) whose median picks the minimum
 SPECTRAL_MARGIN = 1e-12  # a map with spectral radius >= 1 - this has no stationary spread
+MOMENT_RULES = ("gd", "momentum", "nesterov")  # per-tick map affine in the minibatch Hessian
+HILL_MIN = 10  # order statistics the tail-index estimate uses at least (else sqrt(balls))
+TAIL_SIGMAS = 2.0  # the estimate says "heavy" when alpha + this x its error is still < 4
 
 
 def linear_map(rule, h: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -107,6 +111,86 @@ def stationary_cov_moving(rule, h: np.ndarray, q: np.ndarray, hs: np.ndarray, sc
         return None
     s = np.linalg.solve(np.eye(k * k) - t, (n @ q @ n.T).ravel()).reshape(k, k)
     return 0.5 * (s[:2, :2] + s[:2, :2].T)
+
+
+@functools.lru_cache(maxsize=8)
+def _sym_basis(k: int, p: int) -> np.ndarray:
+    """Orthonormal basis [k^p, d] of the fully symmetric tensors of order p over R^k: per
+    multiset of indices, the indicator of its permutations over the square root of their count."""
+    idx = np.indices((k,) * p).reshape(p, -1).T  # [k^p, p] index tuples, row-major
+    orbit = {}
+    for flat, t in enumerate(idx):
+        orbit.setdefault(tuple(sorted(t)), []).append(flat)
+    basis = np.zeros((k**p, len(orbit)))
+    for j, members in enumerate(orbit.values()):
+        basis[members, j] = 1.0 / math.sqrt(len(members))
+    return basis
+
+
+def moment_radius(rule, hs: np.ndarray, p: int) -> float:
+    """Spectral radius of z -> E[A^(x)p] on symmetric order-p tensors, A = M(H_i) the rule's
+    tick linearized with one example's Hessian H_i (hs [n, 2, 2]; batch 1: each example with
+    probability 1/n): the stationary p-th moment of the cloud is finite iff this is < 1 (the
+    ticks are independent random linear maps plus noise, a Kesten recursion; exact where the
+    examples' gradients are affine, as in linreg). p = 2 gives the variance's own relaxation.
+    nan for rules whose tick is not affine in the Hessian."""
+    if rule.name not in MOMENT_RULES:
+        return math.nan
+    hs = np.ascontiguousarray(hs, dtype=np.float64)
+    key = (rule.name, float(rule.lr), float(rule.beta), hs.shape, hs.tobytes(), p)
+    if key not in _RADII:
+        if len(_RADII) >= 64:
+            _RADII.clear()
+        _RADII[key] = _moment_radius(rule, hs, p)
+    return _RADII[key]
+
+
+_RADII: dict[tuple, float] = {}  # moment_radius per (rule, Hessians, p): drawn every frame
+
+
+def _moment_radius(rule, hs: np.ndarray, p: int) -> float:
+    maps = [linear_map(rule, h)[0] for h in hs]
+    k = len(maps[0])
+    mean = np.zeros((k**p, k**p))
+    for a in maps:
+        big = a
+        for _ in range(p - 1):
+            big = np.kron(big, a)
+        mean += big
+    basis = _sym_basis(k, p)
+    t = basis.T @ (mean / len(maps)) @ basis
+    if not np.all(np.isfinite(t)):
+        return math.nan
+    return float(np.max(np.abs(np.linalg.eigvals(t))))
+
+
+def hill_tail_index(r: np.ndarray) -> tuple[float, float]:
+    """(alpha, its standard error alpha / sqrt(k)) of P(|z| > r) ~ r^-alpha from the largest
+    k = max(HILL_MIN, sqrt(len)) radii r [m] (Hill 1975); nan with fewer than 2k radii."""
+    r = np.asarray(r, dtype=np.float64)
+    r = r[np.isfinite(r)]
+    k = max(HILL_MIN, int(math.sqrt(len(r))))
+    if len(r) < 2 * k:
+        return math.nan, math.nan
+    r = np.sort(np.partition(r, len(r) - k - 1)[-k - 1:])  # the k + 1 largest
+    if r[0] <= 0:
+        return math.nan, math.nan
+    logs = np.log(r[-k:] / r[-k - 1])
+    alpha = 1.0 / float(logs.mean()) if logs.mean() > 0 else math.inf
+    return alpha, alpha / math.sqrt(k)
+
+
+def variance_rel_se(d: np.ndarray) -> list[float]:
+    """Relative standard error [2] of the sample variance along each column of d [m, 2]
+    (deviations from the center), from the sample's own fourth moment:
+    sqrt((m4 / m2^2 - 1) / m), distribution-free (sqrt(2/m) for a Gaussian)."""
+    m = len(d)
+    if m < 3:
+        return [math.nan, math.nan]
+    m2 = (d * d).mean(axis=0)
+    m4 = (d**4).mean(axis=0)
+    return [math.sqrt(max(float(a / (b * b)) - 1.0, 0.0) / m) if b > 0 else math.nan
+            for a, b in zip(m4, m2)]
 
 
 def sgd_group(world, chosen: int | None = None) -> tuple[int, np.ndarray, int] | None:
@@ -195,6 +279,39 @@ def _noise_shape(pot, center: np.ndarray, c: np.ndarray, e: np.ndarray,
             "c_angle_deg": angle, "trace_c_edge_ratio": edge}
 
 
+def _tails(rule, pot, center: np.ndarray, batch: float, pts: np.ndarray, near: np.ndarray,
+           e: np.ndarray) -> dict[str, Any]:
+    """How far the measured variance can be trusted: the moment radii (batch 1 with the
+    examples' Hessians known: exact), the variance's own relaxation, the tail index of the
+    whole group's distances (Hill), the share of the second moment the far balls carry, and
+    the distribution-free relative error of the counted balls' variance (nan where the fourth
+    moment is infinite: the sample variance then has no standard error)."""
+    rho2 = rho4 = math.nan
+    if int(batch) == 1 and hasattr(pot, "example_hessians"):
+        hs = pot.example_hessians(center)
+        rho2, rho4 = moment_radius(rule, hs, 2), moment_radius(rule, hs, 4)
+    d_all = pts - center
+    alpha, alpha_se = hill_tail_index(np.hypot(d_all[:, 0], d_all[:, 1]))
+    if math.isfinite(rho4):
+        fourth = "infinite" if rho4 >= 1.0 - SPECTRAL_MARGIN else "finite"
+    elif math.isfinite(alpha) and alpha + TAIL_SIGMAS * alpha_se < 4.0:
+        fourth = "infinite (estimated)"
+    else:
+        fourth = "unknown"
+    rel = variance_rel_se((pts[near] - center) @ e)
+    if fourth.startswith("infinite"):
+        rel = [math.nan, math.nan]
+    second = (d_all * d_all).sum(axis=1)
+    total = float(second.sum())
+    share = float(second[~near].sum() / total) if total > 0 else math.nan
+    relax_var = -1.0 / math.log(rho2) if 0.0 < rho2 < 1.0 else math.inf if math.isfinite(rho2) \
+        else math.nan
+    return {"rho_second": rho2, "rho_fourth": rho4, "fourth_moment": fourth,
+            "relax_ticks_var": relax_var, "tail_index": alpha, "tail_index_se": alpha_se,
+            "far_share": share, "var_measured_rel_se_axes": rel,
+            "var_measured_rel_se": max(rel) if all(math.isfinite(v) for v in rel) else math.nan}
+
+
 def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarray, np.ndarray] | None:
     """(readout, positions [k, 2] of the group's balls, mask [k] of those counted as near) of
     the SGD view (sgd_group, with the chosen ball's rule first), or None when it does not apply.
@@ -225,22 +342,26 @@ def sgd_heat(world, chosen: int | None = None) -> tuple[dict[str, Any], np.ndarr
     near = _near(pts, center, widest)  # the most faithful prediction sets what "near" is
     counted = int(np.count_nonzero(near))
     s_meas = np.cov(pts[near].T) if counted >= 3 else None
-    cont = [float(noise["t_eff"] / v) if v > 0 else math.inf for v in lam]
+    nf = rule.spec.noise_factor(rule)  # the rule's temperature per gd's T_eff (heavy ball 1/(1-beta))
+    t_eff = None if nf is None else float(nf * noise["t_eff"])
+    cont = [(float(t_eff / v) if v > 0 else math.inf) if t_eff is not None else None for v in lam]
+    tails = _tails(rule, pot, center, noise["batch"], pts, near, e)
     out: dict[str, Any] = {
         "rule": rule.name, "lr": float(rule.lr), "batch": int(noise["batch"]), "n": int(noise["n"]),
         "factor": float(noise["factor"]), "balls": counted,
-        "var_measured_rel_se": math.sqrt(2.0 / (counted - 1)) if counted >= 3 else math.nan,
+        "var_measured_rel_se_gaussian": math.sqrt(2.0 / (counted - 1)) if counted >= 3 else math.nan,
         "far": int(len(near) - np.count_nonzero(near)), "left_out": left_out,
         "center": [float(v) for v in center], "center_kind": kind,
         "mean": [float(v) for v in pts[near].mean(axis=0)] if near.any() else [math.nan, math.nan],
-        "t_eff": float(noise["t_eff"]), "trace_c": float(noise["trace"]),
+        "t_eff": t_eff, "t_eff_factor": nf, "t_eff_gd": float(noise["t_eff"]),
+        "trace_c": float(noise["trace"]),
         "hessian_eigenvalues": [float(v) for v in lam],
         "e1_angle_deg": math.degrees(math.atan2(e[1, 0], e[0, 0])),
         "predicted": s_sgd is not None or s_lang is not None,
         "schedule": rule.schedule, "relax_ticks": relax_ticks(rule, h),
         "cov_measured": _nested(s_meas), "cov_langevin": _nested(s_lang), "cov_sgd": _nested(s_sgd),
         "cov_sgd_moving": _nested(s_move), "moving_known": hasattr(pot, "example_hessians"),
-        "var_langevin_continuous": cont}
+        "var_langevin_continuous": cont, **tails}
     for name, s in (("measured", s_meas), ("langevin", s_lang), ("sgd", s_sgd), ("sgd_moving", s_move)):
         out[f"var_{name}"], out[f"corr_{name}"] = _in_basis(s, e)
     out.update(_noise_shape(pot, center, c, e, s_meas if s_meas is not None else s_sgd))
@@ -251,12 +372,21 @@ def sgd_heat_readout(world, chosen: int | None = None) -> dict[str, Any] | None:
     """The SGD view's numbers (None when it does not apply). Keys: rule, lr, batch (B), n
     (examples), factor ((n−B)/(n−1)), balls (counted: within NEAR_SIGMAS of the minimum in the
     metric of the C(x) prediction, else C(x*)'s, else Langevin's),
-    var_measured_rel_se (a sample variance's relative standard error, sqrt(2/(balls−1))), far,
+    var_measured_rel_se (the larger of var_measured_rel_se_axes [2], the measured variances'
+    relative standard errors from the balls' own fourth moment, sqrt((m4/m2² − 1)/balls); nan
+    where the fourth moment is infinite), var_measured_rel_se_gaussian (what a Gaussian cloud
+    would give, sqrt(2/(balls−1))), fourth_moment ("finite", "infinite": exact, from
+    rho_fourth; "infinite (estimated)": from the tail index; "unknown"), rho_fourth and
+    rho_second (spectral radii of the tick's 4th and 2nd tensor powers averaged over the
+    examples, batch 1 with the examples' Hessians known, else nan), relax_ticks_var (the
+    variance's own relaxation, −1/ln rho_second), tail_index and tail_index_se (Hill, from
+    all the group's distances to the center), far_share (the share of the group's second
+    moment about the center carried by the far balls), far,
     left_out (other rules' alive balls), center [2] and center_kind, mean [2] of the counted
     balls, t_eff and trace_c at the center, hessian_eigenvalues [2] (stiff first, axes e1, e2),
     e1_angle_deg (e1 from the first parameter's axis),
     predicted (the rule is linear near a minimum and stable), schedule, relax_ticks (ticks for the
-    slowest mode to relax by e: the cloud is stationary after several), cov_measured /
+    mean's slowest mode to relax by e; the variance relaxes at relax_ticks_var), cov_measured /
     cov_langevin / cov_sgd [2][2] (None when absent), var_* [2] along e1, e2 and corr_* for
     measured, langevin (isotropic noise of equal trace, discrete Lyapunov) and sgd (the exact
     C at the center); cov_sgd_moving / var_sgd_moving / corr_sgd_moving: the same with the
