@@ -17,8 +17,7 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 from sim.rules.sgd_schedulefree import BUFFERS, averaging, finish, same_steps, start_fresh
 
 
@@ -83,6 +82,7 @@ SPEC = RuleSpec(
     summary="Schedule-free AdamW: the ball is the running average x of an Adam walker z, "
             "the gradient taken between them",
     params=(
+        ParamSpec("lr", 0.0025, lo=0.0, lo_ok=False, help="learning rate (the reference's default)"),
         ParamSpec("beta", 0.9, lo=0.0, lo_ok=False, hi=1.0, help="beta1: y = (1-beta1) z + beta1 x"),
         ParamSpec("beta2", 0.999, lo=0.0, hi=1.0, help="the squared gradient's decay"),
         ParamSpec("eps", 1e-8, lo=0.0, lo_ok=False, help="added to the root in the denominator"),
@@ -93,6 +93,7 @@ SPEC = RuleSpec(
         ParamSpec("inner_momentum", 0.0, lo=0.0, hi=1.0, help="an EMA of g inside the Adam step"),
     ),
     step=step,
+    counts_steps=True,
     buffers=BUFFERS,
     # adaptive and time-dependent: no constant map, no modified loss, no temperature
     reading=reading,

@@ -15,8 +15,7 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 
 
 def step(r, s, V, rng) -> bool:
@@ -62,11 +61,13 @@ SPEC = RuleSpec(
     color=(255, 170, 40),
     summary="Lion: the sign of a momentum mix, so every coordinate moves exactly lr per tick",
     params=(
+        ParamSpec("lr", 1e-4, lo=0.0, lo_ok=False, help="learning rate (the reference's default)"),
         ParamSpec("beta", 0.9, lo=0.0, hi=1.0, hi_ok=True, help="beta1: the mix whose sign is the step"),
         ParamSpec("beta2", 0.99, lo=0.0, hi=1.0, hi_ok=True, help="beta2: the momentum's decay"),
         ParamSpec("weight_decay", 0.0, lo=0.0, help="decoupled: x <- x (1 - lr wd) each tick"),
     ),
     step=step,
+    schedulable=True,  # the displacement is lr (wd x + sign(...)): linear in lr
     # sign() is not linear: no constant map, no modified loss, no temperature
     reading=reading,
 )

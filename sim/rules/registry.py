@@ -14,6 +14,10 @@ MODULES = (
     "newton_method",
     "nesterov_ode",
     "marble",
+    "lion",
+    "sam",
+    "sgd_schedulefree",
+    "adamw_schedulefree",
 )
 
 _SPECS: dict[str, RuleSpec] = {}

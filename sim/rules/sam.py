@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
 
 NORM_EPS = 1e-12  # davda54/sam: scale = rho / (grad_norm + 1e-12)
 
@@ -93,11 +92,14 @@ SPEC = RuleSpec(
     color=(120, 200, 255),
     summary="SAM: heavy ball with the gradient taken rho uphill of the ball (two gradients a tick)",
     params=(
+        ParamSpec("lr", 1e-3, lo=0.0, lo_ok=False, help="learning rate (the reference's default)"),
         ParamSpec("beta", 0.9, lo=0.0, hi=1.0, help="the base SGD's momentum"),
         ParamSpec("weight_decay", 0.0, lo=0.0, help="the base SGD's L2 term, at x"),
         ParamSpec("sam_rho", 0.05, lo=0.0, help="how far uphill the gradient is taken"),
     ),
     step=step,
+    # carry stays "fresh": tables keyed on carry "buffer" mean momentum/nesterov
+    schedulable=True,  # x -= lr u with u independent of lr
     linear_map=linear_map,
     modified_loss=modified_loss,
     noise_factor=noise_factor,

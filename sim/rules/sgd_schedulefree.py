@@ -23,8 +23,7 @@ import math
 
 import numpy as np
 
-from sim.dynamics import Family
-from sim.rules.base import BufferSpec, ParamSpec, Reading, RuleSpec
+from sim.rules.base import Family, BufferSpec, ParamSpec, Reading, RuleSpec
 
 BUFFERS = (BufferSpec("y"), BufferSpec("z"), BufferSpec("weight_sum", (1,)), BufferSpec("lr_max", (1,)))
 
@@ -149,6 +148,7 @@ SPEC = RuleSpec(
     summary="Schedule-free SGD: the ball is the running average x of a gd walker z, "
             "the gradient taken between them",
     params=(
+        ParamSpec("lr", 1.0, lo=0.0, lo_ok=False, help="learning rate (the reference's default)"),
         ParamSpec("beta", 0.9, lo=0.0, lo_ok=False, hi=1.0, help="momentum: y = (1-beta) z + beta x"),
         ParamSpec("weight_decay", 0.0, lo=0.0, help="L2 term wd y added to the gradient"),
         ParamSpec("warmup_steps", 0, kind=int, lo=0, help="linear lr warmup over this many steps"),
@@ -156,6 +156,7 @@ SPEC = RuleSpec(
         ParamSpec("weight_lr_power", 2.0, lo=0.0, help="average weights lr_max^this"),
     ),
     step=step,
+    counts_steps=True,
     buffers=BUFFERS,
     # the averaging weight c_k changes every step: no constant map, no rate, no temperature
     reading=reading,
