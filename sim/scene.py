@@ -132,6 +132,7 @@ LESSON_ORDER = (
     "sgd_is_hot",
     "network_slice",
     "marble_on_the_wall",
+    "lion_constant_speed",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
