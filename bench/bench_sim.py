@@ -1,6 +1,7 @@
 """Simulation ticks per second for every rule on Rosenbrock (prints a table; never pass/fail).
 
     python bench/bench_sim.py [--sizes 1000,10000,100000,1000000] [--seconds 1.0] [--window] [--json]
+                              [--rules lion,sam,...]
 
 Step sizes are the ones the window picks for Rosenbrock (sim/tuning.py), so the particles
 behave as on screen (few diverge; a diverged particle still costs its share of a tick). The
@@ -57,18 +58,19 @@ def measure(rule: Rule, n: int, seconds: float, keep_prev: bool, potential_name:
             "step": rule.dt if rule.newtonian else rule.lr}
 
 
-def run(sizes=SIZES, seconds: float = 1.0, keep_prev: bool = True) -> list[dict]:
+def run(sizes=SIZES, seconds: float = 1.0, keep_prev: bool = True, rules=RULES) -> list[dict]:
     pot = get_potential(POTENTIAL)
-    return [measure(make_rule(name, pot), n, seconds, keep_prev) for name in RULES for n in sizes]
+    return [measure(make_rule(name, pot), n, seconds, keep_prev) for name in rules for n in sizes]
 
 
-def print_table(rows: list[dict], sizes) -> None:
-    print(f"ticks per second (ms per tick), {POTENTIAL}, numpy {np.__version__}")
-    print(f"{'rule':<10}" + "".join(f"{n:>20,}" for n in sizes))
-    for name in RULES:
+def print_table(rows: list[dict], sizes, rules=RULES) -> None:
+    print(f"ticks per second (ms per tick) [M particle-ticks/s], {POTENTIAL}, numpy {np.__version__}")
+    print(f"{'rule':<20}" + "".join(f"{n:>30,}" for n in sizes))
+    for name in rules:
         cells = {r["n"]: r for r in rows if r["rule"] == name}
-        print(f"{name:<10}" + "".join(
-            f"{cells[n]['ticks_per_s']:>10,.0f} ({cells[n]['ms_per_tick']:6.2f})" for n in sizes if n in cells))
+        print(f"{name:<20}" + "".join(
+            f"{cells[n]['ticks_per_s']:>10,.0f} ({cells[n]['ms_per_tick']:7.2f}) [{cells[n]['mpts']:6.1f}]"
+            for n in sizes if n in cells))
 
 
 def main() -> None:
@@ -78,16 +80,21 @@ def main() -> None:
     ap.add_argument("--window", action="store_true",
                     help="also copy positions for interpolation, as the window does (its keep_prev)")
     ap.add_argument("--json", action="store_true", help="print one JSON line (for run_all.py)")
+    ap.add_argument("--rules", default=",".join(RULES), help="comma-separated rules (default: all)")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    rows = run(sizes, a.seconds, a.window)
+    rules = tuple(r for r in a.rules.split(",") if r)
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        ap.error(f"unknown rule {unknown[0]!r}; choose from: {', '.join(RULES)}")
+    rows = run(sizes, a.seconds, a.window, rules)
     if a.json:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from common import emit
 
         emit({"sim": rows, "keep_prev": a.window})
     else:
-        print_table(rows, sizes)
+        print_table(rows, sizes, rules)
 
 
 if __name__ == "__main__":
