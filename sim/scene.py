@@ -134,6 +134,8 @@ LESSON_ORDER = (
     "network_slice",
     "marble_on_the_wall",
     "adamw_vs_l2",
+    "lion_constant_speed",
+    "sam_flat_minimum",
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 

@@ -58,8 +58,9 @@ def test_the_old_rules_in_tab_order_and_their_tables_from_the_registry():
                           "langevin", "newton_method", "nesterov_ode")  # new rules come after
     assert RULE_PARAMS["adam"][:4] == ("lr", "beta", "beta2", "eps")  # then torch's options (weight_decay, ...)
     assert RULE_PARAMS["newton"] == ("mass", "friction", "dt", "integrator")
-    assert {k: EPS_DEFAULT[k] for k in ("adagrad", "rmsprop", "adam")} == {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
-    assert HEAVY_BALL == ("momentum", "nesterov")
+    old = set(RULES[:10])  # new rules may add their own rows
+    assert {k: v for k, v in EPS_DEFAULT.items() if k in old} == {"adagrad": 1e-10, "rmsprop": 1e-8, "adam": 1e-8}
+    assert tuple(k for k in HEAVY_BALL if k in old) == ("momentum", "nesterov")
     assert "newton" not in OPTIMIZERS and "newton_method" in OPTIMIZERS
     assert FAMILY["nesterov_ode"] == Family.NEWTON
 

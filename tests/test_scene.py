@@ -18,7 +18,8 @@ LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "a
            "heat_escape", "euler_vs_verlet", "himmelblau_basins", "force_not_momentum",
            "condition_number", "energy_never_rises", "escape_rate", "adam_never_settles",
            "lbfgs_few_costly_ticks", "newtons_method_vs_newtons_law", "fit_a_line", "sgd_is_hot",
-           "network_slice", "marble_on_the_wall", "adamw_vs_l2")
+           "network_slice", "marble_on_the_wall", "adamw_vs_l2", "lion_constant_speed",
+           "sam_flat_minimum")
 
 
 def assert_same_world(a: World, b: World) -> None:

@@ -24,6 +24,10 @@ MODULES = (
     "adafactor",
     "lbfgs",
     "muon",
+    "lion",
+    "sam",
+    "sgd_schedulefree",
+    "adamw_schedulefree",
 )
 
 _SPECS: dict[str, RuleSpec] = {}
