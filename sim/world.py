@@ -341,6 +341,12 @@ class World:
         p.dissipated[:] = 0.0
         with np.errstate(all="ignore"):
             p.energy0[:] = self.potential.value(p.pos) + self.kinetic()
+            for rid, r in enumerate(self.rules):  # a rule that books its own energy (the marble)
+                rows = np.flatnonzero(p.rule == rid)
+                if len(rows):
+                    own = r.spec.energy(r, p.pos[rows], p.vel[rows], self.potential)
+                    if own is not None:
+                        p.energy0[rows] = own[0] + own[1]
 
     def undefined_at(self, rows: np.ndarray) -> np.ndarray:
         """Which of these rows sit where V or grad V is not finite: mask [len(rows)]."""
