@@ -576,6 +576,9 @@ def _override_scene_rule(args: argparse.Namespace, world) -> None:
     if ns.integrator is None and (args.dynamics or current.name) == "newton":
         ns.integrator = current.integrator
     rule = make_rule(ns, default=current.name)
+    if rule.family != current.family and rule.step_name not in given:
+        from sim.tuning import suggest  # another family's step is not this rule's (as Tab does)
+        rule = suggest(world.potential, rule)
     if rule.name != current.name:
         world.set_rule(rule)
     else:
