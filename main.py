@@ -197,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(land)
 
     dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
-    dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
+    dyn.add_argument("--dynamics", metavar="NAME",
+                     help="the rule that moves the balls (gd with --steps; momentum in the window)")
     dyn.add_argument("--integrator", metavar="NAME", help=f"for newton: {'|'.join(INTEGRATORS)} (verlet)")
     suggested = "the landscape's suggested step; 0.01 where it has none"
     defaults = {"lr": suggested, "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
