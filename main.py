@@ -205,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(land)
 
     dyn = p.add_argument_group("dynamics and parameters (defaults in parentheses)")
-    dyn.add_argument("--dynamics", metavar="NAME", help="the rule that moves the balls (gd)")
+    dyn.add_argument("--dynamics", metavar="NAME",
+                     help="the rule that moves the balls (gd with --steps; momentum in the window)")
     dyn.add_argument("--integrator", metavar="NAME", help=f"for newton: {'|'.join(INTEGRATORS)} (verlet)")
     suggested = "the landscape's suggested step; 0.01 where it has none"
     defaults = {"lr": suggested, "beta": "0.9", "beta2": "0.999", "alpha": "0.99",
@@ -588,6 +589,9 @@ def _override_scene_rule(args: argparse.Namespace, world) -> None:
     if ns.integrator is None and (args.dynamics or current.name) == "newton":
         ns.integrator = current.integrator
     rule = make_rule(ns, default=current.name)
+    if rule.family != current.family and rule.step_name not in given:
+        from sim.tuning import suggest  # another family's step is not this rule's (as Tab does)
+        rule = suggest(world.potential, rule)
     if rule.name != current.name:
         world.set_rule(rule)
     else:
