@@ -113,3 +113,73 @@ def test_a_ball_in_sight_has_no_ring():
     app.world.drop(np.array([[0.5, 0.5]]))
     draw(app)
     assert app.view3d.proj.visible[0] and not app.view3d.proj.hidden[0]
+
+
+# -- scenes keep the 3D mode and the camera ---------------------------------------------------------
+
+def save_and_wait(app, folder):
+    path = app.scene_ui.save(folder)
+    if path is None:
+        assert app.scene_ui.saves.wait(30)
+        path = sorted(folder.glob("*.toml"))[-1]
+    return path
+
+
+def test_a_scene_saves_and_loads_the_3d_mode_and_camera(tmp_path):
+    import tomllib
+
+    from sim.scene import load_scene
+
+    app = make_app("himmelblau", 40.0, 30.0, zoom=1.5, mode="both")
+    app.world.drop(np.array([[0.5, 0.5]]))
+    path = save_and_wait(app, tmp_path)
+    t = tomllib.loads(path.read_text())["view3d"]  # the file itself, read by the standard library
+    assert t == {"mode": "both", "yaw": 40.0, "pitch": 30.0, "zoom": 1.5}
+    fresh = make_app("bowl", mode="map")
+    fresh.view3d.cam.reset()
+    world, info = load_scene(path)
+    fresh.scene_ui.open_scene(world, info, path)
+    assert fresh.view3d.mode == "both" and fresh.show["3D"]
+    assert fresh.view3d.cam.key == (40.0, 30.0, 1.5)
+
+
+def test_an_old_scene_without_view3d_leaves_the_view_as_it_is(tmp_path):
+    from sim.scene import load_scene
+
+    app = make_app("himmelblau", mode="map")
+    app.view3d.cam.reset()
+    path = save_and_wait(app, tmp_path)
+    assert "[view3d]" not in path.read_text()  # a map-mode window at the starting camera: as before
+    fresh = make_app("bowl", 10.0, 70.0, mode="3d")
+    world, info = load_scene(path)
+    assert info.view3d is None
+    fresh.scene_ui.open_scene(world, info, path)
+    assert fresh.view3d.mode == "3d" and fresh.view3d.cam.key[:2] == (10.0, 70.0)
+
+
+@pytest.mark.parametrize("table,word", [('mode = "top"', "mode"), ("pitch = 2.0", "pitch"),
+                                        ("zoom = -1.0", "zoom"), ('yaw = "x"', "yaw"), ("roll = 3.0", "roll")])
+def test_a_bad_view3d_table_is_one_clear_error(tmp_path, table, word):
+    from sim.scene import SceneError, load_scene
+
+    f = tmp_path / "s.toml"
+    f.write_text(f'[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n[view3d]\n{table}\n')
+    with pytest.raises(SceneError, match=word):
+        load_scene(f)
+
+
+def test_view3d_on_the_command_line_overrides_the_scenes(tmp_path):
+    from render.loop import _make_app
+    from sim.scene import load_scene
+
+    f = tmp_path / "s.toml"
+    f.write_text('[landscape]\npotential = "bowl"\n[rule]\nname = "gd"\n'
+                 '[view3d]\nmode = "both"\nyaw = 40.0\npitch = 30.0\nzoom = 2.0\n')
+    scene = load_scene(f)
+    world = scene[0]
+    screen = pygame.Surface(SIZE, 0, 32)
+    app, err = _make_app(screen, world.potential, world.rule, 0, 0, True, {"scene": scene})
+    assert err is None and app.view3d.mode == "both" and app.view3d.cam.key == (40.0, 30.0, 2.0)
+    app, err = _make_app(screen, world.potential, world.rule, 0, 0, True,
+                         {"scene": load_scene(f), "view3d": (10.0, 70.0)})
+    assert err is None and app.view3d.cam.key[:2] == (10.0, 70.0)

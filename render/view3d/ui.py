@@ -87,6 +87,20 @@ class View3D:
         self.cam.reset()
         self.runtime.say("3D camera reset")
 
+    def scene_state(self) -> dict | None:
+        """The mode and camera for a scene's [view3d]; None (no table) for the map at the
+        starting camera, so such scenes are written as before."""
+        c = self.cam
+        if self.mode == "map" and c.key == OrbitCamera().key:
+            return None
+        return {"mode": self.mode, "yaw": c.yaw, "pitch": c.pitch, "zoom": c.zoom}
+
+    def apply_scene(self, d: dict) -> None:
+        """A scene's [view3d] (sim.scene checked it): its mode and camera."""
+        self.cam.set(d["yaw"], d["pitch"], d["zoom"])
+        if d["mode"] != self.mode:
+            self.set_mode(d["mode"])
+
     def on_change(self, change: Change) -> None:
         if change in (Change.POPULATION, Change.LANDSCAPE, Change.DATA):
             self.trails.forget_paths()
