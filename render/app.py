@@ -65,7 +65,9 @@ class App:
         self.notices = Notices()
         self.instruments = Instruments(self.runtime, self.camera, headless, self.fonts)
         self.scene_ui = SceneUI(self.runtime, self.camera,
-                                InstrumentHooks(self.apply_instruments, self.instrument_states))
+                                InstrumentHooks(self.apply_instruments, self.instrument_states,
+                                                lambda d: self.view3d.apply_scene(d),
+                                                lambda: self.view3d.scene_state()))
         self.recording = RecordingUI(self.runtime, headless)
         self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view),
                               self.instruments.data.retrain.start)

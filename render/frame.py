@@ -92,8 +92,9 @@ class Frame:
 
     def context(self, frames: int) -> Context:
         p = self.p
+        point = "map" if p.view3d is None else p.view3d.cursor_point(p.gestures.mouse)
         return Context(p.runtime, p.hud.fonts.small, p.camera.view, frames, p.gestures.mouse,
-                       self.hover, self.selected())
+                       self.hover, self.selected(), point)
 
     # -- the frame ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, now: float, frames: int, fps: float | None) -> None:
@@ -215,8 +216,9 @@ class Frame:
             H.colorbar(surface, shading, (W - M, M), grey=p.instruments.basins_shown() and area is not None)
 
         k = self.selected()
+        hint = {} if p.view3d is None else {"hint": p.view3d.mouse_hint(p.gestures.mouse)}
         draw_ball_panel(surface, H, p.runtime, p.history, k, k is not None and k == self.hover,
-                        p.gestures.mouse)
+                        p.gestures.mouse, **hint)
         r = H.text_panel(surface, [hud.Line([("H", "body", hud.ACCENT), (":", "body", hud.DIM),
                                              (" help", "body", hud.DIM)])], "bottomleft", (M, Hh - M))
         if area3d is not None:  # how to drive the 3D view, and what it does not mean

@@ -46,14 +46,17 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[hud.Line]:
     return lines
 
 
-def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]:
-    """The bottom-right panel's text: ball k (under the cursor or last dropped), then the plot's
-    legend."""
+MAP_MOUSE_HINT = "click: drop a ball   drag: throw   shift+click: 200"
+
+
+def ball_lines(runtime: Runtime, k: int | None, hovered: bool,
+               hint: str = MAP_MOUSE_HINT) -> list[hud.Line]:
+    """The bottom-right panel's text: ball k (under the cursor or last dropped), or with no
+    ball `hint` (what the mouse does where it is), then the plot's legend."""
     w = runtime.world
     lines: list = []
     if k is None:
-        lines.append(hud.Line([("click: drop a ball   drag: throw   shift+click: 200",
-                                "small", hud.DIM)]))
+        lines.append(hud.Line([(hint, "small", hud.DIM)]))
     else:
         p = w.particles
         pos = p.pos[k:k + 1]
@@ -85,13 +88,14 @@ def ball_lines(runtime: Runtime, k: int | None, hovered: bool) -> list[hud.Line]
 
 
 def draw_ball_panel(surface: pygame.Surface, h: hud.Hud, runtime: Runtime, history: hud.History,
-                    k: int | None, hovered: bool, mouse: tuple[int, int] | None = None) -> None:
+                    k: int | None, hovered: bool, mouse: tuple[int, int] | None = None,
+                    hint: str = MAP_MOUSE_HINT) -> None:
     """The ball panel in the bottom-right corner, its plot under the text; the exact sample
     under the mouse when it is over the plot."""
     W, Hh = surface.get_size()
     M = hud.MARGIN
     pw, ph = hud.PLOT_SIZE
-    rect = h.text_panel(surface, ball_lines(runtime, k, hovered), "bottomright", (W - M, Hh - M),
+    rect = h.text_panel(surface, ball_lines(runtime, k, hovered, hint), "bottomright", (W - M, Hh - M),
                         min_width=pw + 56, extra=ph + 8)
     plot = pygame.Rect(rect.x + hud.PAD, rect.bottom - hud.PAD - ph, pw, ph)
     newt = any(r.newtonian for r in runtime.world.rules)

@@ -42,6 +42,16 @@ class Context:
     mouse: tuple[int, int] | None
     hover: int | None  # the ball under the cursor
     selected: int | None  # under the cursor, else the last dropped
+    point: object = "map"  # the world (x, y) under the cursor, None for none; "map": the map's pixel
+
+    def cursor_point(self) -> tuple[float, float] | None:
+        """The landscape point under the cursor: given by the frame (over the 3D view, the
+        ray's hit on the surface, None when it misses), else the map's pixel."""
+        if self.point != "map":
+            return self.point
+        if self.mouse is None:
+            return None
+        return self.view.pixel_to_world(self.mouse[0] + 0.5, self.mouse[1] + 0.5)
 
     @property
     def world(self):
@@ -264,8 +274,8 @@ class StabilityPanel:
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> dict | None:
         row, point = ctx.hover, None
-        if row is None and ctx.mouse is not None:
-            point = ctx.view.pixel_to_world(ctx.mouse[0] + 0.5, ctx.mouse[1] + 0.5)
+        if row is None:
+            point = ctx.cursor_point()
         if row is None and point is None:
             row = ctx.focus()
         return P.draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)

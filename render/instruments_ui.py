@@ -174,8 +174,8 @@ class Instruments:
         focus = None
         if row is not None and row < w.n:
             focus = w.particles.pos[row]
-        elif ctx.mouse is not None:
-            focus = ctx.view.pixel_to_world(ctx.mouse[0] + 0.5, ctx.mouse[1] + 0.5)
+        else:
+            focus = ctx.cursor_point()
         self.maps.frame(w, ctx.view, focus, row if row is not None and row < w.n else None)
         self.maps.draw_map(surface, w, ctx.view)
 

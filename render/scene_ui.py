@@ -30,6 +30,8 @@ class InstrumentHooks:
 
     apply: Callable[[dict, bool], None]
     states: Callable[[], dict]
+    view3d_apply: Callable[[dict], None] | None = None  # a scene's [view3d] onto the window
+    view3d_state: Callable[[], dict | None] | None = None  # the window's, for saving (None: none)
 
 
 def save_view(view) -> tuple[float, float, float, float]:
@@ -145,6 +147,8 @@ class SceneUI:
         self._scene_potential = world.potential
         self.origin = None if origin is None else os.fspath(origin)
         self.hooks.apply(info.instruments, True)
+        if getattr(info, "view3d", None) is not None and self.hooks.view3d_apply is not None:
+            self.hooks.view3d_apply(info.view3d)
 
     def save(self, folder: str | os.PathLike | None = None) -> Path | None:
         """Ctrl+S: the current state to a new scene file in folder (default: the current one).
@@ -154,7 +158,11 @@ class SceneUI:
         target = auto_path("toml", os.getcwd() if folder is None else folder)
         return self.saves.start(rt.world, target, self.tell, title=self.title, caption=self.caption,
                                 view=save_view(self.camera.view), instruments=self.hooks.states(),
-                                paused=rt.paused)
+                                paused=rt.paused, **self._view3d_meta())
+
+    def _view3d_meta(self) -> dict:
+        state = None if self.hooks.view3d_state is None else self.hooks.view3d_state()
+        return {} if state is None else {"view3d": state}
 
     def tell(self, text: str, color=None) -> None:
         """SceneSaves' message line: text, and a colour (anything but the text's: a warning)."""

@@ -54,6 +54,12 @@ Schema (tables; every key optional unless marked *required*):
     # steps                                   [n] integers, default 0
     # energy0, dissipated                     [n] energy ledger, default V + kinetic / 0
 
+    [view3d]                       # the window's 3D view; optional (without it the view is left as it is)
+    mode = "3d"                    # "map", "3d" or "both" (side by side); --show / --view3d override
+    yaw = -28.0                    # degrees, any; pitch 8 ... 90 (90: straight above); zoom 0.25 ... 12
+    pitch = 55.0
+    zoom = 1.0
+
     [state]                        # the clock and the random generator; optional
     seed = 0                       # World seed (default 0)
     tick_count = 0
@@ -139,7 +145,9 @@ LESSON_ORDER = (
 )
 HEADER = "# Newton Descent scene: edit freely (the format is described in sim/scene.py)\n\n"
 
-TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "particles", "state")
+TABLES = ("scene", "landscape", "rule", "lanes", "instruments", "view3d", "particles", "state")
+VIEW3D_MODES = ("map", "3d", "both")
+VIEW3D_RANGES = {"yaw": (-1e6, 1e6), "pitch": (8.0, 90.0), "zoom": (0.25, 12.0)}
 SCENE_KEYS = ("format", "title", "caption", "paused")
 LANDSCAPE_KEYS = ("potential", "formula", "view", "data", "l2", "plane", "train_seed")
 RULE_KEYS = rule_keys()  # at import (the live list: sim.dynamics.rule_keys())
@@ -167,6 +175,7 @@ class SceneInfo:
     view: View = (-4.0, 4.0, -3.0, 3.0)
     instruments: dict[str, bool] = field(default_factory=dict)
     paused: bool = False
+    view3d: dict | None = None  # {"mode", "yaw", "pitch", "zoom"} when the scene has [view3d]
 
 
 # =============================================================================================
@@ -175,7 +184,7 @@ class SceneInfo:
 
 def world_to_scene(world: World, *, title: str = "", caption: str = "", view: View | None = None,
                    instruments: dict[str, bool] | None = None, paused: bool = False,
-                   arrays: bool = False) -> dict:
+                   arrays: bool = False, view3d: dict | None = None) -> dict:
     """The scene dict (plain Python values, ready for `dumps`) that gives back `world` exactly.
     arrays=True: the particle arrays stay numpy arrays (for `scene_bytes`)."""
     scene: dict[str, Any] = {
@@ -189,6 +198,9 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
         scene["lanes"] = [_rule_to_dict(r) for r in world.rules[1:]]
     if instruments:
         scene["instruments"] = {str(k): bool(v) for k, v in instruments.items()}
+    if view3d:
+        scene["view3d"] = {"mode": str(view3d["mode"]),
+                           **{k: float(view3d[k]) for k in VIEW3D_RANGES}}
     if world.n:
         scene["particles"] = _particles_to_dict(world, arrays)
     scene["state"] = {
@@ -444,7 +456,8 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     if not (isinstance(cached, list) and all(type(r) is int and 0 <= r < len(rules) for r in cached)):
         raise SceneError(f"[state] cached_gradients must be a list of rule numbers, got {_show(cached)}")
     world.restore_cached_gradients(cached)
-    info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused)
+    info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused,
+                     view3d=_view3d_from(scene))
     return world, info
 
 
@@ -622,6 +635,24 @@ def _rule_from(t: dict, where: str) -> Rule:
         return Rule(**kw)
     except ValueError as e:
         raise SceneError(f"{where} {e}") from None
+
+
+def _view3d_from(scene: dict) -> dict | None:
+    """[view3d]: the mode and the camera, checked; None without the table."""
+    if "view3d" not in scene:
+        return None
+    t = _table(scene, "view3d", ("mode",) + tuple(VIEW3D_RANGES), required=False)
+    mode = t.get("mode", "3d")
+    if mode not in VIEW3D_MODES:
+        raise SceneError(f"[view3d] mode must be one of {', '.join(VIEW3D_MODES)}, got {_show(mode)}")
+    out: dict[str, Any] = {"mode": mode}
+    defaults = {"yaw": -28.0, "pitch": 55.0, "zoom": 1.0}
+    for k, (lo, hi) in VIEW3D_RANGES.items():
+        v = _get_float(t, k, "[view3d]", default=defaults[k])
+        if not lo <= v <= hi:
+            raise SceneError(f"[view3d] {k} must be in [{lo:g}, {hi:g}], got {v:g}")
+        out[k] = v
+    return out
 
 
 def _instruments_from(t: Any) -> dict[str, bool]:
@@ -1009,7 +1040,7 @@ def _parse_file(data: bytes) -> dict:
 
 def save_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
                view: View | None = None, instruments: dict[str, bool] | None = None,
-               paused: bool = False) -> Path:
+               paused: bool = False, view3d: dict | None = None) -> Path:
     """Write `world` to `path` atomically (temp file in the same folder, fsync, rename).
 
     On any failure the old file (if any) is intact, no temp file is left, and a SceneError
@@ -1017,19 +1048,19 @@ def save_scene(world: World, path: str | os.PathLike, *, title: str = "", captio
     """
     path = Path(path)
     data = scene_bytes(world, path, title=title, caption=caption, view=view,
-                       instruments=instruments, paused=paused)
+                       instruments=instruments, paused=paused, view3d=view3d)
     _atomic_write(path, data)
     return path
 
 
 def save_new_scene(world: World, path: str | os.PathLike, *, title: str = "", caption: str = "",
                    view: View | None = None, instruments: dict[str, bool] | None = None,
-                   paused: bool = False) -> Path:
+                   paused: bool = False, view3d: dict | None = None) -> Path:
     """Like `save_scene`, but never replaces a file: the scene goes to `path`, or to the first
     free `stem-1.toml`, `stem-2.toml`, ... (decided at the moment of publishing, so two savers
     never take the same name). Returns the path written; SceneError on failure (nothing left)."""
     data = scene_bytes(world, Path(path), title=title, caption=caption, view=view,
-                       instruments=instruments, paused=paused)
+                       instruments=instruments, paused=paused, view3d=view3d)
     return write_new_scene(path, data)
 
 

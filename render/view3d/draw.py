@@ -151,7 +151,9 @@ class Projector3D(Projector):
             Z = surf.height_at(X, Y)
             px, py, _ = cam.project(X, Y, Z, size)
             vis = inside & (p.status[:n] != DIVERGED) & (px >= 0) & (px < size[0])
-            vis &= raster.visible(px, py, forward(cam, X, Y))
+            seen = raster.visible(px, py, forward(cam, X, Y))
+            self.hidden = vis & ~seen & (py >= 0) & (py < size[1])  # behind a hill: x-ray rings
+            vis &= seen
             self._sx[:n] = px
             self._sy[:n] = py
             self._vis[:n] = vis

@@ -29,7 +29,18 @@ PICK_RADIUS = 12
 CLOUD_RADIUS = 16  # pixels (on the map: the same)
 REMOVE_RADIUS = 14
 ZOOM_STEP = 1.15
+XRAY_RADIUS = 5  # pixels: the faint ring that marks a ball hidden behind a hill
+XRAY_COLOR = np.array([235, 235, 245], dtype=np.float32)
+XRAY_ALPHA = 0.45
+XRAY_MAX = 20000  # rings per frame at most (evenly sampled beyond)
+_R = np.arange(-XRAY_RADIUS - 1, XRAY_RADIUS + 2)
+_DX, _DY = np.meshgrid(_R, _R, indexing="ij")
+_ON = np.abs(np.hypot(_DX, _DY) - XRAY_RADIUS) < 0.5
+RING_DX, RING_DY = _DX[_ON], _DY[_ON]  # the ring's pixel offsets
+MOUSE_HINT_3D = "click: drop a ball   drag: orbit   shift+click: a cloud"
+MOUSE_HINT_BOTH = "map: drag throws   3D: drag orbits   click: drop a ball"
 HINT = ("3D: drag orbits · wheel zooms · click drops a ball · Shift+Home resets",
+        "a faint ring: a ball hidden behind a hill · V arrows and drag-throws: on the map only",
         "the balls move in the plane under −∇V; a marble rolling on z = V obeys other",
         "equations (it slows on steep walls, where gd speeds up)")
 
@@ -55,6 +66,8 @@ class View3D:
         self.mode_at = -1e9  # when the mode last changed (the hint's clock)
         self._drag: list | None = None  # [button, start, last, moved]
         self._trail_key: tuple | None = None
+        self._hit_key: tuple | None = None
+        self._hit = None
         self._ticks = runtime.ticks_run
         show["3D"] = False
 
@@ -73,6 +86,20 @@ class View3D:
     def reset(self) -> None:
         self.cam.reset()
         self.runtime.say("3D camera reset")
+
+    def scene_state(self) -> dict | None:
+        """The mode and camera for a scene's [view3d]; None (no table) for the map at the
+        starting camera, so such scenes are written as before."""
+        c = self.cam
+        if self.mode == "map" and c.key == OrbitCamera().key:
+            return None
+        return {"mode": self.mode, "yaw": c.yaw, "pitch": c.pitch, "zoom": c.zoom}
+
+    def apply_scene(self, d: dict) -> None:
+        """A scene's [view3d] (sim.scene checked it): its mode and camera."""
+        self.cam.set(d["yaw"], d["pitch"], d["zoom"])
+        if d["mode"] != self.mode:
+            self.set_mode(d["mode"])
 
     def on_change(self, change: Change) -> None:
         if change in (Change.POPULATION, Change.LANDSCAPE, Change.DATA):
@@ -129,6 +156,7 @@ class View3D:
             self.trails.stamp(proj, rule_ids, palette)
             self.trails.draw(area)
         p.layers.balls.draw(area, proj, rule_ids, palette)
+        draw_xray(area, proj.sx, proj.sy, proj.hidden)
         p.instruments.draw_marks(area, proj)  # twin rings
         m = self.gestures.mouse
         if m is not None and self.rect is not None and self.rect.collidepoint(m):
@@ -174,6 +202,31 @@ class View3D:
 
         return ray_hit(self.cam, box, pos[0] - self.rect.x + 0.5, pos[1] - self.rect.y + 0.5,
                        self.rect.size, surface_z)
+
+    def over(self, mouse) -> bool:
+        return mouse is not None and self.rect is not None and self.rect.collidepoint(mouse)
+
+    def cursor_point(self, mouse):
+        """The landscape point under the cursor for the instruments: over the 3D view the ray's
+        hit on the surface (None when it misses), elsewhere "map" (the map's own pixel)."""
+        if self.rect is None or (mouse is None and self.mode != "3d"):
+            return "map"
+        if not self.over(mouse):
+            return None if self.mode == "3d" else "map"
+        key = (tuple(mouse), self.cam.key, self.picture.surface_key, tuple(self.rect))
+        if key != self._hit_key:
+            self._hit_key, self._hit = key, self.hit(mouse)
+        return self._hit
+
+    def mouse_hint(self, mouse):
+        """What the mouse does where it is (the ball panel's line when no ball is described)."""
+        from render.hud_panels import MAP_MOUSE_HINT
+
+        if self.rect is None:
+            return MAP_MOUSE_HINT
+        if self.over(mouse) or self.mode == "3d":
+            return MOUSE_HINT_3D
+        return MAP_MOUSE_HINT if mouse is not None else MOUSE_HINT_BOTH
 
     def claim(self, event) -> bool:
         """Mouse events over the 3D view (and the drag that started there)."""
@@ -258,3 +311,23 @@ class View3D:
         shift = (R[:2] * dx + F * (-dy / sp)) / k * self.picture.surf.box.half
         v = self.camera.view
         self.camera.set_view(View(v.cx - shift[0], v.cy - shift[1], v.scale, v.w, v.h), self.clock())
+
+
+def draw_xray(area: pygame.Surface, sx: np.ndarray, sy: np.ndarray, hidden: np.ndarray) -> None:
+    """A faint ring (XRAY_ALPHA of XRAY_COLOR over the picture) round each hidden ball's place
+    (sx, sy [n] pixels, hidden [n] bool), so a ball behind a hill is known to be there."""
+    k = np.flatnonzero(hidden)
+    if not len(k):
+        return
+    if len(k) > XRAY_MAX:
+        k = k[:: -(-len(k) // XRAY_MAX)]
+    w, h = area.get_size()
+    x = (sx[k].astype(np.int64)[:, None] + RING_DX[None, :]).ravel()
+    y = (sy[k].astype(np.int64)[:, None] + RING_DY[None, :]).ravel()
+    ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    flat = np.unique(x[ok] * h + y[ok])
+    x, y = flat // h, flat % h
+    px = pygame.surfarray.pixels3d(area)
+    old = px[x, y].astype(np.float32)
+    px[x, y] = (old + XRAY_ALPHA * (XRAY_COLOR - old)).astype(np.uint8)
+    del px
