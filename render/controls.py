@@ -360,18 +360,24 @@ class ControlPanel:
         self._draw_hover(surface, rect)
 
     def open_groups(self, st: State, height: int) -> frozenset[str]:
-        """The rule groups shown open: every group where the sliders still fit the panel's height,
-        else the current rule's; a group the user opened or collapsed stays so, until the
-        current rule moves into it (Tab), which opens it."""
+        """The rule groups shown open: the current rule's, then each other group in registry
+        order while the whole panel still fits its height unscrolled; a group the user opened or
+        collapsed stays so, until the current rule moves into it (Tab), which opens it."""
         group = group_of(st.rule.name)
         if group != self._group:
             self.group_open.pop(group, None)
             self._group = group
-        every = frozenset(g for g, _ in groups())
-        ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=every))
-        fits = max(w.rect.bottom for w in ws if w.kind == "slider") + hud.PAD <= height
-        default = every if fits else frozenset({group})
-        return frozenset(g for g in every if self.group_open.get(g, g in default))
+        order = [g for g, _ in groups()]
+
+        def fits(opened: frozenset[str]) -> bool:
+            ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=opened))
+            return max(w.rect.bottom for w in ws) + hud.PAD <= height
+
+        default = frozenset({group})
+        for g in order:
+            if g not in default and fits(default | {g}):
+                default |= {g}
+        return frozenset(g for g in order if self.group_open.get(g, g in default))
 
     def _draw_scrollbar(self, surface: pygame.Surface, rect: pygame.Rect, total: int) -> None:
         """When the content is taller than the panel: a thin bar on the right edge, and at the
