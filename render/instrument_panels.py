@@ -142,10 +142,13 @@ class RacePanel:
 
 def chip_rects(font: pygame.font.Font, x: int, y: int, width: int, lh: int
                ) -> tuple[list[str], list[pygame.Rect]]:
-    """The race's lane chips: every registered rule in registry order (its group's order), each
-    chip as wide as its short label (`SPEC.chip or name`) plus CHIP_PAD, flowed left to right
-    and wrapped within `width` pixels; rows lh + CHIP_GAP apart from (x, y)."""
-    names = registry.names()
+    """The race's lane chips: every registered rule, grouped as the control panel groups them
+    (render/rule_buttons.groups: groups and rules in registry order), each chip as wide as its
+    short label (`SPEC.chip or name`) plus CHIP_PAD, flowed left to right and wrapped within
+    `width` pixels; rows lh + CHIP_GAP apart from (x, y). Returns (names, rects) in that order."""
+    from render.rule_buttons import groups
+
+    names = [n for _, group in groups() for n in group]
     rects, cx, cy = [], x, y
     for name in names:
         cw = min(width, font.size(registry.get(name).chip or name)[0] + CHIP_PAD)
