@@ -122,7 +122,7 @@ class State:
     toggles: dict[str, bool]
     paused: bool
     data: Any = None  # render.data_controls.DataState on data landscapes (the data section)
-    open_groups: frozenset[str] | None = None  # the open rule groups (None: the rule's own)
+    open_groups: frozenset[str] | None = None  # the open rule groups (None: fitting_groups)
 
 
 def panel_state(runtime, show: dict, instruments, potentials) -> State:
@@ -139,7 +139,10 @@ def panel_state(runtime, show: dict, instruments, potentials) -> State:
 
 
 def build(rect: pygame.Rect, st: State) -> list[Widget]:
-    """Every widget of the open panel inside rect, top to bottom."""
+    """Every widget of the open panel inside rect, top to bottom (open_groups None: the rule
+    groups that fit rect's height, fitting_groups)."""
+    if st.open_groups is None:
+        st = dataclasses.replace(st, open_groups=fitting_groups(st, rect.h))
     out: list[Widget] = []
     x, w = rect.x + hud.PAD, rect.w - 2 * hud.PAD
     y = rect.y + hud.PAD
@@ -213,6 +216,20 @@ def _rule_widget(kind, rect, label, action, lit, key, color, colors=(), is_open=
     ("group": value 1 when open, hi its number of rules)."""
     return Widget("button" if kind == "rule" else kind, rect, label, action, lit, key, color,
                   hi=count if kind == "group" else 1.0, value=float(is_open), colors=colors)
+
+
+def fitting_groups(st: State, height: int) -> frozenset[str]:
+    """The rule groups open by default: the current rule's, then each other group in registry
+    order while the whole panel still fits `height` pixels unscrolled."""
+    def fits(opened: frozenset[str]) -> bool:
+        ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=opened))
+        return max(w.rect.bottom for w in ws) + hud.PAD <= height
+
+    opened = frozenset({group_of(st.rule.name)})
+    for g, _ in groups():
+        if g not in opened and fits(opened | {g}):
+            opened |= {g}
+    return opened
 
 
 def content_height(st: State) -> int:
@@ -360,18 +377,16 @@ class ControlPanel:
         self._draw_hover(surface, rect)
 
     def open_groups(self, st: State, height: int) -> frozenset[str]:
-        """The rule groups shown open: every group where the sliders still fit the panel's height,
-        else the current rule's; a group the user opened or collapsed stays so, until the
-        current rule moves into it (Tab), which opens it."""
+        """The rule groups shown open: the current rule's, then each other group in registry
+        order while the whole panel still fits its height unscrolled; a group the user opened or
+        collapsed stays so, until the current rule moves into it (Tab), which opens it."""
         group = group_of(st.rule.name)
         if group != self._group:
             self.group_open.pop(group, None)
             self._group = group
-        every = frozenset(g for g, _ in groups())
-        ws = build(pygame.Rect(0, 0, WIDTH, 10_000), dataclasses.replace(st, open_groups=every))
-        fits = max(w.rect.bottom for w in ws if w.kind == "slider") + hud.PAD <= height
-        default = every if fits else frozenset({group})
-        return frozenset(g for g in every if self.group_open.get(g, g in default))
+        order = [g for g, _ in groups()]
+        default = fitting_groups(st, height)
+        return frozenset(g for g in order if self.group_open.get(g, g in default))
 
     def _draw_scrollbar(self, surface: pygame.Surface, rect: pygame.Rect, total: int) -> None:
         """When the content is taller than the panel: a thin bar on the right edge, and at the

@@ -13,7 +13,7 @@ import pygame
 from render import keys, widgets
 from render.theme import ACCENT, DIM, HELP_DIM_RGBA, MARGIN, PAD, TEXT
 
-HEADINGS = ("potentials", "mouse", "instruments")
+HEADINGS = ("rules", "potentials", "mouse", "instruments")
 COLUMN_GAP = 44  # pixels between columns
 KEY_GAP = (14, 12)  # pixels between a key and its description: first column, the others
 TITLE = "Newton Descent — keys"
@@ -21,8 +21,21 @@ TITLE = "Newton Descent — keys"
 Row = tuple[str, str]
 
 
+def rule_rows() -> list[Row]:
+    """The rules section: Tab / Shift+Tab cycle all of the registry's rules, then one row per
+    group (registry order): its name and its rules' short labels (`SPEC.chip or name`)."""
+    from render.rule_buttons import groups
+    from sim.rules import registry
+
+    rows: list[Row] = [("", "rules"), ("Tab/Shift+Tab", f"cycle all {len(registry.names())}")]
+    for group, names in groups():
+        rows.append(("", f"{group}: " + " ".join(registry.get(n).chip or n for n in names)))
+    return rows
+
+
 def help_rows(potential_names: list[str]) -> tuple[list[Row], list[Row]]:
-    """(left, right): the key table; the potentials by number, the mouse, the instruments."""
+    """(left, right): the key table; the rules by group, the potentials by number, the mouse,
+    the instruments."""
     digits = "1234567890"
     left = keys.help_lines()
     instruments: list[Row] = []
@@ -30,7 +43,7 @@ def help_rows(potential_names: list[str]) -> tuple[list[Row], list[Row]]:
         cut = left.index(("", "— instruments —"))
         left, instruments = left[:cut], [("", ""), ("", "instruments")] + left[cut + 1:]
     pots = [(digits[i] if i < 10 else "", name) for i, name in enumerate(potential_names)]
-    right = [("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
+    right = rule_rows() + [("", ""), ("", "potentials")] + pots + [("PgUp/PgDn", "cycle through all")]
     right += [("", ""), ("", "mouse")] + list(keys.MOUSE) + instruments
     return left, right
 

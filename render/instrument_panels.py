@@ -6,7 +6,6 @@ focus), never the App. Numbers come from sim/instruments.py, drawing from render
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +25,8 @@ from sim.runtime import Runtime
 PANEL_WIDTH = 340  # pixels
 LEDGER_PLOT_H = 84  # pixels
 HEAT_PLOT_H = 120
-CHIP_COLUMNS = 4  # race lane chips per row
-CHIP_GAP = 4
+CHIP_GAP = 4  # pixels between race lane chips
+CHIP_PAD = 8  # pixels: a chip's width beyond its label
 RING_OUTLINE = (14, 14, 20)
 HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
 
@@ -105,7 +104,7 @@ class RacePanel:
         lh, pad = ctx.row_h, 2 * P.PAD
         w = ctx.world
         k = max(1, int(np.count_nonzero(np.bincount(w.particles.rule, minlength=1))))
-        chip_rows = math.ceil(len(registry.names()) / CHIP_COLUMNS)
+        chip_rows = len({r.y for r in chip_rects(ctx.font, 0, 0, PANEL_WIDTH - pad, lh)[1]})
         _, rates = self._sample(w)
         shown = sum(1 for r in rates.values() if r.get("status"))  # one rate row per lane
         return pad + (1 + k + shown) * lh + 4 + lh + chip_rows * (lh + CHIP_GAP)
@@ -122,7 +121,8 @@ class RacePanel:
         from render.balls import RULE_COLORS, rule_palette
 
         w, font, lh = ctx.world, ctx.font, ctx.row_h
-        chip_rows = math.ceil(len(registry.names()) / CHIP_COLUMNS)
+        names, rects = chip_rects(font, 0, 0, rect.w - 2 * P.PAD, lh)
+        chip_rows = len({r.y for r in rects})
         chips_h = lh + chip_rows * (lh + CHIP_GAP)
         last, rates = self._sample(w)  # one pass over the balls for the meter and the legend
         entries = P.draw_race_legend(surface, rect, w, font, rule_palette(w.rules),
@@ -133,15 +133,13 @@ class RacePanel:
                 if ctx.runtime.balls.race.world_lanes is not None else "lanes: click a rule to add or remove it")
         surface.blit(widgets.text(font, hint, P.DIM), (x0, y))
         y += lh
-        cw = (rect.w - 2 * P.PAD - (CHIP_COLUMNS - 1) * CHIP_GAP) // CHIP_COLUMNS
-        names = set(ctx.runtime.balls.lane_names())
+        lanes = set(ctx.runtime.balls.lane_names())
         self.chips = {}
-        for i, name in enumerate(registry.names()):
-            r = pygame.Rect(x0 + (i % CHIP_COLUMNS) * (cw + CHIP_GAP),
-                            y + (i // CHIP_COLUMNS) * (lh + CHIP_GAP), cw, lh + 1)
+        for name, r in zip(names, rects):
+            r = r.move(x0, y)
             color = RULE_COLORS.get(name, P.TEXT)
             label = registry.get(name).chip or name
-            if name in names:
+            if name in lanes:
                 pygame.draw.rect(surface, color, r, border_radius=5)
                 text = widgets.text(font, label, RING_OUTLINE)
             else:
@@ -150,6 +148,25 @@ class RacePanel:
             surface.blit(text, text.get_rect(center=r.center))
             self.chips[name] = r
         return entries
+
+
+def chip_rects(font: pygame.font.Font, x: int, y: int, width: int, lh: int
+               ) -> tuple[list[str], list[pygame.Rect]]:
+    """The race's lane chips: every registered rule, grouped as the control panel groups them
+    (render/rule_buttons.groups: groups and rules in registry order), each chip as wide as its
+    short label (`SPEC.chip or name`) plus CHIP_PAD, flowed left to right and wrapped within
+    `width` pixels; rows lh + CHIP_GAP apart from (x, y). Returns (names, rects) in that order."""
+    from render.rule_buttons import groups
+
+    names = [n for _, group in groups() for n in group]
+    rects, cx, cy = [], x, y
+    for name in names:
+        cw = min(width, font.size(registry.get(name).chip or name)[0] + CHIP_PAD)
+        if cx > x and cx + cw > x + width:
+            cx, cy = x, cy + lh + CHIP_GAP
+        rects.append(pygame.Rect(cx, cy, cw, lh + 1))
+        cx += cw + CHIP_GAP
+    return names, rects
 
 
 class BridgePanel:

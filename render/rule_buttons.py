@@ -17,9 +17,9 @@ import pygame
 from sim.rules import registry
 
 CELLS = 3  # button cells per row
-ROW = 18  # pixels: a rule button's height
+ROW = 16  # pixels: a rule button's height (as the landscape buttons)
 GAP = 3
-HEAD_H = 15  # pixels: a group heading
+HEAD_H = 14  # pixels: a group heading
 CHAR_W = 7  # pixels per character of the panel's small font (estimate for the layout) ...
 WIDE, NARROW = "mwMW", "iljtfr_. "  # ... 10 for these, 4 for these
 CHIP = 6  # pixels: the colour chip at a button's left
@@ -72,7 +72,7 @@ def rule_rows(out: list, widget, x: int, y: int, w: int, current: str,
         colors = tuple(RULE_COLORS.get(n, UNKNOWN_RULE_COLOR) for n in names)
         out.append(widget("group", pygame.Rect(x, y, w, HEAD_H), group, ("group", group),
                           current in names, "", None, () if is_open else colors, is_open, len(names)))
-        y += HEAD_H + 1
+        y += HEAD_H
         if not is_open:
             continue
         col = 0
@@ -84,7 +84,7 @@ def rule_rows(out: list, widget, x: int, y: int, w: int, current: str,
             out.append(widget("rule", r, name, (Cmd.RULE, name), name == current,
                               key_of(Cmd.RULE, name) or "Tab", RULE_COLORS.get(name, UNKNOWN_RULE_COLOR)))
             col += k
-        y += ROW + GAP + 1
+        y += ROW + GAP
     return y
 
 

@@ -762,8 +762,12 @@ def test_race_legend_groups_each_twin_under_its_lane():
     surf = frame(app)
     rect = app.instruments.rects["race"]
     lh = app.fonts.small.get_linesize() + P.LINE_GAP
+    # a lane the rate meter follows has a rate row under its row (render/panels.rate_text)
+    rated = {rid for rid, r in app.instruments.race._sample(w)[1].items() if r.get("status")}
+    line = 1
     for k, (rid, tw) in enumerate(order):
-        cy = rect.y + P.PAD + (k + 1) * lh + app.fonts.small.get_linesize() // 2
+        cy = rect.y + P.PAD + line * lh + app.fonts.small.get_linesize() // 2
+        line += 1 + (rid in rated)
         cx = rect.x + P.PAD + (19 if tw else 5)
         centre = tuple(surf.get_at((cx, cy)))[:3]
         colour = rule_palette(w.rules)[rid]
