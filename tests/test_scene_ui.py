@@ -509,7 +509,7 @@ def test_shift_f9_without_imageio_ffmpeg_records_a_gif_and_says_so(in_tmp, monke
 
 
 def test_ctrl_l_lists_the_lessons_and_saved_scenes_and_opens_the_choice(in_tmp):
-    tall = (SIZE[0], 800)  # tall enough for a row per preset (scrolling has its own test)
+    tall = (SIZE[0], 1000)  # tall enough for a row per preset and one saved scene (scrolling has its own test)
     app = make_app(size=tall)
     ctrl(app, pygame.K_s)  # one saved scene joins the lessons
     saved = sorted(in_tmp.glob("newton-descent-*.toml"))
