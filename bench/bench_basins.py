@@ -1,5 +1,5 @@
 """Basins at screen resolution: one start per 2x2 pixels of a 1280x800 map (640 x 400 =
-256,000 starts), computed coarse to fine by sim.basin_levels.FineBasinJob. Prints figures;
+256,000 starts), computed coarse to fine by sim.instruments.basin_levels.FineBasinJob. Prints figures;
 never pass/fail.
 
     python bench/bench_basins.py [--rules gd,newton] [--grid 640x400] [--potential himmelblau]
@@ -36,11 +36,11 @@ RULE_SETS = {
 
 
 def measure(name: str, potential: str, grid: tuple[int, int]) -> dict:
-    from render.basins_ui import basin_ticks
-    from sim import instruments as ins
-    from sim.basin_levels import FineBasinJob
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
+    from render.panels.basins_ui import basin_ticks
+    from sim.instruments.basins import DIVERGED, MOVING
+    from sim.instruments.basin_levels import FineBasinJob
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
 
     params = dict(RULE_SETS[name])
     rule = Rule(name=params.pop("name", name), **params)
@@ -57,8 +57,8 @@ def measure(name: str, potential: str, grid: tuple[int, int]) -> dict:
     return dict(rule=name, label=rule.label(), starts=lab.size, tiles=len(job.tiles),
                 coarse_s=first, total_s=total, cpu_s=cpu, ball_ticks=job.ticks,
                 basins=int(len(set(lab[lab >= 0].ravel().tolist()))),
-                diverged=float((lab == ins.DIVERGED).mean()),
-                moving=float((lab == ins.MOVING).mean()))
+                diverged=float((lab == DIVERGED).mean()),
+                moving=float((lab == MOVING).mean()))
 
 
 def main() -> None:

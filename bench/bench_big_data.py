@@ -1,5 +1,5 @@
 """The window with the largest data file the reader takes (100,000 rows): frame time of the
-real loop offscreen (render.app.App at 1280x800 with the control panel and the data pane, one
+real loop offscreen (render.app.app.App at 1280x800 with the control panel and the data pane, one
 tick per frame), the data pane's points alone, and the frames during the network's retrain
 after an edit (mlp: the retrain takes its share of the frame, sim/data/retrain.py). Prints
 figures; nothing passes or fails on time.
@@ -41,11 +41,12 @@ def write_csv(folder: Path, rows: int, kind: str) -> Path:
 def make_app(name: str, path: Path, balls: int):
     import pygame
 
-    from render.app import App
-    from sim.data import make_landscape, read_csv
-    from sim.dynamics import Rule
-    from sim.tuning import suggest
-    from sim.world import World
+    from render.app.app import App
+    from sim.data import make_landscape
+    from sim.data.sets import read_csv
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.tuning import suggest
+    from sim.core.world import World
 
     pot = make_landscape(name, read_csv(path))
     world = World(pot, suggest(pot, Rule("gd")), seed=1)
@@ -95,7 +96,7 @@ def main() -> int:
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode(SIZE)
-    from render import data_pane as D
+    from render.data import pane as D
 
     folder = Path(tempfile.mkdtemp(prefix="nd-bigdata-"))
     for name, kind in (("linreg", "regression"), ("logreg", "classification")):

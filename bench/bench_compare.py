@@ -55,7 +55,7 @@ class NumpyMomentum:
 
 
 def _view(potential):
-    from render.view import View  # pure numpy
+    from render.look.view import View  # pure numpy
 
     return View.fit(potential.view, SIZE)
 
@@ -116,7 +116,7 @@ def _screen_and_background(potential):
     screen = pygame.display.set_mode(SIZE)
     view = _view(potential)
     try:  # the window's own map, so the pictures match
-        from render.landscape import Landscape
+        from render.map.landscape import Landscape
 
         bg = Landscape().surface(view, potential)
     except ImportError:

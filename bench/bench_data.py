@@ -3,13 +3,13 @@ minibatch sampling. Prints figures; nothing passes or fails on time.
 
     python bench/bench_data.py [--frames 200] [--quick]
 
-- loop: the real window loop offscreen (render.app.App: update at the nominal 60 Hz schedule
+- loop: the real window loop offscreen (render.app.app.App: update at the nominal 60 Hz schedule
   + draw at 1280x800, one tick per frame), timed per frame after a warm-up (the network's
   training and the first map are in the warm-up); "CPU ms": process time per frame, warm-up
   included (what a free core would give when others share the machine): linreg 10,000 balls batch 8, mlp 1,000
   balls (full batch and batch 8), logreg 1,000 balls.
 - sim: World.tick alone, ticks per second, for the same cases.
-- map: render.landscape.Landscape.surface for a fresh view, draft and full, per landscape.
+- map: render.map.landscape.Landscape.surface for a fresh view, draft and full, per landscape.
 - edit: what the window does after a data edit, per landscape: the landscape on the edited
   data, then a draft and a full map (with the log-or-linear decision).
 - retrain: MLPPlane(data).ensure(): what an edit of the data costs the network (training,
@@ -38,7 +38,7 @@ CASES = [("linreg", 10_000, "gd", 8), ("mlp", 1_000, "gd", 0), ("mlp", 1_000, "g
 def _suggest(pot, rule):
     """The window's suggested step size (render/tuning.py, or sim/tuning.py after the move)."""
     try:
-        from sim.tuning import suggest
+        from sim.landscapes.tuning import suggest
     except ImportError:
         from render.tuning import suggest
     return suggest(pot, rule)
@@ -48,10 +48,10 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
     use_headless_sdl()
     import pygame
 
-    from render.app import NOMINAL_FRAME, App
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from render.app.app import NOMINAL_FRAME, App
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     pygame.display.init()
     pygame.font.init()
@@ -80,9 +80,9 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
 
 
 def sim_ticks(name: str, balls: int, rule: str, batch: int, seconds: float = 2.0) -> float:
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     pot = get_potential(name)
     world = World(pot, _suggest(pot, Rule(rule)), seed=1)
@@ -100,9 +100,9 @@ def map_times(repeats: int) -> list[tuple[str, float, float]]:
     use_headless_sdl()
     import pygame
 
-    from render import landscape as L
-    from render.view import View
-    from sim.potentials import get_potential
+    from render.map import landscape as L
+    from render.look.view import View
+    from sim.landscapes.builtin import get_potential
 
     pygame.display.init()
     out = []
@@ -128,13 +128,13 @@ def edit_map_times(repeats: int) -> list[tuple[str, dict[str, float]]]:
     "build" (make_landscape on the edited data: least squares, the Newton minimum; mlp: the
     whole retrain, which the window spreads over frames), "draft" and "full" (the map on a
     fresh Landscape with the home view, the log-or-linear decision kept from the landscape
-    edited on, render.landscape.keep_log, as the window does). CPU time ("cpu_" keys) is what
+    edited on, render.map.landscape.keep_log, as the window does). CPU time ("cpu_" keys) is what
     a quiet machine would show when others share the cores."""
     use_headless_sdl()
     import pygame
 
-    from render import landscape as L
-    from render.view import View
+    from render.map import landscape as L
+    from render.look.view import View
     from sim.data import make_landscape
     from sim.data.edit import add_point
 
@@ -162,7 +162,8 @@ def edit_map_times(repeats: int) -> list[tuple[str, dict[str, float]]]:
 
 
 def retrain_ms(repeats: int = 3) -> float:
-    from sim.data import MLPPlane, builtin
+    from sim.data.mlp import MLPPlane
+    from sim.data.sets import builtin
 
     data = builtin("moons")
     times = []
@@ -176,7 +177,8 @@ def retrain_ms(repeats: int = 3) -> float:
 def sliced_retrain(budget_s: float = 0.008) -> dict[str, float]:
     """The window's retrain after an mlp edit (sim/data/retrain.py, one slice per frame at the
     smallest budget): frames, the longest slice in ms, the wall time from the edit in s."""
-    from sim.data import MLPPlane, builtin
+    from sim.data.mlp import MLPPlane
+    from sim.data.sets import builtin
     from sim.data.edit import add_point
     from sim.data.retrain import Retrain
 
@@ -198,7 +200,7 @@ def mlp_grad_ms(balls: int = 1_000) -> dict[str, float]:
     the ticks use) vs float64, median ms, and the largest relative difference."""
     import numpy as np
 
-    from sim.data import MLPPlane
+    from sim.data.mlp import MLPPlane
 
     pos = np.random.default_rng(1).uniform(-1.0, 1.0, (balls, 2))
     out = {}

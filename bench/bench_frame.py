@@ -1,9 +1,9 @@
-"""Frame time of the real headless loop (render.app.run with frames=N): sim + map + balls +
+"""Frame time of the real headless loop (render.app.app.run with frames=N): sim + map + balls +
 trails + HUD at 1280x800, on the scene of common.py.
 
     python bench/bench_frame.py --n 100000 [--frames 120] [--quick] [--json]
 
-How it is timed: render.app.run is called in this process exactly as main.py calls it, with
+How it is timed: render.app.app.run is called in this process exactly as main.py calls it, with
 pygame.display.flip wrapped to take a timestamp; the loop calls flip once at the end of every
 frame, so frame k's time is the gap between flips k-1 and k (events, update, draw and flip, all
 of it). The first WARMUP_FRAMES gaps are dropped (the first frame builds the map and grows the
@@ -34,7 +34,8 @@ def measure(n: int, frames: int, trails: bool = True) -> dict:
     use_headless_sdl()
     import pygame
 
-    from render import app as app_mod
+    from render.app import app as app_mod
+    from render.app.loop import run
 
     potential, rule = scene_rule()
     stamps: list[float] = []
@@ -57,7 +58,7 @@ def measure(n: int, frames: int, trails: bool = True) -> dict:
     try:
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(out):
-            status = app_mod.run(potential=potential, rule=rule, seed=SEED, particles=n,
+            status = run(potential=potential, rule=rule, seed=SEED, particles=n,
                                  frames=frames + WARMUP_FRAMES, size=SIZE)
         total = time.perf_counter() - t0
     finally:
@@ -66,7 +67,7 @@ def measure(n: int, frames: int, trails: bool = True) -> dict:
     if status != 0:
         raise RuntimeError(f"run() returned {status}: {out.getvalue().strip()}")
     gaps = [b - a for a, b in zip(stamps, stamps[1:])][WARMUP_FRAMES - 1:]
-    res = FrameStats(gaps, "in-process render.app.run, gaps between display.flip calls").as_dict()
+    res = FrameStats(gaps, "in-process render.app.app.run, gaps between display.flip calls").as_dict()
     res["first_frame_ms"] = 1e3 * (stamps[0] - t0) if stamps else float("nan")
     res["run_total_s"] = total
     res["loop_says"] = out.getvalue().strip().splitlines()[-1] if out.getvalue().strip() else ""

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def ledger_calls(n: int, repeats: int = 10) -> list[tuple[str, float, float]]:
-    from sim import instruments as ins
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from sim.instruments.ledger import ledger, ledger_total
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     out = []
     for name in ("himmelblau", "gaussian_wells", "rastrigin"):
@@ -31,7 +31,7 @@ def ledger_calls(n: int, repeats: int = 10) -> list[tuple[str, float, float]]:
         w.drop_random(n)
         w.tick(2)
         times = []
-        for f in (ins.ledger, ins.ledger_total):
+        for f in (ledger, ledger_total):
             f(w)
             t = time.perf_counter()
             for _ in range(repeats):

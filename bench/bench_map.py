@@ -2,7 +2,7 @@
 
     python bench/bench_map.py [--repeats 5] [--json]
 
-Times render.landscape.Landscape.surface() for a view it has not seen (the home view zoomed
+Times render.map.landscape.Landscape.surface() for a view it has not seen (the home view zoomed
 one wheel notch, ZOOM_STEP, about a point off-centre: a cache miss, as a real zoom is), median
 of the repeats, two ways:
 
@@ -40,8 +40,8 @@ def measure(potential, repeats: int) -> dict:
     import numpy as np
     import pygame
 
-    from render import landscape as L
-    from render.view import View
+    from render.map import landscape as L
+    from render.look.view import View
 
     home = View.fit(potential.view, SIZE)
     total, drafts = [], []
@@ -80,11 +80,11 @@ def measure(potential, repeats: int) -> dict:
 
 
 def run(repeats: int) -> list[dict]:
-    from sim.potentials import POTENTIALS
+    from sim.landscapes.builtin import POTENTIALS
 
     rows = [measure(p, repeats) for p in POTENTIALS.values()]
     try:  # a user's formula goes through the expression evaluator
-        from sim.expression import expression_potential
+        from sim.landscapes.formula.potential import expression_potential
 
         rows.append(measure(expression_potential("sin(x)*cos(y) + 0.1*(x**2+y**2)"), repeats))
         rows[-1]["potential"] = "--expr sin(x)*cos(y)+0.1*(x²+y²)"

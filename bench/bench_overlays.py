@@ -2,7 +2,7 @@
 
     python bench/bench_overlays.py [--potential rosenbrock] [--lr 0.0015] [--frames 60] [--json]
 
-Times render.maps_ui.MapsUI.draw_map at 1280x800 with both overlays on (gd at --lr) over a
+Times render.why.maps_ui.MapsUI.draw_map at 1280x800 with both overlays on (gd at --lr) over a
 pan sequence: the home view, then FRAMES frames each panned PAN_PIXELS
 pixels right and down (as a mouse drag does), then one zoom notch. Prints per-frame draw_map
 times (median, 90th percentile, max, in ms), the number of overlay rebuilds during the pan
@@ -30,11 +30,11 @@ def measure(potential_name: str, frames: int, lr: float) -> dict:
     import numpy as np
     import pygame
 
-    from render.maps_ui import MapsUI
-    from render.view import View
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from render.why.maps_ui import MapsUI
+    from render.look.view import View
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     pygame.init()
     pot = get_potential(potential_name)

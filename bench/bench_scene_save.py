@@ -19,12 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from render.app import App  # noqa: E402
-from sim.dynamics import Rule  # noqa: E402
-from sim.potentials import get_potential  # noqa: E402
-from sim.scene import load_scene  # noqa: E402
-from sim.scene_save import SaveJob  # noqa: E402
-from sim.world import World  # noqa: E402
+from render.app.app import App  # noqa: E402
+from sim.rules.dynamics import Rule  # noqa: E402
+from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.scene.io import load_scene  # noqa: E402
+from sim.scene.save import SaveJob  # noqa: E402
+from sim.core.world import World  # noqa: E402
 
 SIZE = (1280, 800)
 

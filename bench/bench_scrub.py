@@ -33,11 +33,11 @@ def main() -> int:
     a = ap.parse_args()
     import pygame
 
-    from render.app import App
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.tuning import suggest
-    from sim.world import World
+    from render.app.app import App
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.landscapes.tuning import suggest
+    from sim.core.world import World
 
     pygame.display.init()
     pygame.font.init()

@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.dynamics import RULES, Rule  # noqa: E402
-from sim.potentials import get_potential  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.rules.dynamics import RULES, Rule  # noqa: E402
+from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.core.world import World  # noqa: E402
 
 POTENTIAL = "rosenbrock"
 # used when sim/tuning.py is not there
@@ -32,7 +32,7 @@ SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 def make_rule(name: str, potential) -> Rule:
     try:
-        from sim.tuning import suggest  # numpy + sim only
+        from sim.landscapes.tuning import suggest  # numpy + sim only
 
         return suggest(potential, Rule(name))
     except ImportError:

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import emit, run_in_subprocess, scene_rule, start_positions  # noqa: E402
 
-from sim.dynamics import Rule  # noqa: E402
-from sim.timeline import Timeline  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.rules.dynamics import Rule  # noqa: E402
+from sim.runtime.timeline import Timeline  # noqa: E402
+from sim.core.world import World  # noqa: E402
 
 RESTORES = 20  # random restores timed per run
 

@@ -32,8 +32,8 @@ def measure(mode: str, n: int, orbit: bool, frames: int) -> dict:
     use_headless_sdl()
     import pygame
 
-    from render.app import NOMINAL_FRAME, App
-    from sim.world import World
+    from render.app.app import NOMINAL_FRAME, App
+    from sim.core.world import World
 
     pygame.display.init()
     pygame.font.init()

@@ -35,13 +35,13 @@ WARMUP_FRAMES = 3  # dropped from the statistics (first map build, buffer growth
 def scene_rule(potential_name: str = POTENTIAL, rule_name: str = RULE):
     """The rule the window itself would pick for this landscape (sim/tuning.py's
     suggested step size), so every program below moves the balls the same way."""
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
 
     potential = get_potential(potential_name)
     rule = Rule(rule_name)
     try:
-        from sim.tuning import suggest  # numpy + sim only; no pygame
+        from sim.landscapes.tuning import suggest  # numpy + sim only; no pygame
         rule = suggest(potential, rule)
     except ImportError:
         pass
@@ -50,7 +50,7 @@ def scene_rule(potential_name: str = POTENTIAL, rule_name: str = RULE):
 
 def view_rect(potential) -> tuple[float, float, float, float]:
     """The world rect the window shows at SIZE (the potential's view fitted, with margins)."""
-    from render.view import View  # pure numpy
+    from render.look.view import View  # pure numpy
 
     return View.fit(potential.view, SIZE).rect()
 

@@ -41,7 +41,7 @@ def main() -> None:
     import numpy as np
     import pygame
 
-    from sim.potentials import get_potential
+    from sim.landscapes.builtin import get_potential
 
     pygame.display.init()
     screen = pygame.display.set_mode(SIZE)

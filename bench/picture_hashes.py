@@ -45,14 +45,14 @@ def state_hash(world) -> str:
 def make(potential: str, rule, n: int = 0, seed: int = 0):
     import pygame
 
-    from render.app import App
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from render.app.app import App
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     pot = get_potential(potential)
     r = rule if isinstance(rule, Rule) else Rule(rule)
-    from sim.tuning import suggest
+    from sim.landscapes.tuning import suggest
 
     r = suggest(pot, r)
     world = World(pot, r, seed=seed)
@@ -82,7 +82,7 @@ def scene_plain(out, n: int, k: int, rule: str = "momentum", potential: str = "r
 
 def scene_mixed(out, n: int, k: int) -> None:
     """Three rules at once (colours per ball), pauses and ×4 time."""
-    from sim.dynamics import Rule
+    from sim.rules.dynamics import Rule
 
     app, surf = make("himmelblau", "momentum", 0, seed=5)
     w = app.world
@@ -108,7 +108,7 @@ def scene_mixed(out, n: int, k: int) -> None:
 
 def scene_overlays(out) -> None:
     """A few balls with arrows, the field, the ball panel under the mouse, help, a zoom."""
-    from sim.dynamics import Rule
+    from sim.rules.dynamics import Rule
 
     app, surf = make("gaussian_wells", Rule("newton", dt=0.02, friction=0.2), 40, seed=2)
     app.world.drop(np.array([[0.3, -0.2]]), np.array([[1.5, 0.5]]))
@@ -127,7 +127,7 @@ def scene_overlays(out) -> None:
 
 def scene_diverging(out) -> None:
     """Balls rolling off a saddle: diverged balls are counted, frozen and not drawn."""
-    from sim.dynamics import Rule
+    from sim.rules.dynamics import Rule
 
     app, surf = make("saddle", Rule("gd", lr=0.2), 3000, seed=4)
     frames("saddle-gd", app, surf, 40, out)

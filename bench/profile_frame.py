@@ -1,4 +1,4 @@
-"""Where a frame's time goes in the real headless loop (render.app.run), two ways:
+"""Where a frame's time goes in the real headless loop (render.app.app.run), two ways:
 
 1. sections: the loop's pieces (world.tick, projection, trails fade / stamp / draw, balls, HUD,
    the map blit, ...) are wrapped with timers in this process; printed as the median ms per
@@ -26,18 +26,18 @@ from common import SEED, SIZE, WARMUP_FRAMES, emit, scene_rule, use_headless_sdl
 
 # (module, class or None, attribute, label); nested sections are timed inside their parent
 SECTIONS = [
-    ("render.app", "App", "update", "update (total)"),
-    ("sim.world", "World", "tick", "  world.tick"),
-    ("render.app", "App", "_sample_stats", "  stats sample (mean V for the plot)"),
-    ("render.app", "App", "draw", "draw (total)"),
-    ("render.landscape", "Landscape", "surface", "  map: cache lookup / rebuild"),
+    ("render.app.app", "App", "update", "update (total)"),
+    ("sim.core.world", "World", "tick", "  world.tick"),
+    ("render.app.app", "App", "_sample_stats", "  stats sample (mean V for the plot)"),
+    ("render.app.app", "App", "draw", "draw (total)"),
+    ("render.map.landscape", "Landscape", "surface", "  map: cache lookup / rebuild"),
     ("render.balls", "Projector", "project", "  project (interpolate to pixels)"),
     ("render.balls", "Trails", "fade", "  trails.fade"),
     ("render.balls", "Trails", "stamp", "  trails.stamp"),
     ("render.balls", "Trails", "draw", "  trails.draw (alpha copy + blit)"),
     ("render.balls", "Balls", "draw", "  balls.draw"),
-    ("render.app", "App", "_pick", "  pick (ball under cursor)"),
-    ("render.app", "App", "_draw_hud", "  HUD"),
+    ("render.app.app", "App", "_pick", "  pick (ball under cursor)"),
+    ("render.app.app", "App", "_draw_hud", "  HUD"),
 ]
 
 
@@ -81,7 +81,8 @@ def run_loop(n: int, frames: int, sections: Sections | None, profiler: cProfile.
 
     import pygame
 
-    from render import app as app_mod
+    from render.app import app as app_mod
+    from render.app.loop import run
 
     potential, rule = scene_rule()
     real_flip = pygame.display.flip
@@ -119,7 +120,7 @@ def run_loop(n: int, frames: int, sections: Sections | None, profiler: cProfile.
         pygame.display.flip = flip
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            app_mod.run(potential=potential, rule=rule, seed=SEED, particles=n, frames=frames, size=SIZE)
+            run(potential=potential, rule=rule, seed=SEED, particles=n, frames=frames, size=SIZE)
             if profiler is not None:
                 profiler.disable()
     finally:

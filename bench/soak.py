@@ -51,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import pygame
 
-    from render.app import NOMINAL_FRAME, App
-    from sim.tuning import suggest
-    from sim.dynamics import Rule
-    from sim.potentials import get_potential
-    from sim.world import World
+    from render.app.app import NOMINAL_FRAME, App
+    from sim.landscapes.tuning import suggest
+    from sim.rules.dynamics import Rule
+    from sim.landscapes.builtin import get_potential
+    from sim.core.world import World
 
     start_rss = rss_mib()
     w, h = (int(v) for v in args.size.split("x"))

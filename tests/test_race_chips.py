@@ -13,13 +13,13 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render import help_overlay as HO  # noqa: E402
-from render import instrument_panels as IP  # noqa: E402
-from render.app import App  # noqa: E402
-from sim.dynamics import Rule  # noqa: E402
-from sim.potentials import get_potential  # noqa: E402
+from render.hud import help_overlay as HO  # noqa: E402
+from render.panels import instrument_panels as IP  # noqa: E402
+from render.app.app import App  # noqa: E402
+from sim.rules.dynamics import Rule  # noqa: E402
+from sim.landscapes.builtin import get_potential  # noqa: E402
 from sim.rules import registry  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.core.world import World  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")
 SIZE = (1000, 700)
@@ -74,7 +74,7 @@ def test_a_click_on_a_chip_toggles_that_lane():
         app.handle(ev(t, pos=r.center, button=1, mod=0))
     assert name in app.runtime.balls.lane_names()
     app.draw(surf)
-    from render.balls import RULE_COLORS
+    from render.look.theme import RULE_COLORS
 
     lit = np.array(surf.get_at((app.instruments.race.chips[name].x + 3,
                                 app.instruments.race.chips[name].centery))[:3])

@@ -13,14 +13,14 @@ import time
 import numpy as np
 import pygame
 
-from render import colormap
-from render.balls import Projector
-from render.landscape import MINIMUM_RADIUS
-from render.theme import MINIMUM_CROSS, MINIMUM_GLOBAL, MINIMUM_LOCAL, MINIMUM_RIM
+from render.look import colormap
+from render.map.projector import Projector
+from render.map.landscape import MINIMUM_RADIUS
+from render.look.theme import MINIMUM_CROSS, MINIMUM_GLOBAL, MINIMUM_LOCAL, MINIMUM_RIM
 from render.view3d import raster as rz
 from render.view3d import surface as sf
-from render.view3d.camera import Box, OrbitCamera, height_of
-from sim.particles import DIVERGED
+from render.view3d.camera import OrbitCamera, height_of
+from sim.core.particles import DIVERGED
 
 BACKGROUND = (18, 19, 28)
 WALL_DARKEN = 0.42  # the box's side wall: the edge's colour times this

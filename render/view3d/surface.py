@@ -1,8 +1,8 @@
 """The 3D view's surface over a box: the height grid and its colours, numpy only.
 
-The colour coordinate s of V is the map's own (render.landscape.Shading fitted the way the map
+The colour coordinate s of V is the map's own (render.map.landscape.Shading fitted the way the map
 fits it, log where the map is log); the height is Z = camera.height_of(s), so the colourbar
-reads heights too. Colours: viridis of s (render.colormap), times a Lambert factor from the
+reads heights too. Colours: viridis of s (render.look.colormap), times a Lambert factor from the
 surface normal (light fixed in the world, so orbiting never rebuilds them), darkened along the
 map's iso-lines (the same LEVELS).
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render import colormap
-from render.landscape import LEVELS, LINE_FADE, LINE_STRENGTH, LINE_WIDTH, Shading, uses_log
-from render.theme import NAN_RGB
+from render.look import colormap
+from render.map.landscape import LEVELS, LINE_FADE, LINE_STRENGTH, LINE_WIDTH, Shading, uses_log
+from render.look.theme import NAN_RGB
 from render.view3d.camera import Box, height_of
 
 TEXELS = 1400  # grid points along the box's longer side, at most

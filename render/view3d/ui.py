@@ -12,12 +12,14 @@ from typing import Callable
 import numpy as np
 import pygame
 
-from render import hud
-from render.balls import Trails, rule_palette
-from render.view import View
+from render.look.theme import ACCENT, DIM, HUD_ROW_GAP, MARGIN, PAD, TEXT
+from render.hud.basics import Line
+from render.map.trails import Trails
+from render.map.palette import rule_palette
+from render.look.view import View
 from render.view3d.camera import OrbitCamera, ray_hit, height_of
 from render.view3d.draw import Picture, Projector3D
-from sim.events import Change
+from sim.core.events import Change
 
 MODES = ("map", "3d", "both")
 MODE_NAMES = {"map": "map", "3d": "3D view", "both": "map and 3D view side by side"}
@@ -162,27 +164,27 @@ class View3D:
         if m is not None and self.rect is not None and self.rect.collidepoint(m):
             frame.hover = proj.nearest(m[0] - self.rect.x + 0.5, m[1] - self.rect.y + 0.5, PICK_RADIUS)
         sel, chosen = frame.selected(), rt.balls.selected
-        for k, r, width, color in ((sel, 10, 1, (255, 255, 255)), (chosen, 14, 2, hud.ACCENT)):
+        for k, r, width, color in ((sel, 10, 1, (255, 255, 255)), (chosen, 14, 2, ACCENT)):
             if k is not None and k < proj.n and proj.visible[k]:
                 c = (int(proj.sx[k]), int(proj.sy[k]))
                 pygame.draw.circle(area, (10, 10, 16), c, r + 1, width + 2)
                 pygame.draw.circle(area, color, c, r, width)
 
     def hint_lines(self) -> list:
-        return [hud.Line([(HINT[0], "small", hud.TEXT)])] + [
-            hud.Line([(t, "small", hud.DIM)]) for t in HINT[1:]]
+        return [Line([(HINT[0], "small", TEXT)])] + [
+            Line([(t, "small", DIM)]) for t in HINT[1:]]
 
     def draw_hint(self, surface: pygame.Surface, H, x: int, bottom: int) -> None:
         """The hint panel, bottom left at (x, bottom), moved up above the HUD panels it meets."""
         if self.clock() - self.mode_at > HINT_SECONDS:
             return
         font = H.fonts.small
-        w = max(font.size(t)[0] for t in HINT) + 2 * hud.PAD
-        h = len(HINT) * (font.get_linesize() + hud.HUD_ROW_GAP) + 2 * hud.PAD
+        w = max(font.size(t)[0] for t in HINT) + 2 * PAD
+        h = len(HINT) * (font.get_linesize() + HUD_ROW_GAP) + 2 * PAD
         rect = pygame.Rect(x, bottom - h, w, h)
         for other in sorted(H.panels, key=lambda r: -r.bottom):
             if rect.colliderect(other):
-                rect.bottom = other.top - hud.MARGIN // 2
+                rect.bottom = other.top - MARGIN // 2
         if rect.top >= 0:
             H.text_panel(surface, self.hint_lines(), "bottomleft", rect.bottomleft)
 
@@ -220,7 +222,7 @@ class View3D:
 
     def mouse_hint(self, mouse):
         """What the mouse does where it is (the ball panel's line when no ball is described)."""
-        from render.hud_panels import MAP_MOUSE_HINT
+        from render.hud.plots import MAP_MOUSE_HINT
 
         if self.rect is None:
             return MAP_MOUSE_HINT

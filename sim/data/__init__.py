@@ -6,9 +6,9 @@ a plane, `minibatch` the per-ball minibatches and SGD's noise temperature.
 from __future__ import annotations
 
 from sim.data.base import L2_DEFAULT, DataPotential
-from sim.data.mlp import PLANES, MLPPlane
+from sim.data.mlp import MLPPlane
 from sim.data.models import LinReg, LogReg
-from sim.data.sets import DataError, Dataset, builtin, load, read_csv
+from sim.data.sets import Dataset
 
 DATA_LANDSCAPES = ("linreg", "logreg", "mlp")
 DEFAULT_DATA = {"linreg": "line", "logreg": "blobs", "mlp": "moons"}

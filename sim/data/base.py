@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.data.sets import Dataset
-from sim.potential_base import Potential, View
+from sim.landscapes.base import Potential, View
 
 L2_DEFAULT = 1e-3
 EXACT_GRID_POINTS = 4096  # value_grid evaluates every point exactly up to this many

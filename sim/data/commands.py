@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from sim.data import DATA_LANDSCAPES, DataError, Dataset, builtin, make_landscape, read_csv
+from sim.data import DATA_LANDSCAPES, make_landscape
+from sim.data.sets import DataError, Dataset, builtin, read_csv
 from sim.data.base import is_data
 from sim.data.sets import BUILTIN_SEEDS, CLASSIFICATION, REGRESSION
 
@@ -75,10 +76,10 @@ def use_data(rt, data: Dataset, retrain: Callable | None = None) -> str | None:
 def step_note(rt) -> str:
     """A hint when gd's lr is beyond the stable 2/λmax of the new map at its minimum and the
     balls (a data set of another scale can make the kept step diverge at once): '' otherwise."""
-    from sim.dynamics import Family
-    from sim.instruments import lam_max
-    from sim.text import fmt
-    from sim.tuning import suggestions
+    from sim.rules.base import Family
+    from sim.instruments.curvature import lam_max
+    from sim.support.text import fmt
+    from sim.landscapes.tuning import suggestions
 
     r = rt.world.rule
     lam = lam_max(rt.world)

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.data import DATA_LANDSCAPES, DataPotential, make_landscape
+from sim.data import DATA_LANDSCAPES, make_landscape
+from sim.data.base import DataPotential
 from sim.data.sets import (BUILTIN_SEEDS, CLASSIFICATION, MAX_VALUE, REGRESSION, DataError, Dataset, builtin,
                            file_sha256, read_csv, too_large)
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from sim.data.base import is_data
 from sim.data.minibatch import effective_batch, gradient_covariance, noise_temperature
-from sim.dynamics import Family
-from sim.particles import ALIVE
+from sim.rules.base import Family
+from sim.core.particles import ALIVE
 
 NEAR_SIGMAS = 6.0  # a ball counts when within this many predicted sigmas of the minimum
 PREDICTED_RULES = ("gd", "momentum", "nesterov", "newton_method")  # linear near a minimum

@@ -3,7 +3,7 @@ have is None ("n/a" on screen, null in --report), never gd's.
 
 Contract for a rule module (sim/rules/<name>.py): it defines one `RuleSpec` instance named
 `SPEC` (or a tuple `SPECS` for a small family) and the registry (sim/rules/registry.py) lists
-the module. The step `step(r, s, V, rng) -> bool` works on a `State` (sim.dynamics.State: pos,
+the module. The step `step(r, s, V, rng) -> bool` works on a `State` (sim.rules.dynamics.State: pos,
 vel, grad, buf_a, buf_b, steps, tmp, tmp2, dissipated, same_steps, and `bufs`, name -> [n,
 *shape] views of the rule's declared extra buffers), reads its parameters with `r.opt(name)`
 (the value the user set, else the spec's default) and `r.lr`, and returns whether s.grad holds
@@ -138,7 +138,7 @@ class RuleSpec:
     noise_factor(r) -> f or None: minibatch SGD's temperature is f x T_eff(lr) (gd 1, heavy
     ball 1/(1-beta)); None where no temperature exists.
     reading(r) -> Reading or None: the Newtonian reading.
-    readout(r, before, after, V) -> list of sim.step_readout.Term or None: the terms the step
+    readout(r, before, after, V) -> list of sim.runtime.step_readout.Term or None: the terms the step
     panel spells out (None: the panel shows the step as a whole).
     """
 

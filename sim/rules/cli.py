@@ -1,6 +1,6 @@
 """The command-line options of the rules' parameters, made from the registry: every ParamSpec of
 every rule becomes `--name-with-dashes` (betas stay --beta / --beta2), parsed by its kind and
-validated by the rule (sim.dynamics.Rule: one clear line)."""
+validated by the rule (sim.rules.dynamics.Rule: one clear line)."""
 from __future__ import annotations
 
 import argparse
@@ -67,7 +67,7 @@ def _readers(name: str) -> str:
 def add_rule_options(group, taken: set[str]) -> list[str]:
     """Add an option for every registered parameter whose dest is not in `taken` (the options
     main.py declares itself); returns the dests added."""
-    from sim.dynamics import all_params
+    from sim.rules.params import all_params
 
     added = []
     for name, p in all_params().items():
@@ -104,6 +104,6 @@ def _show_default(p: ParamSpec) -> str:
 
 def given_params(args: argparse.Namespace) -> dict[str, Any]:
     """name -> value of every rule parameter given on the command line."""
-    from sim.dynamics import all_params
+    from sim.rules.params import all_params
 
     return {k: getattr(args, k) for k in all_params() if getattr(args, k, None) is not None}

@@ -7,27 +7,27 @@ import importlib
 from sim.rules.base import RuleSpec
 
 MODULES = (
-    "gd",
-    "heavy_ball",  # momentum, nesterov
-    "adaptive",  # adagrad, rmsprop, adam
-    "newtonian",  # newton, langevin
-    "newton_method",
-    "nesterov_ode",
-    "marble",
-    "adamw",
-    "nadam",
-    "radam",
-    "adamax",
-    "adadelta",
-    "rprop",
-    "asgd",
-    "adafactor",
-    "lbfgs",
-    "muon",
-    "lion",
-    "sam",
-    "sgd_schedulefree",
-    "adamw_schedulefree",
+    "classic.gd",
+    "classic.heavy_ball",  # momentum, nesterov
+    "classic.adaptive",  # adagrad, rmsprop, adam
+    "physics.newtonian",  # newton, langevin
+    "classic.newton_method",
+    "physics.nesterov_ode",
+    "physics.marble",
+    "torch_optim.adamw",
+    "torch_optim.nadam",
+    "torch_optim.radam",
+    "torch_optim.adamax",
+    "torch_optim.adadelta",
+    "torch_optim.rprop",
+    "torch_optim.asgd",
+    "torch_optim.adafactor",
+    "torch_optim.lbfgs",
+    "torch_optim.muon",
+    "beyond.lion",
+    "beyond.sam",
+    "beyond.sgd_schedulefree",
+    "beyond.adamw_schedulefree",
 )
 
 _SPECS: dict[str, RuleSpec] = {}

@@ -1,0 +1,2 @@
+"""The timeline strip and scrubbing.
+Imports render.look, render.hud and sim."""

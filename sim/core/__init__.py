@@ -1,0 +1,2 @@
+"""The core of the simulation: particles, the world and its tick, the clock, events, physical quantities.
+Imports sim.rules and sim.landscapes (sim.data lazily, for minibatches)."""

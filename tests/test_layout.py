@@ -1,0 +1,105 @@
+"""The layout of the program's packages, checked from the source: no import cycles (lazy
+imports included), no module over 400 lines, no folder of more than 12 modules, no re-export
+lines, no import of another module's private name, no capability probes on landscapes."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOTS = ("sim", "render", "cli")
+MAX_LINES = 400
+MAX_MODULES = 12
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for top in ROOTS:
+        for p in (ROOT / top).rglob("*.py"):
+            name = ".".join(p.relative_to(ROOT).with_suffix("").parts)
+            out[name.removesuffix(".__init__")] = p
+    out["main"] = ROOT / "main.py"
+    return out
+
+
+def imports_of(name: str, path: Path, mods: dict[str, Path]) -> tuple[set[str], list[str]]:
+    """The program's modules this one imports (anywhere in it) and the private names it takes."""
+    tree = ast.parse(path.read_text())
+    out, private = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name in mods}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                if full in mods:
+                    out.add(full)
+                elif node.module in mods:
+                    out.add(node.module)
+                    if a.name.startswith("_") and not a.name.startswith("__"):
+                        private.append(f"{name} imports {node.module}.{a.name}")
+    out.discard(name)
+    return out, private
+
+
+def test_the_import_graph_has_no_cycle_and_takes_no_private_name():
+    mods = modules()
+    graph, private = {}, []
+    for name, path in mods.items():
+        graph[name], p = imports_of(name, path, mods)
+        private += p
+    assert not private, private
+    # a package's __init__ is imported with its modules; a cycle through one is still a cycle
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(v: str) -> None:
+        state[v] = 1
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if state.get(w) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(w):] + [w]))
+            if w not in state:
+                visit(w)
+        stack.pop()
+        state[v] = 2
+
+    for v in sorted(graph):
+        if v not in state:
+            visit(v)
+
+
+def test_sim_never_imports_render_or_pygame():
+    mods = modules()
+    for name, path in mods.items():
+        if name.startswith("sim"):
+            text = path.read_text()
+            assert not re.search(r"^\s*(import|from)\s+(render|pygame)\b", text, re.M), name
+
+
+def test_no_module_is_over_400_lines_and_no_folder_over_12_modules():
+    mods = modules()
+    long = {n: len(p.read_text().splitlines()) for n, p in mods.items()}
+    assert {n: k for n, k in long.items() if k > MAX_LINES} == {}
+    folders: dict[Path, int] = {}
+    for p in mods.values():
+        if p.name != "__init__.py":
+            folders[p.parent] = folders.get(p.parent, 0) + 1
+    assert {str(f.relative_to(ROOT)): k for f, k in folders.items() if k > MAX_MODULES} == {}
+
+
+def test_every_package_says_what_its_room_is_for():
+    for top in ROOTS:
+        for init in (ROOT / top).rglob("__init__.py"):
+            doc = ast.get_docstring(ast.parse(init.read_text()))
+            assert doc and len(doc.split()) >= 6, f"{init.relative_to(ROOT)} says nothing"
+
+
+def test_no_re_export_lines_and_no_capability_probes():
+    probe = re.compile(r"(getattr|hasattr)\((pot|potential|world\.potential|w\.potential|self\.potential)\b")
+    for name, path in modules().items():
+        text = path.read_text()
+        assert "noqa: F401" not in text.replace("import imageio  # noqa: F401", "").replace(
+            "import imageio_ffmpeg  # noqa: F401", ""), f"{name} re-exports names"
+        assert not probe.search(text), f"{name} probes a landscape by name"
