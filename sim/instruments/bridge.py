@@ -7,9 +7,6 @@ from typing import Any
 import numpy as np
 
 from sim.rules.dynamics import Rule, newton_twin
-from sim.core.world import World
-from sim.instruments.curvature import lam_max
-from sim.instruments.race import find_or_add_rule
 
 
 TWIN_RULES = ("gd", "momentum")  # optimizers whose Newtonian twin is exact (semi-implicit Euler)
@@ -129,38 +126,6 @@ def bridge(rule: Rule) -> dict[str, Any]:
     else:
         out["text"] = f"{rule.name}: no exact Newtonian twin (only gd and heavy-ball momentum)"
     return out
-
-
-def drop_with_twin(world: World, pos: np.ndarray, vel: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Drop balls at pos [k, 2] (velocity vel [k, 2]) under the current rule, and each one's exact
-    twin beside it: a gd / momentum ball gets its Newtonian twin (sim.rules.dynamics.newton_twin:
-    symplectic, mass dt^2/lr, friction (1-beta) dt/lr); a newton ball (symplectic or Verlet)
-    gets its momentum twin (`momentum_twin`) with the buffer seeded by `twin_buffer`. The twin
-    rule is registered once in world.rules and reused. Returns (ball rows [k], twin rows [k]);
-    twin rows are empty when the current rule has no exact twin.
-    """
-    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
-    rule = world.rule
-    s = world.drop(pos, None if vel is None else np.asarray(vel, dtype=np.float64).reshape(-1, 2),
-                   rule_id=0)
-    balls = np.arange(s.start, s.stop)
-    if rule.name in TWIN_RULES:
-        tid = find_or_add_rule(world, newton_twin(rule))
-        tvel = None
-        if vel is not None and rule.name == "momentum":
-            tvel = -world.particles.buf_a[s] * (rule.lr / rule.dt)  # v = -lr u / dt
-        t = world.drop(pos, tvel, rule_id=tid)
-        return balls, np.arange(t.start, t.stop)
-    twin = momentum_twin(rule)
-    if twin is None:
-        return balls, np.zeros(0, dtype=np.intp)
-    tid = find_or_add_rule(world, twin)
-    t = world.drop(pos, rule_id=tid)
-    if twin.name == "momentum":
-        world.particles.buf_a[t] = twin_buffer(rule, world.particles.vel[s],
-                                               world.potential.grad(pos))
-    return balls, np.arange(t.start, t.stop)
 
 
 def overdamped_lr(rule: Rule) -> float:

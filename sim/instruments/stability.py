@@ -10,7 +10,7 @@ from sim.rules.dynamics import Rule, newton_twin
 from sim.rules.classic.newton_method import newton_shift
 from sim.landscapes.base import Potential
 from sim.instruments.bridge import TWIN_RULES
-from sim.instruments.curvature import hessian_eigs, lam_max
+from sim.instruments.curvature import hessian_eigs
 
 
 WARN_FRACTION = 0.8  # a metric above this fraction of its stability limit is "warn"

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from sim.scene.schema import LINE_WIDTH, SceneError
-from sim.scene.values import table
 
 
 # =============================================================================================

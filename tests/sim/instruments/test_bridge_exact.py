@@ -8,13 +8,46 @@ import math
 import numpy as np
 import pytest
 
-from sim.instruments.bridge import bridge, drop_with_twin, momentum_twin, overdamped_lr, overdamped_rules
+from sim.instruments.bridge import TWIN_RULES, bridge, momentum_twin, overdamped_lr, overdamped_rules, twin_buffer
+from sim.instruments.race import find_or_add_rule
 from sim.instruments.curvature import hessian_eigs
-from sim.rules.dynamics import Rule, State, step
+from sim.rules.dynamics import Rule, State, newton_twin, step
 from sim.landscapes.builtin import get_potential
 from sim.core.world import World
 
 TWIN_TICKS = 10_000
+
+
+def drop_with_twin(world: World, pos: np.ndarray, vel: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(A test helper: the window drops twins through sim.runtime.balls.) Drop balls at pos [k, 2] (velocity vel [k, 2]) under the current rule, and each one's exact
+    twin beside it: a gd / momentum ball gets its Newtonian twin (sim.rules.dynamics.newton_twin:
+    symplectic, mass dt^2/lr, friction (1-beta) dt/lr); a newton ball (symplectic or Verlet)
+    gets its momentum twin (`momentum_twin`) with the buffer seeded by `twin_buffer`. The twin
+    rule is registered once in world.rules and reused. Returns (ball rows [k], twin rows [k]);
+    twin rows are empty when the current rule has no exact twin.
+    """
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+    rule = world.rule
+    s = world.drop(pos, None if vel is None else np.asarray(vel, dtype=np.float64).reshape(-1, 2),
+                   rule_id=0)
+    balls = np.arange(s.start, s.stop)
+    if rule.name in TWIN_RULES:
+        tid = find_or_add_rule(world, newton_twin(rule))
+        tvel = None
+        if vel is not None and rule.name == "momentum":
+            tvel = -world.particles.buf_a[s] * (rule.lr / rule.dt)  # v = -lr u / dt
+        t = world.drop(pos, tvel, rule_id=tid)
+        return balls, np.arange(t.start, t.stop)
+    twin = momentum_twin(rule)
+    if twin is None:
+        return balls, np.zeros(0, dtype=np.intp)
+    tid = find_or_add_rule(world, twin)
+    t = world.drop(pos, rule_id=tid)
+    if twin.name == "momentum":
+        world.particles.buf_a[t] = twin_buffer(rule, world.particles.vel[s],
+                                               world.potential.grad(pos))
+    return balls, np.arange(t.start, t.stop)
 
 
 @pytest.mark.parametrize("pot,rule,starts,vel", [
@@ -27,6 +60,8 @@ TWIN_TICKS = 10_000
     ("rosenbrock", Rule("newton", integrator="symplectic", mass=1.0, friction=2.0, dt=0.01),
      [[-1.5, 2.0]], [[1.0, 1.0]]),
 ])
+
+
 def test_newton_and_its_momentum_twin_coincide_to_rounding(pot, rule, starts, vel):
     w = World(get_potential(pot), rule)
     b, t = drop_with_twin(w, np.array(starts, float), None if vel is None else np.array(vel, float))

@@ -153,9 +153,8 @@ def test_the_legend_has_room_for_a_rate_the_frame_it_first_appears():
     import pygame
 
     from render.app.app import App
-    from render.panels.instrument_panels import CHIP_COLUMNS, CHIP_GAP
+    from render.panels.instrument_panels import CHIP_GAP, chip_rects
     from render.look.theme import LINE_GAP, PANEL_PAD as PAD
-    from sim.rules.dynamics import RULES
 
     world, info = load_scene(find_scene("condition_number"))
     app = App(world, (1280, 800), headless=True)
@@ -171,7 +170,8 @@ def test_the_legend_has_room_for_a_rate_the_frame_it_first_appears():
         shown = sum(1 for e in entries if e.get("rate_status"))  # a rate row per followed lane
         seen.add(shown)
         lh = app.fonts.small.get_linesize() + LINE_GAP  # the panels' row height (Context.row_h)
-        chips = math.ceil(len(RULES) / CHIP_COLUMNS)
+        rect = app.instruments.rects["race"]
+        chips = len({r.y for r in chip_rects(app.fonts.small, rect.x + PAD, 0, rect.w - 2 * PAD, lh)[1]})
         need = 2 * PAD + (1 + len(entries) + shown) * lh + 4 + lh + chips * (lh + CHIP_GAP)
         assert app.instruments.rects["race"].h >= need
     assert max(seen) == 2  # both lanes' rate rows (measuring, then measured) had room
