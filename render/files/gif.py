@@ -1,8 +1,10 @@
-"""A GIF written as a stream: only the changed box of each frame, complete on disk at every checkpoint."""
+"""A GIF written as a stream: only the changed box of each frame, complete on disk at every checkpoint;
+a killed run's stream cut back to its last complete frame."""
 from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 from typing import Any
 try:  # GIF writing needs Pillow (requirements.txt); import errors surface at start()
     from PIL import Image
@@ -13,6 +15,7 @@ import numpy as np
 import pygame
 
 from render.look.widgets import smooth_scale
+from sim.support.files import RECOVERERS, publish_new
 
 
 GIF_LOOP = 0  # 0 = loop forever
@@ -144,3 +147,59 @@ class GifStream:
 
     def close(self) -> None:
         self.f.write(b";")
+
+
+def gif_complete_end(data: bytes) -> int | None:
+    """Where the last complete image of a (possibly cut off) GIF ends, None if it has none."""
+    if len(data) < 13 or data[:6] not in (b"GIF89a", b"GIF87a"):
+        return None
+    i = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
+    last = None
+    try:
+        while i < len(data):
+            kind = data[i]
+            if kind == 0x3B:  # trailer
+                break
+            if kind == 0x21:  # extension: label, then sub-blocks
+                i = _sub_blocks(data, i + 2)
+            elif kind == 0x2C:  # image: descriptor, local table, code size, sub-blocks
+                flags = data[i + 9]
+                i += 10 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+                i = _sub_blocks(data, i + 1)
+                last = i
+            else:
+                break
+    except IndexError:
+        pass
+    return last
+
+
+def _sub_blocks(data: bytes, i: int) -> int:
+    """The index after the sub-blocks starting at i (IndexError if cut off)."""
+    while data[i]:
+        i += data[i] + 1
+    if i >= len(data):
+        raise IndexError(i)
+    return i + 1
+
+
+def recover_gif(tmp: str, target: Path) -> Path | None:
+    """A killed recording: the frames written so far, with the trailer, under `target`."""
+    if target.suffix.lower() != ".gif":
+        return None
+    try:
+        with open(tmp, "rb") as f:
+            data = f.read()
+        end = gif_complete_end(data)
+        if end is None:
+            return None
+        with open(tmp, "r+b") as f:
+            f.truncate(end)
+            f.seek(end)
+            f.write(b";")
+        return publish_new(tmp, target)
+    except OSError:
+        return None
+
+
+RECOVERERS[".gif"] = recover_gif  # a killed recording is kept up to its last complete frame

@@ -172,10 +172,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+RECOVERERS: dict[str, Callable[[str, Path], Path | None]] = {}  # target suffix -> recover(tmp,
+# target): what a killed run's partial stream of that kind can be turned back into (the window's
+# recorder registers ".gif"; this module knows no file format)
+PARTIAL = ".part"  # a streaming writer's temp ends in .part + its target's suffix
+
+
 def clean_stale(folder: str | os.PathLike) -> list[Path]:
     """Remove the hidden temp files that runs which no longer exist left in folder (kill -9,
-    power loss). A recording's GIF is kept up to its last complete frame and published under
-    the name it was to have (never over a file). Returns the recordings recovered."""
+    power loss). A partial stream whose kind has a recoverer (RECOVERERS) is recovered and
+    published under the name it was to have (never over a file); one whose kind has none in
+    this process is left for a process that has it. Returns the files recovered."""
     recovered: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -185,65 +192,17 @@ def clean_stale(folder: str | os.PathLike) -> list[Path]:
         m = _TEMP.match(e.name)
         if m is None or _alive(int(m.group("pid"))) or not e.is_file(follow_symlinks=False):
             continue
-        out = _recover_gif(e.path, Path(folder) / m.group("name"))
-        if out is not None:
-            recovered.append(out)
-            continue
+        target = Path(folder) / m.group("name")
+        recover = RECOVERERS.get(target.suffix.lower())
+        if recover is not None:
+            out = recover(e.path, target)
+            if out is not None:
+                recovered.append(out)
+                continue
+        elif target.suffix and e.name.endswith(PARTIAL + target.suffix):
+            continue  # a stream only its own kind of writer can recover: not ours to delete
         try:
             os.unlink(e.path)
         except OSError:
             pass
     return recovered
-
-
-def _recover_gif(tmp: str, target: Path) -> Path | None:
-    """A killed recording: the frames written so far, with the trailer, under `target`."""
-    if target.suffix.lower() != ".gif":
-        return None
-    try:
-        with open(tmp, "rb") as f:
-            data = f.read()
-        end = gif_complete_end(data)
-        if end is None:
-            return None
-        with open(tmp, "r+b") as f:
-            f.truncate(end)
-            f.seek(end)
-            f.write(b";")
-        return publish_new(tmp, target)
-    except OSError:
-        return None
-
-
-def gif_complete_end(data: bytes) -> int | None:
-    """Where the last complete image of a (possibly cut off) GIF ends, None if it has none."""
-    if len(data) < 13 or data[:6] not in (b"GIF89a", b"GIF87a"):
-        return None
-    i = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)
-    last = None
-    try:
-        while i < len(data):
-            kind = data[i]
-            if kind == 0x3B:  # trailer
-                break
-            if kind == 0x21:  # extension: label, then sub-blocks
-                i = _sub_blocks(data, i + 2)
-            elif kind == 0x2C:  # image: descriptor, local table, code size, sub-blocks
-                flags = data[i + 9]
-                i += 10 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
-                i = _sub_blocks(data, i + 1)
-                last = i
-            else:
-                break
-    except IndexError:
-        pass
-    return last
-
-
-def _sub_blocks(data: bytes, i: int) -> int:
-    """The index after the sub-blocks starting at i (IndexError if cut off)."""
-    while data[i]:
-        i += data[i] + 1
-    if i >= len(data):
-        raise IndexError(i)
-    return i + 1

@@ -5,6 +5,7 @@ import sys
 
 from PIL import Image, ImageSequence
 
+from render.files import gif  # registers the GIF recoverer, as the window's recorder does
 from sim.support import files
 
 
@@ -40,7 +41,23 @@ def test_a_killed_recording_is_cut_to_its_last_complete_frame_and_published(tmp_
 
 def test_gif_complete_end_counts_only_whole_images(tmp_path):
     data = three_frame_gif(tmp_path / "a.gif")
-    full = files.gif_complete_end(data)
+    full = gif.gif_complete_end(data)
     assert full == len(data) - 1  # everything but the trailer
-    assert files.gif_complete_end(data[:20]) is None
-    assert files.gif_complete_end(b"not a gif") is None
+    assert gif.gif_complete_end(data[:20]) is None
+    assert gif.gif_complete_end(b"not a gif") is None
+
+
+def test_without_a_recoverer_a_partial_stream_is_left_for_one_that_has_it(tmp_path):
+    """A process that knows no GIF (the simulation alone: sim/ knows no file format) leaves a
+    killed recording's partial stream in place, and still removes other stale temps."""
+    pid = dead_pid()
+    stale = tmp_path / f".newton-descent-x.gif.nd{pid}-abcd1234.part.gif"
+    stale.write_bytes(b"GIF89a...")
+    junk = tmp_path / f".newton-descent-x.toml.nd{pid}-zzzz9999.part"
+    junk.write_bytes(b"half a scene")
+    code = ("import sys; from sim.support import files; "
+            f"print(files.clean_stale({str(tmp_path)!r})); print('render' in ' '.join(sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(files.Path(files.__file__).resolve().parents[2])).stdout.split()
+    assert out == ["[]", "False"]
+    assert stale.exists() and not junk.exists()
