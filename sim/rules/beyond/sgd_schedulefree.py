@@ -19,7 +19,6 @@ wrapper does not apply to it (warmup_steps is its own).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
