@@ -40,7 +40,7 @@ def measure(name: str, potential: str, grid: tuple[int, int]) -> dict:
     from sim.instruments.basins import DIVERGED, MOVING
     from sim.instruments.basin_levels import FineBasinJob
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     params = dict(RULE_SETS[name])
     rule = Rule(name=params.pop("name", name), **params)

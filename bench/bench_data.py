@@ -50,7 +50,7 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
 
     from render.app.app import NOMINAL_FRAME, App
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     pygame.display.init()
@@ -81,7 +81,7 @@ def loop_fps(name: str, balls: int, rule: str, batch: int, frames: int) -> dict:
 
 def sim_ticks(name: str, balls: int, rule: str, batch: int, seconds: float = 2.0) -> float:
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     pot = get_potential(name)
@@ -102,7 +102,7 @@ def map_times(repeats: int) -> list[tuple[str, float, float]]:
 
     from render.map import landscape as L
     from render.look.view import View
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     pygame.display.init()
     out = []

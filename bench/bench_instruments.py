@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 def ledger_calls(n: int, repeats: int = 10) -> list[tuple[str, float, float]]:
     from sim.instruments.ledger import ledger, ledger_total
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     out = []

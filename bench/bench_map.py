@@ -80,7 +80,7 @@ def measure(potential, repeats: int) -> dict:
 
 
 def run(repeats: int) -> list[dict]:
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
 
     rows = [measure(p, repeats) for p in POTENTIALS.values()]
     try:  # a user's formula goes through the expression evaluator

@@ -33,7 +33,7 @@ def measure(potential_name: str, frames: int, lr: float) -> dict:
     from render.why.maps_ui import MapsUI
     from render.look.view import View
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     pygame.init()

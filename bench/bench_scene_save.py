@@ -21,7 +21,7 @@ import pygame  # noqa: E402
 
 from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
 from sim.scene.save import SaveJob  # noqa: E402
 from sim.core.world import World  # noqa: E402

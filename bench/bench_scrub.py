@@ -35,7 +35,7 @@ def main() -> int:
 
     from render.app.app import App
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.landscapes.tuning import suggest
     from sim.core.world import World
 

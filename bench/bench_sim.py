@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 POTENTIAL = "rosenbrock"

@@ -36,7 +36,7 @@ def scene_rule(potential_name: str = POTENTIAL, rule_name: str = RULE):
     """The rule the window itself would pick for this landscape (sim/tuning.py's
     suggested step size), so every program below moves the balls the same way."""
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     potential = get_potential(potential_name)
     rule = Rule(rule_name)

@@ -41,7 +41,7 @@ def main() -> None:
     import numpy as np
     import pygame
 
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     pygame.display.init()
     screen = pygame.display.set_mode(SIZE)

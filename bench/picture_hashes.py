@@ -47,7 +47,7 @@ def make(potential: str, rule, n: int = 0, seed: int = 0):
 
     from render.app.app import App
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     pot = get_potential(potential)

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from render.app.app import NOMINAL_FRAME, App
     from sim.landscapes.tuning import suggest
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     start_rss = rss_mib()

@@ -129,7 +129,7 @@ def _rule_lines() -> str:
 def _epilog() -> str:
     """The help's closing text: every landscape and rule, the exact update rules, examples,
     the dump's keys."""
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
     from sim.rules import registry
     RULES = registry.names()
 

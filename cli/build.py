@@ -64,7 +64,7 @@ def _base_potential(args: argparse.Namespace):
             return expression_potential(args.expr)
         except FormulaError as err:
             raise UsageError(f"--expr: {err}") from None
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     try:
         return get_potential(_default_potential(args))
     except ValueError as err:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cli.args import MAX_RECORDS_DEFAULT, UsageError
+from cli.args import MAX_RECORDS_DEFAULT, PROG, UsageError
 from cli.build import check_steps, check_writable, load_scene, make_potential, make_rule, override_scene_rule, refuse_unused, with_suggested_step
 
 
@@ -42,6 +43,9 @@ def _steps_world(args: argparse.Namespace):
     world = World(potential, rule, seed=args.seed or 0)
     if args.batch is not None:
         world.set_batch(args.batch)
+        if args.batch and not rule.spec.minibatch:
+            print(f"{PROG}: note: {rule.name} rolls on the full-data surface; --batch "
+                  f"{args.batch} has no effect", file=sys.stderr)
     try:
         if args.start:
             world.drop(np.array(args.start, dtype=np.float64))

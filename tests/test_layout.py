@@ -103,3 +103,32 @@ def test_no_re_export_lines_and_no_capability_probes():
         assert "noqa: F401" not in text.replace("import imageio  # noqa: F401", "").replace(
             "import imageio_ffmpeg  # noqa: F401", ""), f"{name} re-exports names"
         assert not probe.search(text), f"{name} probes a landscape by name"
+
+
+# the packages of sim/, lowest first: a module imports only from its own package or a lower one
+SIM_ORDER = ("support", "rules", "landscapes", "core", "maps", "instruments", "data", "runtime", "scene")
+
+
+def _package(name: str) -> str:
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] == "sim" and len(parts) > 1 else parts[0]
+
+
+def test_imports_follow_the_package_direction_lazy_ones_included():
+    mods = modules()
+    rank = {f"sim.{p}": i for i, p in enumerate(SIM_ORDER)}
+    assert set(rank) == {_package(n) for n in mods if n.startswith("sim.")}, "a sim package is not ranked"
+    against = []
+    for name, path in mods.items():
+        a = _package(name)
+        for other in imports_of(name, path, mods)[0]:
+            b = _package(other)
+            if a == b:
+                continue
+            if a in rank and (b not in rank or rank[b] > rank[a]):
+                against.append(f"{name} -> {other}")
+            elif a == "render" and b in ("cli", "main"):
+                against.append(f"{name} -> {other}")
+            elif a == "cli" and b == "render" and name != "cli.window" and other != "render.view3d.camera":
+                against.append(f"{name} -> {other}")
+    assert against == []

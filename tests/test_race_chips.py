@@ -17,7 +17,7 @@ from render.hud import help_overlay as HO  # noqa: E402
 from render.panels import instrument_panels as IP  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.rules import registry  # noqa: E402
 from sim.core.world import World  # noqa: E402
 

@@ -48,7 +48,7 @@ class App:
 
     def __init__(self, world, size: tuple[int, int] = DEFAULT_SIZE, seed: int = 0,
                  headless: bool = False) -> None:
-        from sim.landscapes.builtin import POTENTIALS
+        from sim.data.catalog import POTENTIALS
 
         self.headless = headless
         self.runtime = Runtime(world, seed=seed)

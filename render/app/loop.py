@@ -99,7 +99,7 @@ def _make_app(screen, potential, rule, seed: int, particles: int, headless: bool
     from render.files.scene_ui import preset_of
     from render.files.names import RecorderError
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     if isinstance(potential, str):

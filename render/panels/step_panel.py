@@ -21,7 +21,8 @@ from render.look.widgets import fit_text
 from sim.support.text import fmt
 from render.look.theme import ACCENT, DIM, PANEL_PAD as PAD, TEXT
 from render.look.widgets import draw_panel, text as render_text
-from sim.runtime.step_readout import BUFFER, FORCE, GRADIENT, STEP, VELOCITY, Readout, Term
+from sim.rules.base import BUFFER, FORCE, GRADIENT, STEP, VELOCITY, Term
+from sim.runtime.step_readout import Readout
 
 # one colour per term drawn as an arrow (the swatch beside its row is the legend)
 TERM_COLORS: dict[str, tuple[int, int, int]] = {

@@ -317,8 +317,7 @@ class World:
         """What `rule` takes gradients of: the potential, or a minibatch sampler over it."""
         if not rule.batch:
             return self.potential
-        from sim.data.minibatch import gradient_field
-        return gradient_field(self.potential, rule.batch, self.rng)
+        return self.potential.gradient_field(rule.batch, self.rng)
 
     def cached_gradients(self) -> list[int]:
         """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the

@@ -13,8 +13,7 @@ from sim.data.sets import Dataset
 DATA_LANDSCAPES = ("linreg", "logreg", "mlp")
 DEFAULT_DATA = {"linreg": "line", "logreg": "blobs", "mlp": "moons"}
 
-__all__ = ["DATA_LANDSCAPES", "DEFAULT_DATA", "DataError", "DataPotential", "Dataset", "L2_DEFAULT",
-           "LinReg", "LogReg", "MLPPlane", "PLANES", "builtin", "load", "make_landscape", "read_csv"]
+__all__ = ["DATA_LANDSCAPES", "DEFAULT_DATA", "make_landscape"]
 
 
 def make_landscape(name: str, data: Dataset | None = None, l2: float = L2_DEFAULT,

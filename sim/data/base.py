@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.data.minibatch import MinibatchField, effective_batch
 from sim.data.sets import Dataset
 from sim.landscapes.base import Potential, View
 
@@ -105,6 +106,11 @@ class DataPotential(Potential):
         """Hessian of each example's loss at one position p [2]: [n, 2, 2] (where
         has_example_hessians)."""
         raise NotImplementedError
+
+    def gradient_field(self, batch: int, rng: np.random.Generator) -> "Potential | MinibatchField":
+        """Itself at full batch (batch 0 or >= n), else a MinibatchField drawing from `rng`."""
+        b = effective_batch(batch, self.data.n)
+        return MinibatchField(self, b, rng) if b else self
 
     def config(self) -> dict:
         """What a scene needs beyond the data to build this landscape again."""

@@ -154,7 +154,12 @@ def set_batch(rt, batch: int) -> None:
     rt.timeline.record(rt.world)  # a keyframe at the change: every tick after it can be scrubbed to
     n = pot.data.n
     b = rt.world.batch
-    if b == 0 or b >= n:
+    full_only = sorted({r.name for r in rt.world.rules if not r.spec.minibatch})
+    if batch and full_only:  # the marble: one surface to roll on, never a fresh draw
+        others = next((r.batch for r in rt.world.rules if r.spec.minibatch), 0)
+        rt.say(f"{', '.join(full_only)} rolls on the full data: no minibatches"
+               + (f"; the others: batch = {others} of {n:,}" if others and others < n else ""))
+    elif b == 0 or b >= n:
         rt.say(f"batch: full ({n:,} examples): exact gradients")
     else:
         rt.say(f"batch = {b} of {n:,}: each ball its own minibatch each tick (SGD noise; "

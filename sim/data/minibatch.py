@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.data.base import is_data
-
 FLOYD_MAX_BATCH = 64  # Floyd's algorithm up to this B (cost ~ balls B^2), random keys above
 KEYS_CHUNK_CELLS = 1 << 20  # rows per block of the random-key method: about this many cells
 DIM = 2
@@ -104,12 +102,3 @@ def noise_temperature(potential, p: np.ndarray, lr: float, batch: int) -> dict[s
     t_eff = lr * tr / (2.0 * DIM * b) * factor if b else 0.0
     return {"t_eff": t_eff, "trace": tr, "cxx": float(c[0, 0]), "cxy": float(c[0, 1]),
             "cyy": float(c[1, 1]), "factor": factor, "batch": float(b), "n": float(n), "lr": float(lr)}
-
-
-def gradient_field(potential, batch: int, rng: np.random.Generator):
-    """`potential` itself (full batch, or a landscape without data), else a MinibatchField."""
-    if not is_data(potential):
-        return potential
-    data = potential.data
-    b = effective_batch(batch, data.n)
-    return MinibatchField(potential, b, rng) if b else potential

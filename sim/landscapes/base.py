@@ -56,6 +56,11 @@ class Potential:
                 parts.append((f.name, _frozen(getattr(self, f.name))))
         return tuple(parts)
 
+    def gradient_field(self, batch: int, rng: np.random.Generator) -> "Potential":
+        """What a rule training on minibatches of `batch` examples takes gradients of: a
+        landscape without examples has only its exact gradient (data landscapes draw)."""
+        return self
+
     # -- public, vectorized -------------------------------------------------------------
     def value(self, pos: np.ndarray) -> np.ndarray:
         """V at each position: pos [n, 2] -> [n]."""

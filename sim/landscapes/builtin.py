@@ -1,4 +1,5 @@
-"""The named built-in landscapes (POTENTIALS, in number-key order) and get_potential."""
+"""The analytic built-in landscapes by name (ANALYTIC, in number-key order); the catalog of
+every built-in, those made from data included, is sim/data/catalog.py."""
 from __future__ import annotations
 
 from sim.landscapes.base import Potential
@@ -11,14 +12,14 @@ _ST_A, _ST_B = -2.903534, 2.746803  # styblinski_tang: the 1D minima of ½(t⁴ 
 
 
 def _build() -> dict[str, Potential]:
-    """Every built-in, in number-key order.
+    """Every analytic built-in, in number-key order.
 
     Views are the published search domains or a tighter window on the interesting region.
     log_scale is on where more than half of the default view lies in the lowest 10% of the
     value range there (linear shading would paint it one colour); note that some of these
     (six_hump_camel) go negative, so the shading must be log of V minus its minimum.
     """
-    p = [*_textbook(), *_many_minima(), gaussian_wells(), *_data_landscapes()]
+    p = [*_textbook(), *_many_minima(), gaussian_wells()]
     return {pot.name: pot for pot in p}
 
 
@@ -109,21 +110,4 @@ def _many_minima() -> list[Potential]:
     ]
 
 
-def _data_landscapes() -> list[Potential]:
-    """linreg, logreg and mlp on their built-in data (the network trains on first use)."""
-    from sim.data import DATA_LANDSCAPES, make_landscape
-    return [make_landscape(name) for name in DATA_LANDSCAPES]
-
-
-POTENTIALS: dict[str, Potential] = _build()  # insertion order = number keys 1..9, 0
-
-
-def get_potential(name: str) -> Potential:
-    """The built-in potential called `name` (the shared registry instance).
-
-    Raises ValueError naming every choice when `name` is unknown.
-    """
-    try:
-        return POTENTIALS[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown potential {name!r}; choose one of: {', '.join(POTENTIALS)}") from None
+ANALYTIC: dict[str, Potential] = _build()  # insertion order = number keys 1..9, 0

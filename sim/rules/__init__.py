@@ -1,2 +1,2 @@
 """The update rules: one module per rule in classic/, torch_optim/, beyond/, physics/, each declaring
-its RuleSpec (base.py); registry.py lists them. Imports sim.support only (two named lazy imports aside)."""
+its RuleSpec (base.py); registry.py lists them. Imports sim.support only."""

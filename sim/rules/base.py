@@ -117,6 +117,26 @@ class Reading:
     numbers: dict[str, float | None] = field(default_factory=dict)
 
 
+# kind of each vector term (a family sharing units): the step panel draws each family's arrows
+# to one scale; BUFFER holds the dimensionless Adam direction
+GRADIENT, BUFFER, STEP, FORCE, VELOCITY = "gradient", "buffer", "step", "force", "velocity"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One line of the readout: `symbol = formula = value`; a vector term is also an arrow."""
+
+    key: str  # stable name ("g", "u", "dx", "force", ...)
+    symbol: str  # as shown
+    formula: str  # how it is computed, in the rule's symbols
+    value: np.ndarray | float  # [2] for a vector, a float for a scalar
+    kind: str = ""  # GRADIENT, BUFFER, STEP, FORCE, VELOCITY for arrows; "" for scalars
+
+    @property
+    def vector(self) -> bool:
+        return isinstance(self.value, np.ndarray)
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """Everything the program knows about one rule.
@@ -138,7 +158,7 @@ class RuleSpec:
     noise_factor(r) -> f or None: minibatch SGD's temperature is f x T_eff(lr) (gd 1, heavy
     ball 1/(1-beta)); None where no temperature exists.
     reading(r) -> Reading or None: the Newtonian reading.
-    readout(r, before, after, V) -> list of sim.runtime.step_readout.Term or None: the terms the step
+    readout(r, before, after, V) -> list of Term or None: the terms the step
     panel spells out (None: the panel shows the step as a whole).
     """
 
@@ -166,6 +186,8 @@ class RuleSpec:
     # energy(r, pos [n, 2], vel [n, 2], V) -> (kinetic [n], potential [n]) where they are not
     # m/2 |v|^2 and V (the marble: its height's motion and m g V); None: those
     energy: Callable[..., tuple | None] = lambda r, pos, vel, V: None
+    minibatch: bool = True  # may train on minibatches; False: always the full data (a Rule
+    # made with a batch keeps 0: the marble's constraint needs one surface, not a fresh draw)
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:

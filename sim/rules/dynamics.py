@@ -65,7 +65,7 @@ class Rule:
         set_ = object.__setattr__
         set_(self, "name", name)
         set_(self, "schedule", schedule)
-        set_(self, "batch", int(batch))
+        set_(self, "batch", int(batch) if specs[name].minibatch else 0)
         set_(self, "_given", given)
         set_(self, "_key", None)
 

@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.rules.base import BUFFER, FORCE, GRADIENT, STEP, VELOCITY, Term
 from sim.rules.dynamics import Rule
 from sim.core.particles import DIVERGED
 from sim.landscapes.base import Potential
 from sim.core.world import World
-
-# kind of each vector term (a family sharing units): the step panel draws each family's arrows
-# to one scale; BUFFER holds the dimensionless Adam direction
-GRADIENT, BUFFER, STEP, FORCE, VELOCITY = "gradient", "buffer", "step", "force", "velocity"
 
 
 @dataclass(frozen=True)
@@ -40,21 +37,6 @@ class BallState:
     steps: int
     diverged: bool
     bufs: dict = field(default_factory=dict)  # the rule's extra buffers (BufferSpec name -> [*shape])
-
-
-@dataclass(frozen=True)
-class Term:
-    """One line of the readout: `symbol = formula = value`; a vector term is also an arrow."""
-
-    key: str  # stable name ("g", "u", "dx", "force", ...)
-    symbol: str  # as shown
-    formula: str  # how it is computed, in the rule's symbols
-    value: np.ndarray | float  # [2] for a vector, a float for a scalar
-    kind: str = ""  # GRADIENT, BUFFER, STEP, FORCE, VELOCITY for arrows; "" for scalars
-
-    @property
-    def vector(self) -> bool:
-        return isinstance(self.value, np.ndarray)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sim.landscapes.formula.errors import FormulaError
 from sim.landscapes.formula.potential import expression_potential
 from sim.core.particles import MAX_STEP_COUNT
 from sim.landscapes.base import Potential, View
-from sim.landscapes.builtin import POTENTIALS
+from sim.data.catalog import POTENTIALS
 from sim.core.world import World
 from sim.scene.decode_particles import particles_from, restore_particles
 from sim.scene.schema import FORMAT, LANDSCAPE_KEYS, MAX_LANES, PARTICLES_TABLE_KEYS, RNG_GENERATORS, SCENE_KEYS, STATE_KEYS, SceneError, SceneInfo, TABLES, VIEW3D_MODES, VIEW3D_RANGES

@@ -13,7 +13,7 @@ from sim.data.scene_io import landscape_extra
 from sim.landscapes.formula.potential import ExprPotential
 from sim.core.particles import ALIVE, FIELDS, MAX_STEP_COUNT
 from sim.landscapes.base import Potential, View
-from sim.landscapes.builtin import POTENTIALS
+from sim.data.catalog import POTENTIALS
 from sim.core.quantity import kinetic_energy, rule_masses
 from sim.core.world import World
 from sim.scene.schema import FORMAT, LARGEST, STATUS_NAMES, SceneError, VIEW3D_RANGES

@@ -20,7 +20,7 @@ Schema (tables; every key optional unless marked *required*):
     paused = true                  # start paused (lessons do); default false
 
     [landscape]                    # *required*: exactly one of potential / formula
-    potential = "ravine"           # a built-in (sim.landscapes.builtin.POTENTIALS), or:
+    potential = "ravine"           # a built-in (sim.data.catalog.POTENTIALS), or:
     # formula = "x**2 + 10*sin(y)" # the safe grammar of sim/expression.py
     view = [-4.0, 4.0, -3.0, 3.0]  # [xmin, xmax, ymin, ymax]; default: the potential's own
     # data landscapes (linreg logreg mlp) also: data, l2, plane, train_seed

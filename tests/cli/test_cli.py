@@ -55,7 +55,7 @@ def test_newton_dump_has_velocities_and_all_params(tmp_path):
     assert params == {"mass": 1.0, "friction": 0.0, "dt": 0.02, "integrator": "verlet"}
     assert list(d["ticks"]) == list(range(101))
     # random starts lie inside the view, and the seed decides them
-    x0, x1, y0, y1 = __import__("sim.landscapes.builtin", fromlist=["x"]).get_potential("double_well").view
+    x0, x1, y0, y1 = __import__("sim.data.catalog", fromlist=["x"]).get_potential("double_well").view
     p0 = d["positions"][0]
     assert ((p0[:, 0] >= x0) & (p0[:, 0] <= x1) & (p0[:, 1] >= y0) & (p0[:, 1] <= y1)).all()
     out2 = tmp_path / "n2.npz"
@@ -102,7 +102,7 @@ def test_help_lists_every_rule_and_potential():
     r = run("--help")
     assert r.returncode == 0
     from sim.rules.dynamics import RULES
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
     for name in (*RULES, *POTENTIALS):
         assert name in r.stdout
 

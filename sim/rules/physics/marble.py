@@ -39,13 +39,9 @@ def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def step_marble(r, s, V, rng) -> bool:
-    """One tick (dt) of the marble for every row of s: drag half, RATTLE, drag half. On
-    minibatches (sim.data.minibatch.MinibatchField) it rolls on the full-data surface: a
-    surface redrawn at every gradient has no constraint to solve (--batch is ignored)."""
-    from sim.data.minibatch import MinibatchField
-
-    if isinstance(V, MinibatchField):
-        V = V.potential
+    """One tick (dt) of the marble for every row of s: drag half, RATTLE, drag half. It rolls
+    on the full-data surface (SPEC.minibatch is False): a surface redrawn at every gradient
+    has no constraint to solve."""
     m, g, dt = float(r.opt("mass")), float(r.opt("gravity")), float(r.opt("dt"))
     h = 0.5 * dt
     damp = math.exp(-float(r.opt("friction")) * h / m)
@@ -142,5 +138,6 @@ SPEC = RuleSpec(
     name="marble", family=Family.NEWTON, group="newton", color=(90, 215, 200),
     summary="a marble on the surface z = V under --gravity, with drag (RATTLE)",
     params=(MASS, FRICTION, GRAVITY, DT), step=step_marble, timed=True, newtonian=True,
-    carry="velocity", reading=reading, energy=_energy,  # no linear_map: see small_amplitude_map
+    carry="velocity", reading=reading, energy=_energy, minibatch=False,
+    # no linear_map: see small_amplitude_map
 )

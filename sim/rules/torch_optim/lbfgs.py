@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
+from sim.rules.base import GRADIENT, STEP, BufferSpec, Family, ParamSpec, Reading, RuleSpec, Term
 
 YS_MIN = 1e-10  # torch: a pair (y, s) enters the history only if y.s > 1e-10
 C1, C2, MAX_LS = 1e-4, 0.9, 25  # torch's _strong_wolfe defaults (LBFGS passes none of them)
@@ -312,8 +312,6 @@ def _direction(N, rows, gg, pg, d, t, hd, old_dirs, old_stps, ro, start, length,
 def _readout(r, before, after, V) -> list:
     """The step panel's terms: the gradient at the start, and how many gradients the tick took
     (after.bufs["evals"]) in how many inner moves."""
-    from sim.runtime.step_readout import GRADIENT, STEP, Term
-
     g = V.grad(np.asarray(before.pos, dtype=np.float64).reshape(1, 2))[0]
     out = [Term("g", "g", "∇V(x)", g, GRADIENT)]
     ev = after.bufs.get("evals")

@@ -24,7 +24,7 @@ from sim.support.text import fmt  # noqa: E402
 from render.map.landscape import Landscape  # noqa: E402
 from render.look.view import View, nice_ticks  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import POTENTIALS, get_potential  # noqa: E402
+from sim.data.catalog import POTENTIALS, get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 SIZE = (640, 400)

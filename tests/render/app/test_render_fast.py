@@ -14,7 +14,7 @@ from render.map.trails import TRAIL_DECAY, Trails  # noqa: E402
 from render.map.sprites import alpha_blend, blend_matches_blit  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 SIZE = (640, 400)

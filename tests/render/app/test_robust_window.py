@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.scene import save as scene_save  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
 from sim.core.world import World  # noqa: E402
 

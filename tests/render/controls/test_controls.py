@@ -17,7 +17,7 @@ from render.controls.widget import TAB, WIDTH  # noqa: E402
 from render.input import keys  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
@@ -55,7 +55,7 @@ def click(app, pos, button=1):
 @pytest.mark.parametrize("size", [(960, 600), (1280, 800), (1600, 900), (1920, 1080)])
 @pytest.mark.parametrize("rule", ["gd", "momentum", "adam", "newton", "langevin"])
 def test_widgets_fit_the_panel_and_never_overlap(size, rule):
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
 
     st = State(Rule(rule), 1.0, 0.01, "bowl", list(POTENTIALS), {}, False)
     rect = pygame.Rect(size[0] - WIDTH, 0, WIDTH, size[1])

@@ -27,7 +27,7 @@ def widgets_for(rule_name: str, toggles: dict):
     from render.controls.sections import State, build
     from render.controls.widget import WIDTH
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
     from sim.landscapes.tuning import suggestions
 
     pot = POTENTIALS["bowl"]

@@ -6,7 +6,7 @@ import pytest
 from render.app.app import App
 from render.input.keys import Cmd
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py

@@ -16,7 +16,7 @@ from render.controls.controls import ControlPanel  # noqa: E402
 from render.controls.sections import State, build  # noqa: E402
 from render.controls.widget import WIDTH  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import POTENTIALS, get_potential  # noqa: E402
+from sim.data.catalog import POTENTIALS, get_potential  # noqa: E402
 from sim.runtime.runtime import Runtime  # noqa: E402
 from sim.core.world import World  # noqa: E402
 

@@ -12,7 +12,7 @@ import pygame  # noqa: E402
 
 from render.data.pane import clip_segments, draw_pane  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 

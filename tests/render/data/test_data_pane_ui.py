@@ -60,7 +60,7 @@ def test_a_click_in_the_pane_adds_a_point_and_the_landscape_follows():
 
 def test_the_pane_is_only_on_data_landscapes():
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     app = App(World(get_potential("bowl"), Rule("gd", lr=0.05)), SIZE, headless=True)

@@ -30,7 +30,7 @@ def panel_widgets(batch: int = 0, n: int = 40):
     from render.controls.widget import WIDTH
     from render.controls.data_controls import DataState
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import POTENTIALS
+    from sim.data.catalog import POTENTIALS
     from sim.landscapes.tuning import suggestions
 
     pot = POTENTIALS["linreg"]

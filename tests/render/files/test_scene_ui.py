@@ -24,7 +24,7 @@ from render.look.view import View  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
 from sim.landscapes.formula.parser import normalize_formula  # noqa: E402
 from sim.runtime import balls  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.scene.presets import find_scene, list_presets  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
 from sim.core.world import World  # noqa: E402

@@ -9,7 +9,7 @@ from render.app.app import App
 from render.hud.plots import ball_lines
 from render.look.theme import ACCENT
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py

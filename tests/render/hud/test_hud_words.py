@@ -18,7 +18,7 @@ from render.hud.hud import Hud
 from render.look.theme import MARGIN, PAD, TEXT
 from render.hud.plots import info_lines
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.runtime.runtime import Runtime
 from sim.core.world import World
 

@@ -18,7 +18,7 @@ from render.look.view import View
 from sim.landscapes.formula.potential import ExprPotential, expression_potential
 from sim.landscapes.formula.parser import parse_formula
 from sim.landscapes.many_minima import GaussianWells
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 

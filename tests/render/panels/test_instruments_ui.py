@@ -30,7 +30,7 @@ from sim.instruments.ledger import ledger, ledger_total  # noqa: E402
 from sim.rules.dynamics import newton_twin  # noqa: E402
 from sim.instruments.stability import stability  # noqa: E402
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 SIZE = (1100, 760)
@@ -606,7 +606,7 @@ def test_newton_basins_settle_within_the_job_budget():
     from sim.instruments.ledger import ledger, ledger_total
     from sim.rules.dynamics import newton_twin
     from sim.instruments.stability import stability
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     pot = get_potential("himmelblau")
     rule = Rule("newton", dt=0.01, friction=0.5)

@@ -27,7 +27,7 @@ from sim.instruments.race import find_or_add_rule  # noqa: E402
 from sim.instruments.ledger import ledger  # noqa: E402
 from sim.instruments.stability import omega_dt_limit  # noqa: E402
 from sim.rules.dynamics import Rule, newton_twin  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 BG = (40, 90, 80)

@@ -9,8 +9,9 @@ import pytest
 from render.panels import step_panel as SP
 from render.panels.step_panel import StepPanel, arrow_geometry
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
-from sim.runtime.step_readout import FORCE, STEP, Readout, Term, capture, readout
+from sim.data.catalog import get_potential
+from sim.rules.base import FORCE, STEP, Term
+from sim.runtime.step_readout import Readout, capture, readout
 from sim.core.world import World
 
 BG = (0, 0, 0)

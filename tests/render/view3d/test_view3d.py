@@ -19,7 +19,7 @@ from render.view3d import camera as cm
 from render.view3d import surface as sf
 from sim.rules.dynamics import Rule
 from sim.landscapes.formula.potential import expression_potential
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 from conftest import ROOT

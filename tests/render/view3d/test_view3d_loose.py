@@ -11,7 +11,7 @@ import pytest
 
 from render.panels.instrument_panels import Context
 from sim.landscapes.formula.potential import expression_potential
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 
 from tests.render.view3d.test_view3d import SIZE, box_of, draw, make_app, own_height, own_hit, own_project
 

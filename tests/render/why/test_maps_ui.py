@@ -8,7 +8,7 @@ import pytest
 from render.why.maps_ui import MapsUI
 from render.look.view import View
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 
@@ -142,7 +142,7 @@ def test_the_plane_in_the_window_click_sets_lr_and_beta_and_the_report_has_its_n
     import main
     from render.app.app import App
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     pygame.display.init()

@@ -85,7 +85,7 @@ def test_edge_panel_limit_line(font):
 
 
 def test_breaks_overlay_shades_only_the_mask(display):
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     pot = get_potential("rosenbrock")
     xs, ys = np.linspace(-2, 2, 80), np.linspace(-1, 3, 60)
@@ -124,7 +124,7 @@ def test_modified_overlay_lines_move(display):
 
 
 def test_modified_grids_and_levels():
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
 
     pot = get_potential("himmelblau")
     xs, ys = np.linspace(-5, 5, 30), np.linspace(-5, 5, 20)

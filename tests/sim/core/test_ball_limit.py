@@ -15,7 +15,7 @@ from sim.core.particles import MAX_PARTICLES
 from sim.scene.schema import SceneError
 from sim.scene.io import load_scene, save_scene
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 from tests.sim.scene.test_scene import assert_same_world
 

@@ -16,7 +16,7 @@ from sim.rules.dynamics import Rule
 from sim.landscapes.formula.errors import FormulaError
 from sim.landscapes.formula.potential import expression_potential
 from sim.core.particles import ALIVE, DIVERGED, UNDEFINED
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sim.rules.dynamics import RULES, Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 FIELDS = ("pos", "vel", "prev", "grad", "buf_a", "buf_b", "steps", "status", "dissipated")

@@ -21,7 +21,7 @@ from sim.data import make_landscape
 from sim.data.minibatch import draw, effective_batch, gradient_covariance, noise_temperature
 from sim.data.mlp import unpack
 from sim.rules.dynamics import RULES, Rule
-from sim.landscapes.builtin import POTENTIALS
+from sim.data.catalog import POTENTIALS
 from sim.core.world import World
 
 

@@ -251,7 +251,7 @@ def test_a_scene_opened_during_a_retrain_drops_it():
     landscape must come up with its own data and keep them, not the old edit's."""
     from render.app.app import App
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.scene.decode import scene_to_world
     from sim.core.world import World
 

@@ -23,7 +23,7 @@ from sim.data.models import LinReg  # noqa: E402
 from sim.data.sgd_heat import (linear_map, lyapunov, sgd_group, sgd_heat_readout,  # noqa: E402
                                stationary_cov_moving)
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.landscapes.builtin import get_potential  # noqa: E402
+from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]

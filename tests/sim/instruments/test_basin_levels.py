@@ -5,7 +5,7 @@ import pytest
 from sim.instruments import basin_levels as BL
 from sim.instruments.basins import BasinJob, DIVERGED, MOVING
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 
 
 @pytest.mark.parametrize("gx,gy", [(64, 40), (37, 23), (5, 3), (1, 1)])

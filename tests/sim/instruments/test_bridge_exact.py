@@ -12,7 +12,7 @@ from sim.instruments.bridge import TWIN_RULES, bridge, momentum_twin, overdamped
 from sim.instruments.race import find_or_add_rule
 from sim.instruments.curvature import hessian_eigs
 from sim.rules.dynamics import Rule, State, newton_twin, step
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 TWIN_TICKS = 10_000

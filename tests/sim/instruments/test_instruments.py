@@ -21,7 +21,7 @@ from sim.instruments.ledger import ledger, ledger_total
 from sim.instruments.stability import lr_limit, omega_dt_limit, stability
 from sim.rules.dynamics import Rule, newton_twin
 from sim.core.particles import DIVERGED
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]

@@ -17,7 +17,7 @@ import pytest
 from sim.instruments import race_rates as RR
 from sim.instruments import readouts as R
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.scene.presets import find_scene
 from sim.scene.io import load_scene
 from sim.core.world import World
@@ -123,7 +123,7 @@ def test_a_new_landscape_or_step_starts_the_lanes_history_over():
     """bowl then booth (both quadratics), gd lr 0.1: after the switch the rate is the booth's
     own max|1 - lr·λ| (λ of booth's Hessian [[10, 8], [8, 10]]: 2 and 18), not a mix of the
     two; the same after a new lr."""
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.instruments.race_rates import RateMeter, lane_rates
     from sim.core.world import World
 

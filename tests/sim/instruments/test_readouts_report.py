@@ -34,7 +34,7 @@ def test_heat_panel_counts_only_the_balls_at_its_temperature():
 
 
 def test_stability_readout_is_the_exact_region():
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.core.world import World
 
     w = World(get_potential("bowl"), Rule("newton", integrator="euler", friction=30.0, dt=0.1))

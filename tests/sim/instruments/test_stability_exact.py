@@ -11,7 +11,7 @@ import pytest
 from sim.instruments.stability import stability
 from sim.instruments import stable_regions as stab
 from sim.rules.dynamics import Rule, State, step
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 TICKS = 20000

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.landscapes.builtin_base import CHUNK
-from sim.landscapes.builtin import POTENTIALS, get_potential
+from sim.data.catalog import POTENTIALS, get_potential
 
 DATA_NAMES = ["linreg", "logreg", "mlp"]  # tested against their own references in test_data.py
 NAMES = [n for n in POTENTIALS if n not in DATA_NAMES]

@@ -7,7 +7,7 @@ import pytest
 from sim.maps.quadratic import QuadraticPotential
 from sim.maps import why as W
 from sim.rules.dynamics import Rule, State, step
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 
 
 def make_state(pos):

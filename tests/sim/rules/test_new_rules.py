@@ -11,7 +11,7 @@ import pytest
 from sim.rules.dynamics import Rule
 from sim.rules.classic.newton_method import newton_shift
 from sim.landscapes.formula.potential import expression_potential
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 

@@ -16,7 +16,7 @@ from sim.scene.io import load_scene, save_scene
 from sim.scene.toml_text import loads
 from sim.scene.decode import scene_to_world
 from sim.rules.dynamics import Rule, State, step
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.rules import registry
 from sim.rules.base import BufferSpec, Family, ParamSpec, RuleSpec
 from sim.core.world import World
@@ -237,7 +237,8 @@ def test_a_rule_spells_out_its_own_step(monkeypatch):
     are in the captured state."""
     from dataclasses import replace
 
-    from sim.runtime.step_readout import STEP, Term, capture, readout
+    from sim.rules.base import STEP, Term
+    from sim.runtime.step_readout import capture, readout
 
     def terms(r, before, after, V):
         d = after.pos - before.pos

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 from tests.sim.rules.torch_optim.test_torch_rules import AdamRef, rel_err
 

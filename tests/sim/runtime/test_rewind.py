@@ -5,7 +5,7 @@ import pytest
 
 from sim.rules.dynamics import RULES, Rule
 from sim.core.particles import FIELDS
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 N = 40

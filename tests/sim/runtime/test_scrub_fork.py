@@ -8,7 +8,7 @@ import pytest
 
 from sim.rules.dynamics import Rule
 from sim.core.particles import FIELDS
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.runtime.runtime import Runtime
 from sim.landscapes.tuning import suggest
 from sim.core.world import World

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.runtime.step_readout import capture, preview, readout
 from sim.core.world import World
 

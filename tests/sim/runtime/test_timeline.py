@@ -9,7 +9,7 @@ import pytest
 
 from sim.rules.dynamics import Rule
 from sim.core.particles import FIELDS
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.runtime.timeline import ROW_BYTES, Timeline
 from sim.core.world import World
 

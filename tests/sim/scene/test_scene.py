@@ -17,7 +17,7 @@ from sim.scene.encode import world_to_scene
 from sim.rules.dynamics import Rule
 from sim.landscapes.formula.potential import expression_potential
 from sim.core.particles import DIVERGED, FIELDS
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",

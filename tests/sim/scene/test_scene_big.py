@@ -20,7 +20,7 @@ from sim.scene import arrays as A
 from sim.scene import save as scene_save
 from sim.rules.dynamics import Rule
 from sim.core.particles import DIVERGED, MAX_PARTICLES
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 from tests.sim.scene.test_scene import assert_same_world
 

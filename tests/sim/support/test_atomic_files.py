@@ -84,7 +84,7 @@ def test_every_command_line_output_honours_the_umask(tmp_path):
 
 def test_scenes_honour_the_umask(tmp_path, umask):
     from sim.rules.dynamics import Rule
-    from sim.landscapes.builtin import get_potential
+    from sim.data.catalog import get_potential
     from sim.scene.io import save_new_scene, save_scene
     from sim.core.world import World
 

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.rules.beyond import adamw_schedulefree, lion, sam, sgd_schedulefree
 
 SPECS = {m.SPEC.name: m.SPEC for m in (lion, sam, sgd_schedulefree, adamw_schedulefree)}

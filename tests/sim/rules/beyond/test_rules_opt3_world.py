@@ -15,7 +15,7 @@ import pytest
 
 from sim.scene.io import load_scene, save_scene
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +21,7 @@ import pytest
 
 from sim.rules.dynamics import Rule
 from sim.landscapes.formula.potential import expression_potential
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.rules.physics.marble import small_amplitude_map
 from sim.core.world import World
 
@@ -265,3 +266,19 @@ def test_the_bridge_claims_no_momentum_twin_for_a_marble():
     assert b["direction"] is None and b["twin"] is None and not b["valid"]
     assert "heat" not in b["text"] and "not Newton's law in the plane" in b["text"]
     assert bridge(Rule("newton", dt=0.02, friction=0.5))["twin"] is not None
+
+
+def test_a_marble_never_claims_a_minibatch():
+    """The marble rolls on the full-data surface: a Rule made with a batch keeps 0, so the HUD,
+    the race lane and the dump never say B=, and the command line says why in one note."""
+    r = Rule("marble", dt=0.01, batch=4)
+    assert r.batch == 0 and "B=" not in r.label()
+    assert Rule("gd", batch=4).batch == 4
+    out = Path(tempfile.mkdtemp()) / "m.npz"
+    run = subprocess.run([sys.executable, "main.py", "--headless", "--steps", "3", "--potential", "linreg",
+                          "--dynamics", "marble", "--batch", "8", "--particles", "2", "--dump", str(out)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip() == ("newton-descent: note: marble rolls on the full-data surface; "
+                                  "--batch 8 has no effect")
+    assert int(np.load(out)["batch"]) == 0

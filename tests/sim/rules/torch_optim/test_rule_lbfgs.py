@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.rules.torch_optim import lbfgs
 from tests.rule_harness import RuleStandIn, concat_states, make_state
 

@@ -9,7 +9,7 @@ import pytest
 from sim.scene.presets import find_scene
 from sim.scene.io import load_scene, save_scene
 from sim.rules.dynamics import Rule
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.core.world import World
 from tests.sim.scene.test_scene import assert_same_world
 

@@ -20,7 +20,7 @@ import types
 import numpy as np
 import pytest
 
-from sim.landscapes.builtin import get_potential
+from sim.data.catalog import get_potential
 from sim.rules.torch_optim import adadelta, adafactor, adamax, adamw, asgd, nadam, radam, rprop
 
 F64_EPS = float(np.finfo(np.float64).eps)
