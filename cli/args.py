@@ -7,15 +7,17 @@ import re
 import sys
 from typing import NoReturn
 
+from render.panels.registry import NAMES as INSTRUMENT_NAMES
+
 
 PROG = "newton-descent"
 DEFAULT_SIZE = (1280, 800)
 DEFAULT_POTENTIAL = "himmelblau"
 MAX_RECORDS_DEFAULT = 1000  # default --every keeps at most this many records (+ the last)
 MAX_STEPS = 10**12  # --steps beyond this could never finish (a million ticks a second: 12 days)
-INSTRUMENTS = ("trails", "arrows", "field", "help", "race", "twin", "ledger", "stability", "basins", "heat",
-               "controls", "timeline", "data",
-               "plane", "phase", "edge", "breaks", "modified", "3d", "map+3d")
+# --show: the window's toggles, the instruments (render/panels/registry.py: strings only, no
+# pygame) and the 3D view's modes
+INSTRUMENTS = ("trails", "arrows", "field", "help", "controls", "timeline", *INSTRUMENT_NAMES, "3d", "map+3d")
 NUMERIC_PARAMS = ("lr", "beta", "beta2", "alpha", "eps", "mass", "friction", "temperature", "dt")
 
 

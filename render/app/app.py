@@ -291,9 +291,9 @@ class App:
         for name, mode in SHOW_NAMES.items():  # the map area's mode is the window's too
             if instruments.get(name):
                 self.view3d.set_mode(mode)
-        from render.panels.instruments_ui import INSTRUMENTS
+        from render.panels.registry import NAMES
 
-        for name in INSTRUMENTS:
+        for name in NAMES:
             if reset or name in instruments:
                 self.instruments.set(name, bool(instruments.get(name, name == "data")))
 

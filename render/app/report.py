@@ -16,11 +16,14 @@ import math
 import os
 from typing import Any
 
+from render.panels.registry import REPORT_KEYS
 from sim.instruments import readouts as R
 from sim.data.sgd_heat import sgd_heat_readout
 from sim.support.files import atomic_write
 
-PANEL_KEYS = {"stability": "stability", "twin": "bridge", "ledger": "ledger", "heat": "heat", "data": "data"}
+# what a panel's numbers are when it was not drawn this frame (heat: always computed afresh)
+COMPUTED = {"heat": R.heat_readout, "twin": R.bridge_readout, "ledger": R.ledger_readout,
+            "stability": lambda world: None}
 
 
 def _clean(v: Any) -> Any:
@@ -62,19 +65,16 @@ def report(app) -> dict[str, Any]:
             entries = drawn.get("race")
             out["race"] = entries if entries is not None else R.race_readout(world)
             continue
-        key = PANEL_KEYS.get(name)
+        key = REPORT_KEYS.get(name)
         if key is None:
             continue
         got = drawn.get(name)
-        if name == "data":  # drawn only on data landscapes
+        if name not in COMPUTED:  # the data pane (drawn only on data landscapes), a new panel
             if isinstance(got, dict):
                 _flatten(key, got, out)
             continue
         if name == "heat" or not isinstance(got, dict):
-            got = {"heat": lambda: R.heat_readout(world),
-                   "twin": lambda: R.bridge_readout(world),
-                   "ledger": lambda: R.ledger_readout(world),
-                   "stability": lambda: None}[name]()
+            got = COMPUTED[name](world)
         if got is None:  # the stability panel with nothing under the cursor
             out[f"{key}.target"] = None
             continue

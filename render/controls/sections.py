@@ -12,13 +12,11 @@ from render.input.keys import Cmd
 from render.controls.rule_buttons import group_of, groups, rule_rows
 from sim.runtime.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
 from render.controls.widget import GAP, ROW, SLIDER_H, WIDTH, Widget, key_of
+from render.panels.registry import NAMES as INSTRUMENT_NAMES
 
 
 TOGGLES = (("trails", Cmd.TOGGLE), ("arrows", Cmd.TOGGLE), ("field", Cmd.TOGGLE),
-           ("race", Cmd.INSTRUMENT), ("twin", Cmd.INSTRUMENT), ("ledger", Cmd.INSTRUMENT),
-           ("stability", Cmd.INSTRUMENT), ("basins", Cmd.INSTRUMENT), ("heat", Cmd.INSTRUMENT),
-           ("data", Cmd.INSTRUMENT), ("plane", Cmd.INSTRUMENT), ("phase", Cmd.INSTRUMENT),
-           ("edge", Cmd.INSTRUMENT), ("breaks", Cmd.INSTRUMENT), ("modified", Cmd.INSTRUMENT),
+           *((name, Cmd.INSTRUMENT) for name in INSTRUMENT_NAMES),  # render/panels/registry.py
            ("help", Cmd.TOGGLE), ("3D", Cmd.VIEW3D))
 # slider name -> (label, range, logarithmic); "step" is lr or dt
 SLIDERS: dict[str, tuple[str, tuple[float, float], bool]] = {

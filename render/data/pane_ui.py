@@ -10,7 +10,7 @@ import time
 import pygame
 
 from render.data import pane as D
-from render.panels.instrument_panels import Context
+from render.panels.panel import Context, Panel
 from render.map.landscape import keep_log
 from sim.data.base import is_data
 from sim.data.retrain import Retrain, trains
@@ -22,14 +22,13 @@ RETRAIN_BUDGET_S = (0.008, 0.05)  # ... within these seconds per frame
 PROGRESS_BAR = (255, 230, 90)
 
 
-class DataPaneView:
+class DataPaneView(Panel):
     """Shown while the landscape is made from data; `claim` turns mouse events in it into
     edits of the data."""
 
     name = "data"
 
-    def __init__(self, headless: bool = False) -> None:
-        self.headless = headless
+    def __init__(self) -> None:
         self.retrain = Retrain()  # the network's retrain after an edit, a slice per frame
         self.pane: D.PaneMap | None = None
         self.rect: pygame.Rect | None = None
@@ -38,9 +37,14 @@ class DataPaneView:
         self.last_rebuild_ms: float | None = None
         self._last_frame: float | None = None  # the clock at the last frame (the retrain's budget)
 
-    @staticmethod
-    def applies(world) -> bool:
+    def applies(self, world) -> bool:
         return is_data(world.potential)
+
+    def idle(self) -> None:
+        self.pane = None  # no stale hit area when a data landscape comes back
+
+    def world_changed(self) -> None:
+        self.retrain.cancel()  # a retrain on the old world's data (its landscape may be the same object)
 
     def measure(self, ctx: Context) -> int:
         extra = 2 * (ctx.font.get_linesize() + 2) if self.noise(ctx) is not None else 0
@@ -149,7 +153,7 @@ class DataPaneView:
             return
         self.last_rebuild_ms = 1e3 * (time.perf_counter() - t0)
 
-    def frame(self, runtime, now: float) -> None:
+    def frame(self, runtime, now: float, headless: bool) -> None:
         """Once per frame (`now` in seconds): a slice of the retrain under way, a share of the
         frame time; the new landscape when it is done."""
         last, self._last_frame = self._last_frame, now
@@ -159,7 +163,7 @@ class DataPaneView:
         budget = lo if last is None else min(hi, max(lo, RETRAIN_SHARE * (now - last)))
         try:
             done = self.retrain.advance(runtime.world.potential,
-                                        HEADLESS_RETRAIN_STEPS if self.headless else None, budget)
+                                        HEADLESS_RETRAIN_STEPS if headless else None, budget)
         except ValueError as e:
             runtime.say(f"data not changed: {e}", warn=True)
             return

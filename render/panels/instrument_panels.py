@@ -1,27 +1,25 @@
-"""The instrument panels as objects: race, bridge, energy ledger, stability, heat.
+"""The instrument panels as objects: race, bridge, energy ledger, stability, heat (render/panels/panel.py).
 
 Each panel says how tall it needs to be now (`measure`) and draws itself into the rect the
 layout gives it (`draw`); both read the frame's `Context` (the runtime, the font, the ball in
-focus), never the App. Numbers come from sim/instruments.py, drawing from render/panels.py.
+focus), never the App. Numbers come from sim/instruments/, drawing from render/panels/draw/.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pygame
 
 from render.data import heat_sgd_ui
-from render.look.theme import ACCENT, DIM, GRID, LINE_GAP, PANEL_PAD, TEXT
+from render.look.theme import ACCENT, DIM, GRID, PANEL_PAD, TEXT
 from render.panels.draw.ledger import LedgerHistory, draw_ledger_panel
 from render.panels.draw.stability import STABILITY_ROWS, draw_stability_panel
 from render.panels.draw.bridge import draw_bridge_panel, twin_gap
 from render.panels.draw.heat import draw_heat_panel, heat_temperature
 from render.panels.draw.race import draw_race_legend
+from render.panels.panel import Context, Panel
 from sim.support.text import fmt
 from render.look import widgets
 from render.look.widgets import wrapped_rows
-from render.look.view import View
 from sim.instruments.bridge import bridge, overdamped_lr
 from sim.instruments.race import last_ball_per_rule
 from sim.rules import registry
@@ -37,53 +35,8 @@ CHIP_PAD = 8  # pixels: a chip's width beyond its label
 RING_OUTLINE = (14, 14, 20)
 HEAT_NONE = "switch the rule to langevin to watch exp(−V/T) arrive"
 
-@dataclass
-class Context:
-    """What the panels read in one frame."""
 
-    runtime: Runtime
-    font: pygame.font.Font
-    view: View
-    frames: int  # frames drawn so far (a sample taken this frame is current)
-    mouse: tuple[int, int] | None
-    hover: int | None  # the ball under the cursor
-    selected: int | None  # under the cursor, else the last dropped
-    point: object = "map"  # the world (x, y) under the cursor, None for none; "map": the map's pixel
-
-    def cursor_point(self) -> tuple[float, float] | None:
-        """The landscape point under the cursor: given by the frame (over the 3D view, the
-        ray's hit on the surface, None when it misses), else the map's pixel."""
-        if self.point != "map":
-            return self.point
-        if self.mouse is None:
-            return None
-        return self.view.pixel_to_world(self.mouse[0] + 0.5, self.mouse[1] + 0.5)
-
-    @property
-    def world(self):
-        return self.runtime.world
-
-    @property
-    def row_h(self) -> int:
-        return self.font.get_linesize() + LINE_GAP
-
-    def focus(self, newtonian: bool = False) -> int | None:
-        """The ball the ledger and stability panels single out: the selection, else the newest
-        ball that is not a twin (newtonian: the newest newton or langevin ball, twins too)."""
-        if self.selected is not None:
-            return self.selected
-        w = self.world
-        keep = np.ones(w.n, dtype=bool)
-        if newtonian:
-            keep = np.array([r.newtonian for r in w.rules], dtype=bool)[w.particles.rule]
-        else:
-            t = self.runtime.balls.pairs.twins
-            keep[t[t < w.n]] = False
-        rows = np.flatnonzero(keep)
-        return int(rows[-1]) if len(rows) else None
-
-
-class RacePanel:
+class RacePanel(Panel):
     """The race legend (each lane's loss) and the lane chips (click: add or remove a lane)."""
 
     name = "race"
@@ -177,7 +130,7 @@ def chip_rects(font: pygame.font.Font, x: int, y: int, width: int, lh: int
     return names, rects
 
 
-class BridgePanel:
+class BridgePanel(Panel):
     """The current rule's other side of the bridge, the mass control, the partner gap."""
 
     name = "twin"
@@ -234,7 +187,7 @@ class BridgePanel:
         return out
 
 
-class LedgerPanel:
+class LedgerPanel(Panel):
     """Kinetic, potential, dissipated and drift of the focus ball and of all balls, live."""
 
     name = "ledger"
@@ -248,6 +201,12 @@ class LedgerPanel:
         """The plot starts over with the next tick."""
         self.history.clear()
         self._key = None
+
+    def shown(self) -> None:
+        self.restart()
+
+    def world_changed(self) -> None:
+        self.restart()
 
     def after_ticks(self, runtime: Runtime, frames: int) -> None:
         """The world ran: one sample (the history restarts when the rules, landscape or balls
@@ -289,7 +248,7 @@ def _same_key(a: tuple, b: tuple) -> bool:
     return a[0] is b[0] and a[1] is b[1] and a[2] == b[2] and a[3] is b[3] and a[4] == b[4]
 
 
-class StabilityPanel:
+class StabilityPanel(Panel):
     """Curvature against the step at the ball under the cursor (or the point, or the focus)."""
 
     name = "stability"
@@ -306,7 +265,7 @@ class StabilityPanel:
         return draw_stability_panel(surface, rect, ctx.world, ctx.font, row=row, point=point)
 
 
-class StepView:
+class StepView(Panel):
     """The chosen ball's last tick spelled out (render/step_panel.py), shown while a ball is
     chosen; its terms are also arrows from the ball (`draw_arrows`)."""
 
@@ -333,7 +292,7 @@ class StepView:
         self.panel(font).draw_arrows(surface, readout, ball_px)
 
 
-class HeatPanel:
+class HeatPanel(Panel):
     """The V histogram of the langevin balls against exp(−V/T); without langevin balls, the
     minibatch balls against Langevin at T_eff (render/heat_sgd_ui.py)."""
 

@@ -13,17 +13,14 @@ import pygame
 
 from render.panels.basins_ui import BasinsView
 from render.look.camera import Camera
-from render.data.pane_ui import DataPaneView
-from render.panels.instrument_panels import (PANEL_WIDTH, RING_OUTLINE, BridgePanel, Context, HeatPanel,
-                                      LedgerPanel, RacePanel, StabilityPanel, StepView)
+from render.panels.instrument_panels import PANEL_WIDTH, RING_OUTLINE, StepView
 from render.panels.layout import PanelLayout
-from render.why.maps_ui import NAMES as MAP_NAMES
+from render.panels.panel import Context, Panel
+from render.panels.registry import BALLS, INSTRUMENTS, NAMES, WINDOW
 from render.why.maps_ui import PANELS as MAP_PANELS
 from render.why.maps_ui import MapsUI
 from sim.runtime.runtime import Runtime
 
-INSTRUMENTS = ("race", "twin", "ledger", "stability", "basins", "heat", "data",
-               "plane", "phase", "edge", "breaks", "modified")  # panel order too
 RING_RADIUS = 9  # pixels: a twin's ring
 MAP_NOTES = {"plane": "hyperparameter plane", "phase": "phase portrait", "edge": "edge of stability",
              "breaks": "where the step breaks", "modified": "the loss the rule really follows"}
@@ -36,15 +33,14 @@ class Instruments:
     def __init__(self, runtime: Runtime, camera: Camera, headless: bool = False, fonts=None) -> None:
         self.runtime = runtime
         self.camera = camera
-        self.on: dict[str, bool] = {name: False for name in ("ledger", "stability", "basins", "heat")}
-        self.on["data"] = True  # the data pane: shown whenever the landscape is made from data
-        self.race = RacePanel()
-        self.ledger = LedgerPanel()
-        self.step = StepView()  # shown while a ball is chosen
-        self.data = DataPaneView(headless)
+        self.headless = headless
+        # the window's own instruments (render/panels/registry.py); the data pane is on from
+        # the start and shows whenever the landscape is made from data
+        self.on: dict[str, bool] = {i.name: i.on for i in INSTRUMENTS if i.owner == WINDOW}
+        self.panels: dict[str, Panel] = {i.name: i.panel_class()() for i in INSTRUMENTS if i.panel}
+        self.step = self.panels["step"] = StepView()  # shown while a ball is chosen
+        self.race, self.ledger, self.data = self.panels["race"], self.panels["ledger"], self.panels["data"]
         self.maps = MapsUI(fonts.small if fonts is not None else pygame.font.Font(None, 16))
-        self.panels = {p.name: p for p in (self.race, BridgePanel(), self.ledger, StabilityPanel(),
-                                           HeatPanel(), self.step, self.data)}
         self.basins = BasinsView(sync=headless)
         self.layout = PanelLayout(PANEL_WIDTH)
         self.rects: dict[str, pygame.Rect] = {}  # where each panel was drawn this frame
@@ -59,11 +55,11 @@ class Instruments:
         out = dict(self.runtime.balls.toggles())
         out.update(self.on)
         out.update(self.maps.on)
-        return {name: out[name] for name in INSTRUMENTS}
+        return {name: out[name] for name in NAMES}
 
     def set(self, name: str, on: bool = True) -> None:
         """Switch one instrument on or off (KeyError for a name this window does not know)."""
-        if name in ("race", "twin"):
+        if name in self.balls_toggles:
             self.runtime.balls.set_toggle(name, on)
             return
         if name in self.maps.on:
@@ -79,11 +75,13 @@ class Instruments:
                 self.basins.start(self.runtime.world, self.camera.view)
             elif not on:
                 self.basins.stop()
-        elif name == "ledger" and on and not was:
-            self.ledger.restart()
+        elif on and not was and name in self.panels:
+            self.panels[name].shown()
+
+    balls_toggles = tuple(i.name for i in INSTRUMENTS if i.owner == BALLS)
 
     def toggle(self, name: str) -> None:
-        if name in ("race", "twin"):
+        if name in self.balls_toggles:
             self.runtime.balls.toggle(name)
             return
         if name in self.maps.on:
@@ -105,8 +103,8 @@ class Instruments:
     def world_changed(self) -> None:
         """A new world (a scene, a scrub): the ledger and basins start over, and a network
         retraining on the old world's data is dropped (its landscape may be the same object)."""
-        self.ledger.restart()
-        self.data.retrain.cancel()
+        for panel in self.panels.values():
+            panel.world_changed()
         self.basins.old_job = None
         if self.on["basins"]:
             self.basins.start(self.runtime.world, self.camera.view)
@@ -140,7 +138,8 @@ class Instruments:
                 self.runtime.select(None)
                 return True
             return self.escape()
-        if self.on["data"] and self.data.claim(event, self.runtime):
+        states = self.states()
+        if any(states.get(n) and p.claim(event, self.runtime) for n, p in self.panels.items()):
             return True
         if event.type == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 0) == 1:
             return self.click(event.pos)
@@ -151,14 +150,17 @@ class Instruments:
     def frame(self, now: float) -> None:
         """Once per frame, paused or not: follow the world, advance the basin job a slice."""
         self.runtime.balls.sync()
-        self.data.frame(self.runtime, now)  # a slice of the network's retrain after a data edit
+        for panel in self.panels.values():  # the data pane: a slice of the network's retrain
+            panel.frame(self.runtime, now, self.headless)
         self.basins.last_ticks = 0
         if self.on["basins"]:
             self.basins.frame(self.runtime.world, self.camera.view, self.camera.interacting(now))
 
     def after_ticks(self, frames: int) -> None:
-        if self.on["ledger"]:
-            self.ledger.after_ticks(self.runtime, frames)
+        """The world ran this frame: a sample for each panel that is on (the ledger's plot)."""
+        for name, on in self.states().items():
+            if on and name in self.panels:
+                self.panels[name].after_ticks(self.runtime, frames)
 
     # == drawing ==================================================================================
     def basins_shown(self) -> bool:
@@ -223,10 +225,11 @@ class Instruments:
             drawn.append(r)
             self.rects["basins"] = r
         states = self.states()
-        if not self.data.applies(ctx.world):
-            states["data"] = False
-            self.data.pane = None
-        names = [n for n in INSTRUMENTS if states[n] and n != "basins" and n not in MAP_NAMES]
+        for name, panel in self.panels.items():
+            if not panel.applies(ctx.world):
+                states[name] = False
+                panel.idle()
+        names = [n for n in NAMES if states[n] and n in self.panels]
         names += self.maps.panels_on()
         if self.runtime.balls.selected is not None:
             names.append("step")

@@ -20,6 +20,7 @@ import numpy as np
 import pygame
 
 from render.map import pan_region
+from render.panels.registry import MAP_NAMES
 from render.why.overlays_maps import BreaksOverlay, ModifiedOverlay
 from render.why.phase_panel import EdgePanel, PhasePanel
 from render.why.plane_panel import PlanePanel
@@ -30,7 +31,6 @@ from sim.maps import why as W
 from sim.rules.dynamics import Rule
 
 # --- constants ---------------------------------------------------------------------------------
-NAMES = ("plane", "phase", "edge", "breaks", "modified")
 PANELS = ("plane", "phase", "edge")
 OVERLAY_PIXELS = 3  # the breaks grid: one cell per this many screen pixels square
 MODIFIED_PIXELS = 2  # the modified loss's grid (its lines are anti-aliased, smooth-scaled)
@@ -43,7 +43,7 @@ class MapsUI:
     """See the module docstring."""
 
     def __init__(self, font: pygame.font.Font) -> None:
-        self.on = {name: False for name in NAMES}
+        self.on = {name: False for name in MAP_NAMES}
         self.plane = PlanePanel(font)
         self.phase = PhasePanel(font)
         self.edge = EdgePanel(font)
@@ -64,7 +64,7 @@ class MapsUI:
 
     def set(self, name: str, on: bool = True) -> None:
         if name not in self.on:
-            raise ValueError(f"unknown map '{name}'; choose from: {', '.join(NAMES)}")
+            raise ValueError(f"unknown map '{name}'; choose from: {', '.join(MAP_NAMES)}")
         self.on[name] = bool(on)
 
     def panels_on(self) -> list[str]:

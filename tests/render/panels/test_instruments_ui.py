@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 import main as cli  # noqa: E402
 from render.panels import instruments_ui as IU  # noqa: E402
+from render.panels import registry as REG  # noqa: E402
 from render.panels import basins_ui as BU  # noqa: E402
 from render.input import keys  # noqa: E402
 from sim.runtime import balls as BALLS  # noqa: E402
@@ -131,7 +132,7 @@ def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
     for label in ("K", "J", "Y", "I", "X", "B", "U", "D", "O", "Z", "Ctrl+E", "Ctrl+B", "Ctrl+M", ";", "'"):
         assert label in [k for k, _ in rows[head + 1:]]
     for b in mine:  # every instrument command names an instrument or is the mass / integrator
-        assert b.arg in IU.INSTRUMENTS or b.command in (keys.Cmd.MASS, keys.Cmd.INTEGRATOR)
+        assert b.arg in REG.NAMES or b.command in (keys.Cmd.MASS, keys.Cmd.INTEGRATOR)
     app = make_app()
     drawn = []
     real = app.fonts.text
@@ -493,7 +494,7 @@ def test_scene_hooks_set_and_read_instruments():
     app = make_app()
     app.instruments.set("ledger", True)
     app.instruments.set("race", True)
-    assert app.instruments.states() == {n: n in ("ledger", "race", "data") for n in IU.INSTRUMENTS}
+    assert app.instruments.states() == {n: n in ("ledger", "race", "data") for n in REG.NAMES}
     with pytest.raises(KeyError):
         app.instruments.set("nonsense", True)
     app.instruments.set("twin", True)
