@@ -136,3 +136,43 @@ def test_imports_follow_the_package_direction_lazy_ones_included():
             elif a == "cli" and b == "render" and name != "cli.window" and other not in PYGAME_FREE:
                 against.append(f"{name} -> {other}")
     assert against == []
+
+
+def _code_lines_naming(word: str, tops: tuple[str, ...]) -> dict[str, list[str]]:
+    """module -> the string constants in its code that name `word` ("word", or "group.word" as
+    in the rule registry), dict keys (`d["word"]`, the dump's and the readouts' fields) aside."""
+    out: dict[str, list[str]] = {}
+    for name, path in modules().items():
+        if not name.startswith(tops):
+            continue
+        text = path.read_text()
+        tree = ast.parse(text)
+        keys = {id(n.slice) for n in ast.walk(tree) if isinstance(n, ast.Subscript)}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in keys:
+                continue
+            v = node.value
+            if v == word or (v.endswith(f".{word}") and v.count(".") == 1 and " " not in v):
+                out.setdefault(name, []).append(ast.get_source_segment(text, node) or "")
+    return out
+
+
+def test_adding_a_panel_took_its_own_file_one_registry_line_and_one_key():
+    """The loss panel (Ctrl+G) was added the way ARCHITECTURE.md says: its module
+    render/panels/loss_panel.py (its numbers in sim/instruments/loss_curve.py), one Instrument
+    line in render/panels/registry.py and one Binding in render/input/keys.py. Nothing else in
+    render/ or cli/ names it: the --show choices, the control panel's button, the initial
+    state and the --report prefix all come from the registry."""
+    named = _code_lines_naming("loss", ("render", "cli"))
+    assert sorted(named) == ["render.input.keys", "render.panels.loss_panel", "render.panels.registry"], named
+    assert len(named["render.input.keys"]) == 1
+    assert named["render.panels.registry"] == ['"loss"', '"loss"']  # its name and its --report prefix
+
+
+def test_adding_a_rule_took_its_own_file_and_one_registry_line():
+    """lion and sam (added this round) are named, outside their own modules, only by their line
+    in sim/rules/registry.py; their options, buttons, chips, colours and help follow from the spec."""
+    for rule, own in (("lion", "sim.rules.beyond.lion"), ("sam", "sim.rules.beyond.sam")):
+        named = _code_lines_naming(rule, ("sim", "render", "cli"))
+        assert sorted(named) == sorted({own, "sim.rules.registry"}), named
+        assert named["sim.rules.registry"] == [f'"beyond.{rule}"']

@@ -75,12 +75,12 @@ class Binding:
 
 
 def _pretty(key: str) -> str:
-    names = {"space": "Space", "tab": "Tab", "shift+tab": "Shift+Tab", "page up": "PgUp",
-             "page down": "PgDn", "home": "Home", "escape": "Esc", "f1": "F1", "f9": "F9",
-             "shift+f9": "Shift+F9", "shift+home": "Shift+Home", "ctrl+s": "Ctrl+S", "ctrl+o": "Ctrl+O",
-             "ctrl+shift+o": "Ctrl+Shift+O", "ctrl+e": "Ctrl+E", "ctrl+b": "Ctrl+B", "ctrl+m": "Ctrl+M", "ctrl+t": "Ctrl+T",
-             "[+]": "keypad +", "[-]": "keypad −"}
-    return names.get(key, key.upper() if len(key) == 1 and key.isalpha() else key)
+    """How the help writes a key: "ctrl+shift+o" -> "Ctrl+Shift+O", "page up" -> "PgUp"."""
+    names = {"space": "Space", "tab": "Tab", "page up": "PgUp", "page down": "PgDn", "home": "Home",
+             "escape": "Esc", "f1": "F1", "f9": "F9", "[+]": "keypad +", "[-]": "keypad −"}
+    *mods, last = [key] if key in ("+", "[+]") else key.split("+")
+    last = names.get(last, last.upper() if len(last) == 1 and last.isalpha() else last)
+    return "+".join([m.capitalize() for m in mods] + [last])
 
 
 def _potential_bindings() -> list[Binding]:
@@ -141,6 +141,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("x",), Cmd.INSTRUMENT, "stability", "stability under the cursor: lr·λ, ω·dt, ζ"),
     Binding(("b",), Cmd.INSTRUMENT, "basins", "basins of attraction (B or Esc: off)"),
     Binding(("u",), Cmd.INSTRUMENT, "heat", "heat: V histogram vs Boltzmann (langevin); SGD vs Langevin at T_eff"),
+    Binding(("ctrl+g",), Cmd.INSTRUMENT, "loss", "loss against ticks: each rule's mean V − V* (log)"),
     Binding(("o",), Cmd.INSTRUMENT, "plane", "hyperparameter plane: rate per step, stable region, optimum"),
     Binding(("z",), Cmd.INSTRUMENT, "phase", "phase portrait of the chosen ball"),
     Binding(("ctrl+e",), Cmd.INSTRUMENT, "edge", "edge of stability: λmax along the path vs the limit"),

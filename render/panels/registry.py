@@ -45,6 +45,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("stability", WINDOW, "render.panels.instrument_panels:StabilityPanel", report="stability"),
     Instrument("basins", WINDOW),  # on the map: render/panels/basins_ui.py
     Instrument("heat", WINDOW, "render.panels.instrument_panels:HeatPanel", report="heat"),
+    Instrument("loss", WINDOW, "render.panels.loss_panel:LossPanel", report="loss"),
     Instrument("data", WINDOW, "render.data.pane_ui:DataPaneView", report="data", on=True),
     Instrument("plane", MAPS),
     Instrument("phase", MAPS),

@@ -127,9 +127,9 @@ def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
     assert ("", "— instruments —") in rows
     head = rows.index(("", "— instruments —"))
     mine = [b for b in keys.KEYS if b.command in keys.INSTRUMENT_CMDS]
-    assert len(mine) == 15
+    assert len(mine) == 16
     assert rows[head + 1:] == [(b.keys_label, b.description) for b in mine]
-    for label in ("K", "J", "Y", "I", "X", "B", "U", "D", "O", "Z", "Ctrl+E", "Ctrl+B", "Ctrl+M", ";", "'"):
+    for label in ("K", "J", "Y", "I", "X", "B", "U", "Ctrl+G", "D", "O", "Z", "Ctrl+E", "Ctrl+B", "Ctrl+M", ";", "'"):
         assert label in [k for k, _ in rows[head + 1:]]
     for b in mine:  # every instrument command names an instrument or is the mass / integrator
         assert b.arg in REG.NAMES or b.command in (keys.Cmd.MASS, keys.Cmd.INTEGRATOR)
