@@ -25,3 +25,10 @@ def display():
     pygame.display.set_mode((8, 8))
     yield
     pygame.display.quit()
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """The test runs in its tmp_path (what the program writes to the working folder lands there)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

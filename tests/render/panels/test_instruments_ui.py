@@ -21,7 +21,6 @@ from render.look.theme import BASIN_PALETTE, HEAT_BAR, HEAT_CURVE, LINE_GAP, PAN
 from render.panels.draw.writer import CHIP  # noqa: E402
 from render.panels.draw.ledger import draw_ledger_panel  # noqa: E402
 from render.panels.draw.race import race_rows  # noqa: E402
-from render.app.app import App  # noqa: E402
 from render.app.loop import run  # noqa: E402
 from render.map.palette import rule_palette  # noqa: E402
 from sim.instruments.basins import BasinJob, MOVING  # noqa: E402
@@ -32,6 +31,7 @@ from sim.instruments.stability import stability  # noqa: E402
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
 from sim.landscapes.builtin import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, frame_at  # noqa: E402
 
 SIZE = (1100, 760)
 
@@ -40,17 +40,10 @@ pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def make_app(potential="bowl", rule=None, size=SIZE, balls=()):
-    world = World(get_potential(potential), rule or Rule("gd", lr=0.05), seed=3)
-    app = App(world, size, seed=3, headless=True)
-    if len(balls):
-        world.drop(np.asarray(balls, float))
-    return app
+    return app_on(potential, rule, size, balls=balls)
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE, update=False)
 
 
 def press(app, ch, k=None, mod=0):
