@@ -89,7 +89,7 @@ def test_a_one_pixel_window_draws_the_map(size):
 
 def test_a_bug_in_a_command_is_a_message_a_log_a_recovery_scene_and_the_window_goes_on(in_tmp, capsys, monkeypatch):
     from render.app.guard import LOG_NAME, FrameGuard
-    from tests.sim.scene.test_scene import assert_same_world
+    from tests.support.worlds import assert_same_world
 
     monkeypatch.setenv("XDG_DATA_HOME", str(in_tmp / "data"))
     data = in_tmp / "data" / "newton-descent"  # the per-user data folder, not the working one
