@@ -181,6 +181,16 @@ def screenshot(xdo, folder: Path) -> list[Path]:
     return shots
 
 
+def drop_and_screenshot(xdo, win: str, folder: Path, at, away, settle: float = 0.3) -> list[Path]:
+    """Click at window pixel `at` (a ball dropped there), move the mouse to `away` (off the
+    ball: no hover ring), wait `settle` s, then screenshot(): the PNGs in `folder`."""
+    click_at(xdo, win, at)
+    time.sleep(0.3)
+    xdo("mousemove", "--window", win, str(away[0]), str(away[1]))
+    time.sleep(settle)
+    return screenshot(xdo, folder)
+
+
 def like(px, rgb, tol: int = 45) -> bool:
     """Pixel `px` is within `tol` of colour `rgb` in each channel."""
     return all(abs(c - b) < tol for c, b in zip(px, rgb))

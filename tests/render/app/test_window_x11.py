@@ -8,7 +8,7 @@ Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs the
 import os
 import time
 
-from tests.support.x11 import NEEDS_X11, click_at, like, quit_app, running, screenshot, wait_for
+from tests.support.x11 import NEEDS_X11, drop_and_screenshot, like, quit_app, running, wait_for
 
 SIZE = (960, 600)
 CLICK = (420, 260)  # window pixels
@@ -25,11 +25,7 @@ def test_real_window_click_keys_screenshot_quit(xserver, tmp_path):
         time.sleep(1.0)  # first frames (the map) drawn
         xdo("mousemove", "--window", win, "200", "200")
         xdo("key", "--delay", "60", "c", "space")
-        click_at(xdo, win, CLICK)
-        time.sleep(0.3)
-        xdo("mousemove", "--window", win, "40", "300")  # off the ball: no hover ring
-        time.sleep(0.2)
-        shots = screenshot(xdo, tmp_path)
+        shots = drop_and_screenshot(xdo, win, tmp_path, CLICK, (40, 300), settle=0.2)
         status = quit_app(app, xdo)
     assert status == 0, app.stderr.read()
     assert len(shots) == 1

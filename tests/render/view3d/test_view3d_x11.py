@@ -4,7 +4,7 @@ Skipped only when the Xvfb or xdotool binaries are missing (as the other window 
 import os
 import time
 
-from tests.support.x11 import NEEDS_X11, click_at, like, quit_app, running, screenshot, wait_for
+from tests.support.x11 import NEEDS_X11, drop_and_screenshot, like, quit_app, running, wait_for
 
 pytestmark = NEEDS_X11
 
@@ -28,11 +28,7 @@ def test_real_window_3d_key_orbit_click_drops_on_the_surface(xserver, tmp_path):
             time.sleep(0.03)
         xdo("mouseup", "1")
         time.sleep(0.6)  # the camera rests: the full picture
-        click_at(xdo, win, CLICK)
-        time.sleep(0.3)
-        xdo("mousemove", "--window", win, "40", "420")  # off the ball: no hover ring
-        time.sleep(0.3)
-        shots = screenshot(xdo, tmp_path)
+        shots = drop_and_screenshot(xdo, win, tmp_path, CLICK, (40, 420))
         status = quit_app(app, xdo)
     assert status == 0, app.stderr.read()
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
