@@ -12,7 +12,7 @@ import pytest
 
 from sim.landscapes.builtin import get_potential
 from sim.rules.torch_optim import lbfgs
-from tests.rule_harness import RuleStandIn, concat_states, make_state
+from tests.rule_harness import RuleStandIn, dropped_in_two_groups, make_state
 from tests.support.torch_refs import cubic_interpolate, reference_path
 
 
@@ -65,12 +65,7 @@ def test_many_balls_dropped_at_different_times_equal_the_reference(options):
     early = rng.uniform([-2, -1], [2, 3], (12, 2))
     late = rng.uniform([-2, -1], [2, 3], (12, 2))
     r = RuleStandIn(lbfgs.SPEC, 1.0, **options)
-    s = make_state(lbfgs.SPEC, r, early)
-    for _ in range(2):
-        lbfgs.step(r, s, V, None)
-    s = concat_states(s, make_state(lbfgs.SPEC, r, late))
-    for _ in range(6):
-        lbfgs.step(r, s, V, None)
+    s = dropped_in_two_groups(lbfgs.step, lbfgs.SPEC, r, V, early, late, 2, 6)
     for i, start in enumerate(early):
         ref, ev, _ = reference_path(V, start, 8, 1.0, **options)
         np.testing.assert_allclose(s.pos[i], ref[-1], rtol=1e-10, atol=1e-12)
