@@ -137,11 +137,17 @@ def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
 
 # -- race -----------------------------------------------------------------------------------------
 
-def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
+def race_dropped(at=(500, 300)):
+    """A race on himmelblau (K) with one race drop, a click at window pixel `at`."""
     app = make_app("himmelblau", Rule("momentum", lr=1e-4))
     press(app, "k")
     frame(app)
-    click(app, (500, 300))
+    click(app, at)
+    return app
+
+
+def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
+    app = race_dropped((500, 300))
     w = app.world
     lanes = app.runtime.balls.race.lanes
     assert lanes == list(BALLS.DEFAULT_LANES)
@@ -619,10 +625,7 @@ def test_newton_basins_settle_within_the_job_budget():
 def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     from sim.landscapes.tuning import suggestions
 
-    app = make_app("himmelblau", Rule("momentum", lr=1e-4))
-    press(app, "k")
-    frame(app)
-    click(app, (500, 300))
+    app = race_dropped((500, 300))
     w = app.world
     ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
     n_rules = len(w.rules)
