@@ -14,6 +14,7 @@ import pytest
 
 from sim.landscapes.builtin_base import CHUNK
 from sim.landscapes.builtin import POTENTIALS, get_potential
+from tests.support.numeric import central_difference
 
 DATA_NAMES = ["linreg", "logreg", "mlp"]  # tested against their own references in test_data.py
 NAMES = [n for n in POTENTIALS if n not in DATA_NAMES]
@@ -121,24 +122,6 @@ def random_points(pot, seed: int, n: int = N_POINTS) -> np.ndarray:
 def view_scale(pot) -> float:
     xmin, xmax, ymin, ymax = pot.view
     return max(xmax - xmin, ymax - ymin)
-
-
-def central_difference(f, pos: np.ndarray, h: float) -> np.ndarray:
-    """d f / d(x, y) by the fourth-order central difference (f₋₂ − 8f₋₁ + 8f₊₁ − f₊₂)/12h.
-
-    f maps [n, 2] -> [n, ...]; returns [n, 2, ...]. Truncation error ~ h⁴ f⁽⁵⁾ is negligible
-    at h = 1e-6 · view, so what is left is rounding, ~ eps |f| / h.
-    """
-    cols = []
-    for k in range(2):
-        values = []
-        for m in (2, 1, -1, -2):
-            p = pos.copy()
-            p[:, k] += m * h
-            values.append(f(p))
-        f2, f1, fm1, fm2 = values
-        cols.append(((fm2 - f2) + 8.0 * (f1 - fm1)) / (12.0 * h))
-    return np.stack(cols, axis=1)
 
 
 # ----------------------------------------------------------------------------------------
