@@ -1,6 +1,7 @@
 """lbfgs against a scalar transcription of torch.optim.LBFGS.step (torch/optim/lbfgs.py, with
-_strong_wolfe and _cubic_interpolate; in tests/support/torch_refs.py), one ball at a time with torch's Python lists; then many
-balls at once (different drop times) against the same reference ball by ball."""
+_strong_wolfe and _cubic_interpolate; in tests/support/torch_refs.py), one ball at a time with
+torch's Python lists; then many balls at once (different drop times) against the same
+reference ball by ball."""
 from __future__ import annotations
 
 import subprocess
