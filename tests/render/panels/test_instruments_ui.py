@@ -396,6 +396,14 @@ def _basin_app(budget=30):
     return app
 
 
+def _basins_on(budget):
+    """_basin_app(budget) with the basins map asked for (B) and one frame's update: (app, job)."""
+    app = _basin_app(budget=budget)
+    press(app, "b")
+    app.update(1 / 60)
+    return app, app.instruments.basins.job
+
+
 def test_basins_progress_across_frames_in_slices_and_shade_the_map():
     app = _basin_app(budget=30)
     before = frame(app)
@@ -423,10 +431,7 @@ def test_basins_progress_across_frames_in_slices_and_shade_the_map():
 
 
 def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
-    app = _basin_app(budget=5)
-    press(app, "b")
-    app.update(1 / 60)
-    job = app.instruments.basins.job
+    app, job = _basins_on(budget=5)
     assert job.running
     app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
     assert app.running and job.cancelled and app.instruments.basins.job is None
@@ -451,10 +456,7 @@ def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
 
 
 def test_basins_restart_when_rule_potential_or_view_change():
-    app = _basin_app(budget=10_000)
-    press(app, "b")
-    app.update(1 / 60)
-    first = app.instruments.basins.job
+    app, first = _basins_on(budget=10_000)
     assert first.done
     press(app, "m")  # a new rule: a new job, the old shading goes at once
     app.update(1 / 60)
