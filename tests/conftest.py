@@ -14,6 +14,8 @@ os.environ["XDG_DATA_HOME"] = __import__("tempfile").mkdtemp(prefix="nd-test-dat
 
 import pytest  # noqa: E402
 
+from tests.support import x11  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def display():
@@ -25,3 +27,17 @@ def display():
     pygame.display.set_mode((8, 8))
     yield
     pygame.display.quit()
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """The test runs in its tmp_path (what the program writes to the working folder lands there)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def xserver():
+    """A private Xvfb for one test (tests/support/x11.py); its display, ":N"."""
+    with x11.xvfb() as display:
+        yield display

@@ -1,6 +1,6 @@
 """Test stand-ins for a rule's parameters and state (until the registry builds them): a rule
 with `.lr` and `.opt(name)` from the spec's defaults, and a State-like namespace whose `bufs`
-hold the spec's declared buffers (fresh zeros)."""
+hold the spec's declared buffers (fresh zeros); and balls dropped at two different ticks."""
 from __future__ import annotations
 
 import types
@@ -48,3 +48,15 @@ def concat_states(a, b) -> types.SimpleNamespace:
         else:
             out[k] = v
     return types.SimpleNamespace(**out)
+
+
+def dropped_in_two_groups(step, spec, rule, V, early, late, before: int, after: int):
+    """The state of balls `early` stepped `before` ticks alone, then `after` more ticks with
+    balls `late` dropped after them (the step: spec's step function, `step(rule, s, V, None)`)."""
+    s = make_state(spec, rule, early)
+    for _ in range(before):
+        step(rule, s, V, None)
+    s = concat_states(s, make_state(spec, rule, late))
+    for _ in range(after):
+        step(rule, s, V, None)
+    return s

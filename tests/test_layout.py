@@ -1,6 +1,7 @@
 """The layout of the program's packages, checked from the source: no import cycles (lazy
 imports included), no module over 400 lines, no folder of more than 12 modules, no re-export
-lines, no import of another module's private name, no capability probes on landscapes."""
+lines, no import of another module's private name, no capability probes on landscapes; and
+no test module that imports another test module (shared helpers live in tests/support)."""
 from __future__ import annotations
 
 import ast
@@ -176,3 +177,26 @@ def test_adding_a_rule_took_its_own_file_and_one_registry_line():
         named = _code_lines_naming(rule, ("sim", "render", "cli"))
         assert sorted(named) == sorted({own, "sim.rules.registry"}), named
         assert named["sim.rules.registry"] == [f'"beyond.{rule}"']
+def test_no_test_module_imports_another_test_module():
+    """What tests share lives in fixture modules (tests/support/*, tests/conftest.py, the
+    harnesses beside it), never in another test_*.py: a test module imported by another runs
+    its set-up twice and ties the two files' contents together."""
+    found = sorted((ROOT / "tests").rglob("test_*.py"))
+    assert found
+    names = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in found}
+    names |= {p.stem for p in found}  # as imported through a folder put on sys.path
+    bad = []
+    for path in found:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                taken = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # a relative import: from the module's own package (or above)
+                    pkg = path.relative_to(ROOT).parents[node.level - 1].parts
+                    base = ".".join([*pkg, base] if base else pkg)
+                taken = [base] + [f"{base}.{a.name}" if base else a.name for a in node.names]
+            else:
+                continue
+            bad += [f"{path.relative_to(ROOT)}:{node.lineno} imports {t}" for t in taken if t in names]
+    assert not bad, bad

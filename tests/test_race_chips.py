@@ -15,21 +15,16 @@ import pytest  # noqa: E402
 
 from render.hud import help_overlay as HO  # noqa: E402
 from render.panels import instrument_panels as IP  # noqa: E402
-from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
 from sim.rules import registry  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")
 SIZE = (1000, 700)
 
 
 def make_app():
-    world = World(get_potential("bowl"), Rule("gd", lr=0.05), seed=3)
-    app = App(world, SIZE, seed=3, headless=True)
-    app.apply_instruments({"race": True})
-    return app
+    return app_on("bowl", Rule("gd", lr=0.05), SIZE, instruments={"race": True})
 
 
 def test_chips_fit_their_labels_wrap_in_group_order_and_stay_short():

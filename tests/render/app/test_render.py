@@ -26,6 +26,7 @@ from render.look.view import View, nice_ticks  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
 from sim.data.catalog import POTENTIALS, get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, click, frame_at, key  # noqa: E402
 
 SIZE = (640, 400)
 
@@ -34,23 +35,10 @@ pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def make_app(potential="bowl", rule=None, size=SIZE):
-    world = World(get_potential(potential), rule or Rule("gd", lr=0.05), seed=3)
-    return App(world, size, seed=3, headless=True)
+    return app_on(potential, rule, size)
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.draw(surf)
-    return surf
-
-
-def click(app, pos, button=1, mod=0):
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, mod=mod))
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, mod=mod))
-
-
-def key(app, k, unicode="", mod=0):
-    app.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=unicode, scancode=0))
+frame = frame_at(SIZE, update=False)
 
 
 # -- the view -------------------------------------------------------------------------------

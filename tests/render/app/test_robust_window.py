@@ -12,33 +12,19 @@ import pytest  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.scene import save as scene_save  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
 from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, frame_at  # noqa: E402
 
 SIZE = (640, 400)
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def make_app(balls=3, size=SIZE):
-    world = World(get_potential("bowl"), Rule("momentum", lr=0.02), seed=3)
-    app = App(world, size, seed=3, headless=True)
-    if balls:
-        world.drop_random(balls)
-    return app
+    return app_on("bowl", Rule("momentum", lr=0.02), size, balls=balls)
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE)
 
 
 def ctrl_s(app):
@@ -103,7 +89,7 @@ def test_a_one_pixel_window_draws_the_map(size):
 
 def test_a_bug_in_a_command_is_a_message_a_log_a_recovery_scene_and_the_window_goes_on(in_tmp, capsys, monkeypatch):
     from render.app.guard import LOG_NAME, FrameGuard
-    from tests.sim.scene.test_scene import assert_same_world
+    from tests.support.worlds import assert_same_world
 
     monkeypatch.setenv("XDG_DATA_HOME", str(in_tmp / "data"))
     data = in_tmp / "data" / "newton-descent"  # the per-user data folder, not the working one

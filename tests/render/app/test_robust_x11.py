@@ -7,15 +7,11 @@ import subprocess
 import sys
 import time
 
-import pytest
 from PIL import Image, ImageSequence
 
-from tests.render.app.test_window_x11 import ROOT, _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from tests.support.x11 import NEEDS_X11, ROOT, quit_app, running, wait_for
 
-pytestmark = pytest.mark.skipif(
-    __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
-    reason="needs the Xvfb and xdotool binaries (apt-get install xvfb xdotool)",
-)
+pytestmark = NEEDS_X11
 
 
 def gif_seconds(path) -> tuple[int, float]:
@@ -24,21 +20,14 @@ def gif_seconds(path) -> tuple[int, float]:
     return len(ms), sum(ms) / 1000.0
 
 
-def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(xserver, tmp_path):  # noqa: F811
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--size", "640x400"], tmp_path, env, xdo)
-    try:
+def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(xserver, tmp_path):
+    with running(xserver, ["--size", "640x400"], tmp_path) as (app, win, xdo, env):
         time.sleep(0.5)
         xdo("key", "F9")
-        hidden = _wait(lambda: sorted(tmp_path.glob(".newton-descent-*.gif")), 10, "the recording's temp file")
+        hidden = wait_for(lambda: sorted(tmp_path.glob(".newton-descent-*.gif")), 10, "the recording's temp file")
         time.sleep(5.0)
         os.kill(app.pid, signal.SIGKILL)
         app.wait(10)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
     # what the kill left: a complete GIF of the frames up to the last checkpoint
     frames, seconds = gif_seconds(hidden[0])
     assert frames >= 10 and seconds >= 2.0, (frames, seconds)
@@ -53,22 +42,13 @@ def test_kill_9_while_recording_keeps_the_frames_and_the_next_run_recovers_them(
     assert gif_seconds(gif)[0] >= frames
 
 
-def test_a_window_one_pixel_wide_or_tall_keeps_running(xserver, tmp_path):  # noqa: F811
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--size", "640x400", "--show",
-                            "field,arrows"], tmp_path, env, xdo)
-    try:
+def test_a_window_one_pixel_wide_or_tall_keeps_running(xserver, tmp_path):
+    with running(xserver, ["--size", "640x400", "--show", "field,arrows"], tmp_path) as (app, win, xdo, _):
         time.sleep(0.5)
         for w, h in ((1, 400), (640, 1), (1, 1), (640, 400)):
             xdo("windowsize", win, str(w), str(h))
             time.sleep(0.8)
             assert app.poll() is None, app.stderr.read()
-        xdo("key", "q")
-        status = app.wait(20)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        status = quit_app(app, xdo)
     err = app.stderr.read()
     assert status == 0 and "Traceback" not in err, err

@@ -5,15 +5,10 @@ Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs the
 import random
 import time
 
-import pytest
+from tests.support.apps import pane_rect
+from tests.support.x11 import NEEDS_X11, STRIP_SIZE as FORK_SIZE, quit_app, running, scrub_fork_session, wait_for
 
-from tests.render.timeline.test_scrub_fork_x11 import SIZE as FORK_SIZE, scrub_fork_session
-from tests.render.app.test_window_x11 import ROOT, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
-
-pytestmark = pytest.mark.skipif(
-    __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
-    reason="needs the Xvfb and xdotool binaries (apt-get install xvfb xdotool)",
-)
+pytestmark = NEEDS_X11
 
 SOAK_SECONDS = 45.0
 SEED = 20261201
@@ -55,15 +50,11 @@ def random_action(rng: random.Random, xdo, win: str, size: tuple[int, int]) -> N
         xdo("mousemove", "--window", win, x, y, "click", "1", "click", "1", check=False)
 
 
-def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F811
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--scene", "momentum_is_newton",
-                            "--size", "960x600"], tmp_path, env, xdo)
+def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):
     rng = random.Random(SEED)
     rss: list[float] = []
     actions = 0
-    try:
+    with running(xserver, ["--scene", "momentum_is_newton", "--size", "960x600"], tmp_path) as (app, win, xdo, _):
         time.sleep(1.0)
         size = SIZES[0]
         t0 = time.monotonic()
@@ -83,10 +74,6 @@ def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F
             xdo("key", "--window", win, k, check=False)
             time.sleep(0.3)
         status = app.wait(30)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
     err = app.stderr.read()
     assert "Traceback" not in err, err[-3000:]
     assert status == 0, err[-3000:]
@@ -96,15 +83,12 @@ def test_random_input_soak_keeps_the_window_alive(xserver, tmp_path):  # noqa: F
     assert rss[-1] - quarter < MAX_GROWTH_MB, (quarter, rss[-1])
 
 
-def test_rule_changes_at_scrubbed_ticks_fork_again_and_again(xserver, tmp_path):  # noqa: F811
+def test_rule_changes_at_scrubbed_ticks_fork_again_and_again(xserver, tmp_path):
     """Run, pause, scrub, change the rule (G, then M, then G ...), scrub back and to the end:
     each time the end of the strip is the fork (the new rule at the tick of the change)."""
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--potential", "rosenbrock", "--dynamics", "momentum", "--particles", "3",
-                       "--seed", "1", "--size", f"{FORK_SIZE[0]}x{FORK_SIZE[1]}"], tmp_path, env, xdo)
     keys = {"g": "gd", "m": "momentum"}
-    try:
+    with running(xserver, ["--potential", "rosenbrock", "--dynamics", "momentum", "--particles", "3",
+                           "--seed", "1", "--size", f"{FORK_SIZE[0]}x{FORK_SIZE[1]}"], tmp_path) as (app, win, xdo, _):
         time.sleep(3.0)
         before, saved = "momentum", 0
         for cycle in range(4):
@@ -118,12 +102,7 @@ def test_rule_changes_at_scrubbed_ticks_fork_again_and_again(xserver, tmp_path):
             before = keys[k]
             xdo("key", "--window", win, "space")  # run on from the fork
             time.sleep(2.0)
-        xdo("key", "q")
-        status = app.wait(20)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        status = quit_app(app, xdo)
     err = app.stderr.read()
     assert status == 0 and "Traceback" not in err, err[-3000:]
 
@@ -131,7 +110,7 @@ def test_rule_changes_at_scrubbed_ticks_fork_again_and_again(xserver, tmp_path):
 DATA_SOAK_SECONDS = 20.0
 
 
-def test_data_pane_soak_drags_and_shift_clicks_keep_the_world_finite(xserver, tmp_path):  # noqa: F811
+def test_data_pane_soak_drags_and_shift_clicks_keep_the_world_finite(xserver, tmp_path):
     """The data pane under real input: clicks add points, Shift+clicks remove them, points are
     dragged within and far past the pane, between landscape switches and back (PageDown /
     PageUp). The window stays alive, and the scene saved at the end opens with finite data."""
@@ -139,18 +118,12 @@ def test_data_pane_soak_drags_and_shift_clicks_keep_the_world_finite(xserver, tm
 
     import numpy as np
 
-    from tests.render.data.test_data_pane_x11 import pane_rect
-    from tests.render.app.test_window_x11 import _wait
-
     argv = ["--potential", "logreg", "--dynamics", "gd", "--particles", "6", "--size", "1280x800"]
-    rect = pane_rect(argv)
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(argv, tmp_path, env, xdo)
+    rect = pane_rect(argv, (1280, 800))
     rng = random.Random(SEED + 1)
     inner = rect.inflate(-rect.w // 3, -rect.h // 3)  # adding here leaves the pane's bounds as they are
     actions = removals = 0
-    try:
+    with running(xserver, argv, tmp_path) as (app, win, xdo, _):
         time.sleep(1.5)
         t0 = time.monotonic()
         while time.monotonic() - t0 < DATA_SOAK_SECONDS:
@@ -180,15 +153,10 @@ def test_data_pane_soak_drags_and_shift_clicks_keep_the_world_finite(xserver, tm
                 xdo("mousemove", "--window", win, str(x), str(y), "click", "1", check=False)
             actions += 1
         xdo("key", "--window", win, "ctrl+s", check=False)
-        scene = _wait(lambda: next(iter(tmp_path.glob("newton-descent-*.toml")), None), 30, "a scene")
+        scene = wait_for(lambda: next(iter(tmp_path.glob("newton-descent-*.toml")), None), 30, "a scene")
         time.sleep(1.0)
         assert app.poll() is None, f"the window died: {app.returncode}\n{app.stderr.read()}"
-        xdo("key", "--window", win, "q", check=False)
-        status = app.wait(30)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        status = quit_app(app, xdo, win, timeout=30, check=False)
     err = app.stderr.read()
     assert "Traceback" not in err, err[-3000:]
     assert status == 0, err[-3000:]

@@ -15,28 +15,18 @@ from render.controls.controls import ControlPanel  # noqa: E402
 from render.controls.sections import State, build, panel_state, slider_names  # noqa: E402
 from render.controls.widget import TAB, WIDTH  # noqa: E402
 from render.input import keys  # noqa: E402
-from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, frame_at  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
 
 
 def make_app(rule=None, size=SIZE):
-    world = World(get_potential("bowl"), rule or Rule("momentum", lr=0.02), seed=3)
-    app = App(world, size, seed=3, headless=True)
-    app.apply_instruments({"controls": True})
-    world.drop_random(5)
-    return app
+    return app_on("bowl", rule or Rule("momentum", lr=0.02), size, balls=5, instruments={"controls": True})
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE)
 
 
 def widget(app, kind, label=None, action=None):

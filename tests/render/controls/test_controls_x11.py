@@ -3,37 +3,21 @@ the rule with a button, drag the step-size slider, type β into its number, togg
 instrument, save the scene with the panel's button; the saved scene says what happened.
 Skipped only when the Xvfb or xdotool binaries are missing (.ci/run installs them)."""
 import math
-import os
 import time
 
 import pytest
 
-from tests.render.app.test_window_x11 import ROOT, _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from tests.support.apps import panel_widgets
+from tests.support.x11 import NEEDS_X11, quit_app, running, scenes_saved
 
-pytestmark = pytest.mark.skipif(
-    __import__("shutil").which("Xvfb") is None or __import__("shutil").which("xdotool") is None,
-    reason="needs the Xvfb and xdotool binaries (apt-get install xvfb xdotool)",
-)
+pytestmark = NEEDS_X11
 
 SIZE = (1280, 800)
 
 
 def widgets_for(rule_name: str, toggles: dict):
-    """The panel's widgets as the window lays them out for this rule (the geometry is pure)."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    import pygame
-
-    pygame.font.init()
-    from render.controls.sections import State, build
-    from render.controls.widget import WIDTH
-    from sim.rules.dynamics import Rule
-    from sim.data.catalog import POTENTIALS
-    from sim.landscapes.tuning import suggestions
-
-    pot = POTENTIALS["bowl"]
-    rule = Rule(rule_name).with_step(suggestions(pot)[Rule(rule_name).family])
-    st = State(rule, 1.0, rule.step_size, "bowl", list(POTENTIALS), toggles, False)
-    return build(pygame.Rect(SIZE[0] - WIDTH, 0, WIDTH, SIZE[1]), st)
+    """The panel's widgets as the window lays them out for this rule on bowl."""
+    return panel_widgets("bowl", rule_name, toggles, SIZE)
 
 
 def find(ws, kind, label=None, action=None):
@@ -43,20 +27,17 @@ def find(ws, kind, label=None, action=None):
     raise LookupError((kind, label, action))
 
 
-def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path):  # noqa: F811
+def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path):
+    with running(xserver, ["--potential", "bowl", "--dynamics", "gd", "--size", f"{SIZE[0]}x{SIZE[1]}"],
+                 tmp_path) as (app, win, xdo, _):
 
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--potential", "bowl",
-                            "--dynamics", "gd", "--size", f"{SIZE[0]}x{SIZE[1]}"], tmp_path, env, xdo)
+        def click(x, y):
+            xdo("mousemove", "--window", win, str(x), str(y), "click", "1")
+            time.sleep(0.4)
 
-    def click(x, y):
-        xdo("mousemove", "--window", win, str(x), str(y), "click", "1")
-        time.sleep(0.4)
+        def saved(k):
+            return scenes_saved(tmp_path, k)
 
-    saved = lambda k: _wait(lambda: (lambda f: f if len(f) >= k else None)(  # noqa: E731
-        sorted(tmp_path.glob("newton-descent-*.toml"), key=lambda p: p.stat().st_mtime)), 15, "a scene")
-    try:
         time.sleep(2.0)  # some ticks to scrub back over
         gd = widgets_for("gd", {"trails": True})
         click(*find(gd, "button", "pause").rect.center)
@@ -93,12 +74,7 @@ def test_mouse_only_rule_slider_typed_value_instrument_save(xserver, tmp_path): 
         click(*find(mom, "button", "ledger").rect.center)
         click(*find(mom, "button", "save scene").rect.center)
         scenes = saved(4)
-        xdo("key", "q")
-        status = app.wait(20)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        status = quit_app(app, xdo)
     assert status == 0, app.stderr.read()
     from sim.scene.io import load_scene
 

@@ -1,6 +1,5 @@
 """The control panel's "data" toggle is lit only where a data pane is shown: on a data
 landscape with the pane on, never on a landscape made of no data."""
-import pygame
 import pytest
 
 from render.app.app import App
@@ -8,15 +7,15 @@ from render.input.keys import Cmd
 from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
+from tests.support.apps import frame_at
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
+frame = frame_at(SIZE)
 
 
 def data_button(app):
-    surf = pygame.Surface(SIZE, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
+    frame(app)
     (w,) = [w for w in app.controls.widgets if w.kind == "button" and w.action == (Cmd.INSTRUMENT, "data")]
     return w
 

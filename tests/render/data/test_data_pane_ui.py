@@ -13,21 +13,13 @@ import pytest  # noqa: E402
 from render.app.app import App  # noqa: E402
 from sim.scene.presets import find_scene  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
+from tests.support.apps import click, frame_at  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
 
 
-def frame(app):
-    surf = pygame.Surface(SIZE, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
-
-
-def press(app, pos, button=1, mod=0):
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button, mod=mod))
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button, mod=mod))
+frame = frame_at(SIZE)
 
 
 def lstsq(data):
@@ -44,7 +36,7 @@ def test_a_click_in_the_pane_adds_a_point_and_the_landscape_follows():
     frame(app)
     rect = app.instruments.rects["data"]
     n0, balls = world.potential.data.n, app.world.n
-    press(app, (rect.right - 10, rect.bottom - 10))  # a far point in the corner
+    click(app, (rect.right - 10, rect.bottom - 10))  # a far point in the corner
     pot = app.world.potential
     assert pot.data.n == n0 + 1 and app.world.n == balls  # the balls stay
     # the landscape's minimum is the new least-squares fit (an independent solve)
@@ -54,7 +46,7 @@ def test_a_click_in_the_pane_adds_a_point_and_the_landscape_follows():
     new = np.array([[pot.data.x[-1, 0], pot.data.y[-1]]])  # the added point, drawn where it is
     px = app.instruments.data.pane.to_px(new)[0]
     assert surf.get_at((int(round(px[0])), int(round(px[1]))))[:3] != (18, 20, 28)
-    press(app, (int(round(px[0])), int(round(px[1]))), mod=pygame.KMOD_SHIFT)  # Shift+click removes
+    click(app, (int(round(px[0])), int(round(px[1]))), mod=pygame.KMOD_SHIFT)  # Shift+click removes
     assert app.world.potential.data.n == n0
 
 

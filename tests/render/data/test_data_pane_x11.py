@@ -4,21 +4,15 @@ the pane's edge stops at the edge (it used to run off exponentially, as the pane
 bounds to the data every frame), and the scene saved after it holds finite points and opens.
 The pane's place comes from the same App laid out offscreen at the same size, checked against
 a screenshot of the window. Skipped only when the Xvfb or xdotool binaries are missing."""
-import os
-import shutil
-import subprocess
 import time
 import tomllib
 
 import numpy as np
-import pytest
 
-from tests.render.app.test_window_x11 import _wait, launch, x_env, xdotool, xserver  # noqa: F401  (xserver is a fixture)
+from tests.support import apps
+from tests.support.x11 import needs, quit_app, running, wait_for, window_pixels as shot
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("Xvfb") is None or shutil.which("xdotool") is None or shutil.which("import") is None,
-    reason="needs the Xvfb, xdotool and ImageMagick import binaries",
-)
+pytestmark = needs("Xvfb", "xdotool", "import", reason="needs the Xvfb, xdotool and ImageMagick import binaries")
 
 SIZE = (1280, 800)
 POINTS = np.array([[0.0, 1.0], [1.0, 2.9], [2.0, 5.1], [3.0, 7.2], [4.0, 8.8], [5.0, 11.1]])
@@ -41,45 +35,17 @@ def to_px(rect, b, p) -> tuple[int, int]:
 
 def pane_rect(argv: list[str]):
     """Where the window puts the data pane: the same App, laid out offscreen at SIZE."""
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    import pygame
-
-    import cli.args
-    import cli.build
-    from render.app.loop import _make_app
-
-    pygame.display.init()
-    pygame.font.init()
-    screen = pygame.display.set_mode(SIZE)
-    args = cli.args.build_parser().parse_args(argv)
-    app, problem = _make_app(screen, cli.build.make_potential(args), cli.build.make_rule(args, "momentum"), 0,
-                             args.particles, False, {})
-    assert problem is None
-    app.update(1 / 60)
-    app.draw(screen)
-    return pygame.Rect(app.instruments.rects["data"])
+    return apps.pane_rect(argv, SIZE)
 
 
-def shot(env, win: str, path) -> np.ndarray:
-    """The window's pixels [h, w, 3] (ImageMagick import, PPM)."""
-    subprocess.run(["import", "-window", win, "-depth", "8", str(path)], env=env, check=True, timeout=30)
-    raw = open(path, "rb").read()
-    _, w, h, _ = raw.split(maxsplit=4)[:4]  # P6 w h 255, then the pixels: the file's last w·h·3 bytes
-    w, h = int(w), int(h)
-    return np.frombuffer(raw[-w * h * 3:], np.uint8).reshape(h, w, 3)
-
-
-def test_shift_click_removes_and_a_drag_past_the_edge_stays_bounded(xserver, tmp_path):  # noqa: F811
+def test_shift_click_removes_and_a_drag_past_the_edge_stays_bounded(xserver, tmp_path):
     csv = tmp_path / "pts.csv"
     csv.write_text("x,y\n" + "".join(f"{x:g},{y:g}\n" for x, y in POINTS))
     argv = ["--potential", "linreg", "--data", str(csv), "--dynamics", "gd", "--particles", "4",
             "--size", f"{SIZE[0]}x{SIZE[1]}"]
     rect = pane_rect(argv)
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(argv, tmp_path, env, xdo)
     b = bounds_of(POINTS)
-    try:
+    with running(xserver, argv, tmp_path) as (app, win, xdo, env):
         time.sleep(1.5)
         xdo("key", "--window", win, "space")  # pause: the lines in the pane stay still
         time.sleep(0.3)
@@ -103,15 +69,10 @@ def test_shift_click_removes_and_a_drag_past_the_edge_stays_bounded(xserver, tmp
         xdo("mouseup", "1")
         time.sleep(0.5)
         xdo("key", "--window", win, "ctrl+s")
-        scene = _wait(lambda: next(iter(tmp_path.glob("newton-descent-*.toml")), None), 20, "a scene")
+        scene = wait_for(lambda: next(iter(tmp_path.glob("newton-descent-*.toml")), None), 20, "a scene")
         time.sleep(0.5)
         assert app.poll() is None, app.stderr.read()
-        xdo("key", "--window", win, "q")
-        status = app.wait(20)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        status = quit_app(app, xdo, win)
     assert status == 0, app.stderr.read()
     data = tomllib.loads(scene.read_text())["landscape"]["data"]
     x = np.array(data["x"], float)[:, 0]

@@ -15,12 +15,10 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render.app.app import App  # noqa: E402
 from render.input.keys import Cmd  # noqa: E402
 from sim.data.sets import builtin, read_csv  # noqa: E402
-from sim.rules.dynamics import Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import click, data_app, frame_at, key, same_state as same, type_text  # noqa: E402
+from tests.support.apps import world_state as state  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
@@ -42,19 +40,8 @@ BAD = {
 }
 
 
-def make_app(name="linreg", n_balls=6):
-    world = World(get_potential(name), Rule("gd", lr=0.05), seed=4)
-    app = App(world, SIZE, seed=4, headless=True)
-    app.apply_instruments({"controls": True})
-    world.drop_random(n_balls)
-    return app
-
-
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
+make_app = data_app
+frame = frame_at(SIZE)
 
 
 def write(path, content):
@@ -66,39 +53,11 @@ def good_file(tmp_path):
     return write(tmp_path / "pts.csv", "x,y\n" + "".join(f"{x},{y}\n" for x, y in GOOD))
 
 
-def state(app):
-    """What must not change when a file is refused."""
-    w = app.world
-    return (w.particles.pos[: w.n].copy(), tuple(w.rules), w.potential, w.potential.cache_key,
-            w.potential.data.n, w.n, app.view)
-
-
-def same(a, b):
-    assert np.array_equal(a[0], b[0])
-    assert a[1:] == b[1:]
-
-
-def key(app, k, mod=0, text=""):
-    app.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=text, scancode=0))
-
-
-def type_text(app, text):
-    """As SDL sends it: a KEYDOWN and a TEXTINPUT per character."""
-    for ch in text:
-        key(app, pygame.key.key_code(ch) if ch.isalnum() else 0, 0, ch)
-        app.handle(pygame.event.Event(pygame.TEXTINPUT, text=ch))
-
-
 def widget(app, action):
     for w in app.controls.widgets:
         if w.kind == "button" and w.action == action:
             return w
     raise LookupError(action)
-
-
-def click(app, pos):
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, mod=0))
-    app.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1, mod=0))
 
 
 def lstsq_point():
@@ -162,7 +121,7 @@ def test_the_typed_path_loads_on_enter_and_a_bad_one_stays_with_its_line(tmp_pat
     bad = write(tmp_path / "crab.csv", BAD["label_2"][0])  # c and r: clear and restart keys
     app.runtime.paused = True  # (frames drawn below tick nothing)
     before = state(app)
-    key(app, pygame.K_d, pygame.KMOD_CTRL, "\x04")
+    key(app, pygame.K_d, "\x04", pygame.KMOD_CTRL)
     assert app.data_ui.entry.active
     surf = frame(app)
     type_text(app, str(bad))
@@ -176,7 +135,7 @@ def test_the_typed_path_loads_on_enter_and_a_bad_one_stays_with_its_line(tmp_pat
     assert surf.get_at((40, area_h - 20))[:3] == EDITOR_BG[:3]  # the field, along the bottom
     key(app, pygame.K_ESCAPE)
     assert not app.data_ui.entry.active and app.running  # Esc closed the field, did not quit
-    key(app, pygame.K_d, pygame.KMOD_CTRL, "\x04")
+    key(app, pygame.K_d, "\x04", pygame.KMOD_CTRL)
     type_text(app, str(good_file(tmp_path)))
     key(app, pygame.K_RETURN)
     assert not app.data_ui.entry.active and app.world.n == n_balls
@@ -257,12 +216,12 @@ def test_ctrl_k_cycles_the_batch_and_shift_goes_back():
     frame(app)
     seen = []
     for _ in range(3):
-        key(app, pygame.K_k, pygame.KMOD_CTRL, "\x0b")
+        key(app, pygame.K_k, "\x0b", pygame.KMOD_CTRL)
         seen.append(app.world.batch)
-    key(app, pygame.K_k, pygame.KMOD_CTRL | pygame.KMOD_SHIFT, "\x0b")
+    key(app, pygame.K_k, "\x0b", pygame.KMOD_CTRL | pygame.KMOD_SHIFT)
     assert seen == [1, 2, 4] and app.world.batch == 2
     app = make_app("bowl")
-    key(app, pygame.K_k, pygame.KMOD_CTRL, "\x0b")
+    key(app, pygame.K_k, "\x0b", pygame.KMOD_CTRL)
     assert app.world.batch == 0 and "data landscapes" in app.notices.toast[0]
 
 

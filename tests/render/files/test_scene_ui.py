@@ -24,10 +24,9 @@ from render.look.view import View  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
 from sim.landscapes.formula.parser import normalize_formula  # noqa: E402
 from sim.runtime import balls  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
 from sim.scene.presets import find_scene, list_presets  # noqa: E402
 from sim.scene.io import load_scene  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, frame_at, key  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 SIZE = (640, 400)
@@ -36,28 +35,11 @@ SIZE = (640, 400)
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def make_app(potential="bowl", rule=None, size=SIZE, headless=True, balls=3):
-    world = World(get_potential(potential), rule or Rule("momentum", lr=0.02), seed=3)
-    app = App(world, size, seed=3, headless=headless)
-    if balls:
-        world.drop_random(balls)
-    return app
+    return app_on(potential, rule or Rule("momentum", lr=0.02), size, balls=balls, headless=headless)
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.draw(surf)
-    return surf
-
-
-def key(app, k, unicode="", mod=0):
-    app.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=unicode, scancode=0))
+frame = frame_at(SIZE, update=False)
 
 
 def text(app, s):

@@ -22,7 +22,6 @@ from render.look.theme import BASIN_PALETTE, HEAT_BAR, HEAT_CURVE, LINE_GAP, PAN
 from render.panels.draw.writer import CHIP  # noqa: E402
 from render.panels.draw.ledger import draw_ledger_panel  # noqa: E402
 from render.panels.draw.race import race_rows  # noqa: E402
-from render.app.app import App  # noqa: E402
 from render.app.loop import run  # noqa: E402
 from render.map.palette import rule_palette  # noqa: E402
 from sim.instruments.basins import BasinJob, MOVING  # noqa: E402
@@ -33,6 +32,7 @@ from sim.instruments.stability import stability  # noqa: E402
 from sim.rules.dynamics import RULES, Rule  # noqa: E402
 from sim.data.catalog import get_potential  # noqa: E402
 from sim.core.world import World  # noqa: E402
+from tests.support.apps import app_on, frame_at  # noqa: E402
 
 SIZE = (1100, 760)
 
@@ -41,17 +41,10 @@ pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def make_app(potential="bowl", rule=None, size=SIZE, balls=()):
-    world = World(get_potential(potential), rule or Rule("gd", lr=0.05), seed=3)
-    app = App(world, size, seed=3, headless=True)
-    if len(balls):
-        world.drop(np.asarray(balls, float))
-    return app
+    return app_on(potential, rule, size, balls=balls)
 
 
-def frame(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE, update=False)
 
 
 def press(app, ch, k=None, mod=0):
@@ -145,11 +138,17 @@ def test_help_lists_the_instrument_keys_under_their_own_heading(monkeypatch):
 
 # -- race -----------------------------------------------------------------------------------------
 
-def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
+def race_dropped(at=(500, 300)):
+    """A race on himmelblau (K) with one race drop, a click at window pixel `at`."""
     app = make_app("himmelblau", Rule("momentum", lr=1e-4))
     press(app, "k")
     frame(app)
-    click(app, (500, 300))
+    click(app, at)
+    return app
+
+
+def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
+    app = race_dropped((500, 300))
     w = app.world
     lanes = app.runtime.balls.race.lanes
     assert lanes == list(BALLS.DEFAULT_LANES)
@@ -398,6 +397,14 @@ def _basin_app(budget=30):
     return app
 
 
+def _basins_on(budget):
+    """_basin_app(budget) with the basins map asked for (B) and one frame's update: (app, job)."""
+    app = _basin_app(budget=budget)
+    press(app, "b")
+    app.update(1 / 60)
+    return app, app.instruments.basins.job
+
+
 def test_basins_progress_across_frames_in_slices_and_shade_the_map():
     app = _basin_app(budget=30)
     before = frame(app)
@@ -425,10 +432,7 @@ def test_basins_progress_across_frames_in_slices_and_shade_the_map():
 
 
 def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
-    app = _basin_app(budget=5)
-    press(app, "b")
-    app.update(1 / 60)
-    job = app.instruments.basins.job
+    app, job = _basins_on(budget=5)
     assert job.running
     app.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
     assert app.running and job.cancelled and app.instruments.basins.job is None
@@ -453,10 +457,7 @@ def test_basins_cancel_with_esc_or_b_and_esc_does_not_quit():
 
 
 def test_basins_restart_when_rule_potential_or_view_change():
-    app = _basin_app(budget=10_000)
-    press(app, "b")
-    app.update(1 / 60)
-    first = app.instruments.basins.job
+    app, first = _basins_on(budget=10_000)
     assert first.done
     press(app, "m")  # a new rule: a new job, the old shading goes at once
     app.update(1 / 60)
@@ -627,10 +628,7 @@ def test_newton_basins_settle_within_the_job_budget():
 def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     from sim.landscapes.tuning import suggestions
 
-    app = make_app("himmelblau", Rule("momentum", lr=1e-4))
-    press(app, "k")
-    frame(app)
-    click(app, (500, 300))
+    app = race_dropped((500, 300))
     w = app.world
     ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
     n_rules = len(w.rules)

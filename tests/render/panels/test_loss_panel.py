@@ -15,11 +15,9 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render.app.app import App  # noqa: E402
 from render.map.palette import rule_palette  # noqa: E402
-from sim.core.world import World  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
+from tests.support.apps import app_on  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
 SIZE = (1100, 760)
@@ -27,10 +25,7 @@ pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 
 
 def _app(rule, starts, potential="bowl"):
-    world = World(get_potential(potential), rule, seed=3)
-    app = App(world, SIZE, seed=3, headless=True)
-    world.drop(np.asarray(starts, float))
-    return app
+    return app_on(potential, rule, size=SIZE, balls=starts)
 
 
 def _draw(app):

@@ -11,10 +11,8 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import frames, timeline_app  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
@@ -22,15 +20,8 @@ ev = pygame.event.Event
 
 
 def make_app():
-    app = App(World(get_potential("himmelblau"), Rule("momentum", lr=1e-4), seed=7), SIZE, seed=7,
-              headless=True)
-    app.apply_instruments({"timeline": True})
-    app.runtime.balls.drop(np.array([[1.0, 1.0], [-2.0, 2.5], [0.5, -3.0]]))
-    surf = pygame.Surface(SIZE, 0, 32)
-    for _ in range(60):
-        app.update(1 / 60)
-        app.draw(surf)
-    return app, surf
+    app = timeline_app(Rule("momentum", lr=1e-4), size=SIZE)
+    return app, frames(app, SIZE, 60)
 
 
 def counting(app) -> list[int]:

@@ -11,10 +11,8 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render.app.app import App  # noqa: E402
 from sim.rules.dynamics import Rule  # noqa: E402
-from sim.data.catalog import get_potential  # noqa: E402
-from sim.core.world import World  # noqa: E402
+from tests.support.apps import frames, timeline_app  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
@@ -22,18 +20,7 @@ STATE = ("pos", "vel", "buf_a", "buf_b", "steps", "status", "dissipated")
 
 
 def make_app(rule, potential="himmelblau", twins=False):
-    app = App(World(get_potential(potential), rule, seed=7), SIZE, seed=7, headless=True)
-    app.apply_instruments({"timeline": True, "twin": twins})
-    app.runtime.balls.drop(np.array([[1.0, 1.0], [-2.0, 2.5], [0.5, -3.0]]))
-    return app
-
-
-def frames(app, k):
-    surf = pygame.Surface(SIZE, 0, 32)
-    for _ in range(k):
-        app.update(1 / 60)
-        app.draw(surf)
-    return surf
+    return timeline_app(rule, potential, SIZE, twin=twins)
 
 
 def state(app):
@@ -50,7 +37,7 @@ def key(app, k, ch):
                                         (Rule("adam", lr=0.02), False)])
 def test_dragging_the_strip_back_and_playing_on_reproduces_the_run(rule, twins):
     app = make_app(rule, twins=twins)
-    frames(app, 40)
+    frames(app, SIZE, 40)
     n_ticks = app.world.tick_count
     want = state(app)
     strip = app.timeline_ui.strip
@@ -64,7 +51,7 @@ def test_dragging_the_strip_back_and_playing_on_reproduces_the_run(rule, twins):
     app.handle(ev(pygame.MOUSEBUTTONUP, pos=(x, y), button=1, mod=0))
     back = app.world.tick_count
     assert 0 < back < n_ticks and app.runtime.paused and app.world.n == len(want["pos"])
-    frames(app, 2)  # paused: the map shows that tick
+    frames(app, SIZE, 2)  # paused: the map shows that tick
     assert app.world.tick_count == back
     app.runtime.tick(n_ticks - back)  # play on to the same tick
     got = state(app)
@@ -76,7 +63,7 @@ def test_dragging_the_strip_back_and_playing_on_reproduces_the_run(rule, twins):
 
 def test_a_change_at_a_past_tick_forks_a_new_future():
     app = make_app(Rule("gd", lr=1e-3))
-    frames(app, 30)
+    frames(app, SIZE, 30)
     end, want = app.world.tick_count, state(app)["pos"]
     app.runtime.scrub(end // 2)
     app.runtime.set_value("step", 2e-3)
@@ -87,7 +74,7 @@ def test_a_change_at_a_past_tick_forks_a_new_future():
 
 def test_w_rewinds_to_the_same_run():
     app = make_app(Rule("langevin", dt=0.005, temperature=0.5))
-    frames(app, 25)
+    frames(app, SIZE, 25)
     first = state(app)
     n = app.world.tick_count
     key(app, pygame.K_w, "w")
@@ -100,7 +87,7 @@ def test_w_rewinds_to_the_same_run():
 def test_a_chosen_ball_shows_its_step_and_single_steps_update_it():
     app = make_app(Rule("momentum", lr=1e-4))
     app.runtime.paused = True
-    surf = frames(app, 2)
+    surf = frames(app, SIZE, 2)
     proj = app.layers.proj
     pos = (int(proj.sx[1]), int(proj.sy[1]))
     app.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, mod=0))
@@ -112,7 +99,7 @@ def test_a_chosen_ball_shows_its_step_and_single_steps_update_it():
     # the momentum buffer the panel shows is the world's, after the tick
     terms = {t.key: t.value for t in r.terms}
     assert any(np.allclose(np.asarray(v, float), app.world.particles.buf_a[1]) for v in terms.values())
-    surf = frames(app, 1)
+    surf = frames(app, SIZE, 1)
     assert "step" in app.instruments.rects
     rect = app.instruments.rects["step"]
     assert surf.get_at(rect.center)[:3] != (0, 0, 0)
@@ -124,7 +111,7 @@ def test_choosing_a_ball_dropped_since_the_last_tick_leaves_the_world_as_it_is()
     """The step panel replays the last tick from the timeline; a ball dropped after that tick
     (or a parameter changed since) must survive the replay (it once undid the drop)."""
     app = make_app(Rule("gd", lr=1e-3))
-    frames(app, 20)
+    frames(app, SIZE, 20)
     app.runtime.paused = True
     app.runtime.set_value("step", 2e-3)
     s = app.runtime.balls.drop(np.array([[0.3, 0.4]]))

@@ -1,6 +1,6 @@
 """The 3D view: its projection, occlusion, colours and layout checked against formulas written
-here (not the view's own code), its camera's limits, the click that drops a ball on the surface,
-the keys and the command line."""
+out for the tests (tests/support/view3d.py, not the view's own code), its camera's limits, the
+click that drops a ball on the surface, the keys and the command line."""
 from __future__ import annotations
 
 import math
@@ -23,80 +23,16 @@ from sim.data.catalog import get_potential
 from sim.core.world import World
 
 from conftest import ROOT
+from tests.support.view3d import SIZE, box_of, draw, own_height, own_hit, own_project, own_scale
+from tests.support.view3d import view3d_app as make_app
 
-SIZE = (640, 400)
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
-
-
-def make_app(pot, yaw=-28.0, pitch=45.0, zoom=1.0, mode="3d", size=SIZE):
-    pot = get_potential(pot) if isinstance(pot, str) else pot
-    app = App(World(pot, Rule("gd", lr=0.01), seed=1), size, seed=1, headless=True)
-    app.show["trails"] = False
-    app.view3d.set_mode(mode)
-    app.view3d.cam.set(yaw, pitch, zoom)
-    return app
-
-
-def draw(app, size=SIZE):
-    surf = pygame.Surface(size, 0, 32)
-    app.draw(surf)
-    return pygame.surfarray.array3d(surf).astype(int)  # [w, h, 3]
 
 
 def picture(app):
     """The 3D view's own picture (under the HUD's panels) after a frame."""
     draw(app)
     return pygame.surfarray.array3d(app.view3d.picture.image).astype(int)
-
-
-# -- the test's own camera: the module docstring's formulas, written out --------------------------
-
-def box_of(rect):
-    x0, x1, y0, y1 = rect
-    half = max(x1 - x0, y1 - y0) / 2
-    return (x0 + x1) / 2, (y0 + y1) / 2, half
-
-
-def own_height(pot, shading, x, y):
-    v = pot.value(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
-    return cm.HEIGHT * (np.clip(shading(v), 0, 1) - 0.5)
-
-
-def own_scale(zoom, size):
-    return zoom * cm.FIT * min(size[0], 1.6 * size[1]) / 2
-
-
-def own_project(X, Y, Z, yaw, pitch, zoom, size):
-    a, p = math.radians(yaw), math.radians(pitch)
-    u = X * math.cos(a) + Y * math.sin(a)
-    d = -X * math.sin(a) + Y * math.cos(a)
-    up = d * math.sin(p) + Z * math.cos(p)
-    k = own_scale(zoom, size)
-    return size[0] / 2 + k * u, size[1] / 2 - k * up
-
-
-def own_hit(zfun, px, py, yaw, pitch, zoom, size):
-    """March the ray through pixel position (px, py) densely, then bisect (box coordinates)."""
-    a, p = math.radians(yaw), math.radians(pitch)
-    R = np.array([math.cos(a), math.sin(a), 0.0])
-    F = np.array([-math.sin(a), math.cos(a), 0.0])
-    U = F * math.sin(p) + np.array([0, 0, 1.0]) * math.cos(p)
-    D = F * math.cos(p) - np.array([0, 0, 1.0]) * math.sin(p)
-    k = own_scale(zoom, size)
-    o = R * (px - size[0] / 2) / k + U * (size[1] / 2 - py) / k
-    t = np.linspace(-4, 4, 8001)
-    P = o + t[:, None] * D
-    gap = P[:, 2] - zfun(P[:, 0], P[:, 1])
-    j = int(np.argmax(gap <= 0))
-    lo, hi = t[j - 1], t[j]
-    for _ in range(50):
-        m = (lo + hi) / 2
-        q = o + m * D
-        if q[2] - zfun(np.array([q[0]]), np.array([q[1]]))[0] > 0:
-            lo = m
-        else:
-            hi = m
-    return o + (lo + hi) / 2 * D
 
 
 def sprite_centre(before, after, near, box=22):

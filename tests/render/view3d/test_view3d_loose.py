@@ -9,11 +9,11 @@ import numpy as np
 import pygame
 import pytest
 
-from render.panels.instrument_panels import Context
+from render.panels.panel import Context
 from sim.landscapes.formula.potential import expression_potential
 from sim.data.catalog import get_potential
 
-from tests.render.view3d.test_view3d import SIZE, box_of, draw, make_app, own_height, own_hit, own_project
+from tests.support.view3d import SIZE, box_of, draw, own_height, own_hit, own_project, view3d_app as make_app
 
 pytestmark = pytest.mark.usefixtures("display")
 

@@ -4,9 +4,9 @@ Skipped only when the Xvfb or xdotool binaries are missing (as the other window 
 import os
 import time
 
-import pytest
+from tests.support.x11 import NEEDS_X11, drop_and_screenshot, like, quit_app, running, wait_for
 
-from tests.render.app.test_window_x11 import _wait, launch, pytestmark, x_env, xdotool, xserver  # noqa: F401
+pytestmark = NEEDS_X11
 
 SIZE = (960, 600)
 CLICK = (250, 420)  # window pixels: on the surface, clear of the HUD panels (the control panel is on the right)
@@ -14,12 +14,9 @@ BALL_RGB = (255, 140, 50)  # render.balls.RULE_COLORS["momentum"]
 
 
 def test_real_window_3d_key_orbit_click_drops_on_the_surface(xserver, tmp_path):
-    env = x_env(xserver)
-    xdo = xdotool(env)
-    app, win = launch(["--potential", "bowl", "--dynamics", "momentum", "--size", f"{SIZE[0]}x{SIZE[1]}"],
-                      tmp_path, env, xdo)
-    try:
-        _wait(lambda: xdo("getwindowname", win).stdout.strip() == "Newton Descent", 10, "the window title")
+    with running(xserver, ["--potential", "bowl", "--dynamics", "momentum", "--size", f"{SIZE[0]}x{SIZE[1]}"],
+                 tmp_path) as (app, win, xdo, _):
+        wait_for(lambda: xdo("getwindowname", win).stdout.strip() == "Newton Descent", 10, "the window title")
         time.sleep(1.0)
         xdo("mousemove", "--window", win, "200", "200")
         xdo("key", "--delay", "80", "c", "space", "grave")  # clear, pause, the 3D view
@@ -31,20 +28,8 @@ def test_real_window_3d_key_orbit_click_drops_on_the_surface(xserver, tmp_path):
             time.sleep(0.03)
         xdo("mouseup", "1")
         time.sleep(0.6)  # the camera rests: the full picture
-        xdo("mousemove", "--window", win, str(CLICK[0]), str(CLICK[1]))
-        xdo("click", "1")
-        time.sleep(0.3)
-        xdo("mousemove", "--window", win, "40", "420")  # off the ball: no hover ring
-        time.sleep(0.3)
-        xdo("key", "s")
-        shots = _wait(lambda: sorted(tmp_path.glob("newton-descent-*.png")), 10, "the screenshot")
-        time.sleep(0.3)
-        xdo("key", "q")
-        status = app.wait(20)
-    finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(5)
+        shots = drop_and_screenshot(xdo, win, tmp_path, CLICK, (40, 420))
+        status = quit_app(app, xdo)
     assert status == 0, app.stderr.read()
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
@@ -54,9 +39,8 @@ def test_real_window_3d_key_orbit_click_drops_on_the_surface(xserver, tmp_path):
     img = pygame.image.load(str(shots[0]))
     assert img.get_size() == SIZE
     near = [img.get_at((CLICK[0] + dx, CLICK[1] + dy))[:3] for dx in range(-4, 5) for dy in range(-4, 5)]
-    assert any(all(abs(c - b) < 45 for c, b in zip(px, BALL_RGB)) for px in near), near[:5]
+    assert any(like(px, BALL_RGB) for px in near), near[:5]
     # exactly one ball: the drag dropped none; and it is the 3D view (its background shows)
-    orange = sum(all(abs(c - b) < 45 for c, b in zip(img.get_at((x, y))[:3], BALL_RGB))
-                 for x in range(0, 700, 2) for y in range(0, 560, 2))
+    orange = sum(like(img.get_at((x, y))[:3], BALL_RGB) for x in range(0, 700, 2) for y in range(0, 560, 2))
     assert 0 < orange < 40
     assert any(tuple(img.get_at((x, y))[:3]) == BACKGROUND for x in range(0, 700, 7) for y in range(140, 560, 7))

@@ -17,7 +17,7 @@ from sim.scene.io import load_scene, save_scene
 from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
-from tests.sim.scene.test_scene import assert_same_world
+from tests.support.worlds import assert_same_world
 
 ROOT = Path(__file__).resolve().parents[3]
 LIMIT = 60

@@ -23,20 +23,7 @@ from sim.data.mlp import unpack
 from sim.rules.dynamics import RULES, Rule
 from sim.data.catalog import POTENTIALS
 from sim.core.world import World
-
-
-def central(f, pos: np.ndarray, h: float) -> np.ndarray:
-    """Fourth-order central difference of f: [m, 2] -> [m, ...]; returns [m, 2, ...]."""
-    cols = []
-    for k in range(2):
-        vals = []
-        for s in (2, 1, -1, -2):
-            p = pos.copy()
-            p[:, k] += s * h
-            vals.append(f(p))
-        f2, f1, fm1, fm2 = vals
-        cols.append(((fm2 - f2) + 8.0 * (f1 - fm1)) / (12.0 * h))
-    return np.stack(cols, axis=1)
+from tests.support.numeric import central_difference
 
 
 def points(pot, seed: int, n: int = 40) -> np.ndarray:
@@ -84,7 +71,7 @@ def test_linreg_value_grad_hessian_are_the_mean_squared_error():
     mse = lambda p: np.array([np.mean((w * x + b - y) ** 2) for w, b in p])  # noqa: E731
     pos = points(pot, 1)
     np.testing.assert_allclose(pot.value(pos), mse(pos), rtol=1e-12)
-    np.testing.assert_allclose(pot.grad(pos), central(mse, pos, 1e-4), rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(pot.grad(pos), central_difference(mse, pos, 1e-4), rtol=1e-8, atol=1e-9)
     a = np.column_stack([x, np.ones_like(x)])
     np.testing.assert_allclose(pot.hessian(pos), np.broadcast_to(2 * a.T @ a / len(x), (len(pos), 2, 2)),
                                rtol=1e-12)
@@ -126,10 +113,10 @@ def test_logreg_value_grad_hessian_against_references_and_differences():
     pos = points(pot, 2)
     np.testing.assert_allclose(pot.value(pos), [value(w) for w in pos], rtol=1e-12)
     np.testing.assert_allclose(pot.grad(pos), [grad(w) for w in pos], rtol=1e-10, atol=1e-12)
-    fd = central(pot.value, pos, 1e-4)
+    fd = central_difference(pot.value, pos, 1e-4)
     np.testing.assert_allclose(pot.grad(pos), fd, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(pot.hessian(pos), [hess(w) for w in pos], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(pot.hessian(pos), central(pot.grad, pos, 1e-4), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(pot.hessian(pos), central_difference(pot.grad, pos, 1e-4), rtol=1e-6, atol=1e-8)
 
 
 def test_logreg_far_away_is_finite_and_quiet():
@@ -199,7 +186,7 @@ def test_mlp_gradient_is_the_difference_of_forward_passes_along_d1_d2(planes):
 def test_mlp_hessian_is_the_difference_of_gradients(planes):
     exact, _ = planes
     pos = np.random.default_rng(4).uniform(-0.8, 0.8, (10, 2))
-    np.testing.assert_allclose(exact.hessian(pos), central(exact.grad, pos, 1e-4), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(exact.hessian(pos), central_difference(exact.grad, pos, 1e-4), rtol=1e-6, atol=1e-7)
 
 
 def test_mlp_directions_are_filter_normalized():

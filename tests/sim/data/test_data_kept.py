@@ -10,16 +10,13 @@ from render.app.app import App
 from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
+from tests.support.apps import frame_at
 
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
 SIZE = (1280, 800)
 
 
-def frame(app):
-    surf = pygame.Surface(SIZE, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE)
 
 
 def pick(app, name: str) -> None:

@@ -10,7 +10,10 @@ import numpy as np
 import pygame
 import pytest
 
-from tests.render.data.test_data_window import frame, key, make_app, same, state, type_text  # noqa: E402
+from tests.support.apps import data_app as make_app, frame_at, key, same_state as same, type_text
+from tests.support.apps import world_state as state
+
+frame = frame_at((1280, 800))
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.usefixtures("display")  # tests/conftest.py
@@ -70,7 +73,7 @@ def test_ctrl_d_refuses_the_file_on_screen_and_nothing_changes(tmp_path, case):
     frame(app)
     app.runtime.paused = True
     before = state(app)
-    key(app, pygame.K_d, pygame.KMOD_CTRL, "\x04")
+    key(app, pygame.K_d, "\x04", pygame.KMOD_CTRL)
     type_text(app, str(path))
     key(app, pygame.K_RETURN)
     same(state(app), before)

@@ -25,6 +25,7 @@ from sim.data.mlp import (  # noqa: E402
     loss_grad,
 )
 from sim.data.retrain import Retrain  # noqa: E402
+from tests.support.apps import frame_at  # noqa: E402
 
 FIELDS = ("theta", "d1", "d2", "path", "h", "out", "gram")
 SIZE = (1280, 800)
@@ -118,11 +119,7 @@ def test_a_retrain_is_dropped_when_the_world_moves_to_another_landscape():
     assert job.advance(object(), steps=10) is None and not job.active
 
 
-def frame(app):
-    surf = pygame.Surface(SIZE, 0, 32)
-    app.update(1 / 60)
-    app.draw(surf)
-    return surf
+frame = frame_at(SIZE)
 
 
 @pytest.mark.usefixtures("display")

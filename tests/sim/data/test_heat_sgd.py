@@ -320,7 +320,8 @@ def test_without_minibatch_balls_the_panel_is_what_it_was(display):
     from render.look.theme import LINE_GAP, PANEL_PAD
     from render.panels.draw.heat import draw_heat_panel
     from render.look import widgets
-    from render.panels.instrument_panels import Context, HeatPanel
+    from render.panels.instrument_panels import HeatPanel
+    from render.panels.panel import Context
     from render.look.view import View
 
     pot = LinReg()

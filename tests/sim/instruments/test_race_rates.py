@@ -88,13 +88,19 @@ def test_theory_only_on_a_quadratic_and_a_fixed_linear_map():
     assert math.isnan(RR.theory_rate(w, 2, RR.quadratic_eigs(w)))
 
 
-def test_meter_starts_over_after_a_reset_and_the_readout_carries_the_rates():
+def metered_ravine(ticks: int):
+    """One gd ball on the ravine and a rate meter that observed it for `ticks` ticks."""
     w = World(get_potential("ravine"), Rule("gd", lr=0.05))
     w.drop(np.array([[2.0, 1.0]]))
     meter = RR.RateMeter()
-    for _ in range(50):
+    for _ in range(ticks):
         meter.observe(w)
         w.tick()
+    return w, meter
+
+
+def test_meter_starts_over_after_a_reset_and_the_readout_carries_the_rates():
+    w, meter = metered_ravine(50)
     assert len(meter.lanes[0][1]) == 50 <= RR.RATE_CAPACITY
     w.restart()
     meter.observe(w)
@@ -105,12 +111,7 @@ def test_meter_starts_over_after_a_reset_and_the_readout_carries_the_rates():
 
 
 def test_a_new_ball_in_a_lane_starts_its_own_history_even_while_paused():
-    w = World(get_potential("ravine"), Rule("gd", lr=0.05))
-    w.drop(np.array([[2.0, 1.0]]))
-    meter = RR.RateMeter()
-    for _ in range(30):
-        meter.observe(w)
-        w.tick()
+    w, meter = metered_ravine(30)
     meter.observe(w)
     meter.observe(w)  # a paused frame: nothing new
     assert len(meter.lanes[0][1]) == 31

@@ -14,6 +14,7 @@ import pytest
 
 from sim.landscapes.builtin_base import CHUNK
 from sim.data.catalog import POTENTIALS, get_potential
+from tests.support.numeric import central_difference
 
 DATA_NAMES = ["linreg", "logreg", "mlp"]  # tested against their own references in test_data.py
 NAMES = [n for n in POTENTIALS if n not in DATA_NAMES]
@@ -123,24 +124,6 @@ def view_scale(pot) -> float:
     return max(xmax - xmin, ymax - ymin)
 
 
-def central_difference(f, pos: np.ndarray, h: float) -> np.ndarray:
-    """d f / d(x, y) by the fourth-order central difference (f₋₂ − 8f₋₁ + 8f₊₁ − f₊₂)/12h.
-
-    f maps [n, 2] -> [n, ...]; returns [n, 2, ...]. Truncation error ~ h⁴ f⁽⁵⁾ is negligible
-    at h = 1e-6 · view, so what is left is rounding, ~ eps |f| / h.
-    """
-    cols = []
-    for k in range(2):
-        values = []
-        for m in (2, 1, -1, -2):
-            p = pos.copy()
-            p[:, k] += m * h
-            values.append(f(p))
-        f2, f1, fm1, fm2 = values
-        cols.append(((fm2 - f2) + 8.0 * (f1 - fm1)) / (12.0 * h))
-    return np.stack(cols, axis=1)
-
-
 # ----------------------------------------------------------------------------------------
 # Registry
 # ----------------------------------------------------------------------------------------
@@ -186,13 +169,19 @@ def test_log_scale_where_the_range_is_huge(name):
 # ----------------------------------------------------------------------------------------
 # Derivatives against finite differences
 # ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("name", NAMES)
-def test_grad_matches_finite_differences(name, seed):
+def differenced(name: str, seed: int, what: str):
+    """The landscape, its random points, its view scale and the central difference there of
+    pot.<what> ("value": [n, 2]; "grad": [n, 2 (d/dk), 2 (g component)]) at h = 1e-6 · view."""
     pot = POTENTIALS[name]
     pos = random_points(pot, seed)
     scale = view_scale(pot)
-    fd = central_difference(pot.value, pos, 1e-6 * scale)  # [n, 2]
+    return pot, pos, scale, central_difference(getattr(pot, what), pos, 1e-6 * scale)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", NAMES)
+def test_grad_matches_finite_differences(name, seed):
+    pot, pos, scale, fd = differenced(name, seed, "value")  # [n, 2]
     g = pot.grad(pos)
     # rounding error of the difference ~ eps |V| / h; truncation error ~ h² V''' (tiny here)
     tol = 1e-7 * (np.abs(g) + np.abs(pot.value(pos))[:, None] / scale) + 1e-9
@@ -202,10 +191,7 @@ def test_grad_matches_finite_differences(name, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", NAMES)
 def test_hessian_matches_finite_differences_of_grad(name, seed):
-    pot = POTENTIALS[name]
-    pos = random_points(pot, seed)
-    scale = view_scale(pot)
-    fd = central_difference(pot.grad, pos, 1e-6 * scale)  # [n, 2 (d/dk), 2 (g component)]
+    pot, pos, scale, fd = differenced(name, seed, "grad")  # [n, 2 (d/dk), 2 (g component)]
     h = pot.hessian(pos)
     assert np.array_equal(h[:, 0, 1], h[:, 1, 0])
     g_size = np.abs(pot.grad(pos)).max(axis=1)[:, None, None]

@@ -11,7 +11,7 @@ import pytest
 from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
-from tests.sim.rules.torch_optim.test_torch_rules import AdamRef, rel_err
+from tests.support.torch_refs import AdamRef, rel_err
 
 STEPS = 2000
 STARTS = {"himmelblau": (0.5, -1.2), "rosenbrock": (-1.2, 1.0)}

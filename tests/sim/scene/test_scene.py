@@ -19,6 +19,7 @@ from sim.landscapes.formula.potential import expression_potential
 from sim.core.particles import DIVERGED, FIELDS
 from sim.data.catalog import get_potential
 from sim.core.world import World
+from tests.support.worlds import assert_same_world
 
 LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "adam_rosenbrock",
            "heat_escape", "euler_vs_verlet", "himmelblau_basins", "force_not_momentum",
@@ -26,18 +27,6 @@ LESSONS = ("ravine_gd_vs_momentum", "momentum_is_newton", "overdamped_limit", "a
            "lbfgs_few_costly_ticks", "newtons_method_vs_newtons_law", "fit_a_line", "sgd_is_hot",
            "network_slice", "marble_on_the_wall", "adamw_vs_l2", "lion_constant_speed",
            "sam_flat_minimum")
-
-
-def assert_same_world(a: World, b: World) -> None:
-    """Bit-for-bit the same state, clock and random generator."""
-    assert a.n == b.n
-    for k in FIELDS:
-        x, y = getattr(a.particles, k), getattr(b.particles, k)
-        assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), k
-    assert a.tick_count == b.tick_count and a.time == b.time and a.seed == b.seed
-    assert a.rules == b.rules
-    assert a.counts() == b.counts()
-    assert a.rng.bit_generator.state == b.rng.bit_generator.state
 
 
 # -- round trip: save, load, continue ---------------------------------------------------------

@@ -22,7 +22,7 @@ from sim.rules.dynamics import Rule
 from sim.core.particles import DIVERGED, MAX_PARTICLES
 from sim.data.catalog import get_potential
 from sim.core.world import World
-from tests.sim.scene.test_scene import assert_same_world
+from tests.support.worlds import assert_same_world
 
 
 def busy_world(n: int, seed: int = 5) -> World:

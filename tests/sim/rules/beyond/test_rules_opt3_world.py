@@ -1,6 +1,6 @@
 """lion, sam, sgd_schedulefree and adamw_schedulefree inside the program: the World steps them
-(balls dropped at different ticks equal the one-ball reference transcriptions of
-test_rules_lion_sam_schedulefree), a TOML scene save/load continues the run exactly (the
+(balls dropped at different ticks equal the one-ball reference transcriptions in
+tests/support/beyond_refs.py), a TOML scene save/load continues the run exactly (the
 schedule-free y, z and averaging weights travel with it), and the command line accepts their
 options and refuses bad ones with one line and status 2."""
 from __future__ import annotations
@@ -18,8 +18,7 @@ from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tests.sim.rules.beyond.test_rules_lion_sam_schedulefree import reference  # noqa: E402
+from tests.support.beyond_refs import reference
 
 ROOT = Path(__file__).resolve().parents[4]
 RULES = [

@@ -11,7 +11,7 @@ from sim.scene.io import load_scene, save_scene
 from sim.rules.dynamics import Rule
 from sim.data.catalog import get_potential
 from sim.core.world import World
-from tests.sim.scene.test_scene import assert_same_world
+from tests.support.worlds import assert_same_world
 
 RULES = [Rule("lbfgs", history_size=4, max_iter=5), Rule("lbfgs", line_search_fn="strong_wolfe"),
          Rule("muon", lr=0.02), Rule("muon", lr=0.01, nesterov=False, ns_coefficients=(2.0, -1.5, 0.5),
@@ -54,7 +54,7 @@ def test_lesson_lbfgs_few_costly_ticks():
     """The lesson's claim: L-BFGS (strong Wolfe) is within 1e-5 of (1, 1) after 3 ticks, its
     first two ticks took 25 gradients each (torch's max_eval), its path is the transcribed
     torch reference's; Adam, given as many ticks as L-BFGS took gradients, is still > 1 away."""
-    from tests.sim.rules.torch_optim.test_rule_lbfgs import reference_path
+    from tests.support.torch_refs import reference_path
 
     w, info = load_scene(find_scene("lbfgs_few_costly_ticks"))
     assert info.paused and "Press Space to see" in info.caption
@@ -77,7 +77,7 @@ def test_step_readout_says_how_many_gradients_the_tick_took():
     """The step panel's terms for an lbfgs ball: k gradient evaluations and the inner moves of
     that tick, as the transcribed torch reference counts them (closure calls, n_iter)."""
     from sim.runtime.step_readout import capture, readout
-    from tests.sim.rules.torch_optim.test_rule_lbfgs import TorchLBFGS, closure_for
+    from tests.support.torch_refs import TorchLBFGS, closure_for
 
     V = get_potential("rosenbrock")
     w = World(V, Rule("lbfgs", line_search_fn="strong_wolfe"))

@@ -13,7 +13,7 @@ import pytest
 
 from sim.data.catalog import get_potential
 from sim.rules.torch_optim import muon
-from tests.rule_harness import RuleStandIn, concat_states, make_state
+from tests.rule_harness import RuleStandIn, dropped_in_two_groups, make_state
 
 
 def f32(x: float) -> float:
@@ -151,12 +151,7 @@ def test_many_balls_dropped_at_different_times_equal_the_reference():
     rng = np.random.default_rng(7)
     early, late = rng.uniform(-5, 5, (20, 2)), rng.uniform(-5, 5, (20, 2))
     r = RuleStandIn(muon.SPEC, 0.02)
-    s = make_state(muon.SPEC, r, early)
-    for _ in range(30):
-        muon.step(r, s, V, None)
-    s = concat_states(s, make_state(muon.SPEC, r, late))
-    for _ in range(50):
-        muon.step(r, s, V, None)
+    s = dropped_in_two_groups(muon.step, muon.SPEC, r, V, early, late, 30, 50)
     for i, st in enumerate(early):
         np.testing.assert_allclose(s.pos[i], reference_path(V, st, 80, 0.02)[-1], rtol=1e-10)
     for i, st in enumerate(late):

@@ -1,6 +1,7 @@
 """The torch.optim rules (adamw, nadam, radam, adamax, adadelta, rprop, asgd, adafactor) against
 transcriptions of torch's own single-tensor code (torch/optim/<name>.py, `_single_tensor_*`,
-torch 2.13), written here in plain numpy for one parameter vector [x, y]; torch is not needed.
+torch 2.13), written in plain numpy for one parameter vector [x, y] (here, and Adam's with
+ATen's lerp in tests/support/torch_refs.py); torch is not needed.
 
 Each reference keeps torch's order of operations and its quirks (noted where they occur):
 ATen's two-sided lerp, addcdiv as self + (value * t1) / t2, the 0-dim float32 scalars torch
@@ -22,6 +23,7 @@ import pytest
 
 from sim.data.catalog import get_potential
 from sim.rules.torch_optim import adadelta, adafactor, adamax, adamw, asgd, nadam, radam, rprop
+from tests.support.torch_refs import AdamRef, lerp, rel_err
 
 F64_EPS = float(np.finfo(np.float64).eps)
 STEPS = 2000
@@ -29,44 +31,8 @@ MIN_HORIZON = 150
 STARTS = {"himmelblau": (0.5, -1.2), "rosenbrock": (-1.2, 1.0)}
 
 
-def lerp(a, end, w: float):
-    """ATen's lerp: a + w (end - a) for |w| < 0.5, else end - (end - a)(1 - w)."""
-    return a + w * (end - a) if abs(w) < 0.5 else end - (end - a) * (1 - w)
-
-
 # --- the references: torch's _single_tensor_<name>, one parameter tensor of shape [2] --------
-
-class AdamRef:
-    """torch/optim/adam.py (AdamW = Adam with decoupled_weight_decay=True)."""
-
-    def __init__(self, lr=1e-3, beta=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, decoupled=True):
-        self.o = dict(lr=lr, b1=beta, b2=beta2, eps=eps, wd=weight_decay, amsgrad=amsgrad, dec=decoupled)
-        self.step_t, self.m, self.v, self.vmax = 0.0, np.zeros(2), np.zeros(2), np.zeros(2)
-
-    def step(self, param, grad):
-        o = self.o
-        lr, b1, b2 = o["lr"], o["b1"], o["b2"]
-        self.step_t += 1
-        if o["wd"] != 0:
-            if o["dec"]:
-                param = param * (1 - lr * o["wd"])
-            else:
-                grad = grad + o["wd"] * param
-        self.m = lerp(self.m, grad, 1 - b1)
-        self.v = self.v * b2 + (1 - b2) * grad * grad
-        step = self.step_t
-        bias_correction1 = 1 - b1**step
-        bias_correction2 = 1 - b2**step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2**0.5
-        if o["amsgrad"]:
-            self.vmax = np.maximum(self.vmax, self.v)
-            denom = np.sqrt(self.vmax) / bias_correction2_sqrt + o["eps"]
-        else:
-            denom = np.sqrt(self.v) / bias_correction2_sqrt + o["eps"]
-        return param + (-step_size) * self.m / denom
-
+# (AdamRef, for adamw: tests/support/torch_refs.py)
 
 class NAdamRef:
     """torch/optim/nadam.py. Quirk: mu_product is a 0-dim float32 tensor (torch's scalar dtype
@@ -344,11 +310,6 @@ def rule_path(name: str, pot, x0, steps: int, opts: dict) -> np.ndarray:
         assert spec.step(r, s, pot, None) is False
         out[k] = s.pos[0]
     return out
-
-
-def rel_err(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per step: max |a - b| / max(|b|, 1e-3), a [steps, 2] path against b."""
-    return np.abs(a - b).max(axis=1) / np.maximum(np.abs(b).max(axis=1), 1e-3)
 
 
 def horizon(name: str, pot, x0, opts: dict, steps: int = STEPS) -> int:
