@@ -8,6 +8,7 @@ import sys
 from typing import NoReturn
 
 from render.panels.registry import NAMES as INSTRUMENT_NAMES
+from sim.rules.cli import finite_float, parse_pair, whole_number
 
 
 PROG = "newton-descent"
@@ -44,39 +45,24 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
-    return value
-
-
 def _number_or_pair(text: str) -> float | tuple[float, float]:
     """--eps: one number, or A,B for a rule whose eps is a pair (adafactor's (eps1, eps2))."""
     if "," in text:
-        from sim.rules.cli import parse_pair
         return parse_pair(text)
-    return _number(text)
+    return finite_float(text)
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    """A whole number >= 0 (--steps, --frames, --every, --particles, --batch)."""
+    value = whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' must not be negative")
     return value
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    """--seed: a whole number from 0 to 2**63 - 1."""
+    value = whole_number(text)
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"'{text}' must be from 0 to 2**63 - 1")
     return value
@@ -201,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "eps": "1e-10 adagrad, 1e-8 rmsprop/adam; adafactor A,B", "mass": "1", "friction": "0.5",
                 "temperature": "0.1", "dt": suggested}
     for name in NUMERIC_PARAMS:
-        dyn.add_argument(f"--{name}", type=_number_or_pair if name == "eps" else _number, metavar="F",
+        dyn.add_argument(f"--{name}", type=_number_or_pair if name == "eps" else finite_float, metavar="F",
                          help=f"({defaults[name]})")
     from sim.rules.cli import add_rule_options
     add_rule_options(dyn, {*NUMERIC_PARAMS, "integrator"})
@@ -239,4 +225,4 @@ def _add_data_options(land) -> None:
     land.add_argument("--batch", type=_count, metavar="B",
                       help="minibatch size per ball and tick on data landscapes (0 = full batch)")
     land.add_argument("--plane", metavar="KIND", help="mlp: random (filter-normalized, default) or pca")
-    land.add_argument("--l2", type=_number, metavar="F", help="logreg / mlp weight decay (1e-3)")
+    land.add_argument("--l2", type=finite_float, metavar="F", help="logreg / mlp weight decay (1e-3)")

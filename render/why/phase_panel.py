@@ -24,6 +24,7 @@ from render.look.widgets import clip, draw_panel
 
 # --- constants ---------------------------------------------------------------------------------
 PLOT_ASPECT = 0.75
+EDGE_ASPECT = 0.35  # the edge strip's plot: height / width
 MIN_PLOT = 24
 PATH_RGB = (120, 210, 255)
 HEAD_RGB = (255, 206, 84)
@@ -46,23 +47,45 @@ def thin(k: int, most: int = MAX_POINTS) -> np.ndarray:
     return np.unique(idx)
 
 
-class PhasePanel:
-    """Position along the leading eigen-direction against velocity along it."""
+def plot_height(width: int, aspect: float) -> int:
+    """The height of a panel's plot for a panel `width` wide: aspect x the inner width, at least MIN_PLOT."""
+    return max(int((width - 2 * PAD) * aspect), MIN_PLOT)
+
+
+class PlotPanel:
+    """A panel with a title row over an outlined plot (PhasePanel, EdgePanel): the font, the
+    plot's rect at the last draw (plot_rect) and the numbers that draw read (readout)."""
 
     def __init__(self, font: pygame.font.Font) -> None:
         self.font = font
         self.plot_rect: pygame.Rect | None = None
         self._numbers: dict[str, Any] = {}
 
-    def measure(self, width: int) -> int:
-        line = self.font.get_linesize() + 2
-        return PAD + line + max(int((width - 2 * PAD) * PLOT_ASPECT), MIN_PLOT) + 4 + line + PAD
-
     def readout(self) -> dict[str, Any]:
-        """phase.q, phase.p (the newest point), phase.lam (curvature along the direction),
-        phase.damping ('underdamped', 'overdamped', ...), phase.samples, phase.turns (how many
-        times the path crossed q = 0: a spiral crosses often, an overdamped path at most once)."""
+        """The numbers of the last draw (the subclass's docstring names them)."""
         return dict(self._numbers)
+
+    def row_height(self) -> int:
+        """The height of one text row."""
+        return self.font.get_linesize() + 2
+
+    def frame(self, surface: pygame.Surface, rect: pygame.Rect, aspect: float) -> pygame.Rect:
+        """The plot below the title row of rect, outlined on surface and kept as plot_rect."""
+        plot = pygame.Rect(rect.x + PAD, rect.y + PAD + self.row_height(), rect.w - 2 * PAD, plot_height(rect.w, aspect))
+        self.plot_rect = plot
+        pygame.draw.rect(surface, AXIS_RGB, plot, 1)
+        return plot
+
+
+class PhasePanel(PlotPanel):
+    """Position along the leading eigen-direction against velocity along it. readout():
+    phase.q, phase.p (the newest point), phase.lam (curvature along the direction),
+    phase.damping ('underdamped', 'overdamped', ...), phase.samples, phase.turns (how many
+    times the path crossed q = 0: a spiral crosses often, an overdamped path at most once)."""
+
+    def measure(self, width: int) -> int:
+        """The panel's height at this width."""
+        return PAD + self.row_height() + plot_height(width, PLOT_ASPECT) + 4 + self.row_height() + PAD
 
     def scale(self, q: np.ndarray, p: np.ndarray) -> tuple[float, float]:
         """Half-ranges (qs, ps) of the plot: symmetric around 0, SCALE_MARGIN x the largest."""
@@ -74,6 +97,7 @@ class PhasePanel:
 
     def to_pixel(self, plot: pygame.Rect, q: np.ndarray, p: np.ndarray, qs: float, ps: float
                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Plot pixels (x, y) of the points (q, p) at half-ranges (qs, ps)."""
         return (plot.centerx + np.asarray(q) / qs * (plot.w / 2),
                 plot.centery - np.asarray(p) / ps * (plot.h / 2))
 
@@ -90,14 +114,10 @@ class PhasePanel:
                          "phase.lam": float(lam), "phase.damping": damping or "n/a",
                          "phase.samples": int(len(q)), "phase.turns": turns}
         draw_panel(surface, rect)
-        line = self.font.get_linesize() + 2
         with clip(surface, rect):
             w = Writer(surface, rect, self.font)
             w.row(("phase portrait", TEXT), (f"  λ = {_fmt(lam)} · {damping or 'n/a'}", DIM))
-            pw = rect.w - 2 * PAD
-            plot = pygame.Rect(rect.x + PAD, rect.y + PAD + line, pw, max(int(pw * PLOT_ASPECT), MIN_PLOT))
-            self.plot_rect = plot
-            pygame.draw.rect(surface, AXIS_RGB, plot, 1)
+            plot = self.frame(surface, rect, PLOT_ASPECT)
             pygame.draw.line(surface, AXIS_RGB, (plot.x, plot.centery), (plot.right - 1, plot.centery))
             pygame.draw.line(surface, AXIS_RGB, (plot.centerx, plot.y), (plot.centerx, plot.bottom - 1))
             ok = np.isfinite(q) & np.isfinite(p)
@@ -117,26 +137,20 @@ class PhasePanel:
             w.row(("x: along the stiffest direction · y: its velocity", DIM))
 
 
-class EdgePanel:
-    """lam_max along the path against the rule's curvature limit (the edge of stability)."""
-
-    def __init__(self, font: pygame.font.Font) -> None:
-        self.font = font
-        self.plot_rect: pygame.Rect | None = None
-        self._numbers: dict[str, Any] = {}
+class EdgePanel(PlotPanel):
+    """lam_max along the path against the rule's curvature limit (the edge of stability).
+    readout(): edge.lam_max (newest), edge.lam_peak, edge.limit, edge.ratio (newest / limit)."""
 
     def measure(self, width: int) -> int:
-        line = self.font.get_linesize() + 2
-        return PAD + line + max(int((width - 2 * PAD) * 0.35), MIN_PLOT) + PAD
-
-    def readout(self) -> dict[str, Any]:
-        """edge.lam_max (newest), edge.lam_peak, edge.limit, edge.ratio (newest / limit)."""
-        return dict(self._numbers)
+        """The panel's height at this width."""
+        return PAD + self.row_height() + plot_height(width, EDGE_ASPECT) + PAD
 
     def y_pixel(self, plot: pygame.Rect, v: np.ndarray, top: float) -> np.ndarray:
+        """The plot row of curvature v on a scale from 0 (bottom) to top."""
         return plot.bottom - 1 - np.asarray(v) / top * (plot.h - 2)
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, lam: np.ndarray, limit: float) -> None:
+        """Draw lam_max along the path (lam [k], the newest last) and the limit line into rect."""
         rect = pygame.Rect(rect)
         lam = np.asarray(lam, dtype=np.float64).reshape(-1)
         fin = lam[np.isfinite(lam)]
@@ -145,14 +159,10 @@ class EdgePanel:
                          "edge.limit": float(limit),
                          "edge.ratio": last / limit if math.isfinite(limit) and limit > 0 else math.nan}
         draw_panel(surface, rect)
-        line = self.font.get_linesize() + 2
         with clip(surface, rect):
             w = Writer(surface, rect, self.font)
             w.row(("λmax along the path", LAM_RGB), (f"  limit {_fmt(float(limit))}", LIMIT_RGB))
-            pw = rect.w - 2 * PAD
-            plot = pygame.Rect(rect.x + PAD, rect.y + PAD + line, pw, max(int(pw * 0.35), MIN_PLOT))
-            self.plot_rect = plot
-            pygame.draw.rect(surface, AXIS_RGB, plot, 1)
+            plot = self.frame(surface, rect, EDGE_ASPECT)
             cands = [v for v in (float(fin.max()) if len(fin) else math.nan, float(limit)) if math.isfinite(v) and v > 0]
             top = 1.15 * max(cands) if cands else 1.0
             if math.isfinite(limit) and limit > 0:

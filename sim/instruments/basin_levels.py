@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.instruments.basins import BASIN_MATCH_FRACTION, BASIN_MAX_CLUSTERS, BASIN_MAX_TICKS, BASIN_TOLERANCE, BasinJob, DIVERGED, MOVING
+from sim.instruments.basins import BASIN_MAX_CLUSTERS, BASIN_MAX_TICKS, BASIN_TOLERANCE, BasinGrid, BasinJob, DIVERGED, MOVING
 from sim.rules.dynamics import Rule
 from sim.landscapes.base import Potential, View
 from sim.maps.why import lam_max as maps_lam_max
@@ -185,7 +185,7 @@ def energy_traps(potential: Potential, mass: float, view: View) -> EnergyTraps |
     return EnergyTraps(minima, radii, energies, potential, mass, lam_hi)
 
 
-class FineBasinJob:
+class FineBasinJob(BasinGrid):
     """Where a ball from each point of a gx x gy grid over `view` ends up, coarse to fine.
 
     Labels as `sim.instruments.basins.BasinJob`: index into `centers`, DIVERGED or MOVING. A start
@@ -199,27 +199,12 @@ class FineBasinJob:
                  max_ticks: int = BASIN_MAX_TICKS, tolerance: float = BASIN_TOLERANCE,
                  match_radius: float | None = None, seed: int = 0,
                  tile_points: int = TILE_POINTS, coarse_side: int = COARSE_SIDE) -> None:
-        self.potential = potential
-        self.rule = rule.with_(temperature=0.0) if rule.name == "langevin" else rule
-        self.view = tuple(float(v) for v in view)
-        gx, gy = int(grid[0]), int(grid[1])
-        if gx < 1 or gy < 1:
-            raise ValueError("basin grid must be at least 1 x 1")
-        self.grid = (gx, gy)
-        x0, x1, y0, y1 = self.view
-        self.match_radius = (float(match_radius) if match_radius is not None
-                             else BASIN_MATCH_FRACTION * math.hypot(x1 - x0, y1 - y0))
-        self.max_ticks = int(max_ticks)
-        self.tolerance = float(tolerance)
+        super().__init__(potential, rule, view, grid, max_ticks, tolerance, match_radius)
+        gx, gy = self.grid
         self.seed = int(seed)
         self.tiles = level_tiles(gx, gy, coarse_stride(gx, gy, coarse_side), tile_points)
         self.max_ticks_total = self.max_ticks * len(self.tiles)
         self._labels = np.full((gx, gy), MOVING, dtype=np.int32)
-        minima = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
-        self.n_listed = len(minima)
-        self._centers: list[np.ndarray] = [m for m in minima]
-        self.ticks = 0
-        self.cancelled = False
         self.tiles_done = 0
         self._points_done = 0
         self._job: BasinJob | None = None
@@ -242,16 +227,9 @@ class FineBasinJob:
         return self._labels
 
     @property
-    def centers(self) -> np.ndarray:
-        return np.array(self._centers, dtype=np.float64).reshape(-1, 2)
-
-    @property
     def done(self) -> bool:
+        """Every tile computed."""
         return self.tiles_done >= len(self.tiles)
-
-    @property
-    def running(self) -> bool:
-        return not self.done and not self.cancelled
 
     @property
     def progress(self) -> float:
@@ -283,7 +261,8 @@ class FineBasinJob:
 
     # -- commands ----------------------------------------------------------------------------
     def cancel(self) -> None:
-        self.cancelled = True
+        """Stop, this job and its current tile's."""
+        super().cancel()
         if self._job is not None:
             self._job.cancel()
 

@@ -28,7 +28,54 @@ MOVING = -2
 # Basins
 # ================================================================================================
 
-class BasinJob:
+class BasinGrid:
+    """What a basin job is, plain (BasinJob) or coarse to fine (basin_levels.FineBasinJob): the
+    rule (langevin without its noise), the view and a gx x gy grid over it, the radius that
+    matches an end point to a center, the per-ball tick limit and the settle tolerance, the
+    centers (the potential's listed minima first), the ticks run and the cancel flag. A
+    subclass defines done, labels, progress and advance."""
+
+    def __init__(self, potential: Potential, rule: Rule, view: View, grid: tuple[int, int],
+                 max_ticks: int, tolerance: float, match_radius: float | None) -> None:
+        self.potential = potential
+        self.rule = rule.with_(temperature=0.0) if rule.name == "langevin" else rule
+        self.view = tuple(float(v) for v in view)
+        gx, gy = int(grid[0]), int(grid[1])
+        if gx < 1 or gy < 1:
+            raise ValueError("basin grid must be at least 1 x 1")
+        self.grid = (gx, gy)
+        self.max_ticks = int(max_ticks)
+        self.tolerance = float(tolerance)
+        x0, x1, y0, y1 = self.view
+        self.match_radius = (float(match_radius) if match_radius is not None
+                             else BASIN_MATCH_FRACTION * math.hypot(x1 - x0, y1 - y0))
+        minima = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
+        self.n_listed = len(minima)
+        self._centers: list[np.ndarray] = [m for m in minima]
+        self.ticks = 0
+        self.cancelled = False
+
+    @property
+    def centers(self) -> np.ndarray:
+        """[m, 2] the point each label >= 0 stands for (listed minima, then clusters)."""
+        return np.array(self._centers, dtype=np.float64).reshape(-1, 2)
+
+    @property
+    def done(self) -> bool:
+        """Whether every start has its final label (or the tick limit is reached)."""
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        """Not done and not cancelled: advance() still has work."""
+        return not self.done and not self.cancelled
+
+    def cancel(self) -> None:
+        """Stop: later advance() calls do nothing; labels keep what was found so far."""
+        self.cancelled = True
+
+
+class BasinJob(BasinGrid):
     """Where a ball started at each point of a grid over `view` ends up, computed in slices.
 
     The grid holds gx * gy balls at cell centers, all under `rule` (langevin runs without its
@@ -45,21 +92,11 @@ class BasinJob:
                  tolerance: float = BASIN_TOLERANCE, match_radius: float | None = None,
                  seed: int = 0, check_every: int = BASIN_CHECK_EVERY,
                  capture: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> None:
-        self.potential = potential
-        self.rule = rule.with_(temperature=0.0) if rule.name == "langevin" else rule
+        super().__init__(potential, rule, view, grid, max_ticks, tolerance, match_radius)
         # capture(pos [k, 2], vel [k, 2]) -> [k] index of a listed minimum the ball can no longer
         # leave, or -1 (see sim.instruments.basin_levels.energy_traps); checked with the settle test
         self.capture = capture
-        self.view = tuple(float(v) for v in view)
-        gx, gy = int(grid[0]), int(grid[1])
-        if gx < 1 or gy < 1:
-            raise ValueError("basin grid must be at least 1 x 1")
-        self.grid = (gx, gy)
-        self.max_ticks = int(max_ticks)
-        self.tolerance = float(tolerance)
-        x0, x1, y0, y1 = self.view
-        self.match_radius = (float(match_radius) if match_radius is not None
-                             else BASIN_MATCH_FRACTION * math.hypot(x1 - x0, y1 - y0))
+        (gx, gy), (x0, x1, y0, y1) = self.grid, self.view
         self.check_every = max(int(check_every), 1)
         self.xs = x0 + (np.arange(gx) + 0.5) * ((x1 - x0) / gx)  # [gx] cell centers
         self.ys = y0 + (np.arange(gy) + 0.5) * ((y1 - y0) / gy)  # [gy]
@@ -68,11 +105,6 @@ class BasinJob:
         n = len(self.points)
         self.end = self.points.copy()  # [n, 2] last position of each ball
         self._labels = np.full(n, MOVING, dtype=np.int32)
-        minima = np.asarray(potential.minima, dtype=np.float64).reshape(-1, 2)
-        self.n_listed = len(minima)
-        self._centers: list[np.ndarray] = [m for m in minima]
-        self.ticks = 0
-        self.cancelled = False
         self._rng = np.random.default_rng(seed)
         # compact state of the balls still moving; _idx maps compact rows to grid rows
         self._idx = np.arange(n)
@@ -89,17 +121,9 @@ class BasinJob:
         return self._labels.reshape(self.grid)
 
     @property
-    def centers(self) -> np.ndarray:
-        """[m, 2] the point each label >= 0 stands for (listed minima, then clusters)."""
-        return np.array(self._centers, dtype=np.float64).reshape(-1, 2)
-
-    @property
     def done(self) -> bool:
+        """Every ball settled or diverged, or max_ticks run."""
         return len(self._idx) == 0 or self.ticks >= self.max_ticks
-
-    @property
-    def running(self) -> bool:
-        return not self.done and not self.cancelled
 
     @property
     def progress(self) -> float:
@@ -109,10 +133,6 @@ class BasinJob:
         return min(self.ticks / max(self.max_ticks, 1), 1.0)
 
     # -- commands ----------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop: later advance() calls do nothing; labels keep what was found so far."""
-        self.cancelled = True
-
     def advance(self, budget_ticks: int, max_seconds: float | None = None) -> float:
         """Run up to `budget_ticks` ticks over every ball still moving (and stop early once
         `max_seconds` of wall time have passed). Returns the progress in [0, 1]."""

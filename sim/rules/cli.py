@@ -13,7 +13,8 @@ TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0")
 
 
-def _float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """An option's value as a finite float, or argparse's one-line error (not a number / not finite)."""
     try:
         v = float(text)
     except ValueError:
@@ -23,7 +24,8 @@ def _float(text: str) -> float:
     return v
 
 
-def _int(text: str) -> int:
+def whole_number(text: str) -> int:
+    """An option's value as an int, or argparse's one-line error ('...' is not a whole number)."""
     try:
         return int(text)
     except ValueError:
@@ -40,17 +42,18 @@ def _bool(text: str) -> bool:
 
 
 def parse_pair(text: str) -> tuple[float, float]:
+    """A,B as two finite floats (a "pair" parameter), or argparse's one-line error."""
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"'{text}' is not A,B (two numbers and a comma)")
-    return (_float(parts[0]), _float(parts[1]))
+    return (finite_float(parts[0]), finite_float(parts[1]))
 
 
 def _triple(text: str) -> tuple[float, float, float]:
     parts = text.split(",")
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"'{text}' is not A,B,C (three numbers and two commas)")
-    return tuple(_float(v) for v in parts)
+    return tuple(finite_float(v) for v in parts)
 
 
 def _str(default: Any):
@@ -83,14 +86,14 @@ def _kind_kwargs(p: ParamSpec) -> dict:
     if p.kind is bool:
         return {"type": _bool, "nargs": "?", "const": True, "metavar": "BOOL"}
     if p.kind is int:
-        return {"type": _int, "metavar": "N"}
+        return {"type": whole_number, "metavar": "N"}
     if p.kind == "pair":
         return {"type": parse_pair, "metavar": "A,B"}
     if p.kind == "triple":
         return {"type": _triple, "metavar": "A,B,C"}
     if p.kind is str:
         return {"type": _str(p.default), "metavar": "|".join(p.choices) or "TEXT"}
-    return {"type": _float, "metavar": "F"}
+    return {"type": finite_float, "metavar": "F"}
 
 
 def _show_default(p: ParamSpec) -> str:

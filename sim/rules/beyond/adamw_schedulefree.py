@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
-from sim.rules.beyond.sgd_schedulefree import BUFFERS, averaging, finish, same_steps, start_fresh
+from sim.rules.beyond.sgd_schedulefree import AVERAGING_PARAMS, BUFFERS, begin, finish
 
 
 def _bias(beta: float, s, same: bool):
@@ -34,12 +34,8 @@ def step(r, s, V, rng) -> bool:
     """One schedule-free AdamW tick for every ball (y, z, weight_sum, lr_max in s.bufs; v = buf_b, m = buf_a)."""
     b1, b2 = r.opt("beta"), r.opt("beta2")
     eps, decay, im = r.opt("eps"), r.opt("weight_decay"), r.opt("inner_momentum")
-    start_fresh(s, (s.buf_a, s.buf_b))
-    same = same_steps(s)
+    same, lr, c, g = begin(r, s, V, (s.buf_a, s.buf_b))
     bc2 = _bias(b2, s, same)  # bias_correction2 = 1 - beta2 ** (k+1)
-    lr, c = averaging(r, s, same)
-    y = s.bufs["y"]
-    g = V.grad(y, out=s.grad)
     v = s.buf_b
     v *= b2
     np.multiply(g, 1.0 - b2, out=s.tmp)
@@ -57,10 +53,7 @@ def step(r, s, V, rng) -> bool:
         g /= s.tmp  # exp_avg.div(bias_correction1).div_(denom)
     else:
         g /= s.tmp  # grad.div_(denom)
-    if decay != 0.0:
-        np.multiply(y, decay, out=s.tmp)
-        g += s.tmp  # grad_normalized.add_(y, alpha=decay)
-    finish(r, s, g, lr, c, b1)
+    finish(r, s, g, lr, c, b1, decay)  # grad_normalized.add_(y, alpha=decay), then y, z, x
     return False
 
 
@@ -87,9 +80,7 @@ SPEC = RuleSpec(
         ParamSpec("beta2", 0.999, lo=0.0, hi=1.0, help="the squared gradient's decay"),
         ParamSpec("eps", 1e-8, lo=0.0, lo_ok=False, help="added to the root in the denominator"),
         ParamSpec("weight_decay", 0.0, lo=0.0, help="wd y added after the normalization"),
-        ParamSpec("warmup_steps", 0, kind=int, lo=0, help="linear lr warmup over this many steps"),
-        ParamSpec("r", 0.0, lo=0.0, help="polynomial weighting (k+1)^r of the average"),
-        ParamSpec("weight_lr_power", 2.0, lo=0.0, help="average weights lr_max^this"),
+        *AVERAGING_PARAMS,
         ParamSpec("inner_momentum", 0.0, lo=0.0, hi=1.0, help="an EMA of g inside the Adam step"),
     ),
     step=step,

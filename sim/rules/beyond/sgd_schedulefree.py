@@ -25,6 +25,11 @@ import numpy as np
 from sim.rules.base import Family, BufferSpec, ParamSpec, Reading, RuleSpec
 
 BUFFERS = (BufferSpec("y"), BufferSpec("z"), BufferSpec("weight_sum", (1,)), BufferSpec("lr_max", (1,)))
+AVERAGING_PARAMS = (  # the averaging's own parameters, shared with adamw_schedulefree
+    ParamSpec("warmup_steps", 0, kind=int, lo=0, help="linear lr warmup over this many steps"),
+    ParamSpec("r", 0.0, lo=0.0, help="polynomial weighting (k+1)^r of the average"),
+    ParamSpec("weight_lr_power", 2.0, lo=0.0, help="average weights lr_max^this"),
+)
 
 
 def torch_lerp(a: np.ndarray, b: np.ndarray, w, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
@@ -103,10 +108,25 @@ def averaging(r, s, same: bool):
     return lr[:, None], c[:, None]
 
 
-def finish(r, s, g, lr, c, beta: float) -> None:
+def begin(r, s, V, bufs_extra: tuple[np.ndarray, ...] = ()):
+    """The shared start of both schedule-free steps: fresh balls set up (start_fresh), this
+    step's (lr_k, c) and the weight sums (averaging), and the gradient at y into s.grad.
+    Returns (same, lr, c, g): same as same_steps(s), g is s.grad."""
+    start_fresh(s, bufs_extra)
+    same = same_steps(s)
+    lr, c = averaging(r, s, same)
+    g = V.grad(s.bufs["y"], out=s.grad)
+    return same, lr, c, g
+
+
+def finish(r, s, g, lr, c, beta: float, decay: float = 0.0) -> None:
     """The shared end of both schedule-free steps, g the (normalized) gradient [n, 2] (may be
-    overwritten): y <- lerp(y, z, c); y += lr (beta (1-c) - 1) g; z -= lr g; pos <- x."""
+    overwritten): g += decay y (when decay != 0); y <- lerp(y, z, c); y += lr (beta (1-c) - 1) g;
+    z -= lr g; pos <- x."""
     y, z = s.bufs["y"], s.bufs["z"]
+    if decay != 0.0:
+        np.multiply(y, decay, out=s.tmp)
+        g += s.tmp  # grad.add_(y, alpha=weight_decay) (SGD); grad_normalized.add_(y, alpha=decay) (AdamW)
     torch_lerp(y, z, c, out=y, scratch=s.tmp2)  # y.lerp_(end=z, weight=ckp1)
     np.multiply(g, lr * (beta * (1.0 - c) - 1.0), out=s.tmp2)
     y += s.tmp2  # y.add_(grad, alpha=lr*(momentum*(1-ckp1)-1))
@@ -118,15 +138,8 @@ def finish(r, s, g, lr, c, beta: float) -> None:
 
 def step(r, s, V, rng) -> bool:
     """One schedule-free SGD tick for every ball (y, z, weight_sum, lr_max in s.bufs; s.grad is scratch)."""
-    beta, wd = r.opt("beta"), r.opt("weight_decay")
-    start_fresh(s)
-    lr, c = averaging(r, s, same_steps(s))
-    y = s.bufs["y"]
-    g = V.grad(y, out=s.grad)
-    if wd != 0.0:
-        np.multiply(y, wd, out=s.tmp)
-        g += s.tmp  # grad.add_(y, alpha=weight_decay)
-    finish(r, s, g, lr, c, beta)
+    _, lr, c, g = begin(r, s, V)
+    finish(r, s, g, lr, c, r.opt("beta"), r.opt("weight_decay"))
     return False
 
 
@@ -150,9 +163,7 @@ SPEC = RuleSpec(
         ParamSpec("lr", 1.0, lo=0.0, lo_ok=False, help="learning rate (the reference's default)"),
         ParamSpec("beta", 0.9, lo=0.0, lo_ok=False, hi=1.0, help="momentum: y = (1-beta) z + beta x"),
         ParamSpec("weight_decay", 0.0, lo=0.0, help="L2 term wd y added to the gradient"),
-        ParamSpec("warmup_steps", 0, kind=int, lo=0, help="linear lr warmup over this many steps"),
-        ParamSpec("r", 0.0, lo=0.0, help="polynomial weighting (k+1)^r of the average"),
-        ParamSpec("weight_lr_power", 2.0, lo=0.0, help="average weights lr_max^this"),
+        *AVERAGING_PARAMS,
     ),
     step=step,
     counts_steps=True,

@@ -18,15 +18,14 @@ import math
 import numpy as np
 
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import l2_
+from sim.rules.torch_optim.torch_like import weight_decay_
 
 
 def step(r, s, V, rng) -> bool:
     lr, rho, eps, wd = r.lr, r.opt("rho"), r.opt("eps"), r.opt("weight_decay")
     g = V.grad(s.pos, out=s.tmp)
     s.steps += 1
-    if wd != 0:
-        l2_(g, s.pos, wd, s.tmp2)
+    weight_decay_(s, g, lr, wd)
     sq, acc = s.buf_a, s.buf_b
     sq *= rho
     np.multiply(g, 1.0 - rho, out=s.tmp2)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import common_step, lerp_, norm2, rms, step_column
+from sim.rules.torch_optim.torch_like import common_step, lerp_, norm2, rms, step_column, weight_decay_
 
 EPS1_DEFAULT = float(np.finfo(np.float64).eps)  # torch: eps1 None -> torch.finfo(param.dtype).eps
 
@@ -42,8 +42,7 @@ def step(r, s, V, rng) -> bool:
         w = np.power(t, tau)
         rho_t = np.minimum(lr, 1 / np.sqrt(t))
     alpha = np.maximum(eps2, rms(s.pos))[:, None] * rho_t  # max(eps2, norm / numel**0.5) * rho_t
-    if wd != 0:
-        s.pos *= 1.0 - lr * wd
+    weight_decay_(s, g, lr, wd, decoupled=True)
     v = s.bufs["variance"]
     lerp_(v, g * g, w, s.tmp2)  # variance.lerp_(grad * grad, one_minus_beta2_t)
     u = s.tmp2

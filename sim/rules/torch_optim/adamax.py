@@ -15,15 +15,14 @@ import numpy as np
 
 from sim.rules.torch_optim.adamw import BETA, BETA2, EPS
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import common_step, l2_, lerp_, step_column
+from sim.rules.torch_optim.torch_like import common_step, lerp_, step_column, weight_decay_
 
 
 def step(r, s, V, rng) -> bool:
     lr, b1, b2, eps, wd = r.lr, r.opt("beta"), r.opt("beta2"), r.opt("eps"), r.opt("weight_decay")
     g = V.grad(s.pos, out=s.tmp)
     s.steps += 1
-    if wd != 0:
-        l2_(g, s.pos, wd, s.tmp2)
+    weight_decay_(s, g, lr, wd)  # L2 only
     m, u = s.buf_a, s.buf_b
     lerp_(m, g, 1.0 - b1, s.tmp2)
     u *= b2

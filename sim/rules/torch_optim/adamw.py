@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import common_step, l2_, lerp_, step_column
+from sim.rules.torch_optim.torch_like import adam_moments_, common_step, step_column, weight_decay_
 
 BETA = ParamSpec("beta", 0.9, float, lo=0.0, hi=1.0, help="betas[0]: the first moment's decay")
 BETA2 = ParamSpec("beta2", 0.999, float, lo=0.0, hi=1.0, help="betas[1]: the second moment's decay")
 EPS = ParamSpec("eps", 1e-8, float, lo=0.0, help="added to the denominator")
+DECOUPLED = ParamSpec("decoupled_weight_decay", False, bool, help="AdamW-style decay instead of L2")  # nadam, radam
 AMSGRAD = ParamSpec("amsgrad", False, bool, help="divide by the running max of v (AMSGrad)")
 
 
@@ -30,17 +31,8 @@ def adam_update(r, s, V, *, weight_decay: float, decoupled: bool, amsgrad: bool,
     lr, b1, b2, eps = r.lr, r.opt("beta"), r.opt("beta2"), r.opt("eps")
     g = V.grad(s.pos, out=s.tmp)
     s.steps += 1
-    if weight_decay != 0:
-        if decoupled:
-            s.pos *= 1.0 - lr * weight_decay  # param.mul_(1 - lr * weight_decay)
-        else:
-            l2_(g, s.pos, weight_decay, s.tmp2)  # grad = grad.add(param, alpha=weight_decay)
-    m, v = s.buf_a, s.buf_b
-    lerp_(m, g, 1.0 - b1, s.tmp2)  # exp_avg.lerp_(grad, 1 - beta1)
-    v *= b2
-    np.multiply(g, 1.0 - b2, out=s.tmp2)
-    s.tmp2 *= g
-    v += s.tmp2  # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    weight_decay_(s, g, lr, weight_decay, decoupled)
+    m, v = adam_moments_(s, g, b1, b2)
     k = common_step(s)
     if k is not None:
         step_size = lr / (1.0 - b1**k)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import SCALAR_DTYPE, common_step, fresh_rows, per_step, step_column
+from sim.rules.torch_optim.torch_like import SCALAR_DTYPE, common_step, fresh_rows, per_step, step_column, weight_decay_
 
 
 def f32(x):
@@ -33,9 +33,7 @@ def step(r, s, V, rng) -> bool:
         em[fresh, 0] = f32(lr)  # torch.as_tensor(lr, dtype=_get_scalar_dtype())
         em[fresh, 1] = 1.0  # torch.ones((), dtype=_get_scalar_dtype())
     s.steps += 1
-    if wd != 0:
-        np.multiply(s.pos, wd, out=s.tmp2)
-        g += s.tmp2
+    weight_decay_(s, g, lr, wd)  # grad = grad.add(param, alpha=weight_decay)
     eta = em[:, 0:1]
     np.multiply(eta, lambd, out=s.tmp2[:, :1])
     np.subtract(1.0, s.tmp2[:, :1], out=s.tmp2[:, :1])

@@ -23,9 +23,10 @@ import math
 
 import numpy as np
 
-from sim.rules.torch_optim.adamw import BETA, BETA2, EPS, decay_clause
+from sim.rules.torch_optim.adamw import BETA, BETA2, DECOUPLED, EPS, decay_clause
 from sim.rules.base import BufferSpec, Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import SCALAR_DTYPE, common_step, fresh_rows, l2_, lerp_, per_step, step_column
+from sim.rules.torch_optim.torch_like import (SCALAR_DTYPE, adam_moments_, common_step, fresh_rows, per_step,
+                                              step_column, weight_decay_)
 
 
 def mu_at(beta1: float, psi: float, t):
@@ -51,11 +52,7 @@ def step(r, s, V, rng) -> bool:
     else:
         t = step_column(s)
         bc2 = 1.0 - np.power(b2, t)
-    if wd != 0:
-        if r.opt("decoupled_weight_decay"):
-            s.pos *= 1.0 - lr * wd
-        else:
-            l2_(g, s.pos, wd, s.tmp2)
+    weight_decay_(s, g, lr, wd, r.opt("decoupled_weight_decay"))
     if k is not None:
         mu, mu_next = mu_at(b1, psi, t), mu_at(b1, psi, t + 1.0)
     else:  # Python's floats per distinct count: mu is rounded to float32 below
@@ -64,12 +61,7 @@ def step(r, s, V, rng) -> bool:
     # mu_product *= mu in float32 (torch's scalar dtype): both factors and the product rounded
     mu32 = np.asarray(mu, dtype=SCALAR_DTYPE).reshape(-1)
     np.copyto(mp, (mp.astype(SCALAR_DTYPE) * mu32).astype(np.float64))
-    m, v = s.buf_a, s.buf_b
-    lerp_(m, g, 1.0 - b1, s.tmp2)
-    v *= b2
-    np.multiply(g, 1.0 - b2, out=s.tmp2)
-    s.tmp2 *= g
-    v += s.tmp2
+    m, v = adam_moments_(s, g, b1, b2)
     denom = s.tmp2
     np.divide(v, bc2, out=denom)
     np.sqrt(denom, out=denom)
@@ -111,7 +103,7 @@ SPEC = RuleSpec(
         BETA, BETA2, EPS,
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
         ParamSpec("momentum_decay", 4e-3, float, lo=0.0, help="psi: mu_t = beta1 (1 - 0.96^(t psi)/2)"),
-        ParamSpec("decoupled_weight_decay", False, bool, help="AdamW-style decay instead of L2"),
+        DECOUPLED,
     ),
     step=step,
     counts_steps=True,

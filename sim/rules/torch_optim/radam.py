@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.rules.torch_optim.adamw import BETA, BETA2, EPS, decay_clause
+from sim.rules.torch_optim.adamw import BETA, BETA2, DECOUPLED, EPS, decay_clause
 from sim.rules.base import Family, ParamSpec, Reading, RuleSpec
-from sim.rules.torch_optim.torch_like import common_step, l2_, lerp_, step_column
+from sim.rules.torch_optim.torch_like import adam_moments_, common_step, step_column, weight_decay_
 
 RHO_THRESHOLD = 5.0  # torch's `if rho_t > 5.0`
 
@@ -50,17 +50,8 @@ def step(r, s, V, rng) -> bool:
     lr, b1, b2, eps, wd = r.lr, r.opt("beta"), r.opt("beta2"), r.opt("eps"), r.opt("weight_decay")
     g = V.grad(s.pos, out=s.tmp)
     s.steps += 1
-    if wd != 0:
-        if r.opt("decoupled_weight_decay"):
-            s.pos *= 1.0 - lr * wd
-        else:
-            l2_(g, s.pos, wd, s.tmp2)
-    m, v = s.buf_a, s.buf_b
-    lerp_(m, g, 1.0 - b1, s.tmp2)
-    v *= b2
-    np.multiply(g, 1.0 - b2, out=s.tmp2)
-    s.tmp2 *= g
-    v += s.tmp2
+    weight_decay_(s, g, lr, wd, r.opt("decoupled_weight_decay"))
+    m, v = adam_moments_(s, g, b1, b2)
     k = common_step(s)
     t = float(k) if k is not None else step_column(s)
     bc1 = 1 - b1**t if k is not None else 1 - np.power(b1, t)
@@ -114,7 +105,7 @@ SPEC = RuleSpec(
         ParamSpec("lr", 1e-3, float, lo=0.0, lo_ok=False),
         BETA, BETA2, EPS,
         ParamSpec("weight_decay", 0.0, float, lo=0.0),
-        ParamSpec("decoupled_weight_decay", False, bool, help="AdamW-style decay instead of L2"),
+        DECOUPLED,
     ),
     step=step,
     counts_steps=True,

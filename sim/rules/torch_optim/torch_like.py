@@ -57,10 +57,28 @@ def lerp_(a: np.ndarray, end: np.ndarray, w, scratch: np.ndarray) -> None:
     np.copyto(a, np.where(small, near, far))
 
 
-def l2_(g: np.ndarray, pos: np.ndarray, weight_decay: float, scratch: np.ndarray) -> None:
-    """torch's coupled weight decay: g <- grad.add(param, alpha=weight_decay) (g + wd x)."""
-    np.multiply(pos, weight_decay, out=scratch)
-    g += scratch
+def weight_decay_(s, g: np.ndarray, lr: float, weight_decay: float, decoupled: bool = False) -> None:
+    """torch's weight decay before the step, nothing at weight_decay 0: decoupled,
+    param.mul_(1 - lr * weight_decay); else coupled (L2), g <- g + wd param (s.tmp2 scratch)."""
+    if weight_decay != 0:
+        if decoupled:
+            s.pos *= 1.0 - lr * weight_decay  # param.mul_(1 - lr * weight_decay)
+        else:
+            np.multiply(s.pos, weight_decay, out=s.tmp2)
+            g += s.tmp2  # grad = grad.add(param, alpha=weight_decay)
+
+
+def adam_moments_(s, g: np.ndarray, beta1: float, beta2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's two moments updated in place and returned, (m, v) = (s.buf_a, s.buf_b), s.tmp2
+    scratch: exp_avg.lerp_(grad, 1 - beta1); exp_avg_sq.mul_(beta2).addcmul_(grad, grad,
+    value=1 - beta2), that is v + ((1 - beta2) g) g."""
+    m, v = s.buf_a, s.buf_b
+    lerp_(m, g, 1.0 - beta1, s.tmp2)
+    v *= beta2
+    np.multiply(g, 1.0 - beta2, out=s.tmp2)
+    s.tmp2 *= g
+    v += s.tmp2
+    return m, v
 
 
 def fresh_rows(s) -> np.ndarray | None:
