@@ -36,10 +36,11 @@ class LossPanel(Panel):
     def __init__(self) -> None:
         self.series: TickSeries | None = None
         self._key: tuple | None = None
+        self._now: tuple | None = None  # (tick, n, potential, loss, alive) of the last sample
 
     def restart(self) -> None:
         """The curve starts over with the next tick."""
-        self.series, self._key = None, None
+        self.series, self._key, self._now = None, None, None
 
     def shown(self) -> None:
         self.restart()
@@ -60,7 +61,8 @@ class LossPanel(Panel):
         if self.series is None or self._key is None or key[0] != self._key[0] or key[1] is not self._key[1]:
             self.series = TickSeries([str(i) for i in range(max(1, len(w.rules)))])
             self._key = key
-        loss, _ = rule_losses(w, floor_value(w.potential))
+        loss, alive = rule_losses(w, floor_value(w.potential))
+        self._now = (w.tick_count, w.n, w.potential, loss, alive)  # the panel drawn this frame reuses it
         row = np.full(len(self.series.names), math.nan)
         row[: len(loss)] = loss[: len(row)]
         self.series.append(w.tick_count, row)
@@ -73,12 +75,15 @@ class LossPanel(Panel):
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, ctx: Context) -> dict:
         """The title, the curve and a row per rule: its colour, label, alive balls and loss."""
         w = ctx.world
-        out = loss_readout(w)
+        now = self._now
+        same = (now is not None and now[0] == w.tick_count and now[1] == w.n and now[2] is w.potential
+                and len(now[3]) == len(w.rules))
+        out = loss_readout(w, now[3:] if same else None)
         colors = rule_palette(w.rules)
         rect = pygame.Rect(rect)
         with panel_writer(surface, rect, ctx.font) as wr:
             scale = "log₁₀ " if out["log"] else ""
-            wr.row(("loss", ACCENT), (f"  mean {scale}({out['quantity']}) per rule, against ticks", DIM))
+            wr.row(("loss", ACCENT), (f"  {scale}mean ({out['quantity']}) per rule, against ticks", DIM))
             plot = pygame.Rect(rect.x + PAD, wr.y, rect.w - 2 * PAD, PLOT_H)
             self._plot(surface, plot, ctx.font, colors, out["log"])
             wr.space(PLOT_H + 6)

@@ -43,11 +43,12 @@ def rule_losses(world: World, floor: float | None) -> tuple[np.ndarray, np.ndarr
     return loss, alive
 
 
-def loss_readout(world: World) -> dict[str, Any]:
+def loss_readout(world: World, losses: tuple | None = None) -> dict[str, Any]:
     """Keys: quantity (GAP or VALUE), floor (V*, None), log (plotted on a log scale), tick, and
-    lanes: per rule {rule (its name), label, alive, loss (nan with no ball left)}."""
+    lanes: per rule {rule (its name), label, alive, loss (nan with no ball left)}. `losses`:
+    rule_losses(world, floor) when the caller has them for this very state."""
     floor = floor_value(world.potential)
-    loss, alive = rule_losses(world, floor)
+    loss, alive = rule_losses(world, floor) if losses is None else losses
     lanes = [{"rule": r.name, "label": r.label(), "alive": int(alive[i]), "loss": float(loss[i])}
              for i, r in enumerate(world.rules)]
     return {"quantity": VALUE if floor is None else GAP, "floor": floor, "log": floor is not None,
