@@ -82,7 +82,7 @@ class App:
         self.view3d = View3D(self.runtime, self.camera, self.gestures, self.show,
                              lambda: self.real_time, live=not headless)
         self.runtime.subscribe(self.view3d.on_change)
-        self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
+        self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.params.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
         self.timeline_ui = TimelineUI(self.fonts, shown=not headless)  # (--show timeline)
         self.router = InputRouter(
@@ -211,13 +211,13 @@ class App:
         return {
             Cmd.PAUSE: lambda a, s: rt.toggle_pause(),
             Cmd.STEP: lambda a, s: rt.single_step(),
-            Cmd.RULE: lambda a, s: rt.set_rule(a),
-            Cmd.CYCLE_RULE: lambda a, s: rt.cycle_rule(a),
+            Cmd.RULE: lambda a, s: rt.switch.set_rule(a),
+            Cmd.CYCLE_RULE: lambda a, s: rt.switch.cycle_rule(a),
             Cmd.POTENTIAL: lambda a, s: self.set_potential_index(a),
             Cmd.CYCLE_POTENTIAL: lambda a, s: self.cycle_potential(a),
-            Cmd.STEP_SIZE: lambda a, s: rt.scale_step(a),
-            Cmd.FRICTION: lambda a, s: rt.scale_friction(a),
-            Cmd.TEMPERATURE: lambda a, s: rt.scale_temperature(a),
+            Cmd.STEP_SIZE: lambda a, s: rt.params.scale_step(a),
+            Cmd.FRICTION: lambda a, s: rt.params.scale_friction(a),
+            Cmd.TEMPERATURE: lambda a, s: rt.params.scale_temperature(a),
             Cmd.TIME_SCALE: lambda a, s: rt.scale_time(a),
             Cmd.RESTART: lambda a, s: rt.balls.restart(),
             Cmd.REWIND: lambda a, s: rt.rewind(),
@@ -232,9 +232,9 @@ class App:
             Cmd.SCREENSHOT: lambda a, s: self.request_screenshot(),
             Cmd.RECORD: lambda a, s: self.recording.toggle(mp4=s),
             Cmd.INSTRUMENT: lambda a, s: self.instruments.toggle(a),
-            Cmd.MASS: lambda a, s: rt.scale_mass(a),
-            Cmd.INTEGRATOR: lambda a, s: rt.cycle_integrator(),
-            Cmd.SCHEDULE: lambda a, s: rt.cycle_schedule(),
+            Cmd.MASS: lambda a, s: rt.params.scale_mass(a),
+            Cmd.INTEGRATOR: lambda a, s: rt.params.cycle_integrator(),
+            Cmd.SCHEDULE: lambda a, s: rt.params.cycle_schedule(),
             Cmd.CONTROLS: lambda a, s: self.toggle_controls(),
             Cmd.LOAD_DATA: lambda a, s: self.data_ui.open_entry(),
             Cmd.DATA_SET: lambda a, s: self.data_ui.use_builtin(a),
@@ -250,13 +250,13 @@ class App:
 
     def set_potential_index(self, index: int) -> None:
         if 0 <= index < len(self.potentials):  # a data landscape comes back with its data
-            self.runtime.set_potential(self.runtime.landscape_named(self.potentials[index]))
+            self.runtime.switch.set_potential(self.runtime.switch.landscape_named(self.potentials[index]))
 
     def cycle_potential(self, direction: int) -> None:
         names = [p.name for p in self.potentials]
         cur = self.runtime.world.potential.name
         i = names.index(cur) if cur in names else (-1 if direction > 0 else 0)
-        self.runtime.set_potential(self.runtime.landscape_named(self.potentials[(i + direction) % len(self.potentials)]))
+        self.runtime.switch.set_potential(self.runtime.switch.landscape_named(self.potentials[(i + direction) % len(self.potentials)]))
 
     def toggle(self, what: str) -> None:
         self.show[what] = not self.show[what]

@@ -160,8 +160,8 @@ def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
     pal = rule_palette(w.rules)
     assert len({pal[r] for r in w.particles.rule}) == len(lanes)  # distinct colours
     # each lane has its own family's step (what its rule key would give)
-    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.runtime.steps[3]
-    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.runtime.steps[2]
+    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.runtime.params.steps[3]
+    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.runtime.params.steps[2]
     app.update(1 / 60)
     surf = frame(app)
     rect = app.instruments.rects["race"]
@@ -289,7 +289,7 @@ def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
     """Newton with friction 1 and its gd partner (the integrator's overdamped step) from one point: the gap after
     the same simulated time shrinks as ';' lowers the mass (the overdamped limit)."""
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016))
-    app.runtime.steps[2] = 0.016
+    app.runtime.params.steps[2] = 0.016
     press(app, "j")
     gaps, masses = [], []
     for presses in (0, 3, 3, 3):
@@ -795,14 +795,14 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
     from sim.runtime.runtime import MAX_DT_BOOST
 
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016), balls=[(1.0, 0.5)])
-    app.runtime.steps[2] = 0.016
+    app.runtime.params.steps[2] = 0.016
     for presses in (0, 3, 3, 6):
         for _ in range(presses):
             press(app, ";")
         said = app.notices.toast[0] if app.notices.toast else ""
         r = app.world.rule
         want = min(0.016 / r.dt, MAX_DT_BOOST)
-        assert app.runtime.dt_boost() == pytest.approx(want)
+        assert app.runtime.params.dt_boost() == pytest.approx(want)
         if want > 1:
             assert f"×{want:.3g} ticks a second" in said
             assert ("motion slower" in said) == (0.016 / r.dt > MAX_DT_BOOST)
@@ -814,8 +814,8 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
         if want < MAX_DT_BOOST:
             assert elapsed == pytest.approx(60 * 0.016, rel=0.03)  # the chosen pace, exactly
     assert app.world.rule.dt < 0.016 / MAX_DT_BOOST  # the last one was capped: slower
-    app.runtime.set_rule("gd")  # an optimizer: no boost
-    assert app.runtime.dt_boost() == 1.0
+    app.runtime.switch.set_rule("gd")  # an optimizer: no boost
+    assert app.runtime.params.dt_boost() == 1.0
 
 
 def test_ledger_sums_run_once_a_frame_and_match_a_fresh_count(monkeypatch):
@@ -890,7 +890,7 @@ def test_a_lessons_twin_lanes_stay_twins_on_a_new_landscape():
     press(app, "1")  # bowl
     assert w.potential.name == "bowl" and w.rules[mom].lr != lr0
     assert twin_gap() < 1e-12
-    assert app.runtime.dt_boost() == 1.0
+    assert app.runtime.params.dt_boost() == 1.0
     app.runtime.paused = False
     for _ in range(120):
         app.update(1 / 60)
@@ -909,10 +909,10 @@ def test_a_new_landscape_does_not_speed_up_a_world_with_lanes():
         app = make_app()
         world, info = load_scene(find_scene(name))
         app.scene_ui.open_scene(world, info)
-        assert app.runtime.dt_boost() == 1.0
+        assert app.runtime.params.dt_boost() == 1.0
         for key_ in "2", "4":
             press(app, key_)
-            assert app.runtime.dt_boost() == 1.0, (name, key_)
+            assert app.runtime.params.dt_boost() == 1.0, (name, key_)
 
 
 def test_a_formula_keeps_the_twins_and_their_rings():
