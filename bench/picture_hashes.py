@@ -119,7 +119,7 @@ def scene_overlays(out) -> None:
     app.show["help"] = True
     frames("overlays", app, surf, 10, out)
     app.show["help"] = False
-    app.zoom((500, 300), 1.44)
+    app.map.zoom((500, 300), 1.44)
     frames("overlays", app, surf, 30, out)
     app.runtime.switch.set_rule("gd")
     frames("overlays", app, surf, 20, out)

@@ -463,7 +463,7 @@ def test_basins_restart_when_rule_potential_or_view_change():
     assert second is not first and second.rule.name == "momentum"
     assert app.instruments.basins.old_job is None
     app.instruments.basins.budget = 5
-    app.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
+    app.map.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
     app.update(1 / 60)
     third = app.instruments.basins.job
     assert third is not second and third.view == app.view.rect()
@@ -633,7 +633,7 @@ def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     w = app.world
     ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
     n_rules = len(w.rules)
-    app.cycle_potential(1)  # himmelblau -> the next landscape
+    app.commands.cycle_potential(1)  # himmelblau -> the next landscape
     assert w.potential.name != "himmelblau"
     assert np.array_equal(w.particles.rule, ids)  # no lane collapsed onto one rule
     assert [w.rules[r].name for r in w.particles.rule] == names
@@ -684,7 +684,7 @@ def test_twins_stay_exact_across_a_landscape_change():
     click(app, (300, 250))
     w = app.world
     w.tick(50)
-    app.cycle_potential(1)
+    app.commands.cycle_potential(1)
     app.update(1 / 60)  # the instruments follow the retuned rules
     assert w.rules[w.particles.rule[1]] == newton_twin(w.rule)
     for _ in range(5):
