@@ -45,6 +45,7 @@ def history_bytes(history_size: int) -> int:
 
 
 def _max_eval(r) -> int:
+    """torch's max_eval: max_iter * 5 // 4 unless given."""
     me = r.opt("max_eval")
     return int(r.opt("max_iter")) * 5 // 4 if me is None else int(me)
 
@@ -238,6 +239,7 @@ def _readout(r, before, after, V) -> list:
 
 
 def _reading(r) -> Reading:
+    """The rule panel's reading of LBFGS as a particle."""
     return Reading(
         "A quasi-Newton particle: its mass is a position-dependent matrix learned from the path "
         "(the inverse of L-BFGS's two-loop estimate of H^-1 from the last history_size "
