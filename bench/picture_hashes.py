@@ -119,9 +119,9 @@ def scene_overlays(out) -> None:
     app.show["help"] = True
     frames("overlays", app, surf, 10, out)
     app.show["help"] = False
-    app.zoom((500, 300), 1.44)
+    app.map.zoom((500, 300), 1.44)
     frames("overlays", app, surf, 30, out)
-    app.runtime.set_rule("gd")
+    app.runtime.switch.set_rule("gd")
     frames("overlays", app, surf, 20, out)
 
 

@@ -7,10 +7,7 @@ The loops that drive it are render/loop.py (`run`).
 """
 from __future__ import annotations
 
-import os
 from typing import Any
-
-import numpy as np
 
 from render.hud.basics import Fonts, History
 from render.hud.hud import Hud
@@ -20,7 +17,10 @@ from render.controls.widget import WIDTH
 from render.controls.controls import ControlPanel
 from render.controls.sections import panel_state
 from render.controls.data_controls import DataUI
-from render.app.frame import PICK_RADIUS, Frame, Layers, Parts
+from render.app.commands import Commands
+from render.app.frame import Frame, Layers, Parts
+from render.app.map_actions import MapActions
+from render.app.screenshots import Screenshots
 from render.input.router import Gestures, InputRouter
 from render.panels.instruments_ui import Instruments
 from render.input.keys import Cmd
@@ -28,15 +28,11 @@ from render.hud.notices import Notices
 from render.files.recording_ui import RecordingUI
 from render.files.scene_ui import InstrumentHooks, SceneUI
 from render.timeline.timeline_ui import TimelineUI
-from render.map.vectors import throw_velocity
-from sim.data import commands as data_commands
 from sim.runtime.runtime import Runtime
 from sim.core.events import Change
 
 DEFAULT_SIZE = (1280, 800)
 NOMINAL_FRAME = 1.0 / 60.0  # seconds of real time per headless frame
-CLOUD_RADIUS = 16  # pixels
-REMOVE_RADIUS = 14  # pixels around the cursor that a right click clears
 STATS_EVERY = 4  # ticks between samples of the live plot
 STATS_SAMPLE = 10_000  # at most this many balls enter the plot's means (evenly strided)
 VIEW_TOGGLES = ("trails", "arrows", "field")  # drawn by the frame itself; scenes save them
@@ -61,8 +57,6 @@ class App:
         self.frame_seconds = NOMINAL_FRAME  # the last frame's length (real in the window)
         self.frames = 0
         self.screen = None  # the surface last drawn
-        self.shot_requested = False
-        self.last_screenshot: str | None = None
         self.fonts = Fonts()
         self.hud = Hud(self.fonts)
         self.history = History()
@@ -76,21 +70,24 @@ class App:
         self.recording = RecordingUI(self.runtime, headless)
         self.data_ui = DataUI(self.runtime, lambda: self.camera.go_home(self.runtime.world.potential.view),
                               self.instruments.data.retrain.start)
-        self.gestures = Gestures(self)
+        self.map = MapActions(self.runtime, self.camera, self.layers, lambda: self.real_time)
+        self.gestures = Gestures(self.map)
         from render.view3d.ui import View3D
 
         self.view3d = View3D(self.runtime, self.camera, self.gestures, self.show,
                              lambda: self.real_time, live=not headless)
         self.runtime.subscribe(self.view3d.on_change)
-        self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.set_value)
+        self.controls = ControlPanel(self.fonts, self.run_command, self.runtime.params.set_value)
         self.controls_shown = not headless  # headless pictures stay as they were (--show controls)
         self.timeline_ui = TimelineUI(self.fonts, shown=not headless)  # (--show timeline)
+        self.screenshots = Screenshots(self.runtime.say)
+        self.commands = Commands(self)
         self.router = InputRouter(
             [self.scene_ui.claim_modal, self.data_ui.claim, self._claim_controls,
              lambda e: self.timeline_ui.shown and self.timeline_ui.claim(e, self.runtime),
              lambda e: self.scene_ui.claim_caption(e, self.show["help"]), self.instruments.claim,
              self.view3d.claim],
-            self.gestures, self._commands(), self.quit)
+            self.gestures, self.commands.table(), self.quit)
         self.frame = Frame(Parts(self.runtime, self.camera, self.gestures, self.instruments,
                                  self.scene_ui, self.recording, self.notices, self.hud, self.history,
                                  self.layers, self.show, [p.name for p in self.potentials],
@@ -103,17 +100,21 @@ class App:
     # -- what tests and scripts read -------------------------------------------------------------
     @property
     def world(self):
+        """The runtime's world."""
         return self.runtime.world
 
     @property
     def view(self):
+        """The camera's view of the map."""
         return self.camera.view
 
     def selected(self) -> int | None:
+        """The chosen ball's row (None: none)."""
         return self.frame.selected()
 
     # -- following the runtime -------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        """Follow a runtime change: trails, hover, plots, instruments, the view."""
         L = self.layers
         if change is Change.TICKS:
             self.instruments.after_ticks(self.frames)
@@ -158,6 +159,7 @@ class App:
         self.router.handle(event)
 
     def _claim_controls(self, event) -> bool:
+        """The control panel takes the event (when shown)."""
         return self.controls_shown and self.controls.claim(event)
 
     def run_command(self, cmd: Cmd, arg: Any = None) -> None:
@@ -165,109 +167,25 @@ class App:
         self.router.commands[cmd](arg, False)
 
     def toggle_controls(self) -> None:
+        """Show the control panel, or open / collapse it."""
         if not self.controls_shown:
             self.controls_shown, self.controls.open = True, True
         else:
             self.controls.toggle()
         self.runtime.say(f"control panel {'open' if self.controls.open else 'collapsed'}")
 
-    def drop_at(self, start, end=None, cloud: bool = False) -> slice | None:
-        """Drop one ball (or a cloud) at pixel start; a drag to `end` throws it."""
-        view = self.camera.view
-        vel = None if end is None else throw_velocity(self.runtime, view, start, end)
-        centre = np.array(view.pixel_to_world(*start))
-        if cloud:
-            return self.runtime.balls.drop_cloud(centre, view.length(CLOUD_RADIUS), vel)
-        return self.runtime.balls.drop(centre[None, :], None if vel is None else vel[None, :])
-
-    def click(self, pix, shift: bool = False) -> None:
-        """A left click: on a ball, select it; elsewhere, drop a ball (Shift: a cloud), or, while
-        a ball is selected, deselect it."""
-        balls = self.runtime.balls
-        if not shift:
-            k = self.layers.proj.nearest(pix[0] + 0.5, pix[1] + 0.5, PICK_RADIUS)
-            if k is not None and k < self.runtime.world.n:
-                self.runtime.select(k)
-                self.runtime.say(f"ball #{k} selected   (Esc or a click on the map: deselect)")
-                return
-            if balls.selected is not None:
-                self.runtime.select(None)
-                return
-        self.drop_at(pix, None, shift)
-
-    def remove_at(self, pix) -> int:
-        view = self.camera.view
-        return self.runtime.balls.remove_near(view.pixel_to_world(*pix), view.length(REMOVE_RADIUS))
-
-    def pan(self, dx: int, dy: int) -> None:
-        self.camera.pan(dx, dy, self.real_time)
-
-    def zoom(self, pix, factor: float) -> None:
-        self.camera.zoom(pix, factor, self.real_time)
-
-    # -- commands (the key table's Cmd -> a method) -----------------------------------------------
-    def _commands(self) -> dict[Cmd, Any]:
-        rt, sc = self.runtime, self.scene_ui
-        return {
-            Cmd.PAUSE: lambda a, s: rt.toggle_pause(),
-            Cmd.STEP: lambda a, s: rt.single_step(),
-            Cmd.RULE: lambda a, s: rt.set_rule(a),
-            Cmd.CYCLE_RULE: lambda a, s: rt.cycle_rule(a),
-            Cmd.POTENTIAL: lambda a, s: self.set_potential_index(a),
-            Cmd.CYCLE_POTENTIAL: lambda a, s: self.cycle_potential(a),
-            Cmd.STEP_SIZE: lambda a, s: rt.scale_step(a),
-            Cmd.FRICTION: lambda a, s: rt.scale_friction(a),
-            Cmd.TEMPERATURE: lambda a, s: rt.scale_temperature(a),
-            Cmd.TIME_SCALE: lambda a, s: rt.scale_time(a),
-            Cmd.RESTART: lambda a, s: rt.balls.restart(),
-            Cmd.REWIND: lambda a, s: rt.rewind(),
-            Cmd.CLEAR: lambda a, s: rt.balls.clear(),
-            Cmd.TOGGLE: lambda a, s: self.toggle(a),
-            Cmd.RESET_VIEW: lambda a, s: self.camera.go_home(),
-            Cmd.SAVE_SCENE: lambda a, s: sc.save(),
-            Cmd.NEXT_SCENE: lambda a, s: sc.cycle(-1 if s else +1),
-            Cmd.SCENE_LIST: lambda a, s: self.open_scene_list(),
-            Cmd.FORMULA: lambda a, s: sc.open_editor(self.router.last_key_text or None),
-            Cmd.CAPTION: lambda a, s: sc.toggle_caption(),
-            Cmd.SCREENSHOT: lambda a, s: self.request_screenshot(),
-            Cmd.RECORD: lambda a, s: self.recording.toggle(mp4=s),
-            Cmd.INSTRUMENT: lambda a, s: self.instruments.toggle(a),
-            Cmd.MASS: lambda a, s: rt.scale_mass(a),
-            Cmd.INTEGRATOR: lambda a, s: rt.cycle_integrator(),
-            Cmd.SCHEDULE: lambda a, s: rt.cycle_schedule(),
-            Cmd.CONTROLS: lambda a, s: self.toggle_controls(),
-            Cmd.LOAD_DATA: lambda a, s: self.data_ui.open_entry(),
-            Cmd.DATA_SET: lambda a, s: self.data_ui.use_builtin(a),
-            Cmd.BATCH: lambda a, s: data_commands.set_batch(rt, a) if a is not None else
-            data_commands.cycle_batch(rt, -1 if s else +1),
-            Cmd.VIEW3D: lambda a, s: self.view3d.cycle(),
-            Cmd.RESET_3D: lambda a, s: self.view3d.reset(),
-            Cmd.QUIT: lambda a, s: self.quit(),
-        }
-
+    # -- the window's own commands ---------------------------------------------------------------
     def quit(self) -> None:
+        """The loop ends after this frame."""
         self.running = False
 
-    def set_potential_index(self, index: int) -> None:
-        if 0 <= index < len(self.potentials):  # a data landscape comes back with its data
-            self.runtime.set_potential(self.runtime.landscape_named(self.potentials[index]))
-
-    def cycle_potential(self, direction: int) -> None:
-        names = [p.name for p in self.potentials]
-        cur = self.runtime.world.potential.name
-        i = names.index(cur) if cur in names else (-1 if direction > 0 else 0)
-        self.runtime.set_potential(self.runtime.landscape_named(self.potentials[(i + direction) % len(self.potentials)]))
-
     def toggle(self, what: str) -> None:
+        """One view flag on or off (trails, arrows, field, help)."""
         self.show[what] = not self.show[what]
         if what == "trails":
             self.layers.trails.reset()
         if what != "help":
             self.runtime.say(f"{what} {'on' if self.show[what] else 'off'}")
-
-    def open_scene_list(self) -> None:
-        self.gestures.drag = None  # a press the list would swallow the release of: forget it
-        self.scene_ui.open_picker()
 
     def apply_instruments(self, instruments: dict[str, bool], reset: bool = False) -> None:
         """Switch instruments on or off by name. reset: the ones not named go to their
@@ -309,24 +227,6 @@ class App:
         self.scene_ui.saves.finish(report)
         return self.recording.close(status, report)
 
-    # -- screenshots -----------------------------------------------------------------------------
-    def request_screenshot(self) -> None:
-        """The next frame, once drawn, is saved (so it shows every input handled before the
-        key) as newton-descent-YYYYmmdd-HHMMSS[-k].png in the current folder."""
-        self.shot_requested = True
-
-    def save_screenshot(self, surface) -> str | None:
-        from render.files.names import RecorderError, save_screenshot
-
-        try:  # atomic, and never over an existing file
-            path = str(save_screenshot(surface, folder=os.getcwd()))
-        except (RecorderError, OSError) as e:  # unwritable folder, full disk ...: keep going
-            self.runtime.say(f"screenshot failed: {e}", warn=True, long=True)
-            return None
-        self.last_screenshot = path
-        self.runtime.say(f"screenshot saved: {path}", long=True)
-        return path
-
     # -- time and drawing ------------------------------------------------------------------------
     def update(self, frame_seconds: float) -> int:
         """Advance real time by one frame; run the ticks the accumulator grants."""
@@ -360,9 +260,7 @@ class App:
                                panel_state(self.runtime, self.show, self.instruments, self.potentials))
         else:
             self.controls.rect = None
-        if self.shot_requested:
-            self.shot_requested = False
-            self.save_screenshot(surface)
+        self.screenshots.after_draw(surface)
         if self.recording.take(surface, self.frame_seconds):  # then the REC panel, on screen only
             self.frame.draw_rec(surface)
 

@@ -10,7 +10,8 @@ import pygame
 from render.look.theme import PAD
 from render.input.keys import Cmd
 from render.controls.rule_buttons import group_of, groups, rule_rows
-from sim.runtime.runtime import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE, TIME_SCALE_RANGE
+from sim.runtime.params import FRICTION_RANGE, MASS_RANGE, STEP_RANGE, TEMPERATURE_RANGE
+from sim.runtime.runtime import TIME_SCALE_RANGE
 from render.controls.widget import GAP, ROW, SLIDER_H, WIDTH, Widget, key_of
 from render.panels.registry import NAMES as INSTRUMENT_NAMES
 
@@ -73,7 +74,7 @@ def panel_state(runtime, show: dict, instruments, potentials) -> State:
     rule = runtime.world.rule
     from render.controls.data_controls import data_state
 
-    return State(rule, runtime.time_scale, runtime.steps[rule.family], runtime.world.potential.name,
+    return State(rule, runtime.time_scale, runtime.params.steps[rule.family], runtime.world.potential.name,
                  [p.name for p in potentials], toggles, runtime.paused, data_state(runtime.world))
 
 

@@ -146,7 +146,7 @@ class DataPaneView(Panel):
                 self.retrain.start(pot, rebuilt)  # a job under way restarts on the newest data
                 return
             keep_log(pot, rebuilt)
-            runtime.replace_landscape(rebuilt)
+            runtime.switch.replace_landscape(rebuilt)
         except ValueError as e:  # too few points left, a class with no point ...
             runtime.say(f"data not changed: {e}", warn=True)
             self.grabbed = self.held = None
@@ -169,7 +169,7 @@ class DataPaneView(Panel):
             return
         if done is not None:
             keep_log(runtime.world.potential, done)
-            runtime.replace_landscape(done)
+            runtime.switch.replace_landscape(done)
             self.last_rebuild_ms = 1e3 * self.retrain.seconds
             runtime.say(f"network retrained in {self.retrain.seconds:.1f} s")
 

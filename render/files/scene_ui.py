@@ -88,7 +88,7 @@ class SceneUI:
             self.say(f"formula not applied: {e}", warn=True)
             return False
         # as a landscape key does: the balls, lanes and twins stay
-        self.runtime.set_potential(pot)
+        self.runtime.switch.set_potential(pot)
         self.say(f"V = {pot.formula}")
         return True
 

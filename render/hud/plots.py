@@ -29,7 +29,7 @@ def info_lines(runtime: Runtime, fps: float | None) -> list[Line]:
     clock = (f"t = {fmt(w.time, 5)}    tick {w.tick_count:,}" if r.newtonian
              else f"tick {w.tick_count:,}")
     timeline = [(f"{clock}    time {time_scale_label(runtime.time_scale)}", "body", TEXT)]
-    boost = runtime.dt_boost()
+    boost = runtime.params.dt_boost()
     if boost > 1.0:  # the mass control's smaller dt, made up with more ticks a second
         timeline.append((f"  ({boost:.3g}× ticks: small dt)", "body", DIM))
     if runtime.paused:

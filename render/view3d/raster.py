@@ -56,11 +56,27 @@ class Raster:
         return ok & (py / f <= sky + HIDE_TOLERANCE)
 
 
-def rasterize(z: np.ndarray, colors: np.ndarray, walls: np.ndarray, box, cam: OrbitCamera,
-              size: tuple[int, int], background: int, factor: int = 1) -> Raster:
-    """The picture of the height grid z float32 [nx, ny] (box heights at the grid's nodes)
-    with packed colours uint32 [nx * ny] (walls: the same, darker, for the side wall), seen by
-    `cam` in an output of `size` pixels, computed at 1/factor resolution."""
+@dataclass
+class _Slices:
+    """How the raster samples the box: w x h raster pixels of an output W x H at 1/f; D depth
+    samples d [D] (spacing dd) along forward, column offsets u [w] along right (box units);
+    the float32 constants that turn (u, d) into grid coordinates and screen rows."""
+
+    w: int
+    h: int
+    f: int
+    D: int
+    dd: float
+    d: np.ndarray
+    u: np.ndarray
+    grid: tuple  # rx, ry, fx, fy, ax_over, ay_over: X = u R + d F in grid units
+    rows: tuple  # half_h, ks, kc: py = half_h - ks d - kc z
+    shape: tuple[int, int]  # the height grid's nx, ny
+
+
+def _slices(z: np.ndarray, box, cam: OrbitCamera, size: tuple[int, int], factor: int) -> _Slices:
+    """The sampling of the picture: raster size, depth samples fine enough for a pixel and a
+    grid cell, and the projection's constants."""
     W, H = size
     f = max(int(factor), 1)
     w, h = max(-(-W // f), 1), max(-(-H // f), 1)
@@ -76,69 +92,104 @@ def rasterize(z: np.ndarray, colors: np.ndarray, walls: np.ndarray, box, cam: Or
     dd = 2 * rad / D
     d = (-rad + (np.arange(D) + 0.5) * dd).astype(np.float32)
     u = ((np.arange(w) + 0.5 - 0.5 * W / f) / k).astype(np.float32)
-    zf = z.reshape(-1)
+    grid = (np.float32(R[0] / dx), np.float32(R[1] / dy), np.float32(F[0] / dx), np.float32(F[1] / dy),
+            np.float32(box.ax / dx), np.float32(box.ay / dy))
+    rows = (np.float32(0.5 * H / f), np.float32(k * sp), np.float32(k * cp))
+    return _Slices(w, h, f, D, dd, d, u, grid, rows, (nx, ny))
+
+
+def _samples(g: _Slices, zf: np.ndarray, c0: int, c1: int):
+    """Columns c0..c1's samples: their grid node index [m, D], whether inside the grid, and
+    their screen rows (inf outside)."""
+    nx, ny = g.shape
+    rx, ry, fx, fy, ax_over, ay_over = g.grid
+    half_h, ks, kc = g.rows
+    uc, d = g.u[c0:c1, None], g.d[None, :]
+    gx = uc * rx + d * fx + ax_over  # grid coordinates, x
+    gy = uc * ry + d * fy + ay_over
+    inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
+    ix = gx.astype(np.int32)
+    iy = gy.astype(np.int32)
+    np.clip(ix, 0, nx - 1, out=ix)
+    np.clip(iy, 0, ny - 1, out=iy)
+    idx = ix * ny
+    idx += iy
+    zs = zf[idx]
+    py = half_h - ks * d - kc * zs
+    py[~inside] = np.inf
+    return idx, inside, py
+
+
+def _spans(py: np.ndarray, inside: np.ndarray, h: int):
+    """The y-buffer walk: the skyline (running minimum of py), each sample's visible span of
+    rows [top, bot), which samples own rows, and which are a slice's front edge."""
+    sky = np.minimum.accumulate(py, axis=1)
+    prev = np.empty_like(sky)
+    prev[:, 0] = np.inf
+    prev[:, 1:] = sky[:, :-1]
+    top = np.ceil(py - 0.5)
+    bot = np.ceil(prev - 0.5)
+    first = inside & ~np.isfinite(prev)
+    np.clip(top, 0, h, out=top)
+    np.clip(bot, 0, h, out=bot)
+    bot[first] = np.minimum(top[first] + 1, h)
+    own = inside & (top < bot)
+    return sky, top, bot, first, own
+
+
+def _front_wall(g: _Slices, start, color, bot, first, own, idx, walls, background) -> None:
+    """Mark the front edge's side wall: from below its row down to the base (wall colour),
+    then background."""
+    half_h, ks, kc = g.rows
     base = np.float32(-0.5 * HEIGHT - BASE_DROP)
-    pixels = np.empty((w, h), dtype=np.uint32)
-    skyline = np.empty((w, D), dtype=np.float32)
-    # constants of X = u R0 + d F0, Y = u R1 + d F1 in grid units
-    ax_over, ay_over = np.float32(box.ax / dx), np.float32(box.ay / dy)
-    rx, ry = np.float32(R[0] / dx), np.float32(R[1] / dy)
-    fx, fy = np.float32(F[0] / dx), np.float32(F[1] / dy)
-    half_h = np.float32(0.5 * H / f)
-    ks, kc = np.float32(k * sp), np.float32(k * cp)
-    rows = np.arange(h + 2, dtype=np.int32)
-    for c0 in range(0, w, BLOCK):
-        c1 = min(c0 + BLOCK, w)
-        uc = u[c0:c1, None]
-        gx = uc * rx + d[None, :] * fx + ax_over  # grid coordinates, x
-        gy = uc * ry + d[None, :] * fy + ay_over
-        inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
-        ix = gx.astype(np.int32)
-        iy = gy.astype(np.int32)
-        np.clip(ix, 0, nx - 1, out=ix)
-        np.clip(iy, 0, ny - 1, out=iy)
-        idx = ix * ny
-        idx += iy
-        zs = zf[idx]
-        py = half_h - ks * d[None, :] - kc * zs
-        py[~inside] = np.inf
-        sky = np.minimum.accumulate(py, axis=1)
-        skyline[c0:c1] = sky
-        prev = np.empty_like(sky)
-        prev[:, 0] = np.inf
-        prev[:, 1:] = sky[:, :-1]
-        top = np.ceil(py - 0.5)
-        bot = np.ceil(prev - 0.5)
-        first = inside & ~np.isfinite(prev)
-        np.clip(top, 0, h, out=top)
-        np.clip(bot, 0, h, out=bot)
-        bot[first] = np.minimum(top[first] + 1, h)
-        own = inside & (top < bot)
-        # markers: slot r + 1 holds row r's start; slot 0 is the background above everything
-        m = c1 - c0
-        start = np.full((m, h + 2), -1, dtype=np.int32)
-        color = np.empty((m, h + 2), dtype=np.uint32)
-        start[:, 0] = 0
-        color[:, 0] = background
-        ci, ji = np.nonzero(own)
-        t = top[ci, ji].astype(np.intp) + 1
-        start[ci, t] = t
-        color[ci, t] = colors[idx[ci, ji]]
-        # the front edge: its row, then the side wall down to the base, then background
-        fc, fj = np.nonzero(first & own)
-        wall_top = bot[fc, fj].astype(np.intp) + 1
-        base_py = half_h - ks * d[fj] - kc * base
-        wall_bot = np.clip(np.ceil(base_py - 0.5), 0, h).astype(np.intp) + 1
-        has_wall = wall_bot > wall_top
-        wc, wt = fc[has_wall], wall_top[has_wall]
-        start[wc, wt] = wt
-        color[wc, wt] = walls[idx[fc[has_wall], fj[has_wall]]]
-        end = np.where(has_wall, wall_bot, wall_top)
-        start[fc, end] = end
-        color[fc, end] = background
-        np.maximum.accumulate(start, axis=1, out=start)
-        owner = start[:, 1:h + 1]
-        owner += (np.arange(m, dtype=np.int32) * (h + 2))[:, None]
-        pixels[c0:c1] = color.reshape(-1)[owner]
-    del rows
-    return Raster(pixels, skyline, f, float(-rad + 0.5 * dd) - 0.5 * dd, float(dd), (w, h))
+    fc, fj = np.nonzero(first & own)
+    wall_top = bot[fc, fj].astype(np.intp) + 1
+    base_py = half_h - ks * g.d[fj] - kc * base
+    wall_bot = np.clip(np.ceil(base_py - 0.5), 0, g.h).astype(np.intp) + 1
+    has_wall = wall_bot > wall_top
+    wc, wt = fc[has_wall], wall_top[has_wall]
+    start[wc, wt] = wt
+    color[wc, wt] = walls[idx[fc[has_wall], fj[has_wall]]]
+    end = np.where(has_wall, wall_bot, wall_top)
+    start[fc, end] = end
+    color[fc, end] = background
+
+
+def _block_pixels(g: _Slices, spans, idx, colors, walls, background) -> np.ndarray:
+    """A block's pixel columns [m, h]: each visible sample marks where its rows start (slot
+    r + 1 holds row r's start; slot 0 is the background above everything), the front wall
+    likewise, and a forward fill of the marks gives every row its owner."""
+    _sky, top, bot, first, own = spans
+    m, h = len(top), g.h
+    start = np.full((m, h + 2), -1, dtype=np.int32)
+    color = np.empty((m, h + 2), dtype=np.uint32)
+    start[:, 0] = 0
+    color[:, 0] = background
+    ci, ji = np.nonzero(own)
+    t = top[ci, ji].astype(np.intp) + 1
+    start[ci, t] = t
+    color[ci, t] = colors[idx[ci, ji]]
+    _front_wall(g, start, color, bot, first, own, idx, walls, background)
+    np.maximum.accumulate(start, axis=1, out=start)
+    owner = start[:, 1:h + 1]
+    owner += (np.arange(m, dtype=np.int32) * (h + 2))[:, None]
+    return color.reshape(-1)[owner]
+
+
+def rasterize(z: np.ndarray, colors: np.ndarray, walls: np.ndarray, box, cam: OrbitCamera,
+              size: tuple[int, int], background: int, factor: int = 1) -> Raster:
+    """The picture of the height grid z float32 [nx, ny] (box heights at the grid's nodes)
+    with packed colours uint32 [nx * ny] (walls: the same, darker, for the side wall), seen by
+    `cam` in an output of `size` pixels, computed at 1/factor resolution."""
+    g = _slices(z, box, cam, size, factor)
+    zf = z.reshape(-1)
+    pixels = np.empty((g.w, g.h), dtype=np.uint32)
+    skyline = np.empty((g.w, g.D), dtype=np.float32)
+    for c0 in range(0, g.w, BLOCK):
+        c1 = min(c0 + BLOCK, g.w)
+        idx, inside, py = _samples(g, zf, c0, c1)
+        spans = _spans(py, inside, g.h)
+        skyline[c0:c1] = spans[0]
+        pixels[c0:c1] = _block_pixels(g, spans, idx, colors, walls, background)
+    rad, dd = box.radius, g.dd
+    return Raster(pixels, skyline, g.f, float(-rad + 0.5 * dd) - 0.5 * dd, float(dd), (g.w, g.h))

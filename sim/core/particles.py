@@ -175,6 +175,29 @@ class Particles:
             arr[:n] = arrays[k]
         self.n = n
 
+    def fill(self, arrays: dict[str, np.ndarray]) -> None:
+        """Replace every particle by the given arrays (FIELDS names, n rows each, any dtype
+        that converts; the rules' extra buffers "<rule>:<buffer>" as given). CapacityError
+        beyond the ball limit."""
+        self.clear()
+        self.keep_extra(set(arrays))
+        self.add(np.asarray(arrays["pos"], dtype=np.float64))
+        for k, (_, dtype) in FIELDS.items():
+            getattr(self, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
+        for k, arr in arrays.items():  # the rules' extra buffers ("<rule>:<buffer>")
+            if k not in FIELDS:
+                arr = np.asarray(arr)
+                self.ensure(k, arr.shape[1:], arr.dtype)
+                self.full(k)[: self.n] = arr
+
+    def back_to_origin(self) -> None:
+        """Every particle at its drop point with its drop velocity, alive, with fresh state."""
+        self.pos[:] = self.origin
+        self.prev[:] = self.origin
+        self.vel[:] = self.origin_vel
+        self.status[:] = ALIVE
+        self.reset_state()
+
     def reset_state(self, rows: slice | np.ndarray = slice(None)) -> None:
         """Fresh optimizer state (buffers, step counts, ledger) for the given live rows."""
         for name in ("buf_a", "buf_b", "steps", "dissipated", "grad", *self.extra_names()):

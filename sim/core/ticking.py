@@ -32,6 +32,21 @@ class TickBook:
         if not value:
             self.grad_ok_rules = set()
 
+    def cached_rules(self, particles) -> list[int]:
+        """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the
+        newton family's cache). With minibatches that gradient was a random draw, so a saved
+        scene keeps this list to continue exactly."""
+        if self.mixed:
+            return sorted(self.grad_ok_rules)
+        return [int(particles.rule[0])] if self.grad_ok and particles.n else []
+
+    def trust_cached(self, rule_ids: list[int]) -> None:
+        """Trust particles.grad for these rules' particles (after restoring saved arrays)."""
+        if self.mixed:
+            self.grad_ok_rules = {int(r) for r in rule_ids}
+        else:
+            self.set_grad_valid(bool(rule_ids))
+
     def invalidate(self) -> None:
         """Particles, rules or the potential changed: no cached gradient is current."""
         self.set_grad_valid(False)

@@ -5,48 +5,15 @@ handling, scenes and tests all drive the world the same way.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from sim.rules.dynamics import Rule, carry_over, check_buffer_memory
-from sim.core.particles import ALIVE, UNDEFINED, Particles
+from sim.core.particles import UNDEFINED, Particles
 from sim.landscapes.base import Potential
+from sim.core.energy import reset_ledger, start_energy
 from sim.core.quantity import kinetic_energy, rule_masses
 from sim.core.ticking import TickBook, tick_once
-
-TICK_UNCHANGED = ("origin", "origin_vel", "rule", "energy0")  # particle fields a tick never writes
-
-
-@dataclass(frozen=True)
-class WorldState:
-    """Everything a world's future depends on, as `World.save_state` copies it: every particle
-    array (live rows), the rules, the potential (by reference: potentials are not changed in
-    place), clock, random generator state and the caches that choose a tick's code path (a
-    restored world continues bit for bit as the saved one would have)."""
-
-    arrays: dict[str, np.ndarray]  # every Particles field: [n, 2] or [n]
-    rules: tuple[Rule, ...]
-    potential: Potential
-    seed: Any
-    tick_count: int
-    time: float
-    rng: dict  # numpy bit_generator.state
-    run_rng: dict | None  # the rng state at the run's first tick (rewind)
-    keep_prev: bool
-    grad_ok: bool
-    grad_ok_rules: frozenset[int]
-    mixed: bool
-    edits: int = -1  # World.edits when saved
-
-    @property
-    def n(self) -> int:
-        return len(self.arrays["pos"])
-
-    def nbytes(self) -> int:
-        """Bytes held by the particle arrays (the rest is a few hundred bytes)."""
-        return sum(a.nbytes for a in self.arrays.values())
+from sim.core.world_state import WorldState
 
 
 class World:
@@ -69,15 +36,17 @@ class World:
         # commands that changed the world other than by ticking (a timeline's history is a pure
         # replay of ticks only while this stays the same)
         self.edits = 0
-        self._run_rng: dict | None = None  # rng state at the run's first tick (see rewind)
+        self.run_rng: dict | None = None  # rng state at the run's first tick (what rewind goes back to)
 
     # -- reading ---------------------------------------------------------------------------
     @property
     def rule(self) -> Rule:
+        """The current rule (rules[0])."""
         return self.rules[0]
 
     @property
     def n(self) -> int:
+        """How many balls."""
         return self.particles.n
 
     def values(self) -> np.ndarray:
@@ -113,10 +82,7 @@ class World:
             # a throw: seed the buffer so the first step moves by about v per tick (u = -v / lr);
             # with no throw the buffer stays fresh (zero), exactly as torch would start
             p.buf_a[s] = p.vel[s] * (-1.0 / r.lr)
-        with np.errstate(all="ignore"):
-            ke = kinetic_energy(p.vel[s], r.mass) if r.newtonian else 0.0
-            own = r.spec.energy(r, p.pos[s], p.vel[s], self.potential)  # a rule's own energy
-            p.energy0[s] = self.potential.value(p.pos[s]) + ke if own is None else own[0] + own[1]
+        p.energy0[s] = start_energy(r, p.pos[s], p.vel[s], self.potential)
         if self.potential.partial:  # dropped outside the landscape's domain: undefined at once
             rows = np.arange(s.start, s.stop)
             bad = rows[self.undefined_at(rows)]
@@ -138,19 +104,7 @@ class World:
         """Replace every particle by the given arrays (sim.core.particles.FIELDS names, n rows each):
         a saved world's exact state. The world's own bookkeeping (frozen rows, mixed rules, the
         gradient cache) follows the arrays. CapacityError beyond the ball limit."""
-        from sim.core.particles import FIELDS
-
-        p = self.particles
-        p.clear()
-        p.keep_extra(set(arrays))
-        p.add(np.asarray(arrays["pos"], dtype=np.float64))
-        for k, (_, dtype) in FIELDS.items():
-            getattr(p, k)[:] = np.asarray(arrays[k]).astype(dtype, copy=False)
-        for k, arr in arrays.items():  # the rules' extra buffers ("<rule>:<buffer>")
-            if k not in FIELDS:
-                arr = np.asarray(arr)
-                p.ensure(k, arr.shape[1:], arr.dtype)
-                p.full(k)[: p.n] = arr
+        self.particles.fill(arrays)
         self.edits += 1
         self.book.invalidate()
         self.book.refresh_frozen(self.particles)
@@ -173,6 +127,7 @@ class World:
         return removed
 
     def clear(self) -> None:
+        """No balls; the clock back at 0."""
         self.particles.clear()
         self.edits += 1
         self.book.frozen = np.zeros(0, dtype=np.intp)
@@ -185,11 +140,7 @@ class World:
         """Every particle back to its drop point and drop velocity, with fresh state."""
         p = self.particles
         self.edits += 1
-        p.pos[:] = p.origin
-        p.prev[:] = p.origin
-        p.vel[:] = p.origin_vel
-        p.status[:] = ALIVE
-        p.reset_state()
+        p.back_to_origin()
         for rid, r in enumerate(self.rules):  # a throw seeds heavy-ball momentum, as in drop()
             if r.spec.carry == "buffer":
                 rows = p.rule == rid
@@ -204,44 +155,17 @@ class World:
         """restart(), and the random stream back to where it stood at the run's first tick: the
         same run (Langevin noise, random draws) replays exactly, tick for tick."""
         self.restart()
-        if self._run_rng is not None:
-            self.rng.bit_generator.state = self._run_rng
-
-    @property
-    def run_rng(self) -> dict | None:
-        """The random generator's state at the run's first tick (what rewind goes back to), or
-        None before the first tick."""
-        return self._run_rng
-
-    @run_rng.setter
-    def run_rng(self, state: dict | None) -> None:
-        self._run_rng = state
+        if self.run_rng is not None:
+            self.rng.bit_generator.state = self.run_rng
 
     def save_state(self, like: WorldState | None = None) -> WorldState:
         """A copy of the complete state; `load_state` of it continues bit for bit the same.
         Particle arrays equal to `like`'s are shared with it instead of copied."""
-        same = TICK_UNCHANGED if like is not None and like.edits == self.edits else ()
-        return WorldState(
-            arrays=self.particles.snapshot(like.arrays if like is not None else None, same),
-            edits=self.edits, rules=tuple(self.rules), potential=self.potential,
-            seed=self.seed, tick_count=int(self.tick_count), time=float(self.time),
-            rng=self.rng.bit_generator.state, run_rng=self._run_rng, keep_prev=self.keep_prev,
-            grad_ok=self.book.grad_ok, grad_ok_rules=frozenset(self.book.grad_ok_rules), mixed=self.book.mixed)
+        return WorldState.capture(self, like)
 
     def load_state(self, state: WorldState) -> None:
         """Put the world exactly in a saved state (the arrays are copied, never shared)."""
-        self.particles.load(state.arrays)
-        self.rules[:] = state.rules  # the same list object: holders of world.rules follow
-        self.potential = state.potential
-        self.seed = state.seed
-        self.tick_count, self.time = state.tick_count, state.time
-        self.rng.bit_generator.state = state.rng
-        self._run_rng = state.run_rng
-        self.keep_prev = state.keep_prev
-        self.book.refresh_frozen(self.particles)
-        self.book.grad_ok, self.book.grad_ok_rules = state.grad_ok, set(state.grad_ok_rules)
-        self.book.mixed = state.mixed
-        self.edits += 1
+        state.restore(self)
 
     def set_potential(self, potential: Potential) -> None:
         """Swap the landscape; particles stay where they are, the energy ledger restarts."""
@@ -319,33 +243,9 @@ class World:
             return self.potential
         return self.potential.gradient_field(rule.batch, self.rng)
 
-    def cached_gradients(self) -> list[int]:
-        """Rule ids whose particles hold grad V(pos) in particles.grad for the next tick (the
-        newton family's cache). With minibatches that gradient was a random draw, so a saved
-        scene keeps this list to continue exactly."""
-        if self.book.mixed:
-            return sorted(self.book.grad_ok_rules)
-        return [int(self.particles.rule[0])] if self.book.grad_ok and self.n else []
-
-    def restore_cached_gradients(self, rule_ids: list[int]) -> None:
-        """Trust particles.grad for these rules' particles (after restoring saved arrays)."""
-        if self.book.mixed:
-            self.book.grad_ok_rules = {int(r) for r in rule_ids}
-        else:
-            self.book.set_grad_valid(bool(rule_ids))
-
     def _reset_ledger(self) -> None:
         """Energy accounting restarts from the current state (after any change of rules)."""
-        p = self.particles
-        p.dissipated[:] = 0.0
-        with np.errstate(all="ignore"):
-            p.energy0[:] = self.potential.value(p.pos) + self.kinetic()
-            for rid, r in enumerate(self.rules):  # a rule that books its own energy (the marble)
-                rows = np.flatnonzero(p.rule == rid)
-                if len(rows):
-                    own = r.spec.energy(r, p.pos[rows], p.vel[rows], self.potential)
-                    if own is not None:
-                        p.energy0[rows] = own[0] + own[1]
+        reset_ledger(self.particles, self.rules, self.potential)
 
     def undefined_at(self, rows: np.ndarray) -> np.ndarray:
         """Which of these rows sit where V or grad V is not finite: mask [len(rows)]."""
@@ -357,6 +257,6 @@ class World:
     def tick(self, n: int = 1) -> None:
         """Advance every alive particle by n ticks of its rule."""
         if self.tick_count == 0 and n > 0:  # a run starts: remember its random stream (rewind)
-            self._run_rng = self.rng.bit_generator.state
+            self.run_rng = self.rng.bit_generator.state
         for _ in range(int(n)):
             tick_once(self)

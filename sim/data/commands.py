@@ -67,9 +67,9 @@ def use_data(rt, data: Dataset, retrain: Callable | None = None) -> str | None:
     if same and retrain is not None and trains(new):
         retrain(pot, new)
     elif same:
-        rt.replace_landscape(new)
+        rt.switch.replace_landscape(new)
     else:
-        rt.set_potential(new)
+        rt.switch.set_potential(new)
     return None
 
 

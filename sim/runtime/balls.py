@@ -23,17 +23,23 @@ from sim.core.world import World
 
 
 
+class StepMemory(Protocol):
+    """The runtime's `params` as the balls use it: the rule a lane's name stands for."""
+
+    def rule_for(self, name: str) -> Rule: ...
+
+
 class Host(Protocol):
     """What the balls need of the runtime that owns them (sim/runtime.py's Runtime is one):
-    its world, its messages and its subscribers, and the rule a lane's name stands for."""
+    its world, its messages and its subscribers, and (its params) the rule a lane's name
+    stands for."""
 
     world: World
+    params: StepMemory
 
     def say(self, text: str, warn: bool = False, long: bool = False) -> None: ...
 
     def notify(self, change: Change) -> None: ...
-
-    def rule_for(self, name: str) -> Rule: ...
 
 DEFAULT_LANES = ("gd", "momentum", "nesterov", "adam", "newton")
 WINDOW_MAX_BALLS = MAX_PARTICLES  # one ball limit for the window, the command line and scenes
@@ -167,7 +173,7 @@ class Balls:
         if self.race.world_lanes is not None:
             return list(self.race.world_lanes)
         # each lane as its rule key would make it: the window's step for that rule family
-        return [find_or_add_rule(self.rt.world, self.rt.rule_for(n)) for n in self.race.lanes]
+        return [find_or_add_rule(self.rt.world, self.rt.params.rule_for(n)) for n in self.race.lanes]
 
     def _add_partners(self, rows: np.ndarray, rule: Rule, vel: np.ndarray | None) -> None:
         """Drop the partner of each ball in rows (all under `rule`), remember the pairs."""

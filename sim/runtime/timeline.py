@@ -29,7 +29,8 @@ from typing import Any, Callable
 import numpy as np
 
 from sim.core.particles import FIELDS
-from sim.core.world import World, WorldState
+from sim.core.world import World
+from sim.core.world_state import WorldState
 
 BUDGET_BYTES = 200 * 2**20  # the most the keyframes may hold
 WINDOW_TICKS = 10_000  # ticks the budget should cover: chooses the keyframe interval

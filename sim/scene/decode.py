@@ -82,7 +82,7 @@ def scene_to_world(scene: dict) -> tuple[World, SceneInfo]:
     cached = state.get("cached_gradients", [])
     if not (isinstance(cached, list) and all(type(r) is int and 0 <= r < len(rules) for r in cached)):
         raise SceneError(f"[state] cached_gradients must be a list of rule numbers, got {show(cached)}")
-    world.restore_cached_gradients(cached)
+    world.book.trust_cached(cached)
     info = SceneInfo(title=title, caption=caption, view=view, instruments=instruments, paused=paused,
                      view3d=_view3d_from(scene))
     return world, info

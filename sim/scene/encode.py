@@ -52,8 +52,8 @@ def world_to_scene(world: World, *, title: str = "", caption: str = "", view: Vi
     }
     if world.tick_count and getattr(world, "run_rng", None) is not None:  # what rewind replays
         scene["state"]["run_rng"] = _rng_to_dict(world.run_rng)
-    if any(r.batch for r in world.rules) and world.cached_gradients():  # a minibatch gradient cannot be recomputed
-        scene["state"]["cached_gradients"] = world.cached_gradients()
+    if any(r.batch for r in world.rules) and world.book.cached_rules(world.particles):  # a minibatch gradient cannot be recomputed
+        scene["state"]["cached_gradients"] = world.book.cached_rules(world.particles)
     return scene
 
 

@@ -35,7 +35,8 @@ def snapshot(world: Any) -> SimpleNamespace:
         time=world.time,
         rng=SimpleNamespace(bit_generator=SimpleNamespace(state=world.rng.bit_generator.state)),
         run_rng=world.run_rng,
-        cached_gradients=(lambda ids=tuple(world.cached_gradients()): list(ids)),  # read with minibatches
+        book=SimpleNamespace(  # the gradient cache's rule ids, read with minibatches
+            cached_rules=lambda _particles, ids=tuple(world.book.cached_rules(world.particles)): list(ids)),
     )
 
 

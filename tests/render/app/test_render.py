@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from render.app import app as appmod  # noqa: E402
+from render.app import map_actions, screenshots  # noqa: E402
 from render.look import camera  # noqa: E402
 from render.input import keys  # noqa: E402
 from render.map import vectors  # noqa: E402
@@ -242,7 +242,7 @@ def test_shift_click_drops_a_cloud():
     click(app, (320, 200), mod=pygame.KMOD_LSHIFT)
     assert app.world.n == balls.CLOUD_SIZE
     d = app.world.particles.pos - np.array(app.view.pixel_to_world(320, 200))
-    assert np.hypot(d[:, 0], d[:, 1]).max() <= app.view.length(appmod.CLOUD_RADIUS) + 1e-12
+    assert np.hypot(d[:, 0], d[:, 1]).max() <= app.view.length(map_actions.CLOUD_RADIUS) + 1e-12
 
 
 def test_right_click_removes_balls_near_the_cursor():
@@ -497,7 +497,7 @@ def test_s_saves_a_screenshot_in_the_current_folder(tmp_path, monkeypatch):
 
 def test_a_screenshot_that_cannot_be_written_is_a_message(tmp_path, monkeypatch):
     missing = tmp_path / "gone"
-    monkeypatch.setattr(appmod.os, "getcwd", lambda: str(missing))
+    monkeypatch.setattr(screenshots.os, "getcwd", lambda: str(missing))
     app = make_app()
     frame(app)
     key(app, pygame.K_s, "s")

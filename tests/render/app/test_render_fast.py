@@ -80,7 +80,7 @@ def test_cached_hud_layouts_draw_what_fresh_layouts_draw(monkeypatch):
         shots = []
         for i in range(40):
             if i == 20:
-                app.zoom((200, 150), 1.2)
+                app.map.zoom((200, 150), 1.2)
                 app.show["help"] = True
             if fresh:
                 app.hud._layouts.clear()

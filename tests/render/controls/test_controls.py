@@ -127,7 +127,7 @@ def test_dragging_the_step_slider_moves_lr_logarithmically():
     want_a = math.exp(math.log(lo) + (track.w // 4) / track.w * (math.log(hi) - math.log(lo)))
     want_b = math.exp(math.log(lo) + (3 * track.w // 4) / track.w * (math.log(hi) - math.log(lo)))
     assert lr_a == pytest.approx(want_a, rel=1e-12) and lr_b == pytest.approx(want_b, rel=1e-12)
-    assert app.runtime.steps[app.world.rule.family] == lr_b  # remembered, as the keys do
+    assert app.runtime.params.steps[app.world.rule.family] == lr_b  # remembered, as the keys do
     assert app.world.n == 5  # no ball was dropped by the drag
 
 
@@ -190,8 +190,8 @@ def test_ctrl_t_and_the_schedule_button_cycle_the_lr_schedule():
     from sim.rules.schedules import lr_factor, parse_schedule
 
     assert lr_factor(parse_schedule("step:500:0.5"), np.array([499, 500]))[1] == 0.5
-    app.runtime.set_rule("newton")
-    app.runtime.cycle_schedule()  # not for newton: a message, nothing changes
+    app.runtime.switch.set_rule("newton")
+    app.runtime.params.cycle_schedule()  # not for newton: a message, nothing changes
     assert app.notices.toast[3] != (236, 237, 242)
 
 

@@ -62,13 +62,13 @@ def test_tab_visits_all_26_in_registry_order_and_returns(rules26):
     rt = Runtime(World(get_potential("bowl"), Rule("gd")))
     seen = []
     for _ in range(26):
-        rt.cycle_rule(+1)
+        rt.switch.cycle_rule(+1)
         seen.append(rt.world.rule.name)
     assert seen == rules26[1:] + ["gd"]
     for _ in range(26):
-        rt.cycle_rule(-1)
+        rt.switch.cycle_rule(-1)
     assert rt.world.rule.name == "gd"
-    rt.cycle_rule(-1)
+    rt.switch.cycle_rule(-1)
     assert rt.world.rule.name == rules26[-1]
 
 

@@ -176,7 +176,7 @@ def test_ctrl_s_saves_a_scene_that_loads_back_to_the_same_state(in_tmp):
     app.world.drop(np.array([[1.0, -0.5]]), np.array([[0.3, 0.7]]))
     for _ in range(10):
         app.update(1 / 60)
-    app.zoom((100, 120), 1.7)
+    app.map.zoom((100, 120), 1.7)
     app.toggle("field")
     ctrl(app, pygame.K_s)
     files = sorted(in_tmp.glob("newton-descent-*.toml"))
@@ -207,7 +207,7 @@ def test_ctrl_s_saves_a_scene_that_loads_back_to_the_same_state(in_tmp):
 
 def test_home_returns_to_the_scene_view_until_the_landscape_changes(in_tmp):
     app = make_app()
-    app.zoom((300, 200), 2.5)  # a close-up, saved with the scene
+    app.map.zoom((300, 200), 2.5)  # a close-up, saved with the scene
     ctrl(app, pygame.K_s)
     world, info = load_scene(sorted(in_tmp.glob("newton-descent-*.toml"))[0])
     other = make_app(balls=0)
@@ -216,13 +216,13 @@ def test_home_returns_to_the_scene_view_until_the_landscape_changes(in_tmp):
     scene_view = other.view
     assert scene_view.scale == pytest.approx(app.view.scale, rel=1e-12)
     assert scene_view.scale != pytest.approx(landscape_home.scale, rel=1e-3)
-    other.zoom((100, 100), 0.3)
+    other.map.zoom((100, 100), 0.3)
     key(other, pygame.K_HOME)
     assert other.view == scene_view  # Home: the scene's view, not the landscape's
     other.camera.resize((SIZE[0] + 200, SIZE[1]))  # at home, a resize keeps the scene's framing
     assert other.view.rect()[0] <= scene_view.rect()[0] and other.view.rect()[1] >= scene_view.rect()[1]
     assert other.view.scale == pytest.approx(scene_view.scale, rel=1e-9)
-    other.cycle_potential(1)
+    other.commands.cycle_potential(1)
     key(other, pygame.K_HOME)  # a new landscape: Home fits the landscape again
     assert other.view == View.fit(other.world.potential.view, (other.view.w, other.view.h))
 

@@ -160,8 +160,8 @@ def test_race_click_drops_one_ball_per_lane_at_one_point_in_distinct_colours():
     pal = rule_palette(w.rules)
     assert len({pal[r] for r in w.particles.rule}) == len(lanes)  # distinct colours
     # each lane has its own family's step (what its rule key would give)
-    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.runtime.steps[3]
-    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.runtime.steps[2]
+    assert w.rules[w.particles.rule[names.index("adam")]].lr == app.runtime.params.steps[3]
+    assert w.rules[w.particles.rule[names.index("newton")]].dt == app.runtime.params.steps[2]
     app.update(1 / 60)
     surf = frame(app)
     rect = app.instruments.rects["race"]
@@ -289,7 +289,7 @@ def test_mass_keys_slide_newton_onto_its_gradient_flow_partner():
     """Newton with friction 1 and its gd partner (the integrator's overdamped step) from one point: the gap after
     the same simulated time shrinks as ';' lowers the mass (the overdamped limit)."""
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016))
-    app.runtime.steps[2] = 0.016
+    app.runtime.params.steps[2] = 0.016
     press(app, "j")
     gaps, masses = [], []
     for presses in (0, 3, 3, 3):
@@ -465,7 +465,7 @@ def test_basins_restart_when_rule_potential_or_view_change():
     assert second is not first and second.rule.name == "momentum"
     assert app.instruments.basins.old_job is None
     app.instruments.basins.budget = 5
-    app.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
+    app.map.zoom((500, 380), 1.5)  # a new view: the finished map stays while the new one runs
     app.update(1 / 60)
     third = app.instruments.basins.job
     assert third is not second and third.view == app.view.rect()
@@ -632,7 +632,7 @@ def test_race_lanes_survive_a_new_landscape_with_its_step_sizes():
     w = app.world
     ids, names = w.particles.rule.copy(), [w.rules[r].name for r in w.particles.rule]
     n_rules = len(w.rules)
-    app.cycle_potential(1)  # himmelblau -> the next landscape
+    app.commands.cycle_potential(1)  # himmelblau -> the next landscape
     assert w.potential.name != "himmelblau"
     assert np.array_equal(w.particles.rule, ids)  # no lane collapsed onto one rule
     assert [w.rules[r].name for r in w.particles.rule] == names
@@ -683,7 +683,7 @@ def test_twins_stay_exact_across_a_landscape_change():
     click(app, (300, 250))
     w = app.world
     w.tick(50)
-    app.cycle_potential(1)
+    app.commands.cycle_potential(1)
     app.update(1 / 60)  # the instruments follow the retuned rules
     assert w.rules[w.particles.rule[1]] == newton_twin(w.rule)
     for _ in range(5):
@@ -791,17 +791,17 @@ def test_race_legend_groups_each_twin_under_its_lane():
 def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
     """Lowering the mass lowers dt (stability); the window runs that many more ticks a second,
     so one real second is still about steps[2] * 60 units of simulated time (up to the cap)."""
-    from sim.runtime.runtime import MAX_DT_BOOST
+    from sim.runtime.params import MAX_DT_BOOST
 
     app = make_app("gaussian_wells", Rule("newton", friction=1.0, dt=0.016), balls=[(1.0, 0.5)])
-    app.runtime.steps[2] = 0.016
+    app.runtime.params.steps[2] = 0.016
     for presses in (0, 3, 3, 6):
         for _ in range(presses):
             press(app, ";")
         said = app.notices.toast[0] if app.notices.toast else ""
         r = app.world.rule
         want = min(0.016 / r.dt, MAX_DT_BOOST)
-        assert app.runtime.dt_boost() == pytest.approx(want)
+        assert app.runtime.params.dt_boost() == pytest.approx(want)
         if want > 1:
             assert f"×{want:.3g} ticks a second" in said
             assert ("motion slower" in said) == (0.016 / r.dt > MAX_DT_BOOST)
@@ -813,8 +813,8 @@ def test_a_light_ball_keeps_the_pace_of_the_chosen_dt():
         if want < MAX_DT_BOOST:
             assert elapsed == pytest.approx(60 * 0.016, rel=0.03)  # the chosen pace, exactly
     assert app.world.rule.dt < 0.016 / MAX_DT_BOOST  # the last one was capped: slower
-    app.runtime.set_rule("gd")  # an optimizer: no boost
-    assert app.runtime.dt_boost() == 1.0
+    app.runtime.switch.set_rule("gd")  # an optimizer: no boost
+    assert app.runtime.params.dt_boost() == 1.0
 
 
 def test_ledger_sums_run_once_a_frame_and_match_a_fresh_count(monkeypatch):
@@ -889,7 +889,7 @@ def test_a_lessons_twin_lanes_stay_twins_on_a_new_landscape():
     press(app, "1")  # bowl
     assert w.potential.name == "bowl" and w.rules[mom].lr != lr0
     assert twin_gap() < 1e-12
-    assert app.runtime.dt_boost() == 1.0
+    assert app.runtime.params.dt_boost() == 1.0
     app.runtime.paused = False
     for _ in range(120):
         app.update(1 / 60)
@@ -908,10 +908,10 @@ def test_a_new_landscape_does_not_speed_up_a_world_with_lanes():
         app = make_app()
         world, info = load_scene(find_scene(name))
         app.scene_ui.open_scene(world, info)
-        assert app.runtime.dt_boost() == 1.0
+        assert app.runtime.params.dt_boost() == 1.0
         for key_ in "2", "4":
             press(app, key_)
-            assert app.runtime.dt_boost() == 1.0, (name, key_)
+            assert app.runtime.params.dt_boost() == 1.0, (name, key_)
 
 
 def test_a_formula_keeps_the_twins_and_their_rings():

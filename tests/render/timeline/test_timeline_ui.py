@@ -66,7 +66,7 @@ def test_a_change_at_a_past_tick_forks_a_new_future():
     frames(app, SIZE, 30)
     end, want = app.world.tick_count, state(app)["pos"]
     app.runtime.scrub(end // 2)
-    app.runtime.set_value("step", 2e-3)
+    app.runtime.params.set_value("step", 2e-3)
     app.runtime.tick(end - end // 2)
     assert not np.array_equal(state(app)["pos"], want)
     assert app.runtime.timeline.spans()[-1][1] == end  # the old future is gone, the new one kept
@@ -113,7 +113,7 @@ def test_choosing_a_ball_dropped_since_the_last_tick_leaves_the_world_as_it_is()
     app = make_app(Rule("gd", lr=1e-3))
     frames(app, SIZE, 20)
     app.runtime.paused = True
-    app.runtime.set_value("step", 2e-3)
+    app.runtime.params.set_value("step", 2e-3)
     s = app.runtime.balls.drop(np.array([[0.3, 0.4]]))
     before = state(app)
     app.runtime.select(s.start)

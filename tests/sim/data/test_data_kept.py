@@ -21,7 +21,7 @@ frame = frame_at(SIZE)
 
 def pick(app, name: str) -> None:
     """As a landscape key or the panel's button does."""
-    app.set_potential_index([p.name for p in app.potentials].index(name))
+    app.commands.set_potential_index([p.name for p in app.potentials].index(name))
 
 
 def test_an_edit_survives_a_trip_to_another_landscape_and_back():
@@ -49,6 +49,6 @@ def test_an_edit_survives_a_trip_to_another_landscape_and_back():
     assert np.allclose(app.world.potential.grad(np.array([[w, b]])), 0.0, atol=1e-9)
     pick(app, "linreg")  # picking the landscape it is on keeps it too
     assert app.world.potential.data.n == builtin.n + 1
-    app.cycle_potential(1)  # the next landscape and back by the cycle keys
-    app.cycle_potential(-1)
+    app.commands.cycle_potential(1)  # the next landscape and back by the cycle keys
+    app.commands.cycle_potential(-1)
     assert app.world.potential.name == "linreg" and app.world.potential.data.n == builtin.n + 1

@@ -226,9 +226,9 @@ def test_the_ui_and_tab_order_follow_the_registry(toy):
     assert slider_names(Rule("langevin")) == ["step", "mass", "friction", "temperature", "time_scale"]
     before_toy = list(registry.names())[-2]  # the last registered rule before the test's own
     rt = Runtime(World(get_potential("bowl"), Rule(before_toy)))
-    rt.cycle_rule(+1)
+    rt.switch.cycle_rule(+1)
     assert rt.world.rule.name == "toy"  # the registry's order is the Tab order
-    rt.cycle_rule(+1)
+    rt.switch.cycle_rule(+1)
     assert rt.world.rule.name == "gd"
 
 

@@ -39,11 +39,11 @@ def reference(change, after: int) -> tuple:
 
 
 CHANGES = {
-    "rule key (G)": lambda rt: rt.set_rule("gd"),
-    "step slider": lambda rt: rt.set_value("step", 3e-6),
-    "beta": lambda rt: rt.set_value("beta", 0.5),
-    "integrator": lambda rt: (rt.set_rule("newton"), rt.cycle_integrator()),
-    "schedule (Ctrl+T)": lambda rt: rt.cycle_schedule(),
+    "rule key (G)": lambda rt: rt.switch.set_rule("gd"),
+    "step slider": lambda rt: rt.params.set_value("step", 3e-6),
+    "beta": lambda rt: rt.params.set_value("beta", 0.5),
+    "integrator": lambda rt: (rt.switch.set_rule("newton"), rt.params.cycle_integrator()),
+    "schedule (Ctrl+T)": lambda rt: rt.params.cycle_schedule(),
 }
 
 
@@ -113,7 +113,7 @@ def test_a_change_at_the_live_tick_survives_choosing_a_ball_and_scrubbing():
     ball in between (which replays the last tick from the timeline) must not lose it."""
     rt = fresh()
     rt.tick(AT)
-    rt.set_rule("gd")
+    rt.switch.set_rule("gd")
     rt.select(2)
     rt.tick(11)
     assert rt.scrub(AT + 5) and rt.world.rule.name == "gd"

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sim.data.catalog import get_potential
+from sim.rules.line_search import cubic_interpolate as cubic_interpolate_rows
 from sim.rules.torch_optim import lbfgs
 from tests.rule_harness import RuleStandIn, dropped_in_two_groups, make_state
 from tests.support.torch_refs import cubic_interpolate, reference_path
@@ -80,11 +81,11 @@ def test_many_balls_dropped_at_different_times_equal_the_reference(options):
 def test_cubic_interpolate_matches_the_scalar_form():
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(400, 6))
-    got = lbfgs._cubic(*rows.T)
+    got = cubic_interpolate_rows(*rows.T)
     want = [cubic_interpolate(*row) for row in rows]
     np.testing.assert_allclose(got, want, rtol=1e-14)
     lo, hi = rows[:, 0] - 1, rows[:, 0] + 1
-    got = lbfgs._cubic(*rows.T, lo, hi)
+    got = cubic_interpolate_rows(*rows.T, lo, hi)
     want = [cubic_interpolate(*row, bounds=(a, b)) for row, a, b in zip(rows, lo, hi)]
     np.testing.assert_allclose(got, want, rtol=1e-14)
 
